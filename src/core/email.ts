@@ -1,0 +1,39 @@
+// One canonical form of an address, used identically by every flow: trimmed,
+// domain lowercased and converted to punycode, local part kept as typed (RFC 5321
+// says it may be case-sensitive; we lowercase it too because every mainstream
+// provider treats it case-insensitively and two accounts differing only by case
+// are an account-takeover risk). Anything an SMTP library or a mailbox might read
+// differently from us is refused rather than "fixed".
+
+import { domainToASCII } from 'node:url';
+
+export type EmailResult = { ok: true; email: string } | { ok: false };
+
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+export function canonicalizeEmail(input: unknown): EmailResult {
+  if (typeof input !== 'string') return { ok: false };
+  const value = input.trim();
+  if (value.length === 0 || value.length > 254) return { ok: false };
+  const at = value.indexOf('@');
+  if (at <= 0 || at !== value.lastIndexOf('@')) return { ok: false };
+  const local = value.slice(0, at);
+  const domainInput = value.slice(at + 1);
+  // Dot-atom only: no quotes, comments, spaces, encoded words or lists.
+  if (local.length > 64 || !LOCAL_PART.test(local)) return { ok: false };
+  if (/[\s\p{Cc}]/u.test(domainInput) || domainInput.endsWith('.')) return { ok: false };
+  const domain = domainToASCII(domainInput.toLowerCase());
+  if (domain === '' || domain.length > 253) return { ok: false };
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((label) => DNS_LABEL.test(label))) return { ok: false };
+  if (/^[0-9]+$/.test(labels[labels.length - 1] ?? '')) return { ok: false };
+  return { ok: true, email: `${local.toLowerCase()}@${domain}` };
+}
+
+/** "a…@example.com": enough for a person to recognise their address, not to harvest it. */
+export function maskEmail(email: string): string {
+  const at = email.indexOf('@');
+  if (at <= 0) return '…';
+  return `${email[0]}…${email.slice(at)}`;
+}

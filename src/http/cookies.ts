@@ -1,0 +1,35 @@
+// Cookie names and attributes. On https the __Host- prefix pins the cookie to
+// this exact origin (no Domain, Path=/, Secure).
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { LatchkeyConfig } from '../config.ts';
+
+export interface CookieNames {
+  session: string;
+  flow: string;
+  flowEmail: string;
+  secure: boolean;
+}
+
+export function cookieNames(config: LatchkeyConfig): CookieNames {
+  const secure = config.baseUrl.protocol === 'https:';
+  const prefix = secure ? '__Host-' : '';
+  return {
+    session: `${prefix}latchkey_session`,
+    flow: `${prefix}latchkey_flow`,
+    flowEmail: `${prefix}latchkey_flow_email`,
+    secure,
+  };
+}
+
+export function readCookie(c: Context, name: string): string | undefined {
+  return getCookie(c, name);
+}
+
+export function writeCookie(c: Context, names: CookieNames, name: string, value: string, maxAgeSeconds: number): void {
+  setCookie(c, name, value, { httpOnly: true, sameSite: 'Lax', path: '/', secure: names.secure, maxAge: maxAgeSeconds });
+}
+
+export function clearCookie(c: Context, names: CookieNames, name: string): void {
+  deleteCookie(c, name, { path: '/', secure: names.secure, httpOnly: true, sameSite: 'Lax' });
+}

@@ -1,0 +1,40 @@
+// Reading requests: who is asking, and what they sent (JSON or a form).
+import type { Context } from 'hono';
+import { z } from 'zod';
+import type { RequestContext } from '../core/audit.ts';
+import type { AppEnv } from './env.ts';
+
+export function requestContext(c: Context<AppEnv>): RequestContext {
+  // The socket address only: X-Forwarded-For is trusted only from configured proxies (issue #4).
+  const ip = c.env?.incoming?.socket?.remoteAddress ?? null;
+  return {
+    requestId: c.get('requestId') ?? null,
+    ip: ip?.startsWith('::ffff:') ? ip.slice(7) : ip,
+    userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
+  };
+}
+
+export function isFormRequest(c: Context<AppEnv>): boolean {
+  const type = c.req.header('content-type') ?? '';
+  return type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data');
+}
+
+/** The body as a plain object, or null when it is not JSON or a form. */
+export async function readBody(c: Context<AppEnv>): Promise<Record<string, unknown> | null> {
+  try {
+    if (isFormRequest(c)) return (await c.req.parseBody()) as Record<string, unknown>;
+    if ((c.req.header('content-type') ?? '').startsWith('application/json')) {
+      const body: unknown = await c.req.json();
+      return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+    }
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+// Bodies are validated at the boundary; email values are left `unknown` on
+// purpose: core/email.ts refuses non-strings with invalid_email, not a 500.
+export const signInEmailBody = z.object({ email: z.unknown(), redirectTo: z.string().max(2048).optional() });
+export const verifyBody = z.object({ token: z.string().max(256) });
+export const codeBody = z.object({ email: z.unknown(), code: z.string().max(32) });

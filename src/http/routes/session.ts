@@ -1,0 +1,92 @@
+// The signed-in side: who am I, my sessions, sign out, the account page.
+import type { Context, Hono } from 'hono';
+import { auditEvent } from '../../core/audit.ts';
+import { describeUserAgent } from '../../mail/user-agent.ts';
+import { accountPage } from '../../pages/account-page.ts';
+import { clearCookie, cookieNames } from '../cookies.ts';
+import type { AppEnv, HttpDeps } from '../env.ts';
+import { jsonError } from '../errors.ts';
+import { pageContext } from '../pages.ts';
+import { isFormRequest, requestContext } from '../request.ts';
+import { currentSession, sessionJson, userJson } from './shared.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function sessionRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
+  const names = cookieNames(deps.config);
+
+  async function revoke(c: Context<AppEnv>, sessionId: string, userId: string): Promise<boolean> {
+    const now = deps.now();
+    const event = auditEvent(requestContext(c), { type: 'session.revoked', outcome: 'success', at: now, userId });
+    return deps.store.revokeSession(sessionId, userId, now, [event]);
+  }
+
+  app.get('/auth/session', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    const found = await currentSession(c, deps);
+    if (!found) return jsonError(c, 'unauthenticated');
+    return c.json({ user: userJson(found.user), session: sessionJson(found.session) });
+  });
+
+  app.post('/auth/sign-out', async (c) => {
+    const found = await currentSession(c, deps);
+    if (found) await revoke(c, found.session.id, found.user.id);
+    clearCookie(c, names, names.session);
+    if (isFormRequest(c)) return c.redirect('/auth/sign-in', 303);
+    return c.body(null, 204);
+  });
+
+  app.get('/auth/sessions', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    const found = await currentSession(c, deps);
+    if (!found) return jsonError(c, 'unauthenticated');
+    const sessions = await deps.store.listSessions(found.user.id, deps.now());
+    return c.json({
+      sessions: sessions.map((s) => ({
+        id: s.id,
+        createdAt: iso(s.createdAt),
+        lastSeenAt: iso(s.lastSeenAt),
+        userAgent: s.userAgent,
+        ip: s.ip,
+        current: s.id === found.session.id,
+      })),
+    });
+  });
+
+  app.delete('/auth/sessions/:id', async (c) => {
+    const found = await currentSession(c, deps);
+    if (!found) return jsonError(c, 'unauthenticated');
+    // Someone else's session id answers like an unknown one.
+    if (!(await revoke(c, c.req.param('id'), found.user.id))) return jsonError(c, 'not_found');
+    if (c.req.param('id') === found.session.id) clearCookie(c, names, names.session);
+    return c.body(null, 204);
+  });
+
+  // HTML forms cannot send DELETE.
+  app.post('/auth/sessions/:id/revoke', async (c) => {
+    const found = await currentSession(c, deps);
+    if (!found) return c.redirect('/auth/sign-in', 303);
+    await revoke(c, c.req.param('id'), found.user.id);
+    return c.redirect('/auth/account', 303);
+  });
+
+  app.get('/auth/account', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    const found = await currentSession(c, deps);
+    if (!found) return c.redirect('/auth/sign-in?redirectTo=%2Fauth%2Faccount', 303);
+    const sessions = await deps.store.listSessions(found.user.id, deps.now());
+    return c.html(
+      accountPage(pageContext(c, deps), {
+        email: found.user.email,
+        sessions: sessions.map((s) => ({
+          id: s.id,
+          device: describeUserAgent(s.userAgent),
+          ip: s.ip,
+          createdAt: iso(s.createdAt).slice(0, 16).replace('T', ' ') + ' UTC',
+          lastSeenAt: iso(s.lastSeenAt).slice(0, 16).replace('T', ' ') + ' UTC',
+          current: s.id === found.session.id,
+        })),
+      }),
+    );
+  });
+}

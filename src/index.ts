@@ -1,0 +1,9 @@
+// The public library surface.
+export { createLatchkey, type CreateLatchkeyOptions, type Latchkey } from './latchkey.ts';
+export type { LatchkeyOptions, LatchkeyConfig } from './config.ts';
+export type { User, Session, TokenPurpose } from './core/types.ts';
+export type { Store } from './store/store.ts';
+export type { Mailer, MailMessage } from './mail/mailer.ts';
+export type { ErrorCode } from './core/errors.ts';
+export { ERROR_MESSAGES } from './core/errors.ts';
+export { VERSION } from './version.ts';

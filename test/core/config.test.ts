@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, resolveConfig } from '../../src/config.ts';
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'latchkey-config-'));
+
+describe('configuration', () => {
+  it('has documented defaults and generates a development secret once', () => {
+    const dir = dataDir();
+    const config = resolveConfig({}, { LATCHKEY_DATA_DIR: dir });
+    assert.equal(config.baseUrl.origin, 'http://localhost:3000');
+    assert.equal(config.databaseUrl, 'sqlite:./data/latchkey.db');
+    assert.equal(config.tokenTtlSeconds, 600);
+    assert.equal(config.sessionTtlSeconds, 30 * 86_400);
+    assert.equal(config.sessionIdleTtlSeconds, 7 * 86_400);
+    assert.equal(config.signup, 'open');
+    assert.equal(config.smtpUrl, null);
+    assert.equal(config.mailFrom, 'Latchkey <no-reply@localhost>');
+    assert.ok(config.secret.length >= 32);
+    assert.equal(statSync(join(dir, 'secret')).mode & 0o777, 0o600);
+    assert.equal(resolveConfig({}, { LATCHKEY_DATA_DIR: dir }).secret, config.secret);
+    assert.equal(readFileSync(join(dir, 'secret'), 'utf8').trim(), config.secret);
+  });
+
+  it('names the variable in every error', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ LATCHKEY_TOKEN_TTL: 'abc' }, /LATCHKEY_TOKEN_TTL/],
+      [{ LATCHKEY_TOKEN_TTL: '3600' }, /LATCHKEY_TOKEN_TTL: must be at most 600/],
+      [{ LATCHKEY_BASE_URL: 'ftp://x' }, /LATCHKEY_BASE_URL/],
+      [{ LATCHKEY_BASE_URL: 'https://auth.example.com/path' }, /LATCHKEY_BASE_URL: must be an origin/],
+      [{ LATCHKEY_SECRET: 'short' }, /LATCHKEY_SECRET: must be at least 32/],
+      [{ LATCHKEY_SIGNUP: 'maybe' }, /LATCHKEY_SIGNUP/],
+      [{ LATCHKEY_SMTP_URL: 'http://mail' }, /LATCHKEY_SMTP_URL/],
+      [{ PORT: '70000' }, /PORT/],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(() => resolveConfig({}, { LATCHKEY_DATA_DIR: dataDir(), ...env }), (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, message);
+        return true;
+      });
+    }
+  });
+
+  it('refuses development defaults in production', () => {
+    const base = { NODE_ENV: 'production', LATCHKEY_DATA_DIR: dataDir(), LATCHKEY_SECRET: 's'.repeat(40) };
+    assert.throws(() => resolveConfig({}, { ...base, LATCHKEY_BASE_URL: 'https://auth.example.com' }), /LATCHKEY_SMTP_URL: required/);
+    assert.throws(
+      () => resolveConfig({}, { ...base, LATCHKEY_SMTP_URL: 'smtp://mail:25', LATCHKEY_BASE_URL: 'http://auth.example.com' }),
+      /LATCHKEY_BASE_URL: must be https/,
+    );
+    assert.throws(
+      () => resolveConfig({}, { ...base, LATCHKEY_SECRET: '', LATCHKEY_SMTP_URL: 'smtp://mail:25', LATCHKEY_BASE_URL: 'https://a.example.com' }),
+      /LATCHKEY_SECRET: required/,
+    );
+    const ok = resolveConfig({}, { ...base, LATCHKEY_SMTP_URL: 'smtp://mail:25', LATCHKEY_BASE_URL: 'https://auth.example.com' });
+    assert.equal(ok.production, true);
+  });
+
+  it('accepts the same options as a typed object', () => {
+    const config = resolveConfig({ baseUrl: 'https://auth.example.com', signup: 'closed', tokenTtlSeconds: 300, secret: 'k'.repeat(32) });
+    assert.equal(config.signup, 'closed');
+    assert.equal(config.tokenTtlSeconds, 300);
+    assert.equal(config.secretGenerated, false);
+  });
+});

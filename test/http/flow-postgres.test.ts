@@ -1,0 +1,4 @@
+import { postgresBackend } from '../support/stores.ts';
+import { runFlowSuite } from './flow-suite.ts';
+
+runFlowSuite(postgresBackend);

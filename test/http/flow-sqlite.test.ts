@@ -1,0 +1,4 @@
+import { sqliteBackend } from '../support/stores.ts';
+import { runFlowSuite } from './flow-suite.ts';
+
+runFlowSuite(sqliteBackend);

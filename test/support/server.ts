@@ -1,0 +1,58 @@
+// Starts a real Latchkey over real HTTP on a random port, for tests.
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { createLatchkey, type CreateLatchkeyOptions, type Latchkey } from '../../src/latchkey.ts';
+import type { Store } from '../../src/store/store.ts';
+import { Client } from './http-client.ts';
+
+export interface TestServer {
+  latchkey: Latchkey;
+  url: string;
+  client(userAgent?: string): Client;
+  close(): Promise<void>;
+}
+
+/** A clock tests can move forward without sleeping. */
+export class TestClock {
+  offsetMs = 0;
+  now = (): number => Date.now() + this.offsetMs;
+  advance(seconds: number): void {
+    this.offsetMs += seconds * 1000;
+  }
+}
+
+export async function startTestServer(options: CreateLatchkeyOptions & { store: Store }): Promise<TestServer> {
+  let server: ServerType | undefined;
+  const port = await new Promise<number>((resolve) => {
+    // Bind first, so the base URL (used to build links) names the real port.
+    server = serve({ fetch: () => new Response(null, { status: 503 }), port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const latchkey = await createLatchkey({
+    secret: 'test-secret-that-is-long-enough-0123456789',
+    logger: pino({ level: 'silent' }),
+    ...options,
+    baseUrl: url,
+  });
+  // Swap the placeholder handler for the real app on the same listening socket.
+  server!.removeAllListeners('request');
+  const { getRequestListener } = await import('@hono/node-server');
+  server!.on('request', getRequestListener((request, env) => latchkey.app.fetch(request, env)));
+  return {
+    latchkey,
+    url,
+    client: (userAgent) => new Client(url, userAgent),
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server!.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await latchkey.close();
+    },
+  };
+}
+
+export function serverAddress(server: ServerType): number {
+  return (server.address() as AddressInfo).port;
+}
