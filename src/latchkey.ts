@@ -24,7 +24,7 @@ import { createApp } from './http/app.ts';
 import { cookieNames } from './http/cookies.ts';
 import type { AppEnv } from './http/env.ts';
 import { DevMailbox } from './mail/dev-mailbox.ts';
-import type { Mailer } from './mail/mailer.ts';
+import type { Mailer, MailMessage } from './mail/mailer.ts';
 import { composeSignInMail } from './mail/compose.ts';
 import { OutboxWorker } from './mail/outbox.ts';
 import { createSmtpMailer } from './mail/smtp.ts';
@@ -86,8 +86,13 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
   const devMailbox =
     !options.mailer && config.smtpUrl === null
       ? new DevMailbox({
-          // Development only: the whole point of the dev mailbox is to show the link.
-          onMessage: (message) => logger.info({ to: message.to, subject: message.subject }, 'dev mailbox: message received, open /dev/mailbox'),
+          // Development only (production refuses to run without SMTP): printing the
+          // link is the dev mailbox's purpose, so this is the one place a link is logged.
+          onMessage: (message: MailMessage) =>
+            logger.info(
+              { to: message.to, link: /https?:\/\/\S+\/auth\/verify\?token=\S+/.exec(message.text)?.[0] },
+              `dev mailbox: "${message.subject}", also at ${config.baseUrl.origin}/dev/mailbox`,
+            ),
         })
       : null;
   const mailer: Mailer = options.mailer ?? devMailbox ?? createSmtpMailer(config.smtpUrl ?? '');

@@ -20,8 +20,9 @@ export function canonicalizeEmail(input: unknown): EmailResult {
   if (at <= 0 || at !== value.lastIndexOf('@')) return { ok: false };
   const local = value.slice(0, at);
   const domainInput = value.slice(at + 1);
-  // Dot-atom only: no quotes, comments, spaces, encoded words or lists.
-  if (local.length > 64 || !LOCAL_PART.test(local)) return { ok: false };
+  // Dot-atom only: no quotes, comments, spaces, lists, or RFC 2047 encoded words
+  // (some mail software decodes `=?…?=` into another address).
+  if (local.length > 64 || !LOCAL_PART.test(local) || local.includes('=?')) return { ok: false };
   if (/[\s\p{Cc}]/u.test(domainInput) || domainInput.endsWith('.')) return { ok: false };
   const domain = domainToASCII(domainInput.toLowerCase());
   if (domain === '' || domain.length > 253) return { ok: false };

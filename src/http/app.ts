@@ -33,8 +33,11 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
   app.use(requestLogger(deps.logger));
   app.use(securityHeaders(deps.config));
   // Login CSRF: form posts must come from our own origin (SameSite=Lax alone
-  // does not stop a cross-site form from posting an attacker's token).
-  app.use(csrf({ origin: deps.config.baseUrl.origin }));
+  // does not stop a cross-site form from posting an attacker's token). Browsers
+  // send Origin (or Sec-Fetch-Site) on every POST; a request with neither is not
+  // a browser's, so it cannot be a forged cross-site one.
+  const checkOrigin = csrf({ origin: deps.config.baseUrl.origin });
+  app.use((c, next) => (c.req.header('origin') || c.req.header('sec-fetch-site') ? checkOrigin(c, next) : next()));
 
   systemRoutes(app, deps);
   signInRoutes(app, deps);

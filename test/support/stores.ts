@@ -60,7 +60,16 @@ export const postgresBackend: Backend = {
     const schema = `lk_test_${Math.random().toString(36).slice(2, 10)}`;
     const store = await openPostgresStore(POSTGRES_URL, { schema });
     await store.migrate();
-    return store;
+    const close = store.close.bind(store);
+    // Each test store lives in its own schema; drop it when the store closes.
+    return Object.assign(store, {
+      close: async () => {
+        await close();
+        const client = new pg.Client({ connectionString: POSTGRES_URL });
+        await client.connect();
+        await client.query(`drop schema if exists ${schema} cascade`).finally(() => client.end());
+      },
+    });
   },
 };
 

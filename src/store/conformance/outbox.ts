@@ -1,0 +1,111 @@
+// The mail outbox: leases instead of locks held across SMTP, so a dead worker's
+// messages come back, and no two live workers ever send the same row.
+
+import assert from 'node:assert/strict';
+import { describe } from 'node:test';
+import { event, MINUTE, queueMessage, T0, type StoreTest } from './fixtures.ts';
+
+const LEASE = MINUTE;
+
+export function outboxCases(test: StoreTest): void {
+  describe('outbox', () => {
+    test('claimOutbox takes due messages up to the limit, oldest first, and marks them sending', async (store) => {
+      const late = await queueMessage(store, { createdAt: T0 + 20 });
+      const early = await queueMessage(store, { createdAt: T0 + 10 });
+      const future = await queueMessage(store, { createdAt: T0 + 10 * MINUTE });
+      await queueMessage(store, { createdAt: T0 + 30 });
+
+      const claimed = await store.claimOutbox('w1', T0 + 100, 2, LEASE);
+      assert.deepEqual(
+        claimed.map((m) => m.id),
+        [early.id, late.id],
+      );
+      assert.deepEqual(claimed[0], { ...early, status: 'sending', attempts: 0, nextAttemptAt: early.createdAt, lastError: null, sentAt: null });
+      assert.equal((await store.getOutboxMessage(late.id))?.status, 'sending');
+      assert.equal((await store.getOutboxMessage(future.id))?.status, 'queued');
+      assert.equal((await store.claimOutbox('w2', T0 + 100, 10, LEASE)).length, 1, 'only the one due message is left');
+    });
+
+    test('a claimed message stays with its worker until the lease runs out, then another worker takes it', async (store) => {
+      const message = await queueMessage(store);
+      assert.equal((await store.claimOutbox('w1', T0, 10, LEASE)).length, 1);
+      assert.deepEqual(await store.claimOutbox('w2', T0 + LEASE - 1, 10, LEASE), []);
+      const reclaimed = await store.claimOutbox('w2', T0 + LEASE, 10, LEASE);
+      assert.deepEqual(
+        reclaimed.map((m) => m.id),
+        [message.id],
+      );
+
+      // The first worker is late: its result no longer applies.
+      await store.markOutboxSent(message.id, 'w1', T0 + LEASE + 1, []);
+      assert.equal((await store.getOutboxMessage(message.id))?.status, 'sending');
+      await store.markOutboxFailed(message.id, 'w1', 'timeout', null, []);
+      assert.equal((await store.getOutboxMessage(message.id))?.status, 'sending');
+      await store.markOutboxSent(message.id, 'w2', T0 + LEASE + 2, []);
+      assert.equal((await store.getOutboxMessage(message.id))?.status, 'sent');
+    });
+
+    test('parallel workers never claim the same message', async (store) => {
+      const queued = [];
+      for (let i = 0; i < 20; i++) queued.push(await queueMessage(store, { createdAt: T0 + i }));
+      const seen: string[] = [];
+      for (let round = 0; round < 10 && seen.length < queued.length; round++) {
+        const batches = await Promise.all(
+          ['w1', 'w2', 'w3', 'w4', 'w5'].map((worker) => store.claimOutbox(worker, T0 + MINUTE, 3, LEASE)),
+        );
+        seen.push(...batches.flat().map((m) => m.id));
+      }
+      assert.equal(new Set(seen).size, seen.length, 'a message was claimed twice');
+      assert.deepEqual(new Set(seen), new Set(queued.map((m) => m.id)));
+    });
+
+    test('markOutboxSent by the claimant: sent, payload cleared, events appended', async (store) => {
+      const message = await queueMessage(store);
+      await store.claimOutbox('w1', T0, 10, LEASE);
+      await store.markOutboxSent(message.id, 'w2', T0 + 1, []);
+      assert.deepEqual(await store.getOutboxMessage(message.id), {
+        ...message,
+        status: 'sending',
+        attempts: 0,
+        nextAttemptAt: message.createdAt,
+        lastError: null,
+        sentAt: null,
+      });
+
+      const sent = event('mail.sent', { requestId: message.requestId });
+      await store.markOutboxSent(message.id, 'w1', T0 + 2, [sent]);
+      const after = await store.getOutboxMessage(message.id);
+      assert.equal(after?.status, 'sent');
+      assert.equal(after?.sentAt, T0 + 2);
+      assert.equal(after?.payload, '', 'the sealed link must not outlive delivery');
+      assert.deepEqual(await store.claimOutbox('w1', T0 + 10 * LEASE, 10, LEASE), []);
+      assert.equal((await store.listAudit({ type: 'mail.sent' })).length, 1);
+    });
+
+    test('markOutboxFailed requeues at the next attempt time, or gives up as dead', async (store) => {
+      const message = await queueMessage(store);
+      await store.claimOutbox('w1', T0, 10, LEASE);
+      await store.markOutboxFailed(message.id, 'w1', '451 try later', T0 + 5 * MINUTE, [event('mail.failed')]);
+      const queued = await store.getOutboxMessage(message.id);
+      assert.deepEqual(queued, { ...message, status: 'queued', attempts: 1, nextAttemptAt: T0 + 5 * MINUTE, lastError: '451 try later', sentAt: null });
+
+      assert.deepEqual(await store.claimOutbox('w2', T0 + 5 * MINUTE - 1, 10, LEASE), []);
+      const retried = await store.claimOutbox('w2', T0 + 5 * MINUTE, 10, LEASE);
+      assert.equal(retried[0]?.attempts, 1);
+      assert.equal(retried[0]?.payload, message.payload);
+
+      await store.markOutboxFailed(message.id, 'w2', '550 no such user', null, [event('mail.failed')]);
+      const dead = await store.getOutboxMessage(message.id);
+      assert.equal(dead?.status, 'dead');
+      assert.equal(dead?.attempts, 2);
+      assert.equal(dead?.lastError, '550 no such user');
+      assert.equal(dead?.payload, '');
+      assert.deepEqual(await store.claimOutbox('w3', T0 + 1000 * MINUTE, 10, LEASE), []);
+      assert.equal((await store.listAudit({ type: 'mail.failed' })).length, 2);
+    });
+
+    test('getOutboxMessage of an unknown id is null', async (store) => {
+      assert.equal(await store.getOutboxMessage('no-such-message'), null);
+    });
+  });
+}

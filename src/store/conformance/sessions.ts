@@ -1,0 +1,119 @@
+// Users and sessions: one account per address however sign-ins race, closed
+// signup that creates nothing, sessions only their owner can revoke.
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe } from 'node:test';
+import { event, hash, MINUTE, newSession, signedIn, signInInput, T0, withoutId, type StoreTest } from './fixtures.ts';
+
+export function sessionCases(test: StoreTest): void {
+  describe('users and sign-in', () => {
+    test('the first sign-in creates a verified user, the session and the events', async (store) => {
+      const input = signInInput({
+        events: [event('session.created'), event('sign_in.succeeded', { userId: 'already-known' })],
+      });
+      const result = await store.signIn(input);
+      assert.ok(result);
+      assert.equal(result.createdUser, true);
+      assert.deepEqual(result.user, { id: input.newUserId, email: input.email, emailVerified: true, createdAt: input.now });
+      const { tokenHash: _hash, ...session } = input.session;
+      assert.deepEqual(result.session, { ...session, userId: input.newUserId, lastSeenAt: input.session.createdAt });
+      assert.deepEqual(await store.findUserByEmail(input.email), result.user);
+      assert.deepEqual(await store.findSession(input.session.tokenHash), { session: result.session, user: result.user });
+      const audit = (await store.listAudit({})).map(withoutId).reverse();
+      assert.deepEqual(audit, [{ ...input.events[0], userId: input.newUserId }, input.events[1]]);
+    });
+
+    test('later sign-ins, by address or by user id, find the same user', async (store) => {
+      const first = await signedIn(store, 'ada@example.com');
+      const byEmail = await store.signIn(signInInput({ now: T0 + MINUTE }));
+      const byId = await store.signIn(signInInput({ userId: first.user.id, now: T0 + 2 * MINUTE }));
+      for (const again of [byEmail, byId]) {
+        assert.equal(again?.user.id, first.user.id);
+        assert.equal(again?.createdUser, false);
+      }
+      assert.equal((await store.listSessions(first.user.id, T0 + 3 * MINUTE)).length, 3);
+    });
+
+    test('concurrent first sign-ins with one address end with one user', async (store) => {
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.signIn(signInInput())));
+      const ids = new Set(results.map((r) => r?.user.id));
+      assert.equal(ids.size, 1);
+      assert.equal(results.filter((r) => r?.createdUser).length, 1);
+      const [userId] = ids;
+      assert.equal((await store.listSessions(userId ?? '', T0)).length, 10);
+    });
+
+    test('closed signup: an unknown address gets null, no user, no session, but the events', async (store) => {
+      const input = signInInput({ allowSignup: false, email: 'stranger@example.com', events: [event('sign_in.failed', { email: 'stranger@example.com' })] });
+      assert.equal(await store.signIn(input), null);
+      assert.equal(await store.findUserByEmail(input.email), null);
+      assert.equal(await store.findSession(input.session.tokenHash), null);
+      assert.deepEqual((await store.listAudit({ email: input.email })).map(withoutId), input.events);
+    });
+
+    test('closed signup still signs in an existing user', async (store) => {
+      const first = await signedIn(store, 'ada@example.com');
+      const again = await store.signIn(signInInput({ allowSignup: false, now: T0 + MINUTE }));
+      assert.equal(again?.user.id, first.user.id);
+      assert.equal(again?.createdUser, false);
+    });
+
+    test('signIn is all or nothing: a clashing session leaves no new user behind', async (store) => {
+      const first = await signedIn(store, 'ada@example.com');
+      const clash = signInInput({ email: 'bob@example.com', session: newSession({ id: first.session.id }), events: [event('session.created')] });
+      await assert.rejects(store.signIn(clash));
+      assert.equal(await store.findUserByEmail('bob@example.com'), null);
+      assert.deepEqual(await store.listAudit({}), []);
+    });
+
+    test('findUserByEmail of an unknown address is null', async (store) => {
+      await signedIn(store, 'ada@example.com');
+      assert.equal(await store.findUserByEmail('bob@example.com'), null);
+    });
+  });
+
+  describe('sessions', () => {
+    test('findSession returns the unrevoked session and its user; expiry is left to the caller', async (store) => {
+      const tokenHash = hash();
+      const expired = await signedIn(store, 'ada@example.com', { tokenHash, createdAt: T0, expiresAt: T0 + 1 });
+      assert.deepEqual(await store.findSession(tokenHash), { session: expired.session, user: expired.user });
+      assert.equal(await store.findSession(hash()), null);
+    });
+
+    test('touchSession sets lastSeenAt', async (store) => {
+      const tokenHash = hash();
+      const { session } = await signedIn(store, 'ada@example.com', { tokenHash });
+      await store.touchSession(session.id, T0 + 5 * MINUTE);
+      assert.deepEqual((await store.findSession(tokenHash))?.session, { ...session, lastSeenAt: T0 + 5 * MINUTE });
+    });
+
+    test('listSessions: the user\'s unrevoked, unexpired sessions, newest first', async (store) => {
+      const now = T0 + 10 * MINUTE;
+      const s1 = await signedIn(store, 'ada@example.com', { createdAt: T0 });
+      const s2 = await signedIn(store, 'ada@example.com', { createdAt: T0 + MINUTE });
+      await signedIn(store, 'ada@example.com', { createdAt: T0 + 2 * MINUTE, expiresAt: now });
+      const revoked = await signedIn(store, 'ada@example.com', { createdAt: T0 + 3 * MINUTE });
+      await signedIn(store, 'bob@example.com', { createdAt: T0 + 4 * MINUTE });
+      assert.equal(await store.revokeSession(revoked.session.id, revoked.user.id, now, []), true);
+      const listed = await store.listSessions(s1.user.id, now);
+      assert.deepEqual(listed, [s2.session, s1.session]);
+      assert.deepEqual(await store.listSessions(randomUUID(), now), []);
+    });
+
+    test('revokeSession: only by its owner, only once', async (store) => {
+      const tokenHash = hash();
+      const ada = await signedIn(store, 'ada@example.com', { tokenHash });
+      const bob = await signedIn(store, 'bob@example.com');
+      const revokedEvent = [event('session.revoked', { userId: ada.user.id })];
+      assert.equal(await store.revokeSession(ada.session.id, bob.user.id, T0 + 1, revokedEvent), false);
+      assert.ok(await store.findSession(tokenHash), 'another user cannot revoke it');
+      assert.equal(await store.revokeSession(ada.session.id, ada.user.id, T0 + 2, revokedEvent), true);
+      assert.equal(await store.findSession(tokenHash), null);
+      assert.equal(await store.revokeSession(ada.session.id, ada.user.id, T0 + 3, revokedEvent), false);
+      assert.equal(await store.revokeSession(randomUUID(), ada.user.id, T0 + 4, revokedEvent), false);
+      assert.deepEqual(await store.listSessions(ada.user.id, T0 + 5), []);
+      assert.equal((await store.listAudit({ type: 'session.revoked' })).length, 1, 'an event only for the revocation that happened');
+    });
+  });
+}

@@ -1,0 +1,91 @@
+// The Store conformance suite on SQLite, each case on its own temp-file database,
+// plus what only a file-backed backend has: directories, reopening, WAL.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, describe, it } from 'node:test';
+import { runStoreConformance } from '../../src/store/conformance.ts';
+import { tokenRecord } from '../../src/store/conformance/fixtures.ts';
+import { SCHEMA_VERSION } from '../../src/store/schema-version.ts';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { Store } from '../../src/store/store.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'latchkey-store-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+let count = 0;
+const paths = new Map<Store, string>();
+
+function freshPath(): string {
+  return join(root, `db-${++count}`, 'latchkey.db');
+}
+
+async function freshStore(): Promise<Store> {
+  const path = freshPath();
+  const store = await openSqliteStore(path);
+  await store.migrate();
+  paths.set(store, path);
+  return store;
+}
+
+function withRawDb<T>(path: string, work: (db: DatabaseSync) => T): T {
+  const db = new DatabaseSync(path);
+  try {
+    return work(db);
+  } finally {
+    db.close();
+  }
+}
+
+runStoreConformance('sqlite', freshStore, {
+  rawSql: async (store, sql) => withRawDb(paths.get(store) ?? '', (db) => void db.exec(sql)),
+});
+
+describe('sqlite store: files and migrations', () => {
+  it('creates missing parent directories and applies each migration once, across reopening', async () => {
+    const path = join(root, 'nested', 'deeper', 'latchkey.db');
+    const first = await openSqliteStore(path);
+    assert.equal(await first.migrate(), SQLITE_MIGRATIONS.length);
+    const token = tokenRecord();
+    await first.issueToken(token, null, []);
+    await first.close();
+
+    const reopened = await openSqliteStore(path);
+    assert.equal(await reopened.migrate(), 0);
+    assert.deepEqual(await reopened.findToken(token.tokenHash), token);
+    await reopened.close();
+    const versions = withRawDb(path, (db) => db.prepare('SELECT version FROM schema_migrations ORDER BY version').all());
+    assert.deepEqual(versions.map((row) => row.version), SQLITE_MIGRATIONS.map((m) => m.version));
+  });
+
+  it('numbers its migrations 1..SCHEMA_VERSION', () => {
+    assert.deepEqual(
+      SQLITE_MIGRATIONS.map((m) => m.version),
+      Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+    );
+  });
+
+  it('refuses a database migrated by a newer Latchkey', async () => {
+    const store = await freshStore();
+    withRawDb(paths.get(store) ?? '', (db) => db.prepare('INSERT INTO schema_migrations VALUES (?, 0)').run(SCHEMA_VERSION + 1));
+    await assert.rejects(store.migrate(), /newer/);
+    await store.close();
+  });
+
+  it('runs in WAL mode', async () => {
+    const store = await freshStore();
+    const path = paths.get(store) ?? '';
+    assert.equal(withRawDb(path, (db) => db.prepare('PRAGMA journal_mode').get()?.journal_mode), 'wal');
+    await store.close();
+  });
+
+  it('works in memory', async () => {
+    const store = await openSqliteStore(':memory:');
+    assert.equal(await store.migrate(), SQLITE_MIGRATIONS.length);
+    await store.ping();
+    await store.close();
+  });
+});

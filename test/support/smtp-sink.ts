@@ -1,0 +1,119 @@
+// A real SMTP server in the test process: messages travel over TCP through
+// nodemailer exactly as in production, and the test reads them back parsed.
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type AddressObject, type HeaderValue } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ParsedMessage {
+  /** Addresses of the To header, comma-separated (a single address in practice). */
+  to: string;
+  /** RCPT TO addresses of the envelope. */
+  envelopeTo: string[];
+  subject: string;
+  text: string;
+  html: string;
+  /** Lower-cased header names. */
+  headers: Map<string, HeaderValue>;
+  /** With angle brackets, as in the header. */
+  messageId: string;
+}
+
+export interface SmtpSink {
+  readonly url: string;
+  readonly port: number;
+  readonly messages: ParsedMessage[];
+  /** Resolves with the first message (already received or yet to come) that matches. */
+  waitFor(predicate: (message: ParsedMessage) => boolean, timeoutMs?: number): Promise<ParsedMessage>;
+  /** While failing, RCPT and DATA get a 451 (temporary) reply, so the sender sees an error. */
+  setFailing(failing: boolean): void;
+  close(): Promise<void>;
+}
+
+function temporaryFailure(): Error {
+  return Object.assign(new Error('Requested action aborted: try again later (test sink)'), { responseCode: 451 });
+}
+
+function addresses(value: AddressObject | AddressObject[] | undefined): string {
+  const list = Array.isArray(value) ? value : value ? [value] : [];
+  return list.flatMap((group) => group.value.map((a) => a.address ?? '')).filter(Boolean).join(', ');
+}
+
+export async function startSmtpSink(options: { port?: number } = {}): Promise<SmtpSink> {
+  const messages: ParsedMessage[] = [];
+  const waiters = new Set<(message: ParsedMessage) => void>();
+  let failing = false;
+
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    closeTimeout: 500,
+    onRcptTo(_address, _session, callback) {
+      callback(failing ? temporaryFailure() : null);
+    },
+    onData(stream, session, callback) {
+      if (failing) {
+        stream.resume();
+        stream.on('end', () => callback(temporaryFailure()));
+        return;
+      }
+      // Parsed and recorded before the 250 reply: once the sender's send resolves, the message is visible here.
+      simpleParser(stream).then(
+        (mail) => {
+          const message: ParsedMessage = {
+            to: addresses(mail.to),
+            envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+            subject: mail.subject ?? '',
+            text: mail.text ?? '',
+            html: typeof mail.html === 'string' ? mail.html : '',
+            headers: mail.headers,
+            messageId: mail.messageId ?? '',
+          };
+          messages.push(message);
+          for (const waiter of [...waiters]) waiter(message);
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', () => {}); // per-connection errors (a client hanging up) are not test failures
+  const port = (server.server.address() as AddressInfo).port;
+
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    messages,
+    waitFor(predicate, timeoutMs = 5000) {
+      const found = messages.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const waiter = (message: ParsedMessage) => {
+          if (!predicate(message)) return;
+          waiters.delete(waiter);
+          clearTimeout(timer);
+          resolve(message);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`smtp sink: no matching message within ${timeoutMs} ms (${messages.length} received)`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    setFailing(value) {
+      failing = value;
+    },
+    close() {
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
