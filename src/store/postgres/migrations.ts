@@ -99,4 +99,8 @@ CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
   FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
 `,
   },
+  // Slots reserved so concurrent work lands in a fixed order; each is filled by its issue.
+  { version: 2, name: 'hybrid accounts (issue #5)', sql: '' },
+  { version: 3, name: 'operations (issue #6)', sql: '' },
+  { version: 4, name: 'abuse resistance (issue #4)', sql: '' },
 ];

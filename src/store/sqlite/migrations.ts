@@ -94,4 +94,8 @@ CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
 `,
   },
+  // Slots reserved so concurrent work lands in a fixed order; each is filled by its issue.
+  { version: 2, name: 'hybrid accounts (issue #5)', sql: '' },
+  { version: 3, name: 'operations (issue #6)', sql: '' },
+  { version: 4, name: 'abuse resistance (issue #4)', sql: '' },
 ];
