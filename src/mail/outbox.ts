@@ -88,7 +88,7 @@ export class OutboxWorker {
       messageIdDomain: options.messageIdDomain,
       now: options.now ?? Date.now,
       pollIntervalMs: options.pollIntervalMs ?? 1000,
-      batchSize: options.batchSize ?? 10,
+      batchSize: options.batchSize ?? 50,
       leaseMs: options.leaseMs ?? 60_000,
       maxAttempts: options.maxAttempts ?? 8,
       backoffMs: options.backoffMs ?? defaultBackoffMs,

@@ -1,5 +1,6 @@
-// SMTP delivery through nodemailer. One connection per message (no pool): sign-in
-// mail is bursty and low volume, and a fresh connection never goes stale.
+// SMTP delivery through nodemailer, over a small connection pool: sign-in mail
+// comes in bursts (a launch, a reset wave), and a new TCP + SMTP handshake per
+// message capped the outbox at a few hundred messages a second (bench/run.ts).
 import { createTransport } from 'nodemailer';
 import type { Mailer, MailMessage } from './mailer.ts';
 
@@ -12,7 +13,10 @@ export function createSmtpMailer(url: string): Mailer {
   // nodemailer's own logger stays off: its debug output would include AUTH exchanges.
   const transporter = createTransport({
     url,
-    pool: false,
+    pool: true,
+    maxConnections: 5,
+    // Reconnect now and then so a long-lived connection never goes stale.
+    maxMessages: 500,
     connectionTimeout: TIMEOUT_MS,
     greetingTimeout: TIMEOUT_MS,
     socketTimeout: TIMEOUT_MS,

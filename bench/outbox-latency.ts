@@ -1,0 +1,42 @@
+// How long sign-in mail waited in the outbox: sent_at - created_at for the rows
+// of one run, read straight from the database after the outbox has drained.
+import { DatabaseSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { parseDatabaseUrl } from '../src/store/open.ts';
+
+export async function outboxLatency(
+  databaseUrl: string,
+  since: number,
+  sinkCount: () => number,
+  sinkBefore: number,
+): Promise<{ p50: number; p99: number; max: number; delivered: number; sent: number }> {
+  const query = async (sql: string): Promise<Array<Record<string, unknown>>> => {
+    const target = parseDatabaseUrl(databaseUrl);
+    if (target.kind === 'sqlite') {
+      const db = new DatabaseSync(target.path, { readOnly: true });
+      try {
+        return db.prepare(sql).all() as Array<Record<string, unknown>>;
+      } finally {
+        db.close();
+      }
+    }
+    const client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows as Array<Record<string, unknown>>;
+    } finally {
+      await client.end();
+    }
+  };
+  // Let the worker drain what the run queued (bounded, so a stuck outbox shows as a figure).
+  for (let i = 0; i < 100; i++) {
+    const [row] = await query(`SELECT count(*) AS n FROM outbox WHERE status IN ('queued', 'sending') AND created_at >= ${since}`);
+    if (Number(row?.n) === 0) break;
+    await sleep(100);
+  }
+  const rows = await query(`SELECT sent_at - created_at AS ms FROM outbox WHERE created_at >= ${since} AND status = 'sent' ORDER BY 1`);
+  const values = rows.map((r) => Number(r.ms));
+  const at = (q: number) => values[Math.min(values.length - 1, Math.floor(values.length * q))] ?? 0;
+  return { p50: at(0.5), p99: at(0.99), max: values[values.length - 1] ?? 0, delivered: sinkCount() - sinkBefore, sent: values.length };
+}

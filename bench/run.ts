@@ -1,0 +1,351 @@
+// `npm run bench [-- --postgres] [-- --full] [-- --quick]`
+// Starts the server under test in production mode (real outbox to an SMTP sink),
+// drives it from a separate load-generator process (autocannon), measures the
+// machine's own ceiling with the same settings, and prints requests/s, p50,
+// p99, errors, peak RSS and each scenario as a percentage of the SHA-256 + Map
+// ceiling. Writes the same as JSON under bench/results/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SMTPServer } from 'smtp-server';
+import { openStore } from '../src/store/open.ts';
+import { VERSION } from '../src/version.ts';
+import type { LoadResult, LoadSpec } from './load.ts';
+import { Seeder } from './seed.ts';
+import { outboxLatency } from './outbox-latency.ts';
+
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+/** `--only session` runs the scenarios whose name contains "session" (and the ceilings). */
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] ?? '' : null;
+const postgres = args.has('--postgres');
+const quick = args.has('--quick');
+const full = args.has('--full');
+const DURATION = quick ? 3 : 10;
+const WARMUP = quick ? 1 : 2;
+// The targets are judged at 50 connections: three passes there; one pass at 10
+// keeps a fresh-clone run under five minutes (--full runs three at both).
+const LEVELS: Array<{ connections: number; passes: number; duration: number }> = [
+  { connections: 10, passes: full ? 3 : 1, duration: full ? DURATION : Math.min(DURATION, 5) },
+  { connections: 50, passes: quick ? 1 : 3, duration: DURATION },
+];
+const here = import.meta.dirname;
+const secret = randomBytes(32).toString('base64url');
+const databaseUrl = postgres
+  ? `${process.env.LATCHKEY_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'}`
+  : `sqlite:${join(mkdtempSync(join(tmpdir(), 'latchkey-bench-')), 'bench.db')}`;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A minimal SMTP sink: accepts and counts; parsing mail here would steal CPU from the server. */
+async function startSink(): Promise<{ port: number; count: () => number; close: () => Promise<void> }> {
+  let received = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.on('data', () => {});
+      stream.on('end', () => {
+        received++;
+        callback();
+      });
+    },
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, count: () => received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+function peakRssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function runNode(script: string, argv: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; firstLine: Promise<string> } {
+  const child = spawn(process.execPath, [join(here, script), ...argv], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const firstLine = new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const newline = buffer.indexOf('\n');
+      if (newline !== -1) resolve(buffer.slice(0, newline));
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before answering`)));
+  });
+  return { child, firstLine };
+}
+
+async function load(spec: LoadSpec): Promise<LoadResult> {
+  // Bodies can be tens of thousands of tokens: too big for argv.
+  const file = join(mkdtempSync(join(tmpdir(), 'latchkey-load-')), 'spec.json');
+  writeFileSync(file, JSON.stringify(spec));
+  const { firstLine } = runNode('load.ts', [file]);
+  return JSON.parse(await firstLine) as LoadResult;
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(50);
+  }
+  throw new Error(`server at ${url} did not become ready`);
+}
+
+interface Target {
+  url: string;
+  pid: number | undefined;
+  stop: () => Promise<void>;
+}
+
+async function startLatchkey(sinkPort: number): Promise<Target> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [join(here, 'server.ts')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LATCHKEY_BASE_URL: url,
+      LATCHKEY_DATABASE_URL: databaseUrl,
+      LATCHKEY_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
+      LATCHKEY_SECRET: secret,
+      LATCHKEY_LOG_LEVEL: 'info',
+      ...BENCH_LIMITS,
+    },
+  });
+  await waitReady(url);
+  return { url, pid: child.pid, stop: () => stopChild(child) };
+}
+
+async function startCeiling(mode: 'ok' | 'sha-map'): Promise<Target> {
+  const { child, firstLine } = runNode('ceiling.ts', [mode]);
+  const { port } = JSON.parse(await firstLine) as { port: number };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopChild(child) };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
+}
+
+/**
+ * Limits raised out of the way for the bench (the abuse limits would otherwise,
+ * correctly, refuse thousands of sign-ins per second from one IP). Said in the output.
+ */
+const BENCH_LIMITS: Record<string, string> = {
+  LATCHKEY_RATE_LIMITS: 'off',
+};
+
+type ScenarioName = 'ceiling: ok' | 'ceiling: sha256+map' | 'session check' | 'sign-in request' | 'verify (new user)' | 'verify (returning user)' | 'sign-in by code';
+
+interface Scenario {
+  name: ScenarioName;
+  start: (sinkPort: number) => Promise<Target>;
+  /** Builds the load for one run; `expected` is how many requests to prepare for. */
+  prepare: (target: Target, seeder: Seeder, expected: number) => Promise<Omit<LoadSpec, 'connections' | 'durationSeconds'>>;
+  consumes: boolean;
+}
+
+const json = { 'content-type': 'application/json' };
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'ceiling: ok',
+    start: () => startCeiling('ok'),
+    prepare: async (t) => ({ url: `${t.url}/`, method: 'GET' }),
+    consumes: false,
+  },
+  {
+    name: 'ceiling: sha256+map',
+    start: () => startCeiling('sha-map'),
+    prepare: async (t) => ({ url: `${t.url}/`, method: 'GET', headers: { cookie: 'latchkey_session=bench-cookie-value' } }),
+    consumes: false,
+  },
+  {
+    name: 'session check',
+    start: startLatchkey,
+    prepare: async (t, seeder) => ({
+      url: `${t.url}/auth/session`,
+      method: 'GET',
+      headers: { cookie: `latchkey_session=${await seeder.sessionCookie()}` },
+    }),
+    consumes: false,
+  },
+  {
+    name: 'sign-in request',
+    start: startLatchkey,
+    prepare: async (t) => ({
+      url: `${t.url}/auth/sign-in/email`,
+      method: 'POST',
+      headers: json,
+      bodyTemplate: `{"email":"load-${Date.now()}-{n}@example.com"}`,
+    }),
+    consumes: false,
+  },
+  {
+    name: 'verify (new user)',
+    start: startLatchkey,
+    prepare: async (t, seeder, expected) => ({
+      url: `${t.url}/auth/verify`,
+      method: 'POST',
+      headers: json,
+      bodies: (await seeder.tokens(expected, false)).map((s) => JSON.stringify({ token: s.token })),
+    }),
+    consumes: true,
+  },
+  {
+    name: 'verify (returning user)',
+    start: startLatchkey,
+    prepare: async (t, seeder, expected) => ({
+      url: `${t.url}/auth/verify`,
+      method: 'POST',
+      headers: json,
+      bodies: (await seeder.tokens(expected, true)).map((s) => JSON.stringify({ token: s.token })),
+    }),
+    consumes: true,
+  },
+  {
+    name: 'sign-in by code',
+    start: startLatchkey,
+    prepare: async (t, seeder, expected) => ({
+      url: `${t.url}/auth/sign-in/code`,
+      method: 'POST',
+      headers: json,
+      bodies: (await seeder.tokens(expected, false)).map((s) => JSON.stringify({ email: s.email, code: s.code })),
+    }),
+    consumes: true,
+  },
+];
+
+interface Row {
+  scenario: ScenarioName;
+  connections: number;
+  passes: LoadResult[];
+  median: LoadResult;
+  peakRssMb: number;
+  percentOfCeiling?: number;
+  mailLatencyMs?: { p50: number; p99: number; max: number; delivered: number; sent: number };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const sink = await startSink();
+  const seedStore = await openStore(databaseUrl);
+  await seedStore.migrate();
+  const seeder = new Seeder(seedStore, secret);
+  const rows: Row[] = [];
+  const estimate = new Map<ScenarioName, number>();
+
+  for (const level of LEVELS) {
+    for (const scenario of SCENARIOS.filter((s) => only === null || s.name.startsWith('ceiling') || s.name.includes(only))) {
+      const target = await scenario.start(sink.port);
+      try {
+        const prepareFor = (seconds: number) =>
+          Math.ceil((estimate.get(scenario.name) ?? (postgres ? 1500 : 3000)) * (seconds + 1) * 1.5);
+        // Warm-up: JIT, connection pools, SQLite page cache.
+        const warm = await load({ ...(await scenario.prepare(target, seeder, prepareFor(WARMUP))), connections: level.connections, durationSeconds: WARMUP });
+        estimate.set(scenario.name, Math.max(estimate.get(scenario.name) ?? 0, warm.requestsPerSecond));
+        const passes: LoadResult[] = [];
+        const runStartedAt = Date.now();
+        const sentBefore = sink.count();
+        for (let pass = 0; pass < level.passes; pass++) {
+          const spec = await scenario.prepare(target, seeder, prepareFor(level.duration));
+          const result = await load({ ...spec, connections: level.connections, durationSeconds: level.duration });
+          passes.push(result);
+          if (scenario.consumes) estimate.set(scenario.name, Math.max(estimate.get(scenario.name) ?? 0, result.requestsPerSecond));
+        }
+        const row: Row = {
+          scenario: scenario.name,
+          connections: level.connections,
+          passes,
+          median: {
+            requestsPerSecond: median(passes.map((p) => p.requestsPerSecond)),
+            p50Ms: median(passes.map((p) => p.p50Ms)),
+            p99Ms: median(passes.map((p) => p.p99Ms)),
+            errors: passes.reduce((sum, p) => sum + p.errors, 0),
+            total: passes.reduce((sum, p) => sum + p.total, 0),
+          },
+          peakRssMb: peakRssMb(target.pid),
+        };
+        if (scenario.name === 'sign-in request') {
+          row.mailLatencyMs = await outboxLatency(databaseUrl, runStartedAt, sink.count, sentBefore);
+        }
+        rows.push(row);
+        process.stderr.write(`  ${scenario.name} @${level.connections}: ${row.median.requestsPerSecond} req/s\n`);
+      } finally {
+        await target.stop();
+      }
+    }
+  }
+
+  const library = JSON.parse(await runNode('library.ts', [databaseUrl, secret, quick ? '2' : '5']).firstLine) as {
+    operationsPerSecond: number;
+    peakRssMb: number;
+  };
+  await seedStore.close();
+  await sink.close();
+
+  for (const row of rows) {
+    const ceiling = rows.find((r) => r.scenario === 'ceiling: sha256+map' && r.connections === row.connections);
+    if (ceiling) row.percentOfCeiling = Math.round((row.median.requestsPerSecond / ceiling.median.requestsPerSecond) * 1000) / 10;
+  }
+  const report = {
+    version: VERSION,
+    date: new Date().toISOString(),
+    store: postgres ? 'postgres' : 'sqlite (WAL)',
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    settings: { durationSeconds: DURATION, warmupSeconds: WARMUP, levels: LEVELS, rateLimits: 'raised out of the way (LATCHKEY_RATE_LIMITS=off)' },
+    rows,
+    library,
+    elapsedSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  const file = join(here, 'results', `${report.date.replace(/[:.]/g, '-')}-${postgres ? 'postgres' : 'sqlite'}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  printTable(report.store, rows, library);
+  console.log(`\nrate limits: raised out of the way for the bench; results: ${file}; ${report.elapsedSeconds}s`);
+}
+
+function printTable(store: string, rows: Row[], library: { operationsPerSecond: number; peakRssMb: number }): void {
+  console.log(`\nLatchkey ${VERSION} bench — ${store}, Node ${process.version}, ${cpus().length} cores`);
+  console.log('| scenario | conns | req/s | p50 ms | p99 ms | errors | peak RSS MB | % of sha256+map ceiling |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
+    const m = row.median;
+    console.log(
+      `| ${row.scenario} | ${row.connections} | ${m.requestsPerSecond} | ${m.p50Ms} | ${m.p99Ms} | ${m.errors} | ${row.peakRssMb} | ${row.percentOfCeiling ?? ''}% |`,
+    );
+  }
+  for (const row of rows.filter((r) => r.mailLatencyMs)) {
+    const l = row.mailLatencyMs!;
+    console.log(`mail @${row.connections}: ${l.delivered}/${l.sent} delivered to the sink; request→sent p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms`);
+  }
+  console.log(`library getSession(request): ${library.operationsPerSecond} ops/s (peak RSS ${library.peakRssMb} MB)`);
+}
+
+await main();

@@ -1,0 +1,6 @@
+// The server under test: `latchkey start` as in production (NODE_ENV=production,
+// real outbox to an SMTP sink), with the abuse limits raised out of the way so
+// the bench measures the code paths, not the limiter's refusals.
+import { start } from '../src/cli/start.ts';
+
+await start(process.env);
