@@ -15,6 +15,8 @@ export interface LoadSpec {
   bodies?: string[];
   /** `{n}` in this template is replaced by a counter (distinct addresses). */
   bodyTemplate?: string;
+  /** Requests per second across all connections (a steady offered load); unset means as fast as possible. */
+  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -37,6 +39,7 @@ const instance = autocannon(
     duration: spec.durationSeconds,
     headers: spec.headers,
     body: spec.body,
+    ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
     requests: [
       {
         setupRequest: (request) => {

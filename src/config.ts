@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { parseCidr } from './core/client-ip.ts';
 
 export interface LatchkeyOptions {
   /** The only origin used to build links (never the Host header). Default http://localhost:3000. */
@@ -18,6 +19,14 @@ export interface LatchkeyOptions {
   /** At least 32 bytes. Generated under dataDir in development; required in production. */
   secret?: string;
   tokenTtlSeconds?: number;
+  /** Password reset link and code lifetime (default 900 s). */
+  passwordResetTtlSeconds?: number;
+  /** Email change confirmation and "this wasn't me" link lifetime (default 86400 s). */
+  emailChangeTtlSeconds?: number;
+  /** Email verification link lifetime (default 86400 s). */
+  emailVerifyTtlSeconds?: number;
+  /** Argon2id cost of new password hashes; older hashes are rehashed at the next password sign-in. */
+  passwordHashing?: Partial<PasswordHashingOptions>;
   sessionTtlSeconds?: number;
   sessionIdleTtlSeconds?: number;
   signup?: 'open' | 'closed';
@@ -25,6 +34,44 @@ export interface LatchkeyOptions {
   allowedRedirectOrigins?: string[];
   production?: boolean;
   productName?: string;
+  /** https URL of a logo shown on pages (and in mail). Unset: no image at all. */
+  logoUrl?: string | null;
+  /** #rrggbb; button and focus colour on pages and in mail. */
+  accentColor?: string;
+  /** Shown on pages and in mail as the place to ask for help. */
+  supportEmail?: string | null;
+  /** 'auto' picks from Accept-Language (English fallback); 'en' or 'de' fixes the language. */
+  locale?: 'auto' | 'en' | 'de';
+  /** Seconds between two sign-in mails to one address: the resend countdown and the limiter share it. */
+  resendIntervalSeconds?: number;
+  /** Abuse limits (issue #4, SECURITY.md); each also has a LATCHKEY_LIMIT_* variable. */
+  limits?: Partial<RateLimits>;
+  /** redis://… shares the rate limits between instances; unset: kept in this process. */
+  redisUrl?: string | null;
+  /** Prefix of every Redis key (several deployments or tests on one Redis). */
+  redisKeyPrefix?: string;
+  /** Bearer token for GET /metrics; unset: /metrics is open (bind it to an internal network). */
+  metricsToken?: string | null;
+  /** Bearer token of the admin API under /admin; unset: the admin API does not exist. */
+  adminToken?: string | null;
+  /** Audit events older than this many days are pruned (by age only). */
+  auditRetentionDays?: number;
+  /** Addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed. */
+  trustedProxies?: string[];
+  /** 'any': the browser that confirms gets the session; 'same': the link works only in the browser that asked. */
+  linkDevice?: 'any' | 'same';
+  /**
+   * Cross-device approval: a link opened on another device asks which of three
+   * numbers the waiting browser shows, and only the right pick signs that
+   * browser in (the other device gets no session). Default false.
+   */
+  crossDeviceApproval?: boolean;
+  /**
+   * How long a worker holds the outbox messages it claimed. A worker that dies
+   * mid-send has its messages taken over after this; a live one gives up on a
+   * send after half of it, so two never send one message. Default 60000.
+   */
+  outboxLeaseMs?: number;
   dataDir?: string;
   logLevel?: string;
 }
@@ -38,16 +85,68 @@ export interface LatchkeyConfig {
   /** True when the secret was generated for development under dataDir. */
   secretGenerated: boolean;
   tokenTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+  emailChangeTtlSeconds: number;
+  emailVerifyTtlSeconds: number;
+  passwordHashing: PasswordHashingOptions;
   sessionTtlSeconds: number;
   sessionIdleTtlSeconds: number;
   signup: 'open' | 'closed';
   allowedRedirectOrigins: string[];
   production: boolean;
   productName: string;
+  logoUrl: string | null;
+  accentColor: string;
+  supportEmail: string | null;
+  locale: 'auto' | 'en' | 'de';
+  resendIntervalSeconds: number;
+  limits: RateLimits;
+  redisUrl: string | null;
+  redisKeyPrefix: string;
+  metricsToken: string | null;
+  adminToken: string | null;
+  auditRetentionDays: number;
+  trustedProxies: string[];
+  linkDevice: 'any' | 'same';
+  crossDeviceApproval: boolean;
+  outboxLeaseMs: number;
   dataDir: string;
   logLevel: string;
   maxCodeAttempts: number;
 }
+
+/** Argon2id cost (OWASP Password Storage Cheat Sheet: 19 MiB, 2 passes, 1 lane by default). */
+export interface PasswordHashingOptions {
+  memoryKiB: number;
+  passes: number;
+  parallelism: number;
+}
+
+/** The abuse limits; defaults and their sources are in SECURITY.md. */
+export interface RateLimits {
+  mailsPerAddressPer15Minutes: number;
+  mailsPerAddressPerDay: number;
+  mailsPerIpPerHour: number;
+  /** All sign-in mails of this deployment: protects the sender's reputation. */
+  mailsPerHour: number;
+  verifyAttemptsPerIpPer5Minutes: number;
+  /** Consecutive failed verifications of one account (every verifier) before the delay starts. */
+  accountFailuresBeforeDelay: number;
+  /** The first delay; it doubles with each further failure up to accountMaxDelaySeconds. */
+  accountDelaySeconds: number;
+  accountMaxDelaySeconds: number;
+}
+
+const LIMIT_ENV: Record<keyof RateLimits, string> = {
+  mailsPerAddressPer15Minutes: 'LATCHKEY_LIMIT_MAILS_PER_ADDRESS_15MIN',
+  mailsPerAddressPerDay: 'LATCHKEY_LIMIT_MAILS_PER_ADDRESS_DAY',
+  mailsPerIpPerHour: 'LATCHKEY_LIMIT_MAILS_PER_IP_HOUR',
+  mailsPerHour: 'LATCHKEY_LIMIT_MAILS_PER_HOUR',
+  verifyAttemptsPerIpPer5Minutes: 'LATCHKEY_LIMIT_VERIFY_PER_IP_5MIN',
+  accountFailuresBeforeDelay: 'LATCHKEY_LIMIT_ACCOUNT_FAILURES',
+  accountDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_DELAY',
+  accountMaxDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY',
+};
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -57,6 +156,8 @@ export class ConfigError extends Error {
 }
 
 const DAY = 86_400;
+
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const seconds = (min: number, max: number) =>
   z.coerce.number().int().min(min, `must be at least ${min} seconds`).max(max, `must be at most ${max} seconds`);
@@ -71,11 +172,43 @@ const schema = z.object({
   LATCHKEY_SECRET: z.string().min(32, 'must be at least 32 bytes').nullable().default(null),
   // ASVS 5.0 6.5.5 / NIST SP 800-63B: an emailed sign-in secret lives at most 10 minutes.
   LATCHKEY_TOKEN_TTL: seconds(60, 600).default(600),
+  // Issue #5: a reset link is a sign-in link that also sets a password, so it stays short.
+  LATCHKEY_PASSWORD_RESET_TTL: seconds(60, 3600).default(900),
+  LATCHKEY_EMAIL_CHANGE_TTL: seconds(600, 7 * DAY).default(DAY),
+  LATCHKEY_EMAIL_VERIFY_TTL: seconds(600, 7 * DAY).default(DAY),
+  // OWASP: 19 MiB with 2 passes; raise either and older hashes are upgraded at the next sign-in.
+  LATCHKEY_ARGON2_MEMORY_KIB: count(7168, 4_194_304).default(19_456),
+  LATCHKEY_ARGON2_PASSES: count(1, 20).default(2),
+  LATCHKEY_ARGON2_PARALLELISM: count(1, 16).default(1),
   LATCHKEY_SESSION_TTL: seconds(300, 400 * DAY).default(30 * DAY),
   LATCHKEY_SESSION_IDLE_TTL: seconds(300, 400 * DAY).default(7 * DAY),
   LATCHKEY_SIGNUP: z.enum(['open', 'closed']).default('open'),
   LATCHKEY_ALLOWED_REDIRECTS: z.string().default(''),
   LATCHKEY_PRODUCT_NAME: z.string().min(1).max(60).regex(/^[^\r\n<>]+$/, 'must be one line of plain text').default('Latchkey'),
+  LATCHKEY_LOGO_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).nullable().default(null),
+  LATCHKEY_ACCENT_COLOR: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a hex colour like #4f46e5').default('#4f46e5'),
+  LATCHKEY_SUPPORT_EMAIL: z.email({ error: 'must be an email address' }).max(254).nullable().default(null),
+  LATCHKEY_LOCALE: z.enum(['auto', 'en', 'de']).default('auto'),
+  LATCHKEY_RESEND_INTERVAL: seconds(10, 3600).default(60),
+  // Abuse limits (issue #4); each default and its source is in SECURITY.md.
+  LATCHKEY_LIMIT_MAILS_PER_ADDRESS_15MIN: count(1, 100).default(3),
+  LATCHKEY_LIMIT_MAILS_PER_ADDRESS_DAY: count(1, 1000).default(10),
+  LATCHKEY_LIMIT_MAILS_PER_IP_HOUR: count(1, 1_000_000).default(20),
+  LATCHKEY_LIMIT_MAILS_PER_HOUR: count(1, 10_000_000).default(1000),
+  LATCHKEY_LIMIT_VERIFY_PER_IP_5MIN: count(1, 1_000_000).default(30),
+  // NIST SP 800-63B-4 allows at most 100 consecutive failures; we start delaying at 20.
+  LATCHKEY_LIMIT_ACCOUNT_FAILURES: count(1, 100).default(20),
+  LATCHKEY_LIMIT_ACCOUNT_DELAY: seconds(1, 3600).default(60),
+  LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: seconds(1, DAY).default(3600),
+  LATCHKEY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
+  LATCHKEY_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').nullable().default(null),
+  LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
+  LATCHKEY_REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).nullable().default(null),
+  LATCHKEY_REDIS_PREFIX: z.string().min(1).max(100).regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, : _ - only').default('latchkey'),
+  LATCHKEY_TRUSTED_PROXIES: z.string().default(''),
+  LATCHKEY_LINK_DEVICE: z.enum(['any', 'same']).default('any'),
+  LATCHKEY_CROSS_DEVICE_APPROVAL: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
+  LATCHKEY_OUTBOX_LEASE_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(3_600_000, 'must be at most 3600000 ms').default(60_000),
   LATCHKEY_DATA_DIR: z.string().min(1).default('./data'),
   LATCHKEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
@@ -92,11 +225,32 @@ function optionsToEnv(options: LatchkeyOptions): Record<string, unknown> {
     LATCHKEY_MAIL_FROM: options.mailFrom,
     LATCHKEY_SECRET: options.secret,
     LATCHKEY_TOKEN_TTL: options.tokenTtlSeconds,
+    LATCHKEY_PASSWORD_RESET_TTL: options.passwordResetTtlSeconds,
+    LATCHKEY_EMAIL_CHANGE_TTL: options.emailChangeTtlSeconds,
+    LATCHKEY_EMAIL_VERIFY_TTL: options.emailVerifyTtlSeconds,
+    LATCHKEY_ARGON2_MEMORY_KIB: options.passwordHashing?.memoryKiB,
+    LATCHKEY_ARGON2_PASSES: options.passwordHashing?.passes,
+    LATCHKEY_ARGON2_PARALLELISM: options.passwordHashing?.parallelism,
     LATCHKEY_SESSION_TTL: options.sessionTtlSeconds,
     LATCHKEY_SESSION_IDLE_TTL: options.sessionIdleTtlSeconds,
     LATCHKEY_SIGNUP: options.signup,
     LATCHKEY_ALLOWED_REDIRECTS: options.allowedRedirectOrigins?.join(','),
     LATCHKEY_PRODUCT_NAME: options.productName,
+    LATCHKEY_LOGO_URL: options.logoUrl,
+    LATCHKEY_ACCENT_COLOR: options.accentColor,
+    LATCHKEY_SUPPORT_EMAIL: options.supportEmail,
+    LATCHKEY_LOCALE: options.locale,
+    LATCHKEY_RESEND_INTERVAL: options.resendIntervalSeconds,
+    ...Object.fromEntries(Object.entries(options.limits ?? {}).map(([key, value]) => [LIMIT_ENV[key as keyof RateLimits], value])),
+    LATCHKEY_REDIS_URL: options.redisUrl,
+    LATCHKEY_METRICS_TOKEN: options.metricsToken,
+    LATCHKEY_ADMIN_TOKEN: options.adminToken,
+    LATCHKEY_AUDIT_RETENTION_DAYS: options.auditRetentionDays,
+    LATCHKEY_REDIS_PREFIX: options.redisKeyPrefix,
+    LATCHKEY_TRUSTED_PROXIES: options.trustedProxies?.join(','),
+    LATCHKEY_LINK_DEVICE: options.linkDevice,
+    LATCHKEY_CROSS_DEVICE_APPROVAL: options.crossDeviceApproval === undefined ? undefined : options.crossDeviceApproval ? 'on' : 'off',
+    LATCHKEY_OUTBOX_LEASE_MS: options.outboxLeaseMs,
     LATCHKEY_DATA_DIR: options.dataDir,
     LATCHKEY_LOG_LEVEL: options.logLevel,
     NODE_ENV: options.production === undefined ? undefined : options.production ? 'production' : 'development',
@@ -144,6 +298,15 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
       throw new ConfigError('LATCHKEY_SECRET: required when NODE_ENV=production (at least 32 bytes, e.g. `openssl rand -base64 48`)');
     }
   }
+  const trustedProxies = raw.LATCHKEY_TRUSTED_PROXIES.split(',')
+    .map((value) => value.trim())
+    .filter(Boolean);
+  for (const entry of trustedProxies) {
+    if (!parseCidr(entry)) throw new ConfigError(`LATCHKEY_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR`);
+  }
+  if (raw.LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY < raw.LATCHKEY_LIMIT_ACCOUNT_DELAY) {
+    throw new ConfigError('LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: must be at least LATCHKEY_LIMIT_ACCOUNT_DELAY');
+  }
   const dataDir = raw.LATCHKEY_DATA_DIR;
   const secret = raw.LATCHKEY_SECRET ?? developmentSecret(dataDir);
   return {
@@ -154,12 +317,37 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
     secret,
     secretGenerated: raw.LATCHKEY_SECRET === null,
     tokenTtlSeconds: raw.LATCHKEY_TOKEN_TTL,
+    passwordResetTtlSeconds: raw.LATCHKEY_PASSWORD_RESET_TTL,
+    emailChangeTtlSeconds: raw.LATCHKEY_EMAIL_CHANGE_TTL,
+    emailVerifyTtlSeconds: raw.LATCHKEY_EMAIL_VERIFY_TTL,
+    passwordHashing: {
+      memoryKiB: raw.LATCHKEY_ARGON2_MEMORY_KIB,
+      passes: raw.LATCHKEY_ARGON2_PASSES,
+      parallelism: raw.LATCHKEY_ARGON2_PARALLELISM,
+    },
     sessionTtlSeconds: raw.LATCHKEY_SESSION_TTL,
     sessionIdleTtlSeconds: raw.LATCHKEY_SESSION_IDLE_TTL,
     signup: raw.LATCHKEY_SIGNUP,
     allowedRedirectOrigins,
     production,
     productName: raw.LATCHKEY_PRODUCT_NAME,
+    logoUrl: raw.LATCHKEY_LOGO_URL,
+    accentColor: raw.LATCHKEY_ACCENT_COLOR.toLowerCase(),
+    supportEmail: raw.LATCHKEY_SUPPORT_EMAIL,
+    locale: raw.LATCHKEY_LOCALE,
+    resendIntervalSeconds: raw.LATCHKEY_RESEND_INTERVAL,
+    limits: Object.fromEntries(
+      Object.entries(LIMIT_ENV).map(([key, name]) => [key, raw[name as keyof typeof raw] as number]),
+    ) as unknown as RateLimits,
+    redisUrl: raw.LATCHKEY_REDIS_URL,
+    redisKeyPrefix: raw.LATCHKEY_REDIS_PREFIX,
+    metricsToken: raw.LATCHKEY_METRICS_TOKEN,
+    adminToken: raw.LATCHKEY_ADMIN_TOKEN,
+    auditRetentionDays: raw.LATCHKEY_AUDIT_RETENTION_DAYS,
+    trustedProxies,
+    linkDevice: raw.LATCHKEY_LINK_DEVICE,
+    crossDeviceApproval: raw.LATCHKEY_CROSS_DEVICE_APPROVAL === 'on',
+    outboxLeaseMs: raw.LATCHKEY_OUTBOX_LEASE_MS,
     dataDir,
     logLevel: raw.LATCHKEY_LOG_LEVEL,
     maxCodeAttempts: 5,

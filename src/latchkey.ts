@@ -4,10 +4,13 @@
 
 import { pino, type Logger } from 'pino';
 import type { Hono } from 'hono';
+import { brandFromConfig } from './branding.ts';
 import { resolveConfig, type LatchkeyConfig, type LatchkeyOptions } from './config.ts';
 import type { RequestContext } from './core/audit.ts';
 import { auditEvent } from './core/audit.ts';
 import { deriveKey } from './core/crypto.ts';
+import { openLimiters } from './core/open-limiters.ts';
+import { createPolicy, type Policy } from './core/policy.ts';
 import type { RedirectPolicy } from './core/redirects.ts';
 import { validateSession, type SessionPolicy, type ValidSession } from './core/sessions.ts';
 import {
@@ -18,6 +21,11 @@ import {
   type SignInDeps,
   type VerifyOutcome,
 } from './core/sign-in.ts';
+import { completeSecondFactor, type SecondFactorInput } from './core/second-factor.ts';
+import type { AccountDeps } from './core/account.ts';
+import { requestPasswordReset, resetPassword, type PasswordResetInput, type RequestPasswordResetResult } from './core/password-reset.ts';
+import { signInWithPassword, type PasswordSignInRequest } from './core/password-sign-in.ts';
+import { createPasswordHasher } from './core/passwords.ts';
 import { createTokenEngine } from './core/tokens.ts';
 import type { Session } from './core/types.ts';
 import { createApp } from './http/app.ts';
@@ -25,12 +33,12 @@ import { cookieNames } from './http/cookies.ts';
 import type { AppEnv } from './http/env.ts';
 import { DevMailbox } from './mail/dev-mailbox.ts';
 import type { Mailer, MailMessage } from './mail/mailer.ts';
-import { composeSignInMail } from './mail/compose.ts';
+import { composeAccountMail, composeSignInMail } from './mail/compose.ts';
 import { OutboxWorker } from './mail/outbox.ts';
-import { createSmtpMailer } from './mail/smtp.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
-import { VERSION } from './version.ts';
+import { buildInfo } from './version.ts';
+import { createMetrics } from './core/metrics.ts';
 
 export interface CreateLatchkeyOptions extends LatchkeyOptions {
   /** An opened store (tests, custom pools); otherwise databaseUrl is opened. */
@@ -51,15 +59,35 @@ export interface Latchkey {
   readonly app: Hono<AppEnv>;
   readonly outbox: OutboxWorker;
   readonly devMailbox: DevMailbox | null;
+  /** Every allow/deny decision; the password flow calls checkPasswordAttempt/recordFailure/recordSuccess. */
+  readonly policy: Policy;
   /** The web-standard handler: mount it anywhere that speaks Request/Response. */
   fetch(request: Request, env?: AppEnv['Bindings']): Promise<Response>;
   requestSignIn(input: { email: unknown; redirectTo?: unknown }, context?: Partial<RequestContext>): Promise<RequestSignInResult>;
   verify(token: string, context?: Partial<RequestContext>): Promise<VerifyOutcome>;
   verifyCode(email: unknown, code: unknown, context?: Partial<RequestContext>): Promise<VerifyOutcome>;
+  /**
+   * Completes a sign-in that answered `second_factor_required` (verify,
+   * verifyCode, or a password): its `pendingToken` plus a TOTP `code` or a
+   * `recoveryCode`.
+   */
+  verifySecondFactor(pendingToken: string, input: SecondFactorInput, context?: Partial<RequestContext>): Promise<VerifyOutcome>;
+  /** Email + password; `second_factor_required` for an account with TOTP on. The same answer for every wrong combination. */
+  signInWithPassword(input: PasswordSignInRequest, context?: Partial<RequestContext>): Promise<VerifyOutcome>;
+  /** Mails a reset link and code when the address has an account; the same answer either way. */
+  requestPasswordReset(input: { email: unknown; redirectTo?: unknown }, context?: Partial<RequestContext>): Promise<RequestPasswordResetResult>;
+  /** A reset `token` (or `email` + `code`) and the new password: every session signed out, then signed in (or the second factor). */
+  resetPassword(input: PasswordResetInput, context?: Partial<RequestContext>): Promise<VerifyOutcome>;
   /** The session of a request (its cookie), or null. The hot path of every app. */
   getSession(request: Request | Headers): Promise<ValidSession | null>;
   listSessions(userId: string): Promise<Session[]>;
   revokeSession(sessionId: string, userId: string, context?: Partial<RequestContext>): Promise<boolean>;
+  /**
+   * Stops the outbox worker (sends in flight finish, claimed messages not yet
+   * sent go back to the queue for other instances), then closes the mailer, the
+   * Redis connection and the store (unless it was passed in). Stop serving
+   * requests first: handlers still running need the store.
+   */
   close(): Promise<void>;
 }
 
@@ -95,35 +123,83 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
             ),
         })
       : null;
-  const mailer: Mailer = options.mailer ?? devMailbox ?? createSmtpMailer(config.smtpUrl ?? '');
+  // nodemailer (~25 MB) loads only when mail really goes over SMTP.
+  const mailer: Mailer = options.mailer ?? devMailbox ?? (await import('./mail/smtp.ts')).createSmtpMailer(config.smtpUrl ?? '');
   const sealKey = deriveKey(config.secret, 'outbox-seal');
+  const metrics = createMetrics(buildInfo(), () => store.outboxSummary(0));
   const outbox = new OutboxWorker({
+    onAttempt: (result) => metrics.mailAttempt(result),
     store,
     mailer,
     sealKey,
     from: config.mailFrom,
     messageIdDomain: config.baseUrl.hostname,
+    leaseMs: config.outboxLeaseMs,
     now,
     logger,
   });
 
   const sessions: SessionPolicy = { ttlSeconds: config.sessionTtlSeconds, idleTtlSeconds: config.sessionIdleTtlSeconds };
   const redirects: RedirectPolicy = { baseUrl: config.baseUrl, allowedOrigins: config.allowedRedirectOrigins, defaultPath: '/auth/account' };
-  const tokens = createTokenEngine(store, deriveKey(config.secret, 'code-hmac'), config.maxCodeAttempts);
+  const limiters = await openLimiters(config, logger, store);
+  await limiters.ready;
+  const policy = createPolicy({
+    limits: config.limits,
+    resendIntervalSeconds: config.resendIntervalSeconds,
+    backend: limiters.backend,
+    store,
+    redirects,
+    origin: config.baseUrl.origin,
+    linkDevice: config.linkDevice,
+    keySecret: deriveKey(config.secret, 'limiter-keys'),
+    now,
+    onDenied: (reason) => metrics.policyDenied(reason),
+  });
+  const tokens = createTokenEngine(store, deriveKey(config.secret, 'code-hmac'), config.maxCodeAttempts, {
+    sign_in: config.tokenTtlSeconds,
+    password_reset: config.passwordResetTtlSeconds,
+    email_verify: config.emailVerifyTtlSeconds,
+    email_change: config.emailChangeTtlSeconds,
+    // "This wasn't me" must work as long as the change it undoes could still be confirmed, and a while after.
+    email_change_cancel: config.emailChangeTtlSeconds,
+  });
   const signIn: SignInDeps = {
     store,
     tokens,
     now,
     baseUrl: config.baseUrl,
-    tokenTtlSeconds: config.tokenTtlSeconds,
     signup: config.signup,
     sessions,
     redirects,
-    composeMail: composeSignInMail({ sealKey, productName: config.productName, tokenTtlSeconds: config.tokenTtlSeconds }),
+    policy,
+    composeMail: composeSignInMail({
+      sealKey,
+      brand: brandFromConfig(config),
+      locale: config.locale,
+      tokenTtlSeconds: config.tokenTtlSeconds,
+    }),
     mailQueued: () => outbox.notify(),
+    twoFactor: {
+      totpKey: deriveKey(config.secret, 'totp-seal'),
+      recoveryCodeKey: deriveKey(config.secret, 'recovery-code-hmac'),
+      issuer: config.productName,
+    },
   };
-  const app = createApp({ config, store, tokens, signIn, sessions, logger, mailer, devMailbox, now, version: VERSION });
+  const account: AccountDeps = {
+    ...signIn,
+    passwords: createPasswordHasher(config.passwordHashing),
+    composeAccountMail: composeAccountMail({ sealKey, brand: brandFromConfig(config), locale: config.locale }),
+  };
+  const app = createApp({ config, store, tokens, signIn, account, sessions, logger, mailer, devMailbox, now, version: buildInfo().version, metrics });
   if (options.startWorker !== false) outbox.start();
+  // Retention prunes the audit trail by age only (the one delete it allows), hourly.
+  const pruneAudit = () =>
+    store.pruneAudit(now() - config.auditRetentionDays * 86_400_000).then(
+      (pruned) => pruned > 0 && logger.info({ pruned, retentionDays: config.auditRetentionDays }, 'audit: pruned events past retention'),
+      (error: unknown) => logger.warn({ err: String(error) }, 'audit: pruning failed; will retry in an hour'),
+    );
+  const pruneTimer = options.startWorker !== false ? setInterval(pruneAudit, 3_600_000).unref() : null;
+  if (pruneTimer) void pruneAudit();
   const sessionCookie = cookieNames(config).session;
 
   return {
@@ -132,10 +208,15 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     app,
     outbox,
     devMailbox,
+    policy,
     fetch: async (request, env) => app.fetch(request, env),
     requestSignIn: (input, context) => requestSignIn(signIn, input, fullContext(context)),
     verify: (token, context) => verifySignInLink(signIn, token, fullContext(context)),
     verifyCode: (email, code, context) => verifySignInCode(signIn, email, code, fullContext(context)),
+    verifySecondFactor: (pendingToken, input, context) => completeSecondFactor(signIn, pendingToken, input, fullContext(context)),
+    signInWithPassword: (input, context) => signInWithPassword(account, input, fullContext(context)),
+    requestPasswordReset: (input, context) => requestPasswordReset(account, input, fullContext(context)),
+    resetPassword: (input, context) => resetPassword(account, input, fullContext(context)),
     getSession: (request) => {
       const headers = request instanceof Headers ? request : request.headers;
       return validateSession(store, sessions, readCookieHeader(headers.get('cookie'), sessionCookie), now());
@@ -146,8 +227,10 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
         auditEvent(fullContext(context), { type: 'session.revoked', outcome: 'success', at: now(), userId }),
       ]),
     close: async () => {
+      if (pruneTimer) clearInterval(pruneTimer);
       await outbox.stop();
       await mailer.close();
+      await limiters.close();
       if (!options.store) await store.close();
     },
   };

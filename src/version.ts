@@ -1,5 +1,38 @@
-// package.json is the single source of truth for the version.
+// package.json is the single source of truth for the version; the schema
+// version comes from the store (store/schema-version.ts) and the commit from the
+// build: LATCHKEY_BUILD_COMMIT when the image was built without .git, else git.
+import { execFileSync } from 'node:child_process';
 import packageJson from '../package.json' with { type: 'json' };
+import { SCHEMA_VERSION } from './store/schema-version.ts';
 
 export const VERSION: string = packageJson.version;
 export const PRODUCT = 'Latchkey';
+
+export interface BuildInfo {
+  version: string;
+  schema: number;
+  commit: string;
+}
+
+let commit: string | undefined;
+
+function buildCommit(): string {
+  const fromEnv = process.env.LATCHKEY_BUILD_COMMIT?.trim();
+  if (fromEnv && /^[0-9a-f]{7,40}$/i.test(fromEnv)) return fromEnv.slice(0, 12).toLowerCase();
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+      cwd: import.meta.dirname,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 2000,
+    });
+    return head.toString().trim() || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Computed once per process (git is asked at most once). */
+export function buildInfo(): BuildInfo {
+  commit ??= buildCommit();
+  return { version: VERSION, schema: SCHEMA_VERSION, commit };
+}

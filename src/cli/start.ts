@@ -1,5 +1,6 @@
 // `latchkey start`: a thin shell over createLatchkey and @hono/node-server.
 import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { parseEnv } from '../config.ts';
 import { createLatchkey } from '../latchkey.ts';
@@ -33,19 +34,40 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
     }
   });
 
+  // Graceful shutdown (SIGTERM from an orchestrator, Ctrl-C): stop accepting,
+  // let requests and sends in flight finish, hand claimed-but-unsent mail back to
+  // the queue so another instance sends it at once, close everything, exit 0.
+  // Sends are bounded by half the outbox lease, so that bounds the whole.
   let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'latchkey: second signal, exiting now; unfinished mail is taken over after its lease');
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, 'latchkey stopping');
-    server.close(() => {
-      latchkey.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-    setTimeout(() => process.exit(1), 10_000).unref();
+    logger.info({ signal }, 'latchkey stopping: no new connections; finishing requests and sends in flight');
+    const limitMs = config.outboxLeaseMs / 2 + 5000;
+    setTimeout(() => {
+      logger.error({ limitMs }, 'latchkey: shutdown took too long, exiting; unfinished mail is taken over after its lease');
+      process.exit(1);
+    }, limitMs).unref();
+    try {
+      const http = server as Server;
+      const drained = new Promise<void>((resolve) => http.close(() => resolve()));
+      // close() waits for keep-alive clients to hang up: close each connection as soon as it is idle instead.
+      const idle = setInterval(() => http.closeIdleConnections(), 50);
+      const worker = latchkey.outbox.stop(); // at the same time as the requests drain
+      await drained;
+      clearInterval(idle);
+      await worker;
+      await latchkey.close();
+      logger.info('latchkey stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'latchkey: shutdown failed');
+      process.exit(1);
+    }
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }

@@ -10,13 +10,103 @@ export const AUDIT_EVENT_TYPES = [
   'token.rejected',
   'code.failed',
   'user.created',
+  // Operators (admin API, CLI); reason says who: 'admin_api' or 'cli'
+  'user.disabled',
+  'user.enabled',
   'session.created',
   'session.revoked',
   'mail.sent',
   'mail.failed',
+  'policy.denied',
+  // Cross-device approval (issue #4, LATCHKEY_CROSS_DEVICE_APPROVAL)
+  'approval.granted',
+  'approval.refused',
+  // Two-factor (issue #5)
+  'second_factor.required',
+  'totp.enrolment_started',
+  'totp.enabled',
+  'totp.disabled',
+  'totp.failed',
+  'totp.settings_changed',
+  'recovery_codes.generated',
+  'recovery_code.used',
+  'recovery_code.failed',
+  // Passwords, reset, email verification and change (issue #5)
+  'password.set',
+  'password.rehashed',
+  'password.failed',
+  'password_reset.requested',
+  'session.reauthenticated',
+  'email_verification.requested',
+  'email.verified',
+  'email_change.requested',
+  'email_change.confirmed',
+  'email_change.cancelled',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+/**
+ * What each event means and which reason codes it carries. A Record over the
+ * union, so a new type does not compile without its line here; docs/audit-events.md
+ * is generated from it (`npm run docs:audit`, checked by test/ops/audit-docs.test.ts).
+ */
+export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
+  'sign_in.requested': 'A sign-in mail was asked for. failure: `signup_closed`, `account_disabled` (no mail, same answer to the requester).',
+  'sign_in.succeeded': 'A session was issued after every required factor.',
+  'sign_in.failed': 'A sign-in step failed after its factor was checked.',
+  'token.consumed': 'A one-time token (link or code) was used; reason: its purpose.',
+  'token.rejected': 'A link or code was refused: `token_invalid`, `token_expired`, `token_used`, `token_replaced`, `code_locked`, `link_other_device`.',
+  'code.failed': 'A wrong 6-digit code (counts toward the 5-attempt cap and the account delay).',
+  'user.created': 'An account was created: by a first verified sign-in (open signup), or by an operator (reason `admin_api`, `cli`).',
+  'user.disabled': 'An operator disabled the account; its sessions were revoked and unused tokens retired in the same transaction.',
+  'user.enabled': 'An operator enabled the account again.',
+  'session.created': 'A session cookie was issued.',
+  'session.revoked': 'A session ended by sign-out, "sign out other devices", or an operator (reason `admin_api`, `cli`).',
+  'mail.sent': 'The outbox handed a message to SMTP (or the dev mailbox); request ID of the request that caused it.',
+  'mail.failed': 'A delivery attempt failed; reason `retrying` or `dead`.',
+  'policy.denied': 'The policy refused a request; reason: its stable code (e.g. `address_interval`, `ip_mail_limit`, `account_delay`, `cross_site`, `csrf_token`, `approval_mismatch`, `admin_refused`).',
+  'approval.granted': 'Cross-device approval: the device that opened the link picked the number the waiting browser shows; that browser may now take its session.',
+  'approval.refused': 'Cross-device approval refused on the device that opened the link: `wrong_number` (one pick, the request is dead) or `not_me`; the token is spent.',
+  'second_factor.required': 'A first factor was right and the account asks for TOTP before a session.',
+  'totp.enrolment_started': 'A TOTP secret was generated, not yet confirmed.',
+  'totp.enabled': 'TOTP was confirmed by a first code and switched on; recovery codes issued.',
+  'totp.disabled': 'TOTP was switched off (with a current code or a recovery code).',
+  'totp.failed': 'A wrong or replayed TOTP code.',
+  'totp.settings_changed': 'The account changed whether email sign-in also asks for TOTP.',
+  'recovery_codes.generated': 'A new set of recovery codes replaced the old one.',
+  'recovery_code.used': 'A recovery code was used (once).',
+  'recovery_code.failed': 'A wrong or already used recovery code.',
+  'password.set': 'The password was set: reason `added`, `changed`, `removed` (account page, other sessions signed out) or `reset` (every session signed out).',
+  'password.rehashed': 'A right password hashed with older Argon2id parameters got a new hash at sign-in.',
+  'password.failed': 'A wrong password, or none set, or an unknown or disabled account (reason `credentials_invalid`), or a wrong one when re-authenticating (`reauthentication`). Counts toward the account delay.',
+  'password_reset.requested': 'A password reset mail was asked for. failure: `unknown_account`, `account_disabled` (no mail, same answer to the requester).',
+  'session.reauthenticated': 'The signed-in person entered their password again; the session counts as recently signed in.',
+  'email_verification.requested': 'A verification link was sent to the account\'s address.',
+  'email.verified': 'The account\'s address was verified by its link.',
+  'email_change.requested': 'A change of address was asked for; confirmation sent to the new one, notice with a cancel link to the old one. failure `address_taken`: no confirmation sent, same answer.',
+  'email_change.confirmed': 'The account switched to its new address; other sessions signed out. failure: `taken`, `stale`.',
+  'email_change.cancelled': '"This wasn\'t me": old address back, every session signed out, password removed.',
+};
+
+/** The Markdown table of docs/audit-events.md. */
+export function auditEventsMarkdown(): string {
+  const rows = AUDIT_EVENT_TYPES.map((type) => `| \`${type}\` | ${AUDIT_EVENT_DOCS[type]} |`);
+  return [
+    '# Audit events',
+    '',
+    'Generated from `src/core/audit.ts` by `npm run docs:audit`; do not edit by hand.',
+    '',
+    'Every event carries: time, type, outcome (`success`, `failure`, `info`), reason code, request ID, user ID,',
+    'email (canonical), IP, user agent and the policy version in force (`src/core/policy-version.ts`).',
+    'Never a token, a code, a cookie or a password.',
+    '',
+    '| type | meaning and reason codes |',
+    '|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
 
 export type AuditOutcome = 'success' | 'failure' | 'info';
 
@@ -35,6 +125,8 @@ export interface AuditEvent {
 
 export interface StoredAuditEvent extends AuditEvent {
   id: number;
+  /** The policy version (core/policy-version.ts) in force when it was written; null before migration 6. */
+  policyVersion: number | null;
 }
 
 /** Request facts every event carries; built once per request by the HTTP layer. */

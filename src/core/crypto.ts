@@ -5,11 +5,13 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
   createHmac,
+  createSecretKey,
+  hash,
   hkdfSync,
   randomBytes,
   timingSafeEqual,
+  type KeyObject,
 } from 'node:crypto';
 
 /** `bytes` random bytes from the CSPRNG, base64url (32 bytes → 43 chars). */
@@ -18,11 +20,22 @@ export function randomToken(bytes = 32): string {
 }
 
 export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
+  // One-shot: no Hash object per call (the session check hashes every cookie).
+  return hash('sha256', value, 'base64url');
+}
+
+// A raw Buffer key is re-imported on every createHmac (about 6x slower than a
+// KeyObject); the keys are long-lived derived secrets, so import each once.
+const KEY_OBJECTS = new WeakMap<Buffer, KeyObject>();
+
+function keyObject(key: Buffer): KeyObject {
+  let imported = KEY_OBJECTS.get(key);
+  if (!imported) KEY_OBJECTS.set(key, (imported = createSecretKey(key)));
+  return imported;
 }
 
 export function hmacSha256(key: Buffer, value: string): string {
-  return createHmac('sha256', key).update(value).digest('base64url');
+  return createHmac('sha256', keyObject(key)).update(value).digest('base64url');
 }
 
 /** Constant-time comparison of two strings (lengths are not secret here: both are fixed-size digests). */
@@ -33,7 +46,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
-export type KeyPurpose = 'code-hmac' | 'outbox-seal';
+export type KeyPurpose = 'code-hmac' | 'outbox-seal' | 'limiter-keys' | 'totp-seal' | 'recovery-code-hmac' | 'csrf-token';
 
 /** A 32-byte key for one purpose, derived from the server secret (RFC 5869). */
 export function deriveKey(secret: string, purpose: KeyPurpose): Buffer {
@@ -43,14 +56,14 @@ export function deriveKey(secret: string, purpose: KeyPurpose): Buffer {
 /** AES-256-GCM; output is base64url(iv | tag | ciphertext). */
 export function seal(key: Buffer, plaintext: string): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const cipher = createCipheriv('aes-256-gcm', keyObject(key), iv);
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
 }
 
 export function unseal(key: Buffer, sealed: string): string {
   const raw = Buffer.from(sealed, 'base64url');
-  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  const decipher = createDecipheriv('aes-256-gcm', keyObject(key), raw.subarray(0, 12));
   decipher.setAuthTag(raw.subarray(12, 28));
   return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
 }

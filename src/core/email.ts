@@ -29,7 +29,9 @@ export function canonicalizeEmail(input: unknown): EmailResult {
   const labels = domain.split('.');
   if (labels.length < 2 || !labels.every((label) => DNS_LABEL.test(label))) return { ok: false };
   if (/^[0-9]+$/.test(labels[labels.length - 1] ?? '')) return { ok: false };
-  return { ok: true, email: `${local.toLowerCase()}@${domain}` };
+  const email = `${local.toLowerCase()}@${domain}`;
+  // Punycode can lengthen a domain past what SMTP allows in a path (RFC 5321 4.5.3.1.3).
+  return email.length > 254 ? { ok: false } : { ok: true, email };
 }
 
 /** "a…@example.com": enough for a person to recognise their address, not to harvest it. */

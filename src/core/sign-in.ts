@@ -4,16 +4,21 @@
 
 import { randomUUID } from 'node:crypto';
 import { auditEvent, type AuditEvent, type RequestContext } from './audit.ts';
+import { constantTimeEqual } from './crypto.ts';
 import { canonicalizeEmail } from './email.ts';
+import { admitMailRequest } from './mail-request.ts';
 import type { ErrorCode } from './errors.ts';
+import type { Policy } from './policy.ts';
 import { checkRedirect, type RedirectPolicy } from './redirects.ts';
+import { requireSecondFactor, type SecondFactorRequired } from './second-factor.ts';
 import { newSession, type SessionPolicy } from './sessions.ts';
-import type { TokenEngine, TokenFailure } from './tokens.ts';
-import type { Session, TokenRecord, User } from './types.ts';
+import { tokenErrorCode, type TokenEngine } from './tokens.ts';
+import type { TwoFactorKeys } from './totp.ts';
+import type { FirstFactorKind, Session, TokenRecord, User } from './types.ts';
 import type { NewOutboxMessage, Store } from '../store/store.ts';
 
 export interface ComposeSignInMail {
-  (input: { to: string; link: string; code: string; record: TokenRecord; requestId: string | null }): NewOutboxMessage;
+  (input: { to: string; link: string; code: string; record: TokenRecord; requestId: string | null; locale: string | null }): NewOutboxMessage;
 }
 
 export interface SignInDeps {
@@ -21,13 +26,16 @@ export interface SignInDeps {
   tokens: TokenEngine;
   now: () => number;
   baseUrl: URL;
-  tokenTtlSeconds: number;
   signup: 'open' | 'closed';
   sessions: SessionPolicy;
   redirects: RedirectPolicy;
+  /** Every allow/deny decision (rate limits, redirects): issue #4. */
+  policy: Policy;
   composeMail: ComposeSignInMail;
   /** Wakes the outbox worker so the mail leaves at once. */
   mailQueued: () => void;
+  /** TOTP and recovery-code keys (issue #5). */
+  twoFactor: TwoFactorKeys;
 }
 
 export interface SignInRequest {
@@ -35,12 +43,20 @@ export interface SignInRequest {
   redirectTo?: unknown;
   /** SHA-256 of the asking browser's flow cookie, if any. */
   flowHash?: string | null;
+  /** The language of the page that asked (a catalog name such as 'de'); the mail is written in it. */
+  locale?: string | null;
 }
 
-export type RequestSignInResult = { ok: true; email: string } | { ok: false; code: 'invalid_email' };
+/**
+ * `throttled`: the policy silently sent nothing (a per-address cap). Callers
+ * answer exactly as if a mail went out; only the browser that already asked for
+ * this address may be told, so it is not left waiting for a mail that never comes.
+ */
+export type RequestSignInResult = { ok: true; email: string; throttled: boolean } | { ok: false; code: 'invalid_email' | 'rate_limited' };
 
 export interface SignedIn {
   ok: true;
+  status: 'signed_in';
   user: User;
   session: Session;
   /** The cookie value: returned once, never stored or logged. */
@@ -49,16 +65,23 @@ export interface SignedIn {
   createdUser: boolean;
 }
 
-export type VerifyOutcome = SignedIn | { ok: false; code: ErrorCode };
+export type { SecondFactorRequired } from './second-factor.ts';
 
-const FAILURE_CODES: Record<TokenFailure, ErrorCode> = {
-  not_found: 'token_invalid',
-  expired: 'token_expired',
-  used: 'token_used',
-  replaced: 'token_replaced',
-  locked: 'code_locked',
-  code_invalid: 'code_invalid',
-};
+/** A verified first factor either signs in or, for an account with TOTP on, asks for the second factor. */
+export type VerifyOutcome = SignedIn | SecondFactorRequired | { ok: false; code: ErrorCode };
+
+/** A first factor that has been verified: who, by what, and where to go next. */
+export interface VerifiedFirstFactor {
+  kind: FirstFactorKind;
+  /** Canonical address: the one the email token went to, or the account's (password). */
+  email: string;
+  /** The account, when known; null: found by address, or created (email factors, open signup). */
+  userId: string | null;
+  /** As asked for; checked against the redirect policy here. */
+  redirectTo: string | null;
+  /** The first factor's own events (e.g. token.consumed), committed with the session or the pending step. */
+  events: AuditEvent[];
+}
 
 export function verifyLinkUrl(baseUrl: URL, token: string): string {
   const url = new URL('/auth/verify', baseUrl);
@@ -71,18 +94,19 @@ export async function requestSignIn(
   request: SignInRequest,
   context: RequestContext,
 ): Promise<RequestSignInResult> {
-  const canonical = canonicalizeEmail(request.email);
-  if (!canonical.ok) return { ok: false, code: 'invalid_email' };
-  const email = canonical.email;
-  const now = deps.now();
-  const user = await deps.store.findUserByEmail(email);
-  // Closed signup still records a (never mailed) token for unknown addresses, so
-  // code attempts, locks and timing look the same whether or not an account exists.
-  const mailable = user !== null || deps.signup === 'open';
+  const admitted = await admitMailRequest(deps, request.email, 'sign_in', context);
+  if (!admitted.ok) return admitted;
+  if (admitted.throttled) return { ok: true, email: admitted.email, throttled: true };
+  const { email, user, now } = admitted;
+  const redirect = await deps.policy.checkRedirect(request.redirectTo, context);
+  // Closed signup and disabled accounts still record a (never mailed) token, so
+  // code attempts, locks and timing look the same whether or not an account can sign in.
+  const disabled = user?.disabled === true;
+  const mailable = !disabled && (user !== null || deps.signup === 'open');
   const event = auditEvent(context, {
     type: 'sign_in.requested',
     outcome: mailable ? 'success' : 'failure',
-    reason: mailable ? null : 'signup_closed',
+    reason: mailable ? null : disabled ? 'account_disabled' : 'signup_closed',
     at: now,
     userId: user?.id ?? null,
     email,
@@ -93,27 +117,48 @@ export async function requestSignIn(
       email,
       userId: user?.id ?? null,
       flowHash: request.flowHash ?? null,
-      redirectTo: checkRedirect(request.redirectTo, deps.redirects),
-      ttlSeconds: deps.tokenTtlSeconds,
+      redirectTo: redirect.target,
       requestIp: context.ip,
       requestUserAgent: context.userAgent?.slice(0, 512) ?? null,
       mail: ({ token, code, record }) =>
         mailable
-          ? deps.composeMail({ to: email, link: verifyLinkUrl(deps.baseUrl, token), code, record, requestId: context.requestId })
+          ? deps.composeMail({
+              to: email,
+              link: verifyLinkUrl(deps.baseUrl, token),
+              code,
+              record,
+              requestId: context.requestId,
+              locale: request.locale ?? null,
+            })
           : null,
       events: [event],
     },
     now,
   );
   if (mailable) deps.mailQueued();
-  return { ok: true, email };
+  return { ok: true, email, throttled: false };
 }
 
-export async function verifySignInLink(deps: SignInDeps, token: string, context: RequestContext): Promise<VerifyOutcome> {
+/** `flowHash`: SHA-256 of the asking browser's flow cookie, if this request carries one. */
+export async function verifySignInLink(
+  deps: SignInDeps,
+  token: string,
+  context: RequestContext,
+  flowHash: string | null = null,
+): Promise<VerifyOutcome> {
+  if (!(await deps.policy.checkVerify({ verifier: 'link', account: null }, context)).allow) return { ok: false, code: 'rate_limited' };
+  // LATCHKEY_LINK_DEVICE=same: another browser is refused before anything is consumed.
+  const held = await deps.tokens.peek(token);
+  if (held) {
+    const sameBrowser = held.flowHash !== null && flowHash !== null && constantTimeEqual(held.flowHash, flowHash);
+    if (!(await deps.policy.checkLinkDevice({ sameBrowser, email: held.email }, context)).allow) return { ok: false, code: 'link_other_device' };
+  }
   const now = deps.now();
   const result = await deps.tokens.consumeLink(token, 'sign_in', now);
-  if (!result.ok) return reject(deps, 'token.rejected', FAILURE_CODES[result.reason], result.record, context, now);
-  return completeSignIn(deps, result.record, context, now);
+  // A failed link is not counted against the account: 256 random bits cannot be
+  // guessed, and an unknown token names no account. Only guessable secrets count.
+  if (!result.ok) return reject(deps, 'token.rejected', tokenErrorCode(result.reason), result.record, context, now);
+  return finishFirstFactor(deps, emailFactor('link', result.record, context, now), context, now);
 }
 
 export async function verifySignInCode(
@@ -124,10 +169,53 @@ export async function verifySignInCode(
 ): Promise<VerifyOutcome> {
   const canonical = canonicalizeEmail(emailInput);
   if (!canonical.ok) return { ok: false, code: 'invalid_email' };
+  const account = canonical.email;
+  // Keyed by the address whether or not an account exists, so the delay reveals nothing either.
+  if (!(await deps.policy.checkVerify({ verifier: 'code', account }, context)).allow) return { ok: false, code: 'rate_limited' };
   const now = deps.now();
-  const result = await deps.tokens.consumeCode(canonical.email, typeof code === 'string' ? code.trim() : '', 'sign_in', now);
-  if (!result.ok) return reject(deps, 'code.failed', FAILURE_CODES[result.reason], result.record, context, now, canonical.email);
-  return completeSignIn(deps, result.record, context, now);
+  const result = await deps.tokens.consumeCode(account, typeof code === 'string' ? code.trim() : '', 'sign_in', now);
+  if (!result.ok) {
+    // Every failed code counts, across resends: a new code does not reset the count.
+    await deps.policy.recordFailure(account, 'code', context);
+    return reject(deps, 'code.failed', tokenErrorCode(result.reason), result.record, context, now, account);
+  }
+  return finishFirstFactor(deps, emailFactor('code', result.record, context, now), context, now);
+}
+
+function emailFactor(kind: 'link' | 'code', record: TokenRecord, context: RequestContext, now: number): VerifiedFirstFactor {
+  return {
+    kind,
+    email: record.email,
+    userId: record.userId,
+    redirectTo: record.redirectTo,
+    events: [auditEvent(context, { type: 'token.consumed', outcome: 'success', reason: 'sign_in', at: now, userId: record.userId, email: record.email })],
+  };
+}
+
+/**
+ * The one seam between a verified first factor and a session; every first
+ * factor (email link, email code, password) ends here. An account with TOTP on
+ * gets a pending second factor instead of a session: always after a password,
+ * and after an email factor unless the account chose that email alone suffices.
+ * A full sign-in resets the account's failure count (policy); a pending one
+ * does not, so first-factor successes cannot wash out failed TOTP guesses.
+ */
+export async function finishFirstFactor(
+  deps: SignInDeps,
+  factor: VerifiedFirstFactor,
+  context: RequestContext,
+  now: number,
+): Promise<VerifyOutcome> {
+  const userId = factor.userId ?? (await deps.store.findUserByEmail(factor.email))?.id ?? null;
+  const totp = userId === null ? null : await deps.store.getTotp(userId);
+  if (userId !== null && totp !== null && totp.enabledAt !== null && (factor.kind === 'password' || totp.emailSignInRequiresTotp)) {
+    // Checked now and again when the step completes (the allowlist may change meanwhile).
+    const redirectTo = checkRedirect(factor.redirectTo, deps.redirects) ?? deps.redirects.defaultPath;
+    return requireSecondFactor(deps, { userId, email: factor.email, firstFactor: factor.kind, redirectTo, events: factor.events }, context, now);
+  }
+  const outcome = await completeSignIn(deps, factor, context, now);
+  if (outcome.ok) await deps.policy.recordSuccess(factor.email);
+  return outcome;
 }
 
 async function reject(
@@ -147,38 +235,41 @@ async function reject(
 
 async function completeSignIn(
   deps: SignInDeps,
-  record: TokenRecord,
+  factor: VerifiedFirstFactor,
   context: RequestContext,
   now: number,
 ): Promise<VerifyOutcome> {
   const { token, record: sessionRecord } = newSession(deps.sessions, now, context);
   const event = (type: AuditEvent['type'], reason: string | null = null) =>
-    auditEvent(context, { type, outcome: 'success', reason, at: now, userId: record.userId, email: record.email });
+    auditEvent(context, { type, outcome: 'success', reason, at: now, userId: factor.userId, email: factor.email });
   const signedIn = await deps.store.signIn({
-    email: record.email,
-    userId: record.userId,
-    allowSignup: deps.signup === 'open',
+    email: factor.email,
+    userId: factor.userId,
+    // Only an email factor may create an account.
+    allowSignup: deps.signup === 'open' && factor.kind !== 'password',
     newUserId: randomUUID(),
     now,
     session: sessionRecord,
-    events: [event('token.consumed', 'sign_in'), event('session.created'), event('sign_in.succeeded')],
+    events: [...factor.events, event('session.created'), event('sign_in.succeeded')],
+    // Recorded in the transaction that creates the account (an audit event never trails its change).
+    createdUserEvent: event('user.created'),
+    emailProven: factor.kind !== 'password',
   });
   if (!signedIn) {
     // Only a closed-signup decoy token gets here, and its code was never mailed.
-    return reject(deps, 'token.rejected', 'token_invalid', record, context, now);
-  }
-  if (signedIn.createdUser) {
     await deps.store.appendAudit([
-      auditEvent(context, { type: 'user.created', outcome: 'success', at: now, userId: signedIn.user.id, email: record.email }),
+      auditEvent(context, { type: 'token.rejected', outcome: 'failure', reason: 'token_invalid', at: now, userId: factor.userId, email: factor.email }),
     ]);
+    return { ok: false, code: 'token_invalid' };
   }
   return {
     ok: true,
+    status: 'signed_in',
     user: signedIn.user,
     session: signedIn.session,
     sessionToken: token,
     // Checked again at use: the allowlist may have changed since the link was issued.
-    redirectTo: checkRedirect(record.redirectTo, deps.redirects) ?? deps.redirects.defaultPath,
+    redirectTo: checkRedirect(factor.redirectTo, deps.redirects) ?? deps.redirects.defaultPath,
     createdUser: signedIn.createdUser,
   };
 }

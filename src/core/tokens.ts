@@ -1,25 +1,37 @@
-// The one-time token engine, shared by every purpose (sign-in now; password
-// reset, email change and verification later). A token is a bearer secret: 32
-// CSPRNG bytes in the link, only its SHA-256 stored. The 6-digit code in the same
-// email is stored as an HMAC keyed by the server secret, so a database leak does
-// not let anyone brute-force 10^6 codes offline.
+// The one-time token engine, the only code that issues, hashes, expires and
+// consumes a one-time token, for every purpose: sign-in, password reset, email
+// verification, email change and its "this wasn't me" link. Callers differ only
+// in what they do once a token is verified.
+//
+// A token is a bearer secret: 32 CSPRNG bytes in the link, only its SHA-256
+// stored. The 6-digit code in the same email is stored as an HMAC keyed by the
+// server secret and bound to purpose and token id, so a database leak does not
+// let anyone brute-force 10^6 codes offline, and a code never fits another
+// request. Each purpose has its own lifetime (configuration). Single use is a
+// conditional update in the store; a token presented for another purpose is
+// refused as unknown by the same statement.
 
 import { randomInt, randomUUID } from 'node:crypto';
 import type { AuditEvent } from './audit.ts';
 import { constantTimeEqual, hmacSha256, randomToken, sha256 } from './crypto.ts';
+import type { ErrorCode } from './errors.ts';
 import type { TokenPurpose, TokenRecord } from './types.ts';
 import type { ConsumeFailure, NewOutboxMessage, Store } from '../store/store.ts';
 
 const LINK_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const CODE = /^[0-9]{6}$/;
 
+/** Seconds each purpose's token lives (LATCHKEY_TOKEN_TTL, LATCHKEY_PASSWORD_RESET_TTL, …). */
+export type TokenTtls = Record<TokenPurpose, number>;
+
 export interface IssueTokenInput {
   purpose: TokenPurpose;
   email: string;
   userId: string | null;
+  /** Email change only: the other address of the change (see TokenRecord.otherEmail). */
+  otherEmail?: string | null;
   flowHash: string | null;
   redirectTo: string | null;
-  ttlSeconds: number;
   requestIp: string | null;
   requestUserAgent: string | null;
   /** Builds the outbox row from the fresh secrets; it is committed with the token. */
@@ -34,10 +46,19 @@ export type VerifyResult =
   | { ok: false; reason: TokenFailure; record: TokenRecord | null };
 
 export interface TokenEngine {
+  /** The lifetime of this purpose's tokens, in seconds (mail says when they expire). */
+  ttlSeconds(purpose: TokenPurpose): number;
   issue(input: IssueTokenInput, now: number): Promise<{ record: TokenRecord }>;
-  /** Read-only: what the GET page may show without consuming. */
+  /** Read-only, any purpose: what the sign-in link check may look at before consuming. */
   peek(token: string): Promise<TokenRecord | null>;
+  /** Read-only: would this link be accepted for `purpose` now? What a GET page may show without consuming. */
+  inspect(token: string, purpose: TokenPurpose, now: number): Promise<VerifyResult>;
   consumeLink(token: string, purpose: TokenPurpose, now: number): Promise<VerifyResult>;
+  /**
+   * By id, for a request whose link was approved on another device
+   * (core/cross-device.ts): the waiting browser never holds the link token.
+   */
+  consumeApproved(tokenId: string, purpose: TokenPurpose, now: number): Promise<VerifyResult>;
   consumeCode(email: string, code: string, purpose: TokenPurpose, now: number): Promise<VerifyResult>;
 }
 
@@ -45,12 +66,47 @@ export function generateCode(): string {
   return randomInt(0, 1_000_000).toString().padStart(6, '0');
 }
 
-export function createTokenEngine(store: Store, codeKey: Buffer, maxCodeAttempts: number): TokenEngine {
+/**
+ * The one judge of a token's state: why it cannot be used for `purpose` now,
+ * or null while it can. Another purpose's token is 'not_found', exactly like an
+ * unknown one. The link path passes attemptLimit = maxCodeAttempts - 1 (five
+ * wrong codes kill the link too). The store's consume statements enforce the
+ * same conditions atomically; this explains their answer (store/rows.ts) and
+ * what the GET pages show.
+ */
+export function tokenProblem(record: TokenRecord | null, purpose: TokenPurpose, now: number, attemptLimit: number): ConsumeFailure | null {
+  if (!record || record.purpose !== purpose) return 'not_found';
+  if (record.consumedAt !== null) return 'used';
+  if (record.retiredAt !== null) return 'replaced';
+  if (record.expiresAt <= now) return 'expired';
+  if (record.codeAttempts > attemptLimit) return 'locked';
+  return null;
+}
+
+const FAILURE_CODES: Record<TokenFailure, ErrorCode> = {
+  not_found: 'token_invalid',
+  expired: 'token_expired',
+  used: 'token_used',
+  replaced: 'token_replaced',
+  locked: 'code_locked',
+  code_invalid: 'code_invalid',
+};
+
+/** The public error code of a refused token, the same for every purpose. */
+export function tokenErrorCode(reason: TokenFailure): ErrorCode {
+  return FAILURE_CODES[reason];
+}
+
+export function createTokenEngine(store: Store, codeKey: Buffer, maxCodeAttempts: number, ttls: TokenTtls): TokenEngine {
   // Bound to purpose and token id so a code can never be replayed against another request.
   const hashCode = (purpose: TokenPurpose, tokenId: string, code: string) =>
     hmacSha256(codeKey, `${purpose}:${tokenId}:${code}`);
+  const result = (consumed: Awaited<ReturnType<Store['consumeToken']>>): VerifyResult =>
+    consumed.ok ? { ok: true, record: consumed.token } : { ok: false, reason: consumed.reason, record: consumed.token };
 
   return {
+    ttlSeconds: (purpose) => ttls[purpose],
+
     async issue(input, now) {
       const token = randomToken(32);
       const code = generateCode();
@@ -62,10 +118,11 @@ export function createTokenEngine(store: Store, codeKey: Buffer, maxCodeAttempts
         codeHash: hashCode(input.purpose, id, code),
         email: input.email,
         userId: input.userId,
+        otherEmail: input.otherEmail ?? null,
         flowHash: input.flowHash,
         redirectTo: input.redirectTo,
         createdAt: now,
-        expiresAt: now + input.ttlSeconds * 1000,
+        expiresAt: now + ttls[input.purpose] * 1000,
         consumedAt: null,
         retiredAt: null,
         codeAttempts: 0,
@@ -81,31 +138,35 @@ export function createTokenEngine(store: Store, codeKey: Buffer, maxCodeAttempts
       return store.findToken(sha256(token));
     },
 
+    async inspect(token, purpose, now) {
+      const record = LINK_TOKEN.test(token) ? await store.findToken(sha256(token)) : null;
+      const problem = tokenProblem(record, purpose, now, maxCodeAttempts - 1);
+      if (problem === null && record) return { ok: true, record };
+      return { ok: false, reason: problem ?? 'not_found', record: problem === 'not_found' ? null : record };
+    },
+
     async consumeLink(token, purpose, now) {
       if (!LINK_TOKEN.test(token)) return { ok: false, reason: 'not_found', record: null };
-      const result = await store.consumeToken({
-        lookup: { tokenHash: sha256(token) },
-        purpose,
-        now,
-        attemptLimit: maxCodeAttempts - 1,
-      });
-      return result.ok ? { ok: true, record: result.token } : { ok: false, reason: result.reason, record: result.token };
+      return result(await store.consumeToken({ lookup: { tokenHash: sha256(token) }, purpose, now, attemptLimit: maxCodeAttempts - 1 }));
+    },
+
+    async consumeApproved(tokenId, purpose, now) {
+      return result(await store.consumeToken({ lookup: { tokenId }, purpose, now, attemptLimit: maxCodeAttempts - 1 }));
     },
 
     async consumeCode(email, code, purpose, now) {
       const record = await store.findLatestToken(email, purpose);
       if (!record) return { ok: false, reason: 'code_invalid', record: null };
       if (!CODE.test(code)) return { ok: false, reason: 'code_invalid', record };
-      if (record.consumedAt !== null) return { ok: false, reason: 'used', record };
-      if (record.expiresAt <= now) return { ok: false, reason: 'expired', record };
+      const problem = tokenProblem(record, purpose, now, maxCodeAttempts - 1);
+      if (problem) return { ok: false, reason: problem, record };
       // Count the attempt before comparing, so parallel guesses cannot exceed the cap.
       const attempts = await store.reserveCodeAttempt(record.id, maxCodeAttempts);
       if (attempts === null) return { ok: false, reason: 'locked', record };
       if (!constantTimeEqual(hashCode(purpose, record.id, code), record.codeHash)) {
         return { ok: false, reason: attempts >= maxCodeAttempts ? 'locked' : 'code_invalid', record };
       }
-      const result = await store.consumeToken({ lookup: { tokenId: record.id }, purpose, now, attemptLimit: maxCodeAttempts });
-      return result.ok ? { ok: true, record: result.token } : { ok: false, reason: result.reason, record: result.token };
+      return result(await store.consumeToken({ lookup: { tokenId: record.id }, purpose, now, attemptLimit: maxCodeAttempts }));
     },
   };
 }

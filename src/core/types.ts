@@ -1,7 +1,15 @@
 // Public, hand-written types of Latchkey's domain. Times are epoch milliseconds
 // (numbers) inside the core and the store; the HTTP layer renders ISO strings.
 
-export type TokenPurpose = 'sign_in' | 'password_reset' | 'email_verify' | 'email_change';
+/**
+ * What a one-time token is for (core/tokens.ts). A token of one purpose is
+ * refused for every other. `email_change_cancel` is the "this wasn't me" link
+ * mailed to the old address of an email change: a different capability (it
+ * undoes the change and signs out everywhere) sent to a different mailbox, so
+ * it is a purpose of its own rather than a flag an email_change token carries.
+ */
+export const TOKEN_PURPOSES = ['sign_in', 'password_reset', 'email_verify', 'email_change', 'email_change_cancel'] as const;
+export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
 export interface User {
   id: string;
@@ -9,6 +17,8 @@ export interface User {
   email: string;
   emailVerified: boolean;
   createdAt: number;
+  /** Disabled by an operator: no sign-in, no mail, no session (issue #6). */
+  disabled: boolean;
 }
 
 export interface Session {
@@ -18,6 +28,8 @@ export interface Session {
   lastSeenAt: number;
   /** Absolute expiry; idle expiry is lastSeenAt + idle TTL. */
   expiresAt: number;
+  /** When this session last proved who it is: its sign-in, or re-entering the password. Recent-sign-in checks read it. */
+  authenticatedAt: number;
   userAgent: string | null;
   ip: string | null;
 }
@@ -32,6 +44,12 @@ export interface TokenRecord {
   codeHash: string;
   email: string;
   userId: string | null;
+  /**
+   * Email change only: the other address of the change (the old one on an
+   * email_change token, mailed to the new address; the new one on an
+   * email_change_cancel token, mailed to the old address). Null otherwise.
+   */
+  otherEmail: string | null;
   /** SHA-256 of the flow cookie of the browser that asked; null from the API without a browser. */
   flowHash: string | null;
   redirectTo: string | null;
@@ -44,3 +62,6 @@ export interface TokenRecord {
   requestIp: string | null;
   requestUserAgent: string | null;
 }
+
+/** How a person proved who they are before any second factor: an emailed link or code, or a password. */
+export type FirstFactorKind = 'link' | 'code' | 'password';

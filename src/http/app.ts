@@ -1,15 +1,22 @@
 // Assembles the Hono app: middleware once, routes once, at creation (never per request).
 import { Hono } from 'hono';
-import { csrf } from 'hono/csrf';
 import { requestId } from 'hono/request-id';
 import type { AppEnv, HttpDeps } from './env.ts';
 import { errorResponse } from './errors.ts';
 import { requestLogger } from './logging.ts';
-import { securityHeaders } from './security.ts';
+import { bodyLimit } from 'hono/body-limit';
+import { clientIpMiddleware } from './client-ip.ts';
+import { crossSiteGuard } from './cross-site.ts';
+import { csrfGuard } from './csrf.ts';
+import { responseHeaders } from './security.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { devRoutes } from './routes/dev.ts';
+import { emailRoutes } from './routes/email.ts';
+import { passwordRoutes } from './routes/passwords.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { signInRoutes } from './routes/sign-in.ts';
 import { systemRoutes } from './routes/system.ts';
+import { twoFactorRoutes } from './routes/two-factor.ts';
 import { verifyRoutes } from './routes/verify.ts';
 
 /** An incoming X-Request-Id is kept only when well-formed (it reaches logs and mail headers). */
@@ -26,23 +33,26 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
       headerName: '',
     }),
   );
-  app.use(async (c, next) => {
-    await next();
-    c.res.headers.set('X-Request-Id', c.get('requestId'));
-  });
-  app.use(requestLogger(deps.logger));
-  app.use(securityHeaders(deps.config));
-  // Login CSRF: form posts must come from our own origin (SameSite=Lax alone
-  // does not stop a cross-site form from posting an attacker's token). Browsers
-  // send Origin (or Sec-Fetch-Site) on every POST; a request with neither is not
-  // a browser's, so it cannot be a forged cross-site one.
-  const checkOrigin = csrf({ origin: deps.config.baseUrl.origin });
-  app.use((c, next) => (c.req.header('origin') || c.req.header('sec-fetch-site') ? checkOrigin(c, next) : next()));
+  app.use(requestLogger(deps.logger, deps.metrics));
+  app.use(responseHeaders(deps.config));
+  app.use(clientIpMiddleware(deps.config.trustedProxies));
+  // Every body we accept fits in a few hundred bytes; 16 KiB leaves room and stops floods (issue #4).
+  const limitBody = bodyLimit({ maxSize: 16 * 1024, onError: (c) => errorResponse(c, deps, 'request_too_large') });
+  // GET and HEAD carry no body; asking for one would make the Node adapter build a full Request.
+  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
+  // Login CSRF: every state-changing request must come from our own origin (core/policy.ts decides).
+  app.use(crossSiteGuard(deps));
+  // And every form post must carry this browser's CSRF token (http/csrf.ts).
+  app.use(csrfGuard(deps));
 
   systemRoutes(app, deps);
   signInRoutes(app, deps);
   verifyRoutes(app, deps);
   sessionRoutes(app, deps);
+  twoFactorRoutes(app, deps);
+  passwordRoutes(app, deps);
+  emailRoutes(app, deps);
+  adminRoutes(app, deps);
   if (deps.devMailbox) devRoutes(app, deps.devMailbox);
 
   app.notFound((c) => errorResponse(c, deps, 'not_found'));

@@ -8,16 +8,31 @@ export interface CookieNames {
   session: string;
   flow: string;
   flowEmail: string;
+  /** The pending second factor of a sign-in (issue #5): HttpOnly, 5 minutes. */
+  secondFactor: string;
+  /** The browser's CSRF secret (http/csrf.ts): HttpOnly, renewed at every sign-in. */
+  csrf: string;
   secure: boolean;
 }
 
+const NAMES = new WeakMap<LatchkeyConfig, CookieNames>();
+
+/** Computed once per configuration: routes ask on every request. */
 export function cookieNames(config: LatchkeyConfig): CookieNames {
+  let names = NAMES.get(config);
+  if (!names) NAMES.set(config, (names = computeNames(config)));
+  return names;
+}
+
+function computeNames(config: LatchkeyConfig): CookieNames {
   const secure = config.baseUrl.protocol === 'https:';
   const prefix = secure ? '__Host-' : '';
   return {
     session: `${prefix}latchkey_session`,
     flow: `${prefix}latchkey_flow`,
     flowEmail: `${prefix}latchkey_flow_email`,
+    secondFactor: `${prefix}latchkey_second_factor`,
+    csrf: `${prefix}latchkey_csrf`,
     secure,
   };
 }

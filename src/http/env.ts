@@ -3,15 +3,27 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { LatchkeyConfig } from '../config.ts';
 import type { SessionPolicy } from '../core/sessions.ts';
+import type { AccountDeps } from '../core/account.ts';
 import type { SignInDeps } from '../core/sign-in.ts';
 import type { TokenEngine } from '../core/tokens.ts';
 import type { DevMailbox } from '../mail/dev-mailbox.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Store } from '../store/store.ts';
+import type { Metrics } from '../core/metrics.ts';
 
 export interface AppEnv {
   Bindings: { incoming?: IncomingMessage };
-  Variables: { requestId: string; userId?: string };
+  Variables: {
+    requestId: string;
+    userId?: string;
+    clientIp?: string | null;
+    /** The response already carries its whole header set (http/security.ts finalJsonFactory). */
+    headersFinal?: boolean;
+    /** The stable code of an error answer (http/errors.ts), for the request metrics. */
+    errorCode?: string;
+    /** The CSRF cookie value this response sets (http/csrf.ts), so a page rendered now uses it. */
+    csrfCookie?: string;
+  };
 }
 
 export interface HttpDeps {
@@ -19,10 +31,13 @@ export interface HttpDeps {
   store: Store;
   tokens: TokenEngine;
   signIn: SignInDeps;
+  /** Passwords, reset, email verification and change (issue #5): signIn plus the password hasher and account mail. */
+  account: AccountDeps;
   sessions: SessionPolicy;
   logger: Logger;
   mailer: Mailer;
   devMailbox: DevMailbox | null;
   now: () => number;
   version: string;
+  metrics: Metrics;
 }

@@ -1,22 +1,30 @@
-// One JSON log line per request. Only the route pattern is logged, never the
-// raw URL: /auth/verify?token=… would put a live bearer secret in the logs.
+// One JSON log line and one metrics observation per request, from one timing.
+// Only the route pattern is logged and labelled, never the raw URL:
+// /auth/verify?token=… would put a live bearer secret in the logs.
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
+import type { Metrics } from '../core/metrics.ts';
 import type { AppEnv } from './env.ts';
 
-export function requestLogger(logger: Logger): MiddlewareHandler<AppEnv> {
+export function requestLogger(logger: Logger, metrics: Metrics): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
     await next();
+    const ms = performance.now() - started;
+    const route = routePath(c, -1);
+    const status = c.res.status;
+    const errorCode = c.get('errorCode');
+    metrics.request(c.req.method, route, status, ms / 1000, errorCode);
     logger.info(
       {
         requestId: c.get('requestId'),
         method: c.req.method,
-        route: routePath(c, -1),
-        status: c.res.status,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        route,
+        status,
+        durationMs: Math.round(ms * 100) / 100,
         userId: c.get('userId'),
+        ...(errorCode ? { error: errorCode } : {}),
       },
       'request',
     );

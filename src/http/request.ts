@@ -2,17 +2,21 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { RequestContext } from '../core/audit.ts';
+import { normalizeIp } from '../core/client-ip.ts';
 import type { AppEnv } from './env.ts';
+import { parseStrictJson } from './strict-json.ts';
 
 export function requestContext(c: Context<AppEnv>): RequestContext {
-  // The socket address only: X-Forwarded-For is trusted only from configured proxies (issue #4).
-  const ip = c.env?.incoming?.socket?.remoteAddress ?? null;
+  // Set by the client-IP middleware (http/client-ip.ts): the socket, or X-Forwarded-For from a trusted proxy.
+  const fallback = c.env?.incoming?.socket?.remoteAddress ?? null;
   return {
     requestId: c.get('requestId') ?? null,
-    ip: ip?.startsWith('::ffff:') ? ip.slice(7) : ip,
+    ip: c.get('clientIp') ?? (fallback ? normalizeIp(fallback) : null),
     userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
   };
 }
+
+const FORBIDDEN_FIELDS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function isFormRequest(c: Context<AppEnv>): boolean {
   const type = c.req.header('content-type') ?? '';
@@ -22,9 +26,15 @@ export function isFormRequest(c: Context<AppEnv>): boolean {
 /** The body as a plain object, or null when it is not JSON or a form. */
 export async function readBody(c: Context<AppEnv>): Promise<Record<string, unknown> | null> {
   try {
-    if (isFormRequest(c)) return (await c.req.parseBody()) as Record<string, unknown>;
+    if (isFormRequest(c)) {
+      // Repeated fields are refused like duplicate JSON keys (parsers disagree on which one wins).
+      const form = await c.req.parseBody({ all: true });
+      const entries = Object.entries(form);
+      if (entries.some(([key, value]) => Array.isArray(value) || FORBIDDEN_FIELDS.has(key))) return null;
+      return Object.fromEntries(entries);
+    }
     if ((c.req.header('content-type') ?? '').startsWith('application/json')) {
-      const body: unknown = await c.req.json();
+      const body = parseStrictJson(await c.req.text());
       return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
     }
   } catch {

@@ -15,8 +15,12 @@ export interface MailMessage {
 
 export interface Mailer {
   readonly kind: 'smtp' | 'dev';
-  /** Resolves once the transport accepted the message; throws otherwise (the outbox retries). */
-  send(message: MailMessage): Promise<void>;
+  /**
+   * Resolves once the transport accepted the message; throws otherwise (the
+   * outbox retries), also when `signal` aborts first: the outbox's deadline,
+   * which keeps a send inside the lease on its message.
+   */
+  send(message: MailMessage, signal?: AbortSignal): Promise<void>;
   /** true when the transport answers */
   check(): Promise<boolean>;
   close(): Promise<void>;

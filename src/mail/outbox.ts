@@ -2,6 +2,11 @@
 // transaction as the token, and this worker delivers it. Claims are leases, so a
 // crashed worker's messages come back; the Message-ID is derived from the row id,
 // so a resend after a crash is recognisably the same message.
+//
+// Timing within one lease (default 60 s), so a live worker never overlaps the
+// next claimant: a message starts sending only in the first quarter of its
+// lease, and a send is aborted after half a lease. What could not start in time,
+// or was claimed when stop() came, is released for any worker to take at once.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { auditEvent, type AuditEvent } from '../core/audit.ts';
@@ -47,10 +52,14 @@ export interface OutboxWorkerOptions {
   now?: () => number;
   pollIntervalMs?: number;
   batchSize?: number;
+  /** Sends in flight at once (the rest of a batch waits its turn). */
+  concurrency?: number;
   leaseMs?: number;
   maxAttempts?: number;
   backoffMs?: (attempt: number) => number;
   logger?: OutboxLogger;
+  /** Told the result of every delivery attempt (the metrics count them). */
+  onAttempt?: (result: 'sent' | 'retrying' | 'dead') => void;
 }
 
 /** 5s, 10s, 20s… capped at one hour, ±20% so retries after an outage do not arrive in lockstep. */
@@ -77,6 +86,9 @@ export class OutboxWorker {
   #started = false;
   #looping = false;
   #again = false;
+  #stopping = false;
+  /** The current batch's rows that are claimed but not started yet. */
+  #pending: OutboxMessage[] = [];
 
   constructor(options: OutboxWorkerOptions) {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -89,10 +101,12 @@ export class OutboxWorker {
       now: options.now ?? Date.now,
       pollIntervalMs: options.pollIntervalMs ?? 1000,
       batchSize: options.batchSize ?? 50,
+      concurrency: options.concurrency ?? 10,
       leaseMs: options.leaseMs ?? 60_000,
       maxAttempts: options.maxAttempts ?? 8,
       backoffMs: options.backoffMs ?? defaultBackoffMs,
       logger: options.logger ?? silent,
+      onAttempt: options.onAttempt ?? (() => {}),
     };
   }
 
@@ -100,14 +114,22 @@ export class OutboxWorker {
   start(): void {
     if (this.#started) return;
     this.#started = true;
+    this.#stopping = false;
     this.#schedule(0);
   }
 
-  /** Stops polling and waits for a batch in flight. */
+  /**
+   * Stops claiming: sends in flight finish (each within half a lease), messages
+   * claimed but not yet started are released to other workers at once.
+   */
   async stop(): Promise<void> {
     this.#started = false;
+    this.#stopping = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    // Now, not after the sends in flight: another instance can start on them meanwhile.
+    const unstarted = this.#pending.splice(0);
+    if (unstarted.length > 0) await this.#release(unstarted);
     await this.#chain;
   }
 
@@ -155,24 +177,52 @@ export class OutboxWorker {
   }
 
   async #runBatch(): Promise<{ sent: number; failed: number }> {
-    const { store, batchSize, leaseMs } = this.#o;
-    const rows = await store.claimOutbox(this.workerId, this.#o.now(), batchSize, leaseMs);
-    // In parallel: each send is capped well under the lease, so the whole batch is too.
-    const results = await Promise.all(rows.map((row) => this.#deliver(row)));
-    const sent = results.filter(Boolean).length;
-    return { sent, failed: results.length - sent };
+    const { store, batchSize, leaseMs, concurrency } = this.#o;
+    if (this.#stopping) return { sent: 0, failed: 0 };
+    const claimedAt = this.#o.now();
+    const pending = (this.#pending = await store.claimOutbox(this.workerId, claimedAt, batchSize, leaseMs));
+    const unstarted: OutboxMessage[] = [];
+    let sent = 0;
+    let failed = 0;
+    const lane = async () => {
+      for (let row = pending.shift(); row; row = pending.shift()) {
+        // Too late to finish inside the lease, or shutting down: hand the rest back.
+        if (this.#stopping || this.#o.now() - claimedAt > leaseMs / 4) {
+          unstarted.push(row, ...pending.splice(0));
+          return;
+        }
+        if (await this.#deliver(row, leaseMs / 2)) sent++;
+        else failed++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, lane));
+    if (unstarted.length > 0) await this.#release(unstarted);
+    return { sent, failed };
+  }
+
+  async #release(rows: OutboxMessage[]): Promise<void> {
+    const ids = rows.map((row) => row.id);
+    try {
+      const released = await this.#o.store.releaseOutbox(ids, this.workerId);
+      this.#o.logger.info({ released, stopping: this.#stopping }, 'outbox: released claimed messages to other workers');
+    } catch (error) {
+      // Not lost: they come back when the lease runs out.
+      this.#o.logger.error({ count: ids.length, err: describeError(error) }, 'outbox: could not release claimed messages');
+    }
+    this.#again = true; // whoever is still running takes them now
   }
 
   /** Never throws: one bad row must not stop the others. */
-  async #deliver(row: OutboxMessage): Promise<boolean> {
+  async #deliver(row: OutboxMessage, deadlineMs: number): Promise<boolean> {
     const { store, logger } = this.#o;
     const attempts = row.attempts + 1;
     try {
-      await this.#o.mailer.send(this.#compose(row, openMessage(this.#o.sealKey, row.payload)));
+      await this.#o.mailer.send(this.#compose(row, openMessage(this.#o.sealKey, row.payload)), AbortSignal.timeout(deadlineMs));
     } catch (error) {
       await this.#fail(row, attempts, describeError(error));
       return false;
     }
+    this.#o.onAttempt('sent');
     try {
       await store.markOutboxSent(row.id, this.workerId, this.#o.now(), [this.#event(row, 'mail.sent', null)]);
       logger.info({ outboxId: row.id, attempts, requestId: row.requestId }, 'mail sent');
@@ -188,6 +238,7 @@ export class OutboxWorker {
     const dead = attempts >= maxAttempts;
     const nextAttemptAt = dead ? null : this.#o.now() + this.#o.backoffMs(attempts);
     const fields = { outboxId: row.id, attempts, requestId: row.requestId, error: reason };
+    this.#o.onAttempt(dead ? 'dead' : 'retrying');
     try {
       await store.markOutboxFailed(row.id, this.workerId, reason, nextAttemptAt, [
         this.#event(row, 'mail.failed', dead ? 'dead' : 'retrying'),

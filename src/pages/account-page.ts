@@ -1,9 +1,14 @@
 import { html } from 'hono/html';
 import { layout, type Html } from './layout.ts';
 import type { PageContext } from './context.ts';
+import { rich } from './text.ts';
+import { twoFactorSection, type TwoFactorView } from './two-factor-section.ts';
+import { emailSection, passwordSection, type EmailView, type PasswordView } from './account-security-section.ts';
+import { csrfField } from './csrf-field.ts';
 
 export interface AccountSessionView {
   id: string;
+  /** "Chrome on macOS", from the parsed user agent. */
   device: string;
   ip: string | null;
   createdAt: string;
@@ -11,22 +16,37 @@ export interface AccountSessionView {
   current: boolean;
 }
 
-export function accountPage(page: PageContext, options: { email: string; sessions: AccountSessionView[] }): Html {
+export function accountPage(
+  page: PageContext,
+  options: { email: string; sessions: AccountSessionView[]; twoFactor?: TwoFactorView; emailView?: EmailView; password?: PasswordView },
+): Html {
+  const { t } = page;
+  // This device first, then the most recently seen.
+  const sessions = [...options.sessions].sort((a, b) => Number(b.current) - Number(a.current));
+  const others = sessions.filter((s) => !s.current).length;
   return layout({
     ...page,
-    title: 'Your account',
-    body: html`<h1>Your account</h1>
-<p>Signed in as <strong data-testid="account-email">${options.email}</strong>.</p>
-<h2>Your sessions</h2>
+    title: t('account.title'),
+    body: html`<h1>${t('account.title')}</h1>
+<p>${rich(t, 'account.signedInAs', { email: options.email }, { testId: 'account-email' })}</p>
+<h2>${t('account.sessions')}</h2>
 <ul class="sessions">
-${options.sessions.map(
-  (session) => html`<li data-session-id="${session.id}">
-  <span>${session.device}${session.current ? html` <strong>(this device)</strong>` : ''}</span>
-  <small>IP ${session.ip ?? 'unknown'} · signed in ${session.createdAt} · last seen ${session.lastSeenAt}</small>
-  ${session.current ? '' : html`<form method="post" action="/auth/sessions/${session.id}/revoke"><button type="submit">Sign out this device</button></form>`}
+${sessions.map(
+  (session) => html`<li data-session-id="${session.id}"${session.current ? html` class="current"` : ''}>
+  <div class="device"><strong>${session.device}</strong>${session.current ? html` <span class="badge">${t('account.thisDevice')}</span>` : ''}</div>
+  <small>${session.ip ? t('account.ip', { ip: session.ip }) : t('account.unknownIp')} · ${t('account.created', { time: session.createdAt })} · ${t('account.lastSeen', { time: session.lastSeenAt })}</small>
+  ${session.current
+    ? ''
+    : html`<form method="post" action="/auth/sessions/${session.id}/revoke">${csrfField(page)}<button type="submit" class="secondary small" aria-label="${`${t('account.revoke')}: ${session.device}, ${session.createdAt}`}">${t('account.revoke')}</button></form>`}
 </li>`,
 )}
 </ul>
-<form method="post" action="/auth/sign-out"><button type="submit">Sign out</button></form>`,
+${options.emailView ? emailSection(page, options.emailView) : ''}
+${options.password ? passwordSection(page, options.password) : ''}
+${options.twoFactor ? twoFactorSection(page, options.twoFactor) : ''}
+<div class="actions">
+${others > 0 ? html`<form method="post" action="/auth/sessions/revoke-others">${csrfField(page)}<button type="submit" class="secondary">${t('account.revokeOthers')}</button></form>` : ''}
+<form method="post" action="/auth/sign-out">${csrfField(page)}<button type="submit" class="primary">${t('account.signOut')}</button></form>
+</div>`,
   });
 }

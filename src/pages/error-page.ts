@@ -1,13 +1,72 @@
+// One page per failure a person can hit: what happened, why, and the safe next
+// step. The request ID is in the footer's small print (layout.ts).
 import { html } from 'hono/html';
+import type { ErrorCode } from '../core/errors.ts';
 import { layout, type Html } from './layout.ts';
 import type { PageContext } from './context.ts';
+import { resendForm } from './resend-form.ts';
+import { rich } from './text.ts';
 
-export function errorPage(page: PageContext, options: { code: string; message: string }): Html {
+export interface ErrorPageOptions {
+  code: ErrorCode;
+  /**
+   * The address this browser asked for (flow cookie), with the wait the server
+   * enforces before another mail to it: "send a new link" keeps the address and
+   * counts down instead of silently sending nothing.
+   */
+  resend?: { email: string; waitSeconds: number; redirectTo: string | null } | null;
+}
+
+/** Failures whose remedy is a fresh sign-in email. */
+const NEEDS_NEW_LINK = new Set<ErrorCode>(['token_invalid', 'token_expired', 'token_used', 'token_replaced', 'code_locked', 'code_invalid']);
+
+export function offersNewLink(code: ErrorCode): boolean {
+  return NEEDS_NEW_LINK.has(code);
+}
+
+function nextStep(page: PageContext, options: ErrorPageOptions) {
+  const { t } = page;
+  const account = options.code === 'token_used' ? html`<p><a href="/auth/account">${t('account.title')}</a></p>` : '';
+  if (NEEDS_NEW_LINK.has(options.code)) {
+    // One click, same address; the server treats it like any request (limits apply).
+    if (options.resend) {
+      return html`${resendForm(page, {
+        email: options.resend.email,
+        redirectTo: options.resend.redirectTo,
+        waitSeconds: options.resend.waitSeconds,
+        waitText: t('errorPage.newLinkWait'),
+        readyText: t('errorPage.newLinkReady'),
+        quietWhenReady: true,
+        buttonLabel: html`${rich(t, 'errorPage.sendNewLink', { email: options.resend.email }, { strong: false })}`,
+        primary: true,
+        plain: true,
+      })}
+<p><a href="/auth/sign-in">${t('checkEmail.differentEmail')}</a></p>
+${account}`;
+    }
+    return html`<p><a class="button primary" href="/auth/sign-in">${t('errorPage.getNewLink')}</a></p>
+${account}`;
+  }
+  if (options.code === 'reauthentication_required') {
+    return html`<p><a class="button primary" href="/auth/sign-in?redirectTo=%2Fauth%2Faccount">${t('twoFactor.signInAgain')}</a></p>`;
+  }
+  if (options.code === 'rate_limited' || options.code === 'internal_error' || options.code === 'service_unavailable') {
+    return html`<p><a class="button primary" href="/auth/sign-in">${t('errorPage.tryAgain')}</a></p>`;
+  }
+  return html`<p><a class="button primary" href="/auth/sign-in">${t('errorPage.backToSignIn')}</a></p>`;
+}
+
+export function errorPage(page: PageContext, options: ErrorPageOptions): Html {
+  const { t } = page;
+  const { code } = options;
   return layout({
     ...page,
-    title: 'Something went wrong',
-    body: html`<h1>That didn't work</h1>
-<p class="error" role="alert" data-error-code="${options.code}">${options.message}</p>
-<p><a href="/auth/sign-in">Send a new sign-in link</a></p>`,
+    title: t(`error.${code}.title`),
+    scripts: options.resend && NEEDS_NEW_LINK.has(code) ? ['/auth/assets/resend.js'] : [],
+    body: html`<h1>${t(`error.${code}.title`)}</h1>
+<p class="error" role="alert" data-error-code="${code}">${t(`error.${code}.message`)}</p>
+<p>${t(`error.${code}.why`)}</p>
+${nextStep(page, options)}
+${page.requestId ? html`<p class="hint small">${t('errorPage.requestIdNote')}</p>` : ''}`,
   });
 }

@@ -1,21 +1,54 @@
 import { html } from 'hono/html';
 import { layout, type Html } from './layout.ts';
 import type { PageContext } from './context.ts';
+import { COMMON_EMAIL_DOMAINS } from './email-typo.ts';
+import { csrfField } from './csrf-field.ts';
 
-export function signInPage(page: PageContext, options: { redirectTo?: string | null; email?: string; error?: string | null }): Html {
+export interface SignInPageOptions {
+  redirectTo?: string | null;
+  email?: string;
+  error?: string | null;
+  /** Set after a submit whose domain looks mistyped: the page asks before sending. */
+  suggestion?: string | null;
+}
+
+export function signInPage(page: PageContext, options: SignInPageOptions): Html {
+  const { t } = page;
+  const redirect = options.redirectTo ? html`<input type="hidden" name="redirectTo" value="${options.redirectTo}">` : '';
+  const invalid = options.error ? html` aria-invalid="true"` : '';
   return layout({
     ...page,
-    title: 'Sign in',
-    body: html`<h1>Sign in to ${page.productName}</h1>
-<p>Enter your email. We will send you a link and a code.</p>
-<form method="post" action="/auth/sign-in/email" novalidate>
-  <label for="email">Email</label>
-  <input id="email" name="email" type="email" autocomplete="email" autofocus required value="${options.email ?? ''}"${
-    options.error ? html` aria-invalid="true" aria-describedby="email-error"` : ''
-  }>
-  <p id="email-error" class="error" role="alert" aria-live="polite">${options.error ?? ''}</p>
-  ${options.redirectTo ? html`<input type="hidden" name="redirectTo" value="${options.redirectTo}">` : ''}
-  <button type="submit">Email me a sign-in link</button>
-</form>`,
+    title: t('signIn.title'),
+    scripts: ['/auth/assets/sign-in.js'],
+    body: html`<h1>${t('signIn.heading', { product: page.productName })}</h1>
+<p>${t('signIn.lead')}</p>
+${options.suggestion ? typoQuestion(page, options.email ?? '', options.suggestion, redirect) : ''}
+<form id="sign-in" method="post" action="/auth/sign-in/email" novalidate
+  data-typo-domains="${COMMON_EMAIL_DOMAINS.join(',')}"
+  data-typo-question="${t('signIn.typo.question')}"
+  data-typo-accept="${t('signIn.typo.accept')}"
+  data-invalid-email="${t('error.invalid_email.message')}">${csrfField(page)}
+  <label for="email">${t('signIn.emailLabel')}</label>
+  <input id="email" name="email" type="email" autocomplete="email" autocapitalize="none" spellcheck="false" autofocus required
+    maxlength="254" value="${options.email ?? ''}" aria-describedby="email-error email-typo"${invalid}>
+  <p id="email-error" class="error" role="alert">${options.error ?? ''}</p>
+  <div id="email-typo" class="typo" aria-live="polite"></div>
+  <input type="hidden" name="typoChecked" value="">
+  ${redirect}
+  <button type="submit" class="primary">${t('signIn.submit')}</button>
+</form>
+<p><a href="/auth/sign-in/password${options.redirectTo ? `?redirectTo=${encodeURIComponent(options.redirectTo)}` : ''}">${t('signIn.usePassword')}</a></p>`,
   });
+}
+
+function typoQuestion(page: PageContext, email: string, suggestion: string, redirect: unknown) {
+  const { t } = page;
+  // Either button submits its own address; typoChecked stops the server asking twice.
+  return html`<form class="typo-question" method="post" action="/auth/sign-in/email" role="alert">${csrfField(page)}
+  <p>${t('signIn.typo.question', { suggestion })}</p>
+  <input type="hidden" name="typoChecked" value="1">
+  ${redirect}
+  <button type="submit" name="email" value="${suggestion}" class="primary">${t('signIn.typo.accept', { suggestion })}</button>
+  <button type="submit" name="email" value="${email}" class="secondary">${t('signIn.typo.keep', { email })}</button>
+</form>`;
 }

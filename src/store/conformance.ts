@@ -8,11 +8,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { accountCases } from './conformance/accounts.ts';
+import { approvalCases } from './conformance/approvals.ts';
 import { auditCases } from './conformance/audit.ts';
 import type { ConformanceHooks, StoreTest } from './conformance/fixtures.ts';
 import { outboxCases } from './conformance/outbox.ts';
+import { rateCounterCases } from './conformance/rate-counters.ts';
 import { sessionCases } from './conformance/sessions.ts';
 import { tokenCases } from './conformance/tokens.ts';
+import { twoFactorCases } from './conformance/two-factor.ts';
 import type { Store } from './store.ts';
 
 export type { ConformanceHooks } from './conformance/fixtures.ts';
@@ -51,6 +55,10 @@ export function runStoreConformance(
     tokenCases(test);
     sessionCases(test);
     outboxCases(test);
+    rateCounterCases(test);
+    twoFactorCases(test);
+    accountCases(test);
+    approvalCases(test);
     auditCases(test, options);
   });
 }

@@ -2,8 +2,6 @@
 // PostgreSQL; sqlite:, file: or a plain path for SQLite.
 
 import { fileURLToPath } from 'node:url';
-import { openPostgresStore } from './postgres/postgres-store.ts';
-import { openSqliteStore } from './sqlite/sqlite-store.ts';
 import type { Store } from './store.ts';
 
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'sqlite'; path: string };
@@ -12,7 +10,9 @@ const EXPECTED = 'expected postgres://, postgresql://, sqlite:, file: or a file 
 
 export async function openStore(databaseUrl: string): Promise<Store> {
   const target = parseDatabaseUrl(databaseUrl);
-  return target.kind === 'postgres' ? openPostgresStore(target.url) : openSqliteStore(target.path);
+  // Each backend (and its driver) loads only when chosen: pg is ~10 MB of memory an SQLite server never needs.
+  if (target.kind === 'postgres') return (await import('./postgres/postgres-store.ts')).openPostgresStore(target.url);
+  return (await import('./sqlite/sqlite-store.ts')).openSqliteStore(target.path);
 }
 
 export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {

@@ -3,9 +3,23 @@
 // (the pool's INT8 parser). Mapping checks types so a schema drift fails loudly
 // instead of leaking `undefined` into the core.
 
+import { POLICY_VERSION } from '../core/policy-version.ts';
+import { tokenProblem } from '../core/tokens.ts';
 import type { AuditEvent, AuditEventType, AuditOutcome, StoredAuditEvent } from '../core/audit.ts';
-import type { Session, TokenPurpose, TokenRecord, User } from '../core/types.ts';
-import type { AuditQuery, ConsumeResult, NewSession, OutboxMessage, OutboxStatus } from './store.ts';
+import type { FirstFactorKind, Session, TokenPurpose, TokenRecord, User } from '../core/types.ts';
+import type {
+  ApprovalState,
+  AuditQuery,
+  ConsumeResult,
+  CrossDeviceApproval,
+  NewSession,
+  OutboxMessage,
+  OutboxStatus,
+  OutboxSummary,
+  PendingSecondFactor,
+  RateCounter,
+  TotpRecord,
+} from './store.ts';
 
 export type Row = Record<string, unknown>;
 export type SqlValue = string | number | null;
@@ -44,6 +58,8 @@ export function toUser(row: Row, prefix = ''): User {
     email: text(row, `${prefix}email`),
     emailVerified: bool(row, `${prefix}email_verified`),
     createdAt: int(row, `${prefix}created_at`),
+    // The session join filters disabled accounts out and does not select the column.
+    disabled: row[`${prefix}disabled_at`] !== null && row[`${prefix}disabled_at`] !== undefined,
   };
 }
 
@@ -54,6 +70,7 @@ export function toSession(row: Row): Session {
     createdAt: int(row, 'created_at'),
     lastSeenAt: int(row, 'last_seen_at'),
     expiresAt: int(row, 'expires_at'),
+    authenticatedAt: int(row, 'authenticated_at'),
     userAgent: textOrNull(row, 'user_agent'),
     ip: textOrNull(row, 'ip'),
   };
@@ -67,6 +84,7 @@ export function toToken(row: Row): TokenRecord {
     codeHash: text(row, 'code_hash'),
     email: text(row, 'email'),
     userId: textOrNull(row, 'user_id'),
+    otherEmail: textOrNull(row, 'other_email'),
     flowHash: textOrNull(row, 'flow_hash'),
     redirectTo: textOrNull(row, 'redirect_to'),
     createdAt: int(row, 'created_at'),
@@ -95,6 +113,59 @@ export function toOutbox(row: Row): OutboxMessage {
   };
 }
 
+export function toRateCounter(row: Row): RateCounter {
+  return { points: int(row, 'points'), expiresAt: intOrNull(row, 'expires_at') };
+}
+
+export function toTotp(row: Row): TotpRecord {
+  return {
+    userId: text(row, 'user_id'),
+    secretSealed: text(row, 'secret_sealed'),
+    createdAt: int(row, 'created_at'),
+    enabledAt: intOrNull(row, 'enabled_at'),
+    lastUsedStep: intOrNull(row, 'last_used_step'),
+    emailSignInRequiresTotp: bool(row, 'email_sign_in_requires_totp'),
+  };
+}
+
+export function toApproval(row: Row): CrossDeviceApproval {
+  return {
+    flowHash: text(row, 'flow_hash'),
+    tokenId: text(row, 'token_id'),
+    number: int(row, 'number'),
+    choices: text(row, 'choices').split(',').map(Number),
+    state: text(row, 'state') as ApprovalState,
+    createdAt: int(row, 'created_at'),
+    expiresAt: int(row, 'expires_at'),
+    decidedAt: intOrNull(row, 'decided_at'),
+  };
+}
+
+export const APPROVAL_COLUMNS = 'flow_hash, token_id, number, choices, state, created_at, expires_at, decided_at';
+
+export function approvalValues(a: CrossDeviceApproval): SqlValue[] {
+  return [a.flowHash, a.tokenId, a.number, a.choices.join(','), a.state, a.createdAt, a.expiresAt, a.decidedAt];
+}
+
+export function toPendingSecondFactor(row: Row): PendingSecondFactor {
+  return {
+    tokenHash: text(row, 'token_hash'),
+    userId: text(row, 'user_id'),
+    email: text(row, 'email'),
+    firstFactor: text(row, 'first_factor') as FirstFactorKind,
+    redirectTo: textOrNull(row, 'redirect_to'),
+    createdAt: int(row, 'created_at'),
+    expiresAt: int(row, 'expires_at'),
+    attempts: int(row, 'attempts'),
+  };
+}
+
+export const PENDING_SECOND_FACTOR_COLUMNS = 'token_hash, user_id, email, first_factor, redirect_to, created_at, expires_at, attempts';
+
+export function pendingSecondFactorValues(p: PendingSecondFactor): SqlValue[] {
+  return [p.tokenHash, p.userId, p.email, p.firstFactor, p.redirectTo, p.createdAt, p.expiresAt, p.attempts];
+}
+
 export function toAudit(row: Row): StoredAuditEvent {
   return {
     id: int(row, 'id'),
@@ -107,6 +178,7 @@ export function toAudit(row: Row): StoredAuditEvent {
     email: textOrNull(row, 'email'),
     ip: textOrNull(row, 'ip'),
     userAgent: textOrNull(row, 'user_agent'),
+    policyVersion: intOrNull(row, 'policy_version'),
   };
 }
 
@@ -114,46 +186,54 @@ export function toAudit(row: Row): StoredAuditEvent {
 
 export const TOKEN_COLUMNS =
   'id, purpose, token_hash, code_hash, email, user_id, flow_hash, redirect_to, created_at, expires_at, ' +
-  'consumed_at, retired_at, code_attempts, request_ip, request_user_agent';
+  'consumed_at, retired_at, code_attempts, request_ip, request_user_agent, other_email';
 
 export function tokenValues(t: TokenRecord): SqlValue[] {
   return [
     t.id, t.purpose, t.tokenHash, t.codeHash, t.email, t.userId, t.flowHash, t.redirectTo, t.createdAt, t.expiresAt,
-    t.consumedAt, t.retiredAt, t.codeAttempts, t.requestIp, t.requestUserAgent,
+    t.consumedAt, t.retiredAt, t.codeAttempts, t.requestIp, t.requestUserAgent, t.otherEmail,
   ];
 }
 
-export const SESSION_COLUMNS = 'id, user_id, token_hash, created_at, last_seen_at, expires_at, user_agent, ip';
+export const SESSION_COLUMNS = 'id, user_id, token_hash, created_at, last_seen_at, expires_at, user_agent, ip, authenticated_at';
 
+// A new session was authenticated when it was created (its sign-in).
 export function sessionValues(s: NewSession, userId: string): SqlValue[] {
-  return [s.id, userId, s.tokenHash, s.createdAt, s.createdAt, s.expiresAt, s.userAgent, s.ip];
+  return [s.id, userId, s.tokenHash, s.createdAt, s.createdAt, s.expiresAt, s.userAgent, s.ip, s.createdAt];
 }
 
 export function newSessionRecord(s: NewSession, userId: string): Session {
-  return { id: s.id, userId, createdAt: s.createdAt, lastSeenAt: s.createdAt, expiresAt: s.expiresAt, userAgent: s.userAgent, ip: s.ip };
+  return {
+    id: s.id,
+    userId,
+    createdAt: s.createdAt,
+    lastSeenAt: s.createdAt,
+    expiresAt: s.expiresAt,
+    authenticatedAt: s.createdAt,
+    userAgent: s.userAgent,
+    ip: s.ip,
+  };
 }
 
-export const AUDIT_COLUMNS = 'type, outcome, reason, at, request_id, user_id, email, ip, user_agent';
+export const AUDIT_COLUMNS = 'type, outcome, reason, at, request_id, user_id, email, ip, user_agent, policy_version';
 
 export function auditValues(e: AuditEvent): SqlValue[] {
-  return [e.type, e.outcome, e.reason, e.at, e.requestId, e.userId, e.email, e.ip, e.userAgent];
+  // Stamped at write time: the rules in force when the event was recorded decided it.
+  return [e.type, e.outcome, e.reason, e.at, e.requestId, e.userId, e.email, e.ip, e.userAgent, POLICY_VERSION];
 }
 
 export function withUserId(events: AuditEvent[], userId: string): AuditEvent[] {
   return events.map((e) => (e.userId === null ? { ...e, userId } : e));
 }
 
-/** Why the conditional consume matched no row, judged from the token as it is now. */
-export function explainMiss(row: Row | undefined, purpose: string, now: number, attemptLimit: number): ConsumeResult {
+/** Why the conditional consume matched no row, judged from the token as it is now (by the engine's one judge). */
+export function explainMiss(row: Row | undefined, purpose: TokenPurpose, now: number, attemptLimit: number): ConsumeResult {
+  const token = row ? toToken(row) : null;
+  const problem = tokenProblem(token, purpose, now, attemptLimit);
   // A token of another purpose is reported as unknown, and not handed back.
-  if (!row || row.purpose !== purpose) return { ok: false, reason: 'not_found', token: null };
-  const token = toToken(row);
-  if (token.consumedAt !== null) return { ok: false, reason: 'used', token };
-  if (token.retiredAt !== null) return { ok: false, reason: 'replaced', token };
-  if (token.expiresAt <= now) return { ok: false, reason: 'expired', token };
-  if (token.codeAttempts > attemptLimit) return { ok: false, reason: 'locked', token };
+  if (problem === 'not_found' || token === null) return { ok: false, reason: 'not_found', token: null };
   // Still alive: only a concurrent caller can have changed it between the two statements.
-  return { ok: false, reason: 'used', token };
+  return { ok: false, reason: problem ?? 'used', token };
 }
 
 export const DEFAULT_AUDIT_LIMIT = 100;
@@ -178,4 +258,34 @@ export function auditWhere(query: AuditQuery, param: (n: number) => string): { w
   if (query.type !== undefined) add('type =', query.type);
   if (query.since !== undefined) add('at >=', query.since);
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', values };
+}
+
+/** Thrown inside a transaction to roll it back with an expected refusal (completeSecondFactor). */
+export class Refusal extends Error {
+  readonly reason: 'pending_gone' | 'proof_refused';
+  constructor(reason: 'pending_gone' | 'proof_refused') {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
+/** One summary from both backends' `outboxCounts` and `outboxTroubled` rows. */
+export function toOutboxSummary(counts: Row[], troubled: Row[]): OutboxSummary {
+  const summary: OutboxSummary = { queued: 0, retrying: 0, sending: 0, sent: 0, dead: 0, oldestUnsentAt: null, troubled: [] };
+  for (const row of counts) {
+    const status = String(row.status) as OutboxStatus;
+    const n = Number(row.n);
+    const retried = row.retried === true || Number(row.retried) === 1;
+    if (status === 'queued' && retried) summary.retrying += n;
+    else if (status === 'queued' || status === 'sending' || status === 'sent' || status === 'dead') summary[status] += n;
+    if ((status === 'queued' || status === 'sending') && row.oldest !== null && row.oldest !== undefined) {
+      const oldest = Number(row.oldest);
+      summary.oldestUnsentAt = summary.oldestUnsentAt === null ? oldest : Math.min(summary.oldestUnsentAt, oldest);
+    }
+  }
+  summary.troubled = troubled.map((row) => {
+    const { payload: _payload, ...rest } = toOutbox(row);
+    return rest;
+  });
+  return summary;
 }

@@ -4,7 +4,7 @@
 // Each backend (sqlite/, postgres/) passes the same conformance suite.
 
 import type { AuditEvent, AuditEventType, StoredAuditEvent } from '../core/audit.ts';
-import type { Session, TokenPurpose, TokenRecord, User } from '../core/types.ts';
+import type { FirstFactorKind, Session, TokenPurpose, TokenRecord, User } from '../core/types.ts';
 
 export type ConsumeFailure = 'not_found' | 'expired' | 'used' | 'replaced' | 'locked';
 
@@ -65,6 +65,10 @@ export interface SignInInput {
   session: NewSession;
   /** Appended in the same transaction; events with userId null get the user's id. */
   events: AuditEvent[];
+  /** Appended first, in the same transaction, only when this call creates the user. */
+  createdUserEvent?: AuditEvent;
+  /** False when the first factor did not prove the address (a password): it is not marked verified. Default true. */
+  emailProven?: boolean;
 }
 
 export interface SignInResult {
@@ -82,12 +86,159 @@ export interface AuditQuery {
   limit?: number;
 }
 
+/** A fixed-window counter of the store-backed rate limiter (the fallback while Redis is unreachable). */
+export interface RateCounter {
+  points: number;
+  /** Epoch ms; null: never expires. */
+  expiresAt: number | null;
+}
+
+/** An account's TOTP: from the start of enrolment (enabledAt null) until it is switched off. */
+export interface TotpRecord {
+  userId: string;
+  /** The base32 secret, sealed by core/totp.ts (AES-256-GCM, key derived from the server secret). */
+  secretSealed: string;
+  createdAt: number;
+  /** Null while enrolment waits for its first code. */
+  enabledAt: number | null;
+  /** The newest time step accepted; a code of this step or older is refused (replay). */
+  lastUsedStep: number | null;
+  /** Magic-link and email-code sign-in also ask for TOTP (default once TOTP is on). */
+  emailSignInRequiresTotp: boolean;
+}
+
+/** A verified first factor waiting for its second (core/second-factor.ts). */
+export interface PendingSecondFactor {
+  /** SHA-256 of the cookie value. */
+  tokenHash: string;
+  userId: string;
+  /** The account's canonical address when the first factor was verified. */
+  email: string;
+  firstFactor: FirstFactorKind;
+  /** Already checked against the redirect policy. */
+  redirectTo: string | null;
+  createdAt: number;
+  expiresAt: number;
+  attempts: number;
+}
+
+/** What the second factor proved: a TOTP time step (replay-checked) or a recovery code (single use). */
+export type SecondFactorProof = { totpStep: number } | { recoveryCodeHash: string };
+
+export interface CompleteSecondFactorInput {
+  tokenHash: string;
+  proof: SecondFactorProof;
+  now: number;
+  session: NewSession;
+  /** Marked verified when it is still the account's address (the first factor was an email). */
+  verifiedEmail: string | null;
+  events: AuditEvent[];
+}
+
+export type CompleteSecondFactorResult =
+  | { ok: true; user: User; session: Session }
+  /** pending_gone: used, expired or never there. proof_refused: the step was not newer, or the code is used or unknown. */
+  | { ok: false; reason: 'pending_gone' | 'proof_refused' };
+
+/** An account's password (core/passwords.ts): an Argon2id PHC string and when it was set. */
+export interface StoredPassword {
+  passwordHash: string;
+  changedAt: number;
+}
+
+export interface SetPasswordInput {
+  userId: string;
+  /** The new PHC string; null removes the password. */
+  passwordHash: string | null;
+  now: number;
+  /** Every other session of the account is revoked; null revokes them all (and any pending second factor). */
+  keepSessionId: string | null;
+  /** Marked verified when it is still the account's address (a password reset proved it). */
+  verifiedEmail: string | null;
+  /** The "your password was changed" notice, committed with the change. */
+  mail: NewOutboxMessage | null;
+  events: AuditEvent[];
+}
+
+export interface ChangeEmailInput {
+  userId: string;
+  /** The account's address when the change was asked for: a change from any other is stale. */
+  fromEmail: string;
+  toEmail: string;
+  now: number;
+  /** The confirming browser's session when it is this account's; every other session is revoked. */
+  keepSessionId: string | null;
+  events: AuditEvent[];
+}
+
+export type ChangeEmailResult =
+  | { ok: true; user: User }
+  /** taken: another account has the address. stale: the account is gone, disabled, or no longer has fromEmail. */
+  | { ok: false; reason: 'taken' | 'stale' };
+
+export interface UndoEmailChangeInput {
+  userId: string;
+  /** The address the change was asked from (the cancel link went there). */
+  restoreEmail: string;
+  /** The address the change proposed. */
+  proposedEmail: string;
+  /** TOTP enrolled (or being enrolled) since then may be the intruder's and is removed; an older one is the owner's. */
+  removeTotpSince: number;
+  now: number;
+  events: AuditEvent[];
+}
+
+export interface UndoEmailChangeResult {
+  user: User;
+  /** The account had switched to the proposed address and is back on the old one. */
+  restored: boolean;
+  passwordRemoved: boolean;
+  totpRemoved: boolean;
+}
+
+export type ApprovalState = 'pending' | 'approved' | 'refused' | 'completed';
+
+/**
+ * Cross-device approval of one sign-in request (core/cross-device.ts,
+ * LATCHKEY_CROSS_DEVICE_APPROVAL): the waiting browser shows `number`, the
+ * device that opened the link picks one of `choices`.
+ */
+export interface CrossDeviceApproval {
+  /** SHA-256 of the waiting browser's flow cookie (the token's flowHash). */
+  flowHash: string;
+  tokenId: string;
+  /** 10–99, shown only in the waiting browser. */
+  number: number;
+  /** Three numbers, `number` among them, fixed at creation: reloading the link page shows the same three. */
+  choices: number[];
+  state: ApprovalState;
+  createdAt: number;
+  expiresAt: number;
+  decidedAt: number | null;
+}
+
+/** What an operator needs to see that mail is flowing (admin API, CLI, /metrics). */
+export interface OutboxSummary {
+  queued: number;
+  /** Queued again after a failed attempt (lastError tells why). */
+  retrying: number;
+  sending: number;
+  sent: number;
+  dead: number;
+  /** createdAt of the oldest message not yet sent (queued or sending), or null. */
+  oldestUnsentAt: number | null;
+  /** Newest first: messages that failed at least once and are not sent (payload never included). */
+  troubled: Array<Omit<OutboxMessage, 'payload'>>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; running it twice changes nothing. Returns how many ran. */
   migrate(): Promise<number>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
+  /** The newest migration applied to this database (0 before the first). */
+  schemaVersion(): Promise<number>;
   close(): Promise<void>;
 
   // One-time tokens
@@ -112,11 +263,23 @@ export interface Store {
 
   // Users and sessions
   findUserByEmail(email: string): Promise<User | null>;
+  /** Creates an account (admin); null when the address is taken. */
+  createUser(user: { id: string; email: string; now: number }, events: AuditEvent[]): Promise<User | null>;
+  /**
+   * One transaction: disable (disabledAt set) or enable (null) the account. Disabling
+   * also revokes every session and retires every unused token of the account.
+   * false when it was already in that state (nothing written).
+   */
+  setUserDisabled(userId: string, disabledAt: number | null, now: number, events: AuditEvent[]): Promise<boolean>;
+  /** Revokes every session of the account; returns how many. */
+  revokeUserSessions(userId: string, now: number, events: AuditEvent[]): Promise<number>;
+  /** Retention: deletes audit events older than `before` (the only delete the audit trail allows). */
+  pruneAudit(before: number): Promise<number>;
   /**
    * One transaction: find the user (by id, else by email), create it when absent
    * and allowed, mark the email verified, insert the session, append the events.
    * Returns null (and writes nothing but the events) when there is no user and
-   * signup is closed.
+   * signup is closed, or when the account is disabled.
    */
   signIn(input: SignInInput): Promise<SignInResult | null>;
   /** Unrevoked session by cookie hash, with its user. Expiry is judged by the caller. */
@@ -149,6 +312,121 @@ export interface Store {
     events: AuditEvent[],
   ): Promise<void>;
   getOutboxMessage(id: string): Promise<OutboxMessage | null>;
+  /** Counts by state, the oldest unsent message, and up to `limit` troubled messages. */
+  outboxSummary(limit: number): Promise<OutboxSummary>;
+  /**
+   * Hands back messages this worker claimed but did not start sending (it is
+   * shutting down, or their lease is too short to start): queued again and due
+   * at once, attempts unchanged, so any worker takes them without waiting for the
+   * lease. Rows no longer claimed by this worker are left alone. Returns how many.
+   */
+  releaseOutbox(ids: string[], workerId: string): Promise<number>;
+
+  // Rate-limit counters: shared by every instance on this database while Redis is away
+  /**
+   * Adds `points` in one atomic statement. A missing or expired counter starts
+   * over at `points`, expiring at now + durationMs (never when durationMs is 0);
+   * `reset` starts it over whatever its state. Returns the counter after the change.
+   */
+  hitRateCounter(key: string, points: number, durationMs: number, reset: boolean, now: number): Promise<RateCounter>;
+  /** The counter, or null when missing or expired. */
+  getRateCounter(key: string, now: number): Promise<RateCounter | null>;
+  /** false when there was no such counter. */
+  deleteRateCounter(key: string): Promise<boolean>;
+  /** Deletes expired counters; returns how many. */
+  pruneRateCounters(now: number): Promise<number>;
+
+  // Two-factor: TOTP, recovery codes, the pending second factor (issue #5)
+  getTotp(userId: string): Promise<TotpRecord | null>;
+  /**
+   * Stores a new, not yet enabled secret, replacing an unconfirmed one. Returns
+   * false and writes nothing when TOTP is already on.
+   */
+  startTotpEnrolment(userId: string, secretSealed: string, now: number, events: AuditEvent[]): Promise<boolean>;
+  /**
+   * One transaction: switches the unconfirmed secret on (lastUsedStep = step),
+   * replaces the recovery codes, appends the events. false (nothing written)
+   * when there is no unconfirmed secret.
+   */
+  enableTotp(input: { userId: string; step: number; now: number; recoveryCodeHashes: string[]; events: AuditEvent[] }): Promise<boolean>;
+  /** Conditional: lastUsedStep = step when TOTP is on and step is newer. true: this caller's code counts (once). */
+  useTotpStep(userId: string, step: number): Promise<boolean>;
+  /** One transaction: deletes the TOTP row and every recovery code, appends the events. false: TOTP was not on. */
+  disableTotp(userId: string, events: AuditEvent[]): Promise<boolean>;
+  /** false when TOTP is not on. */
+  setEmailSignInRequiresTotp(userId: string, value: boolean, events: AuditEvent[]): Promise<boolean>;
+  /** One transaction: replaces every recovery code of the account (only while TOTP is on; else false). */
+  replaceRecoveryCodes(userId: string, codeHashes: string[], now: number, events: AuditEvent[]): Promise<boolean>;
+  /** Unused recovery codes left. */
+  countRecoveryCodes(userId: string): Promise<number>;
+  /** Conditional: marks the code used. true for exactly one caller, however many race. */
+  consumeRecoveryCode(userId: string, codeHash: string, now: number, events: AuditEvent[]): Promise<boolean>;
+  /** One transaction: deletes the account's expired pending rows, inserts this one, appends the events. */
+  createPendingSecondFactor(pending: PendingSecondFactor, events: AuditEvent[]): Promise<void>;
+  /** Read-only, whatever its state (expiry is judged by the caller). */
+  findPendingSecondFactor(tokenHash: string): Promise<PendingSecondFactor | null>;
+  /** Atomically counts one attempt while attempts < max and it has not expired; the new count, or null. */
+  reserveSecondFactorAttempt(tokenHash: string, max: number, now: number): Promise<number | null>;
+  /**
+   * One transaction: deletes the unexpired pending row (one caller wins), applies
+   * the proof (the TOTP step must be newer than lastUsedStep; the recovery code
+   * must be unused, and is marked used), marks the email verified when asked,
+   * inserts the session and appends the events. Any refusal rolls everything back.
+   */
+  completeSecondFactor(input: CompleteSecondFactorInput): Promise<CompleteSecondFactorResult>;
+
+  // Passwords, email verification and email change (issue #5)
+  /**
+   * The account of this address with its password hash (null: none set), or
+   * null when there is no account. One query whatever the answer: the password
+   * sign-in must take the same time for every address.
+   */
+  findPasswordByEmail(email: string): Promise<{ user: User; passwordHash: string | null } | null>;
+  getPassword(userId: string): Promise<StoredPassword | null>;
+  /** Conditional: the same password under new parameters; false when the hash changed meanwhile. */
+  rehashPassword(userId: string, oldHash: string, newHash: string): Promise<boolean>;
+  /**
+   * One transaction: sets (or removes) the password of an enabled account,
+   * revokes its sessions (all, or all but keepSessionId), retires its unused
+   * tokens except "this wasn't me" links, marks verifiedEmail verified while it
+   * is the account's address, queues the mail and appends the events. Null
+   * (nothing written) when the account is gone or disabled.
+   */
+  setPassword(input: SetPasswordInput): Promise<User | null>;
+  /** Marks the address verified while it is still the account's; appends the events when it is. */
+  markEmailVerified(userId: string, email: string, events: AuditEvent[]): Promise<boolean>;
+  /**
+   * One transaction: switches the account from fromEmail to toEmail (verified),
+   * revokes every session but keepSessionId, retires the account's unused
+   * tokens except "this wasn't me" links, appends the events. Refused, with
+   * nothing written, when toEmail is taken or the account moved on.
+   */
+  changeEmail(input: ChangeEmailInput): Promise<ChangeEmailResult>;
+  /**
+   * One transaction ("this wasn't me"): back to restoreEmail if the account is
+   * on proposedEmail (and restoreEmail is free), every session and pending
+   * second factor revoked, every unused token retired, the password removed
+   * (an intruder may have set it; the owner can set a new one by reset), TOTP
+   * enrolled since removeTotpSince removed, the events appended. Null when the
+   * account is gone.
+   */
+  undoEmailChange(input: UndoEmailChangeInput): Promise<UndoEmailChangeResult | null>;
+  /** The session proved who it is again (password): authenticatedAt = now. false when revoked or not this user's. */
+  reauthenticateSession(sessionId: string, userId: string, now: number, events: AuditEvent[]): Promise<boolean>;
+
+  // Cross-device approval (issue #4): shared by every instance, so any of them may answer the poll
+  /** Inserts a pending approval (its token must exist). */
+  createApproval(approval: CrossDeviceApproval): Promise<void>;
+  /** Read-only, whatever its state (expiry is judged by the caller). */
+  findApproval(flowHash: string): Promise<CrossDeviceApproval | null>;
+  /**
+   * Conditional, once: pending → approved (or refused) while unexpired and
+   * still for this token; decidedAt = now; appends the events when it changed.
+   * true for exactly one caller however many race: the other device gets a single pick.
+   */
+  decideApproval(input: { flowHash: string; tokenId: string; approve: boolean; now: number; events: AuditEvent[] }): Promise<boolean>;
+  /** Conditional, once: approved → completed while unexpired. true for exactly one caller (the waiting browser's session). */
+  completeApproval(flowHash: string, now: number): Promise<boolean>;
 
   // Audit (append-only: there is no update or delete here)
   appendAudit(events: AuditEvent[]): Promise<void>;

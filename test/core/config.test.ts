@@ -19,6 +19,7 @@ describe('configuration', () => {
     assert.equal(config.signup, 'open');
     assert.equal(config.smtpUrl, null);
     assert.equal(config.mailFrom, 'Latchkey <no-reply@localhost>');
+    assert.equal(config.outboxLeaseMs, 60_000);
     assert.ok(config.secret.length >= 32);
     assert.equal(statSync(join(dir, 'secret')).mode & 0o777, 0o600);
     assert.equal(resolveConfig({}, { LATCHKEY_DATA_DIR: dir }).secret, config.secret);
@@ -35,6 +36,7 @@ describe('configuration', () => {
       [{ LATCHKEY_SIGNUP: 'maybe' }, /LATCHKEY_SIGNUP/],
       [{ LATCHKEY_SMTP_URL: 'http://mail' }, /LATCHKEY_SMTP_URL/],
       [{ PORT: '70000' }, /PORT/],
+      [{ LATCHKEY_OUTBOX_LEASE_MS: '500' }, /LATCHKEY_OUTBOX_LEASE_MS: must be at least 1000/],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => resolveConfig({}, { LATCHKEY_DATA_DIR: dataDir(), ...env }), (error: Error) => {
@@ -61,7 +63,8 @@ describe('configuration', () => {
   });
 
   it('accepts the same options as a typed object', () => {
-    const config = resolveConfig({ baseUrl: 'https://auth.example.com', signup: 'closed', tokenTtlSeconds: 300, secret: 'k'.repeat(32) });
+    const config = resolveConfig({ baseUrl: 'https://auth.example.com', signup: 'closed', tokenTtlSeconds: 300, secret: 'k'.repeat(32), outboxLeaseMs: 4000 });
+    assert.equal(config.outboxLeaseMs, 4000);
     assert.equal(config.signup, 'closed');
     assert.equal(config.tokenTtlSeconds, 300);
     assert.equal(config.secretGenerated, false);

@@ -37,6 +37,7 @@ export function runFlowSuite(backend: Backend): void {
     });
 
     async function requestMail(client: Client, email: string, body: Record<string, unknown> = {}) {
+      clock.advance(61); // one address gets at most one mail per resend interval (60 s)
       const response = await client.request('/auth/sign-in/email', { method: 'POST', json: { email, ...body } });
       assert.equal(response.status, 202);
       assert.deepEqual(await response.json(), { status: 'sent' });
@@ -202,7 +203,8 @@ export function runFlowSuite(backend: Backend): void {
       const other = await (await server.client().request(link)).text();
       assert.doesNotMatch(other, /data-auto-submit/);
       assert.doesNotMatch(other, /<script/);
-      assert.match(other, /Sign in as d…@example\.com\?/);
+      // The visible text (the address is wrapped in a span that keeps it on one line).
+      assert.match(other.replace(/<[^>]+>/g, ''), /Sign in as d…@example\.com\?/);
     });
 
     it('a form verify redirects to the checked redirectTo, never to a foreign origin', async () => {

@@ -42,6 +42,8 @@ describe('openapi.json', () => {
       secret: 'x'.repeat(40),
       startWorker: false,
       logLevel: 'silent',
+      // The admin API exists only with a token: register it so it is checked too.
+      adminToken: 'a'.repeat(32),
     });
     try {
       const registered = new Set(

@@ -5,6 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, type TestContext } from 'node:test';
 import type { TokenRecord } from '../../src/core/types.ts';
 import { DevMailbox, renderDevMailbox } from '../../src/mail/dev-mailbox.ts';
@@ -56,7 +57,7 @@ async function queue(store: Store, clock: Clock, requestId = `req_${randomUUID()
   const link = `https://${DOMAIN}/auth/verify?token=${randomBytes(32).toString('base64url')}`;
   const code = String(100000 + Math.floor(Math.random() * 900000));
   const token: TokenRecord = {
-    id: randomUUID(), purpose: 'sign_in', tokenHash: randomUUID(), codeHash: randomUUID(), email, userId: null,
+    id: randomUUID(), purpose: 'sign_in', tokenHash: randomUUID(), codeHash: randomUUID(), email, userId: null, otherEmail: null,
     flowHash: null, redirectTo: null, createdAt: clock.now(), expiresAt: clock.now() + 600_000, consumedAt: null,
     retiredAt: null, codeAttempts: 0, requestIp: '203.0.113.7', requestUserAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0',
   };
@@ -249,6 +250,55 @@ describe('outbox worker', () => {
     await smtp.waitFor((m) => m.to === late.email, 3000);
     await w.stop();
     assert.equal(smtp.messages.length, 2);
+  });
+
+  it('stop() lets sends in flight finish and releases claimed messages not yet started, for another worker at once', async (t) => {
+    const clock = new Clock();
+    const store = await openStore(t);
+    const smtp = await sink(t);
+    smtp.setDelay(400); // slow SMTP: the first two are still in flight when stop() comes
+    const queued: Queued[] = [];
+    for (let i = 0; i < 5; i++) queued.push(await queue(store, clock));
+    const first = worker(t, store, smtp.url, clock, { concurrency: 2, workerId: 'first' });
+    const run = first.runOnce();
+    await sleep(150);
+    await first.stop();
+    assert.deepEqual(await run, { sent: 2, failed: 0 }, 'the two in flight were finished, no more were started');
+    assert.equal(smtp.messages.length, 2);
+    const rows = await Promise.all(queued.map((q) => store.getOutboxMessage(q.id)));
+    assert.deepEqual(rows.map((r) => r?.status).sort(), ['queued', 'queued', 'queued', 'sent', 'sent']);
+    assert.ok(rows.every((r) => r?.attempts === 0), 'a release is not an attempt');
+
+    // No clock movement: the released rows are due now, not after the 60 s lease.
+    smtp.setDelay(0);
+    assert.equal(await drain(worker(t, store, smtp.url, clock, { workerId: 'second' })), 3);
+    assert.equal(smtp.messages.length, 5);
+    assert.deepEqual(new Set(smtp.messages.map((m) => m.messageId)), new Set(queued.map((q) => `<${q.id}@${DOMAIN}>`)));
+  });
+
+  it('starts a send only early in its lease and aborts it after half the lease, so the next claimant never overlaps', async (t) => {
+    const clock = new Clock();
+    const store = await openStore(t);
+    const smtp = await sink(t);
+    const queued = [await queue(store, clock), await queue(store, clock), await queue(store, clock)];
+
+    // A server that hangs before the message travels: the send is abandoned after half the 2 s lease.
+    smtp.setStalled(true);
+    const w = worker(t, store, smtp.url, clock, { concurrency: 1, leaseMs: 2000, backoffMs: () => 0 });
+    const started = Date.now();
+    const run = w.runOnce();
+    // While the first send hangs, the lease's first quarter passes (on the worker's clock).
+    setTimeout(() => clock.advance(600), 100);
+    assert.deepEqual(await run, { sent: 0, failed: 1 });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 900 && elapsed < 1900, `aborted after about half the lease (${elapsed} ms)`);
+    const rows = await Promise.all(queued.map((q) => store.getOutboxMessage(q.id)));
+    assert.deepEqual(rows.map((r) => [r?.status, r?.attempts]), [['queued', 1], ['queued', 0], ['queued', 0]], 'one failed, two released unstarted');
+    assert.match(rows[0]?.lastError ?? '', /abort/i);
+
+    smtp.setStalled(false);
+    assert.equal(await drain(w), 3);
+    assert.equal(smtp.messages.length, 3, 'the abandoned attempt delivered nothing; each message arrived once');
   });
 
   it('describeError keeps errors short, single-line and free of query strings', () => {

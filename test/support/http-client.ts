@@ -1,16 +1,26 @@
 // A tiny browser-like client for tests: real HTTP, a cookie jar, and an Origin
-// header on form posts as a browser would send.
+// header on form posts as a browser would send. A form post carries the CSRF
+// token a page of this browser shows (fetched from /auth/sign-in when needed),
+// as a form submitted from a loaded page would; `csrf` overrides it (false: none).
 export class Client {
   readonly cookies = new Map<string, string>();
   readonly baseUrl: string;
   userAgent: string;
+  /** The token learned for the CSRF cookie value it was derived from. */
+  private csrf: { cookie: string; token: string } | null = null;
 
   constructor(baseUrl: string, userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36') {
     this.baseUrl = baseUrl;
     this.userAgent = userAgent;
   }
 
-  async request(path: string, init: RequestInit & { json?: unknown; form?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    path: string,
+    init: RequestInit & { json?: unknown; form?: Record<string, string>; csrf?: string | false } = {},
+  ): Promise<Response> {
+    // Learned first: loading the page may give this browser its CSRF cookie.
+    const form = init.form ? { ...init.form } : undefined;
+    if (form && init.json === undefined && init.csrf !== false && !('csrf' in form)) form.csrf = init.csrf ?? (await this.csrfToken());
     const headers = new Headers(init.headers);
     headers.set('user-agent', this.userAgent);
     if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
@@ -18,11 +28,11 @@ export class Client {
     if (init.json !== undefined) {
       headers.set('content-type', 'application/json');
       body = JSON.stringify(init.json);
-    } else if (init.form) {
+    } else if (form) {
       headers.set('content-type', 'application/x-www-form-urlencoded');
       if (!headers.has('origin')) headers.set('origin', new URL(this.baseUrl).origin);
       if (!headers.has('accept')) headers.set('accept', 'text/html');
-      body = new URLSearchParams(init.form).toString();
+      body = new URLSearchParams(form).toString();
     }
     const response = await fetch(new URL(path, this.baseUrl), { ...init, headers, body, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) {
@@ -35,6 +45,23 @@ export class Client {
       else this.cookies.set(name, value);
     }
     return response;
+  }
+
+  /** The CSRF cookie of this browser, if it has one. */
+  csrfCookie(): string | undefined {
+    return [...this.cookies].find(([name]) => name.endsWith('latchkey_csrf'))?.[1];
+  }
+
+  /** The CSRF token the forms of this browser's pages carry (loads the sign-in page when it does not know it yet). */
+  async csrfToken(): Promise<string> {
+    const known = this.csrfCookie();
+    if (known && this.csrf?.cookie === known) return this.csrf.token;
+    const page = await (await this.request('/auth/sign-in')).text();
+    const token = /<input type="hidden" name="csrf" value="([A-Za-z0-9_-]+)">/.exec(page)?.[1];
+    const cookie = this.csrfCookie();
+    if (!token || !cookie) throw new Error('the sign-in page carries no CSRF token');
+    this.csrf = { cookie, token };
+    return token;
   }
 
   /** A second device: same server, no cookies. */

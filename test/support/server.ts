@@ -22,6 +22,12 @@ export class TestClock {
   }
 }
 
+/**
+ * Every test client is 127.0.0.1, so the per-IP and global buckets are relaxed
+ * unless a test sets them (test/security does); per-address limits keep their defaults.
+ */
+export const RELAXED_IP_LIMITS = { mailsPerIpPerHour: 1_000_000, mailsPerHour: 1_000_000, verifyAttemptsPerIpPer5Minutes: 1_000_000 };
+
 export async function startTestServer(options: CreateLatchkeyOptions & { store: Store }): Promise<TestServer> {
   let server: ServerType | undefined;
   const port = await new Promise<number>((resolve) => {
@@ -33,6 +39,7 @@ export async function startTestServer(options: CreateLatchkeyOptions & { store: 
     secret: 'test-secret-that-is-long-enough-0123456789',
     logger: pino({ level: 'silent' }),
     ...options,
+    limits: { ...RELAXED_IP_LIMITS, ...options.limits },
     baseUrl: url,
   });
   // Swap the placeholder handler for the real app on the same listening socket.

@@ -26,6 +26,18 @@ export interface SmtpSink {
   waitFor(predicate: (message: ParsedMessage) => boolean, timeoutMs?: number): Promise<ParsedMessage>;
   /** While failing, RCPT and DATA get a 451 (temporary) reply, so the sender sees an error. */
   setFailing(failing: boolean): void;
+  /**
+   * While stalled, RCPT TO gets no reply (a server that hangs before any message
+   * content has travelled); unstalling answers the ones waiting. A sender that
+   * gives up or dies meanwhile has delivered nothing.
+   */
+  setStalled(stalled: boolean): void;
+  /** Answers the RCPT TO commands waiting now and stays stalled for the next ones. Returns how many. */
+  answerStalled(): number;
+  /** From now on, accept each message only after this long (like the delayMs option). */
+  setDelay(delayMs: number): void;
+  /** RCPT TO commands waiting for a reply right now. */
+  readonly stalledCount: number;
   close(): Promise<void>;
 }
 
@@ -38,10 +50,14 @@ function addresses(value: AddressObject | AddressObject[] | undefined): string {
   return list.flatMap((group) => group.value.map((a) => a.address ?? '')).filter(Boolean).join(', ');
 }
 
-export async function startSmtpSink(options: { port?: number } = {}): Promise<SmtpSink> {
+/** delayMs: every message is accepted only after this long (a slow SMTP server). */
+export async function startSmtpSink(options: { port?: number; delayMs?: number | undefined } = {}): Promise<SmtpSink> {
   const messages: ParsedMessage[] = [];
   const waiters = new Set<(message: ParsedMessage) => void>();
   let failing = false;
+  let stalled = false;
+  let delayMs = options.delayMs ?? 0;
+  const held: (() => void)[] = [];
 
   const server = new SMTPServer({
     authOptional: true,
@@ -49,7 +65,9 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
     logger: false,
     closeTimeout: 500,
     onRcptTo(_address, _session, callback) {
-      callback(failing ? temporaryFailure() : null);
+      const answer = () => callback(failing ? temporaryFailure() : null);
+      if (stalled) held.push(answer);
+      else answer();
     },
     onData(stream, session, callback) {
       if (failing) {
@@ -58,7 +76,9 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
         return;
       }
       // Parsed and recorded before the 250 reply: once the sender's send resolves, the message is visible here.
-      simpleParser(stream).then(
+      const slow = (value: Awaited<ReturnType<typeof simpleParser>>) =>
+        new Promise<typeof value>((resolve) => setTimeout(() => resolve(value), delayMs));
+      simpleParser(stream).then(slow).then(
         (mail) => {
           const message: ParsedMessage = {
             to: addresses(mail.to),
@@ -112,7 +132,24 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
     setFailing(value) {
       failing = value;
     },
+    setDelay(value) {
+      delayMs = value;
+    },
+    setStalled(value) {
+      stalled = value;
+      if (!value) for (const answer of held.splice(0)) answer();
+    },
+    answerStalled() {
+      const waiting = held.splice(0);
+      for (const answer of waiting) answer();
+      return waiting.length;
+    },
+    get stalledCount() {
+      return held.length;
+    },
     close() {
+      stalled = false;
+      for (const answer of held.splice(0)) answer();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

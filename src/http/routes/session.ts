@@ -1,14 +1,18 @@
 // The signed-in side: who am I, my sessions, sign out, the account page.
 import type { Context, Hono } from 'hono';
 import { auditEvent } from '../../core/audit.ts';
+import { formatUtc } from '../../i18n/catalog.ts';
 import { describeUserAgent } from '../../mail/user-agent.ts';
 import { accountPage } from '../../pages/account-page.ts';
 import { clearCookie, cookieNames } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
+import { finalJsonFactory } from '../security.ts';
 import { isFormRequest, requestContext } from '../request.ts';
 import { currentSession, sessionJson, userJson } from './shared.ts';
+import { accountSecurityViews } from './account-security.ts';
+import { twoFactorView } from './two-factor.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -21,17 +25,20 @@ export function sessionRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     return deps.store.revokeSession(sessionId, userId, now, [event]);
   }
 
+  // The hot path of every app behind Latchkey: one indexed look-up, one plain-object response.
+  const finalJson = finalJsonFactory(deps.config);
   app.get('/auth/session', async (c) => {
-    c.header('Cache-Control', 'no-store');
     const found = await currentSession(c, deps);
     if (!found) return jsonError(c, 'unauthenticated');
-    return c.json({ user: userJson(found.user), session: sessionJson(found.session) });
+    return finalJson(c, { user: userJson(found.user), session: sessionJson(found.session) });
   });
 
   app.post('/auth/sign-out', async (c) => {
     const found = await currentSession(c, deps);
     if (found) await revoke(c, found.session.id, found.user.id);
     clearCookie(c, names, names.session);
+    // Also drops anything else this origin left in the browser (issue #4, OWASP Session Management).
+    c.header('Clear-Site-Data', '"cookies"');
     if (isFormRequest(c)) return c.redirect('/auth/sign-in', 303);
     return c.body(null, 204);
   });
@@ -70,22 +77,37 @@ export function sessionRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     return c.redirect('/auth/account', 303);
   });
 
+  // "Sign out everywhere else" from the account page: every session but this one.
+  app.post('/auth/sessions/revoke-others', async (c) => {
+    const found = await currentSession(c, deps);
+    if (!found) return c.redirect('/auth/sign-in', 303);
+    const sessions = await deps.store.listSessions(found.user.id, deps.now());
+    for (const session of sessions) {
+      if (session.id !== found.session.id) await revoke(c, session.id, found.user.id);
+    }
+    return c.redirect('/auth/account', 303);
+  });
+
   app.get('/auth/account', async (c) => {
     c.header('Cache-Control', 'no-store');
     const found = await currentSession(c, deps);
     if (!found) return c.redirect('/auth/sign-in?redirectTo=%2Fauth%2Faccount', 303);
     const sessions = await deps.store.listSessions(found.user.id, deps.now());
+    const page = pageContext(c, deps);
     return c.html(
-      accountPage(pageContext(c, deps), {
+      accountPage(page, {
         email: found.user.email,
-        sessions: sessions.map((s) => ({
+        // Most recently seen first (the page puts this device on top).
+        sessions: [...sessions].sort((a, b) => b.lastSeenAt - a.lastSeenAt).map((s) => ({
           id: s.id,
-          device: describeUserAgent(s.userAgent),
+          device: describeUserAgent(s.userAgent, page.t),
           ip: s.ip,
-          createdAt: iso(s.createdAt).slice(0, 16).replace('T', ' ') + ' UTC',
-          lastSeenAt: iso(s.lastSeenAt).slice(0, 16).replace('T', ' ') + ' UTC',
+          createdAt: formatUtc(s.createdAt),
+          lastSeenAt: formatUtc(s.lastSeenAt),
           current: s.id === found.session.id,
         })),
+        twoFactor: await twoFactorView(c, deps, found),
+        ...(await accountSecurityViews(c, deps, found)),
       }),
     );
   });

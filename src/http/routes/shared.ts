@@ -2,15 +2,18 @@
 // successful sign-in is answered.
 import type { Context } from 'hono';
 import { validateSession, type ValidSession } from '../../core/sessions.ts';
-import type { SignedIn } from '../../core/sign-in.ts';
+import { PENDING_SECOND_FACTOR_TTL_SECONDS } from '../../core/second-factor.ts';
+import type { SecondFactorRequired, SignedIn } from '../../core/sign-in.ts';
 import type { Session, User } from '../../core/types.ts';
 import { clearCookie, cookieNames, readCookie, writeCookie } from '../cookies.ts';
+import { renewCsrfCookie } from '../csrf.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 
 export async function currentSession(c: Context<AppEnv>, deps: HttpDeps): Promise<ValidSession | null> {
   const names = cookieNames(deps.config);
   const found = await validateSession(deps.store, deps.sessions, readCookie(c, names.session), deps.now());
   if (found) c.set('userId', found.user.id);
+  deps.metrics.sessionCheck(found !== null);
   return found;
 }
 
@@ -22,11 +25,31 @@ export function sessionJson(session: Session) {
   return { id: session.id, expiresAt: new Date(session.expiresAt).toISOString() };
 }
 
+/**
+ * How every verified first factor (link, code, password) and the second factor
+ * are answered: a session, or, for an account with TOTP on, the pending
+ * second-factor cookie and `{status: "second_factor_required"}` (a form goes to
+ * the second-factor page).
+ */
+export function answerVerified(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn | SecondFactorRequired, asForm: boolean): Response {
+  if (result.status === 'signed_in') return answerSignedIn(c, deps, result, asForm);
+  const names = cookieNames(deps.config);
+  writeCookie(c, names, names.secondFactor, result.pendingToken, PENDING_SECOND_FACTOR_TTL_SECONDS);
+  // The email token is spent; the address cookie stays for "send a new link" if this step expires.
+  clearCookie(c, names, names.flow);
+  c.header('Cache-Control', 'no-store');
+  if (asForm) return c.redirect('/auth/sign-in/totp', 303);
+  return c.json({ status: 'second_factor_required' }, 200);
+}
+
 export function answerSignedIn(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn, asForm: boolean): Response {
   const names = cookieNames(deps.config);
   writeCookie(c, names, names.session, result.sessionToken, deps.sessions.ttlSeconds);
   clearCookie(c, names, names.flow);
   clearCookie(c, names, names.flowEmail);
+  if (readCookie(c, names.secondFactor) !== undefined) clearCookie(c, names, names.secondFactor);
+  // Forms rendered before the sign-in stop working with it (OWASP: new CSRF token at login).
+  renewCsrfCookie(c, deps);
   c.set('userId', result.user.id);
   c.header('Cache-Control', 'no-store');
   if (asForm) return c.redirect(result.redirectTo, 303);

@@ -1,17 +1,19 @@
 // POST /auth/sign-in/email and /auth/sign-in/code, and the pages that drive them.
 import type { Hono } from 'hono';
 import { sha256, randomToken } from '../../core/crypto.ts';
-import { ERROR_MESSAGES } from '../../core/errors.ts';
 import { checkRedirect } from '../../core/redirects.ts';
 import { requestSignIn, verifySignInCode } from '../../core/sign-in.ts';
-import { checkEmailPage } from '../../pages/check-email-page.ts';
+import { suggestEmail } from '../../pages/email-typo.ts';
 import { signInPage } from '../../pages/sign-in-page.ts';
 import { clearCookie, cookieNames, readCookie, writeCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { ERROR_STATUS, errorResponse, jsonError } from '../errors.ts';
+import { checkEmailResponse } from '../check-email.ts';
 import { pageContext } from '../pages.ts';
 import { codeBody, isFormRequest, readBody, requestContext, signInEmailBody } from '../request.ts';
-import { answerSignedIn } from './shared.ts';
+import { answerVerified } from './shared.ts';
+
+const FLOW_EMAIL_TTL_SECONDS = 86_400;
 
 export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   const names = cookieNames(deps.config);
@@ -21,35 +23,47 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   );
 
   app.get('/auth/check-email', (c) =>
-    c.html(
-      checkEmailPage(pageContext(c, deps), {
-        email: readCookie(c, names.flowEmail) ?? null,
-        expiresInMinutes: Math.round(deps.config.tokenTtlSeconds / 60),
-      }),
-    ),
+    checkEmailResponse(c, deps, { email: readCookie(c, names.flowEmail) ?? null, notSent: c.req.query('notice') === 'not-sent' }),
   );
 
   app.post('/auth/sign-in/email', async (c) => {
     const asForm = isFormRequest(c);
-    const parsed = signInEmailBody.safeParse(await readBody(c));
+    const body = await readBody(c);
+    const parsed = signInEmailBody.safeParse(body);
     if (!parsed.success) return jsonError(c, 'invalid_request');
+    const page = pageContext(c, deps);
+    // A form whose domain looks mistyped asks first (the page's script asks while typing).
+    const suggestion = asForm && body?.typoChecked !== '1' && typeof parsed.data.email === 'string' ? suggestEmail(parsed.data.email) : null;
+    if (suggestion) {
+      c.header('Cache-Control', 'no-store');
+      return c.html(signInPage(page, { email: String(parsed.data.email), redirectTo: checkRedirect(parsed.data.redirectTo, deps.signIn.redirects), suggestion }));
+    }
     // The flow cookie marks the browser that asked, so only it may auto-complete the link.
     const flowId = randomToken(32);
     const result = await requestSignIn(
       deps.signIn,
-      { email: parsed.data.email, redirectTo: parsed.data.redirectTo, flowHash: sha256(flowId) },
+      { email: parsed.data.email, redirectTo: parsed.data.redirectTo, flowHash: sha256(flowId), locale: page.t.locale },
       requestContext(c),
     );
     if (!result.ok) {
       if (!asForm) return jsonError(c, result.code);
       const email = typeof parsed.data.email === 'string' ? parsed.data.email : '';
       return c.html(
-        signInPage(pageContext(c, deps), { email, redirectTo: parsed.data.redirectTo, error: ERROR_MESSAGES[result.code] }),
+        signInPage(page, { email, redirectTo: checkRedirect(parsed.data.redirectTo, deps.signIn.redirects), error: page.t(`error.${result.code}.message`) }),
         ERROR_STATUS[result.code],
       );
     }
+    // This browser asked for this address before and nothing went out now (too soon,
+    // or over the address's cap): it is told so instead of waiting for a mail that
+    // never comes, and keeps its cookies, so the newest link still continues here.
+    // Anyone else gets the same answer as for a sent mail.
+    if (result.throttled && asForm && readCookie(c, names.flowEmail) === result.email) {
+      c.header('Cache-Control', 'no-store');
+      return c.redirect('/auth/check-email?notice=not-sent', 303);
+    }
     writeCookie(c, names, names.flow, flowId, deps.config.tokenTtlSeconds);
-    writeCookie(c, names, names.flowEmail, result.email, deps.config.tokenTtlSeconds);
+    // Outlives the link on purpose: an expired-link page can still offer "send a new link" to the same address.
+    writeCookie(c, names, names.flowEmail, result.email, FLOW_EMAIL_TTL_SECONDS);
     c.header('Cache-Control', 'no-store');
     if (asForm) return c.redirect('/auth/check-email', 303);
     return c.json({ status: 'sent' }, 202);
@@ -59,17 +73,14 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const asForm = isFormRequest(c);
     const parsed = codeBody.safeParse(await readBody(c));
     if (!parsed.success) return asForm ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
-    const result = await verifySignInCode(deps.signIn, parsed.data.email, parsed.data.code, requestContext(c));
-    if (result.ok) return answerSignedIn(c, deps, result, asForm);
+    // A pasted "123 456" or "123-456" is the code the person sees in the mail.
+    const code = parsed.data.code.replace(/[\s-]/g, '');
+    const result = await verifySignInCode(deps.signIn, parsed.data.email, code, requestContext(c));
+    if (result.ok) return answerVerified(c, deps, result, asForm);
     if (!asForm) return jsonError(c, result.code);
     if (result.code === 'code_invalid') {
       const email = typeof parsed.data.email === 'string' ? parsed.data.email : null;
-      const page = checkEmailPage(pageContext(c, deps), {
-        email,
-        expiresInMinutes: Math.round(deps.config.tokenTtlSeconds / 60),
-        error: ERROR_MESSAGES.code_invalid,
-      });
-      return c.html(page, 400);
+      return checkEmailResponse(c, deps, { email, error: pageContext(c, deps).t('error.code_invalid.message') }, 400);
     }
     clearCookie(c, names, names.flow);
     return errorResponse(c, deps, result.code);

@@ -3,15 +3,28 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import openapi from '../../../openapi.json' with { type: 'json' };
+import { brandFromConfig } from '../../branding.ts';
+import { brandStylesheet } from '../../pages/brand-stylesheet.ts';
+import { constantTimeEqual, sha256 } from '../../core/crypto.ts';
+import { SCHEMA_VERSION } from '../../store/schema-version.ts';
+import { buildInfo } from '../../version.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
+import { jsonError } from '../errors.ts';
 
 const assetsDir = join(import.meta.dirname, '../../pages/assets');
-const ASSETS: Record<string, { body: string; type: string }> = {
-  'style.css': { body: readFileSync(join(assetsDir, 'style.css'), 'utf8'), type: 'text/css; charset=utf-8' },
-  'verify.js': { body: readFileSync(join(assetsDir, 'verify.js'), 'utf8'), type: 'text/javascript; charset=utf-8' },
+const CSS = 'text/css; charset=utf-8';
+const JS = 'text/javascript; charset=utf-8';
+const STATIC_ASSETS: Record<string, { body: string; type: string }> = {
+  'style.css': { body: readFileSync(join(assetsDir, 'style.css'), 'utf8'), type: CSS },
+  'verify.js': { body: readFileSync(join(assetsDir, 'verify.js'), 'utf8'), type: JS },
+  'sign-in.js': { body: readFileSync(join(assetsDir, 'sign-in.js'), 'utf8'), type: JS },
+  'check-email.js': { body: readFileSync(join(assetsDir, 'check-email.js'), 'utf8'), type: JS },
+  'resend.js': { body: readFileSync(join(assetsDir, 'resend.js'), 'utf8'), type: JS },
 };
 
 export function systemRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
+  // brand.css carries the configured accent, so pages need no inline style (strict CSP).
+  const ASSETS = { ...STATIC_ASSETS, 'brand.css': { body: brandStylesheet(brandFromConfig(deps.config)), type: CSS } };
   app.get('/healthz', async (c) => {
     try {
       await deps.store.ping();
@@ -22,12 +35,49 @@ export function systemRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     }
   });
 
-  app.get('/version', (c) => c.json({ version: deps.version }));
+  // Liveness says the process answers; readiness says this instance can serve
+  // sign-ins: the store answers at the schema this code expects, and mail can leave.
+  let mailChecked: { at: number; ok: boolean } | null = null;
+  app.get('/readyz', async (c) => {
+    const checks: Record<string, string> = {};
+    try {
+      const applied = await deps.store.schemaVersion();
+      checks.store = 'ok';
+      checks.schema = applied === SCHEMA_VERSION ? 'ok' : `at ${applied}, expected ${SCHEMA_VERSION}`;
+    } catch {
+      checks.store = 'unreachable';
+      checks.schema = 'unknown';
+    }
+    if (deps.mailer.kind === 'dev') checks.mail = 'ok (dev mailbox)';
+    else {
+      // An SMTP handshake per probe would be a load of its own: the answer is kept 30 s.
+      if (!mailChecked || deps.now() - mailChecked.at > 30_000) mailChecked = { at: deps.now(), ok: await deps.mailer.check() };
+      checks.mail = mailChecked.ok ? 'ok' : 'smtp unreachable';
+    }
+    const ready = Object.values(checks).every((value) => value.startsWith('ok'));
+    if (!ready) deps.logger.warn({ requestId: c.get('requestId'), checks }, 'not ready');
+    return c.json({ status: ready ? 'ready' : 'unavailable', checks }, ready ? 200 : 503);
+  });
+
+  app.get('/version', (c) => c.json(buildInfo()));
+
+  // Prometheus. Labels hold route patterns and reason codes only, never an
+  // address or a secret; with LATCHKEY_METRICS_TOKEN set, a bearer is required.
+  const metricsToken = deps.config.metricsToken ? sha256(deps.config.metricsToken) : null;
+  app.get('/metrics', async (c) => {
+    if (metricsToken) {
+      const given = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+      // Digests of equal length: the comparison time says nothing about the token.
+      if (!constantTimeEqual(sha256(given), metricsToken)) return jsonError(c, 'unauthenticated');
+    }
+    const registry = deps.metrics.registry;
+    return c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
+  });
 
   app.get('/openapi.json', (c) => c.json(openapi));
 
   app.get('/auth/assets/:name', (c) => {
-    const asset = ASSETS[c.req.param('name')];
+    const asset = Object.hasOwn(ASSETS, c.req.param('name')) ? ASSETS[c.req.param('name') as keyof typeof ASSETS] : undefined;
     if (!asset) return c.notFound();
     c.header('Content-Type', asset.type);
     c.header('Cache-Control', 'public, max-age=3600');

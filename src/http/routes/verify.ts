@@ -5,9 +5,9 @@
 import type { Hono } from 'hono';
 import { constantTimeEqual, sha256 } from '../../core/crypto.ts';
 import { maskEmail } from '../../core/email.ts';
-import type { ErrorCode } from '../../core/errors.ts';
 import { verifySignInLink } from '../../core/sign-in.ts';
-import type { TokenRecord } from '../../core/types.ts';
+import { tokenErrorCode } from '../../core/tokens.ts';
+import { formatUtc } from '../../i18n/catalog.ts';
 import { describeUserAgent } from '../../mail/user-agent.ts';
 import { verifyPage } from '../../pages/verify-page.ts';
 import { cookieNames, readCookie } from '../cookies.ts';
@@ -15,16 +15,7 @@ import type { AppEnv, HttpDeps } from '../env.ts';
 import { htmlError, jsonError, errorResponse } from '../errors.ts';
 import { pageContext } from '../pages.ts';
 import { isFormRequest, readBody, requestContext, verifyBody } from '../request.ts';
-import { answerSignedIn } from './shared.ts';
-
-function tokenState(record: TokenRecord | null, now: number, maxCodeAttempts: number): ErrorCode | null {
-  if (!record || record.purpose !== 'sign_in') return 'token_invalid';
-  if (record.consumedAt !== null) return 'token_used';
-  if (record.retiredAt !== null) return 'token_replaced';
-  if (record.expiresAt <= now) return 'token_expired';
-  if (record.codeAttempts >= maxCodeAttempts) return 'code_locked';
-  return null;
-}
+import { answerVerified } from './shared.ts';
 
 export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   const names = cookieNames(deps.config);
@@ -33,18 +24,24 @@ export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');
     const token = c.req.query('token') ?? '';
-    const record = await deps.tokens.peek(token);
-    const problem = tokenState(record, deps.now(), deps.config.maxCodeAttempts);
-    if (problem || !record) return htmlError(c, deps, problem ?? 'token_invalid');
+    // The token engine judges it, without consuming: the same verdict POST would give now.
+    const shown = await deps.tokens.inspect(token, 'sign_in', deps.now());
+    if (!shown.ok) return htmlError(c, deps, tokenErrorCode(shown.reason));
+    const record = shown.record;
     const flow = readCookie(c, names.flow);
     const sameBrowser = Boolean(flow && record.flowHash && constantTimeEqual(sha256(flow), record.flowHash));
+    // LATCHKEY_LINK_DEVICE=same: elsewhere the page says to type the code in the asking browser; the token stays unused.
+    if (!(await deps.signIn.policy.checkLinkDevice({ sameBrowser, email: record.email }, requestContext(c))).allow) {
+      return htmlError(c, deps, 'link_other_device');
+    }
+    const page = pageContext(c, deps);
     return c.html(
-      verifyPage(pageContext(c, deps), {
+      verifyPage(page, {
         token,
         maskedEmail: maskEmail(record.email),
         sameBrowser,
-        requestedFrom: `${describeUserAgent(record.requestUserAgent)}${record.requestIp ? ` (IP ${record.requestIp})` : ''}`,
-        requestedAt: `${new Date(record.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+        requestedFrom: `${describeUserAgent(record.requestUserAgent, page.t)}${record.requestIp ? ` (IP ${record.requestIp})` : ''}`,
+        requestedAt: formatUtc(record.createdAt),
       }),
     );
   });
@@ -53,8 +50,9 @@ export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const asForm = isFormRequest(c);
     const parsed = verifyBody.safeParse(await readBody(c));
     if (!parsed.success) return asForm ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
-    const result = await verifySignInLink(deps.signIn, parsed.data.token, requestContext(c));
-    if (result.ok) return answerSignedIn(c, deps, result, asForm);
+    const flow = readCookie(c, names.flow);
+    const result = await verifySignInLink(deps.signIn, parsed.data.token, requestContext(c), flow ? sha256(flow) : null);
+    if (result.ok) return answerVerified(c, deps, result, asForm);
     return asForm ? htmlError(c, deps, result.code) : jsonError(c, result.code);
   });
 }

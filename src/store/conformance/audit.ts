@@ -3,8 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import type { AuditEvent } from '../../core/audit.ts';
-import { event, T0, withoutId, type ConformanceHooks, type StoreTest } from './fixtures.ts';
+import type { AuditEvent, AuditEventType } from '../../core/audit.ts';
+import { POLICY_VERSION } from '../../core/policy-version.ts';
+import { event, MINUTE, T0, withoutId, type ConformanceHooks, type StoreTest } from './fixtures.ts';
 
 const EVENTS: AuditEvent[] = [
   event('sign_in.requested', { at: T0, requestId: 'r1', email: 'ada@example.com' }),
@@ -57,6 +58,27 @@ export function auditCases(test: StoreTest, hooks: ConformanceHooks): void {
       await assert.rejects(hooks.rawSql(store, 'DELETE FROM audit_events'), /append-only/);
       assert.deepEqual(await store.listAudit({}), before);
       assert.equal('deleteAudit' in store || 'updateAudit' in store, false);
+    });
+
+    test('every stored event carries the policy version in force when it was written', async (store) => {
+      await store.appendAudit(EVENTS);
+      assert.deepEqual(
+        [...new Set((await store.listAudit({})).map((e) => e.policyVersion))],
+        [POLICY_VERSION],
+      );
+    });
+
+    test('retention prunes by age only, and raw deletes stay refused afterwards', async (store, t) => {
+      const at = (minutes: number, type: AuditEventType) => ({ ...EVENTS[0]!, type, at: T0 + minutes * MINUTE });
+      await store.appendAudit([at(0, 'sign_in.requested'), at(10, 'token.consumed'), at(20, 'session.created')]);
+      assert.equal(await store.pruneAudit(T0 + 10 * MINUTE), 1, 'only the event older than the cut-off');
+      assert.deepEqual(
+        (await store.listAudit({})).map((e) => e.type),
+        ['session.created', 'token.consumed'],
+      );
+      if (!hooks.rawSql) return t.skip('no raw SQL access for this backend');
+      await assert.rejects(hooks.rawSql(store, 'DELETE FROM audit_events'), /append-only/, 'the prune window closes with its transaction');
+      assert.equal((await store.listAudit({})).length, 2);
     });
   });
 }

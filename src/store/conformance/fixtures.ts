@@ -30,6 +30,7 @@ export function tokenRecord(fields: Partial<TokenRecord> = {}): TokenRecord {
     codeHash: hash(),
     email: 'ada@example.com',
     userId: null,
+    otherEmail: null,
     flowHash: hash(),
     redirectTo: '/after',
     createdAt: T0,
@@ -108,7 +109,8 @@ export async function queueMessage(store: Store, fields: Partial<NewOutboxMessag
   return message;
 }
 
-export function withoutId<T extends { id: number }>(row: T): Omit<T, 'id'> {
-  const { id: _id, ...rest } = row;
+/** A stored event as it was appended: without the store's id and policy-version stamp. */
+export function withoutId<T extends { id: number; policyVersion?: number | null }>(row: T): Omit<T, 'id' | 'policyVersion'> {
+  const { id: _id, policyVersion: _policyVersion, ...rest } = row;
   return rest;
 }

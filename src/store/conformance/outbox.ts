@@ -9,6 +9,41 @@ const LEASE = MINUTE;
 
 export function outboxCases(test: StoreTest): void {
   describe('outbox', () => {
+    test('outboxSummary counts each state, dates the oldest unsent message and lists the troubled ones without payload', async (store) => {
+      assert.ok((await store.schemaVersion()) >= 1, 'a migrated store reports its schema version');
+      const empty = await store.outboxSummary(10);
+      assert.deepEqual(empty, { queued: 0, retrying: 0, sending: 0, sent: 0, dead: 0, oldestUnsentAt: null, troubled: [] });
+
+      const sent = await queueMessage(store, { createdAt: T0 + 1 });
+      const failing = await queueMessage(store, { createdAt: T0 + 2 });
+      const dying = await queueMessage(store, { createdAt: T0 + 3 });
+      const waiting = await queueMessage(store, { createdAt: T0 + 4 });
+      await store.claimOutbox('w1', T0 + 10, 3, LEASE); // sent, failing, dying (oldest first)
+      await store.markOutboxSent(sent.id, 'w1', T0 + 11, []);
+      await store.markOutboxFailed(failing.id, 'w1', '421 try later', T0 + MINUTE, []);
+      await store.markOutboxFailed(dying.id, 'w1', '550 no such user', null, []);
+
+      const summary = await store.outboxSummary(10);
+      assert.deepEqual(
+        { ...summary, troubled: summary.troubled.map((m) => [m.id, m.status, m.lastError]) },
+        {
+          queued: 1,
+          retrying: 1,
+          sending: 0,
+          sent: 1,
+          dead: 1,
+          oldestUnsentAt: failing.createdAt,
+          troubled: [
+            [dying.id, 'dead', '550 no such user'],
+            [failing.id, 'queued', '421 try later'],
+          ],
+        },
+      );
+      assert.equal(waiting.createdAt > failing.createdAt, true);
+      assert.equal(summary.troubled.some((m) => 'payload' in m), false, 'a live link never leaves the outbox');
+      assert.equal((await store.outboxSummary(1)).troubled.length, 1);
+    });
+
     test('claimOutbox takes due messages up to the limit, oldest first, and marks them sending', async (store) => {
       const late = await queueMessage(store, { createdAt: T0 + 20 });
       const early = await queueMessage(store, { createdAt: T0 + 10 });
@@ -102,6 +137,28 @@ export function outboxCases(test: StoreTest): void {
       assert.equal(dead?.payload, '');
       assert.deepEqual(await store.claimOutbox('w3', T0 + 1000 * MINUTE, 10, LEASE), []);
       assert.equal((await store.listAudit({ type: 'mail.failed' })).length, 2);
+    });
+
+    test('releaseOutbox hands back only the given rows this worker holds: due at once, no attempt counted', async (store) => {
+      const [a, b, c] = [await queueMessage(store), await queueMessage(store, { createdAt: T0 + 1 }), await queueMessage(store, { createdAt: T0 + 2 })];
+      await store.claimOutbox('w1', T0 + 10, 2, LEASE); // a and b
+      await store.claimOutbox('w2', T0 + 10, 10, LEASE); // c
+      assert.equal(await store.releaseOutbox([a.id, c.id, 'no-such-message'], 'w1'), 1, 'c belongs to w2');
+      assert.deepEqual(await store.getOutboxMessage(a.id), { ...a, status: 'queued', attempts: 0, nextAttemptAt: a.createdAt, lastError: null, sentAt: null });
+      assert.equal((await store.getOutboxMessage(b.id))?.status, 'sending');
+      assert.equal((await store.getOutboxMessage(c.id))?.status, 'sending');
+      assert.equal(await store.releaseOutbox([], 'w1'), 0);
+
+      // Another worker takes it long before w1's lease would have run out; w1's late result no longer applies.
+      assert.deepEqual(
+        (await store.claimOutbox('w3', T0 + 11, 10, LEASE)).map((m) => m.id),
+        [a.id],
+      );
+      await store.markOutboxSent(a.id, 'w1', T0 + 12, []);
+      assert.equal((await store.getOutboxMessage(a.id))?.status, 'sending');
+      await store.markOutboxSent(b.id, 'w1', T0 + 12, []);
+      assert.equal(await store.releaseOutbox([b.id], 'w1'), 0, 'a sent message is never released');
+      assert.equal((await store.getOutboxMessage(b.id))?.status, 'sent');
     });
 
     test('getOutboxMessage of an unknown id is null', async (store) => {

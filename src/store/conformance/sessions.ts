@@ -4,10 +4,38 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe } from 'node:test';
-import { event, hash, MINUTE, newSession, signedIn, signInInput, T0, withoutId, type StoreTest } from './fixtures.ts';
+import { event, hash, MINUTE, newSession, signedIn, signInInput, T0, tokenRecord, withoutId, type StoreTest } from './fixtures.ts';
 
 export function sessionCases(test: StoreTest): void {
   describe('users and sign-in', () => {
+    test('an operator creates, disables and enables accounts; a disabled account has no session, no sign-in and no live token', async (store) => {
+      const created = await store.createUser({ id: randomUUID(), email: 'op@example.com', now: T0 }, [event('user.created', { reason: 'cli' })]);
+      assert.deepEqual(created && { ...created, id: 'x' }, { id: 'x', email: 'op@example.com', emailVerified: false, createdAt: T0, disabled: false });
+      assert.equal(await store.createUser({ id: randomUUID(), email: 'op@example.com', now: T0 }, []), null, 'one account per address');
+
+      const cookieHash = hash();
+      await signedIn(store, 'op@example.com', { tokenHash: cookieHash });
+      assert.ok(await store.findSession(cookieHash));
+      const token = tokenRecord({ email: 'op@example.com', userId: created!.id });
+      await store.issueToken(token, null, []);
+
+      assert.equal(await store.setUserDisabled(created!.id, T0 + MINUTE, T0 + MINUTE, [event('user.disabled', { reason: 'cli' })]), true);
+      assert.equal(await store.setUserDisabled(created!.id, T0 + 2 * MINUTE, T0 + 2 * MINUTE, []), false, 'already disabled: nothing written');
+      assert.equal((await store.findUserByEmail('op@example.com'))?.disabled, true);
+      assert.equal(await store.findSession(cookieHash), null, 'the session no longer answers');
+      assert.deepEqual(await store.listSessions(created!.id, T0 + MINUTE), [], 'every session revoked');
+      assert.notEqual((await store.findToken(token.tokenHash))?.retiredAt, null, 'unused tokens retired');
+      assert.equal(await store.signIn(signInInput({ email: 'op@example.com', now: T0 + MINUTE })), null, 'no sign-in while disabled');
+
+      assert.equal(await store.setUserDisabled(created!.id, null, T0 + 3 * MINUTE, [event('user.enabled', { reason: 'cli' })]), true);
+      assert.ok(await store.signIn(signInInput({ email: 'op@example.com', now: T0 + 3 * MINUTE })), 'enabled again');
+      assert.equal(await store.revokeUserSessions(created!.id, T0 + 4 * MINUTE, [event('session.revoked', { reason: 'cli' })]), 1);
+      assert.deepEqual(
+        (await store.listAudit({ userId: created!.id })).map((e) => e.type).filter((t) => t.startsWith('user.') || t === 'session.revoked'),
+        ['session.revoked', 'user.enabled', 'user.disabled', 'user.created'],
+      );
+    });
+
     test('the first sign-in creates a verified user, the session and the events', async (store) => {
       const input = signInInput({
         events: [event('session.created'), event('sign_in.succeeded', { userId: 'already-known' })],
@@ -15,9 +43,9 @@ export function sessionCases(test: StoreTest): void {
       const result = await store.signIn(input);
       assert.ok(result);
       assert.equal(result.createdUser, true);
-      assert.deepEqual(result.user, { id: input.newUserId, email: input.email, emailVerified: true, createdAt: input.now });
+      assert.deepEqual(result.user, { id: input.newUserId, email: input.email, emailVerified: true, createdAt: input.now, disabled: false });
       const { tokenHash: _hash, ...session } = input.session;
-      assert.deepEqual(result.session, { ...session, userId: input.newUserId, lastSeenAt: input.session.createdAt });
+      assert.deepEqual(result.session, { ...session, userId: input.newUserId, lastSeenAt: input.session.createdAt, authenticatedAt: input.session.createdAt });
       assert.deepEqual(await store.findUserByEmail(input.email), result.user);
       assert.deepEqual(await store.findSession(input.session.tokenHash), { session: result.session, user: result.user });
       const audit = (await store.listAudit({})).map(withoutId).reverse();

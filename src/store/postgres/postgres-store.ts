@@ -10,11 +10,19 @@ import {
   auditWhere,
   explainMiss,
   newSessionRecord,
+  pendingSecondFactorValues,
+  Refusal,
   sessionValues,
+  approvalValues,
+  toApproval,
   toAudit,
   toOutbox,
+  toOutboxSummary,
+  toPendingSecondFactor,
+  toRateCounter,
   toSession,
   toToken,
+  toTotp,
   toUser,
   tokenValues,
   withUserId,
@@ -22,7 +30,7 @@ import {
   type SqlValue,
 } from '../rows.ts';
 import { checkNotNewer } from '../schema-version.ts';
-import type { Store } from '../store.ts';
+import type { CompleteSecondFactorResult, Store } from '../store.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { insertAuditSql, SQL, type StatementName } from './statements.ts';
 
@@ -45,6 +53,10 @@ const types: pg.CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23505';
+}
+
 function parseInt8(value: string): number {
   const parsed = Number(value);
   if (!Number.isSafeInteger(parsed)) throw new RangeError(`postgres store: BIGINT ${value} is beyond a safe integer`);
@@ -65,9 +77,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   pool.on('error', () => {});
   let closed = false;
 
-  const query = async (db: Queryable, name: StatementName, values: SqlValue[] = []): Promise<pg.QueryResult<Row>> =>
+  // pg also sends booleans and text[] (releaseOutbox, hitRateCounter).
+  const query = async (db: Queryable, name: StatementName, values: (SqlValue | boolean | string[])[] = []): Promise<pg.QueryResult<Row>> =>
     db.query<Row>({ name: `latchkey_${name}`, text: SQL[name], values });
-  const first = async (db: Queryable, name: StatementName, values: SqlValue[]): Promise<Row | undefined> =>
+  const first = async (db: Queryable, name: StatementName, values: (SqlValue | boolean | string[])[]): Promise<Row | undefined> =>
     (await query(db, name, values)).rows[0];
 
   const transaction = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
@@ -166,6 +179,42 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return row ? toUser(row) : null;
     },
 
+    async createUser(user, events) {
+      return transaction(async (client) => {
+        if ((await query(client, 'createUser', [user.id, user.email, user.now])).rowCount === 0) return null;
+        await appendEvents(client, withUserId(events, user.id));
+        return toUser((await first(client, 'userById', [user.id]))!);
+      });
+    },
+
+    async setUserDisabled(userId, disabledAt, now, events) {
+      return transaction(async (client) => {
+        const row = await first(client, 'userById', [userId]);
+        if (!row || (await query(client, 'setUserDisabled', [disabledAt, userId])).rowCount === 0) return false;
+        if (disabledAt !== null) {
+          await query(client, 'revokeUserSessions', [now, userId]);
+          await query(client, 'retireUserTokens', [now, userId, String(row.email)]);
+        }
+        await appendEvents(client, withUserId(events, userId));
+        return true;
+      });
+    },
+
+    async revokeUserSessions(userId, now, events) {
+      return transaction(async (client) => {
+        const revoked = (await query(client, 'revokeUserSessions', [now, userId])).rowCount ?? 0;
+        await appendEvents(client, withUserId(events, userId));
+        return revoked;
+      });
+    },
+
+    async pruneAudit(before) {
+      return transaction(async (client) => {
+        await query(client, 'auditPruneSetting', [String(before)]);
+        return (await query(client, 'auditPrune', [before])).rowCount ?? 0;
+      });
+    },
+
     async signIn(input) {
       return transaction(async (client) => {
         let row = input.userId !== null ? await first(client, 'userById', [input.userId]) : undefined;
@@ -181,13 +230,15 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           if (!row) throw new Error('postgres store: user vanished during sign-in');
         }
         const user = toUser(row);
+        if (user.disabled) return null; // the caller records the refusal
         // Only the address the token was mailed to has been proven.
-        if (user.email === input.email && !user.emailVerified) {
+        if (input.emailProven !== false && user.email === input.email && !user.emailVerified) {
           await query(client, 'verifyEmail', [user.id]);
           user.emailVerified = true;
         }
         await query(client, 'insertSession', sessionValues(input.session, user.id));
-        await appendEvents(client, withUserId(input.events, user.id));
+        const created = createdUser && input.createdUserEvent ? [input.createdUserEvent] : [];
+        await appendEvents(client, withUserId([...created, ...input.events], user.id));
         return { user, session: newSessionRecord(input.session, user.id), createdUser };
       });
     },
@@ -236,6 +287,278 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async getOutboxMessage(id) {
       const row = await first(pool, 'outboxById', [id]);
       return row ? toOutbox(row) : null;
+    },
+
+    async outboxSummary(limit) {
+      const [counts, troubled] = await Promise.all([query(pool, 'outboxCounts'), query(pool, 'outboxTroubled', [limit])]);
+      return toOutboxSummary(counts.rows, troubled.rows);
+    },
+
+    async schemaVersion() {
+      return Number((await first(pool, 'schemaVersion', []))?.version ?? 0);
+    },
+
+    async releaseOutbox(ids, workerId) {
+      if (ids.length === 0) return 0;
+      return (await query(pool, 'releaseOutbox', [ids, workerId])).rowCount ?? 0;
+    },
+
+    async hitRateCounter(key, points, durationMs, reset, now) {
+      const row = await first(pool, 'hitRateCounter', [key, points, durationMs > 0 ? now + durationMs : null, reset, now]);
+      if (!row) throw new Error('postgres store: rate counter upsert returned nothing');
+      return toRateCounter(row);
+    },
+
+    async getRateCounter(key, now) {
+      const row = await first(pool, 'getRateCounter', [key, now]);
+      return row ? toRateCounter(row) : null;
+    },
+
+    async deleteRateCounter(key) {
+      return (await query(pool, 'deleteRateCounter', [key])).rowCount === 1;
+    },
+
+    async pruneRateCounters(now) {
+      return (await query(pool, 'pruneRateCounters', [now])).rowCount ?? 0;
+    },
+
+    async getTotp(userId) {
+      const row = await first(pool, 'totpByUser', [userId]);
+      return row ? toTotp(row) : null;
+    },
+
+    async startTotpEnrolment(userId, secretSealed, now, events) {
+      return transaction(async (client) => {
+        const started = (await query(client, 'startTotpEnrolment', [userId, secretSealed, now])).rowCount === 1;
+        if (started) await appendEvents(client, events);
+        return started;
+      });
+    },
+
+    async enableTotp({ userId, step, now, recoveryCodeHashes, events }) {
+      return transaction(async (client) => {
+        if ((await query(client, 'enableTotp', [now, step, userId])).rowCount !== 1) return false;
+        await query(client, 'deleteRecoveryCodes', [userId]);
+        await query(client, 'insertRecoveryCodes', [userId, recoveryCodeHashes, now]);
+        await appendEvents(client, events);
+        return true;
+      });
+    },
+
+    async useTotpStep(userId, step) {
+      return (await query(pool, 'useTotpStep', [step, userId])).rowCount === 1;
+    },
+
+    async disableTotp(userId, events) {
+      return transaction(async (client) => {
+        const row = await first(client, 'disableTotp', [userId]);
+        await query(client, 'deleteRecoveryCodes', [userId]);
+        const wasOn = row !== undefined && row.enabled_at !== null;
+        if (wasOn) await appendEvents(client, events);
+        return wasOn;
+      });
+    },
+
+    async setEmailSignInRequiresTotp(userId, value, events) {
+      return transaction(async (client) => {
+        const changed = (await query(client, 'setEmailSignInRequiresTotp', [value, userId])).rowCount === 1;
+        if (changed) await appendEvents(client, events);
+        return changed;
+      });
+    },
+
+    async replaceRecoveryCodes(userId, codeHashes, now, events) {
+      return transaction(async (client) => {
+        if (!(await first(client, 'lockTotpEnabled', [userId]))) return false;
+        await query(client, 'deleteRecoveryCodes', [userId]);
+        await query(client, 'insertRecoveryCodes', [userId, codeHashes, now]);
+        await appendEvents(client, events);
+        return true;
+      });
+    },
+
+    async countRecoveryCodes(userId) {
+      return Number((await first(pool, 'countRecoveryCodes', [userId]))?.unused ?? 0);
+    },
+
+    async consumeRecoveryCode(userId, codeHash, now, events) {
+      return transaction(async (client) => {
+        const used = (await query(client, 'consumeRecoveryCode', [now, userId, codeHash])).rowCount === 1;
+        if (used) await appendEvents(client, events);
+        return used;
+      });
+    },
+
+    async createPendingSecondFactor(pending, events) {
+      await transaction(async (client) => {
+        await query(client, 'sweepPendingSecondFactors', [pending.userId, pending.createdAt]);
+        await query(client, 'insertPendingSecondFactor', pendingSecondFactorValues(pending));
+        await appendEvents(client, events);
+      });
+    },
+
+    async findPendingSecondFactor(tokenHash) {
+      const row = await first(pool, 'pendingSecondFactorByHash', [tokenHash]);
+      return row ? toPendingSecondFactor(row) : null;
+    },
+
+    async reserveSecondFactorAttempt(tokenHash, max, now) {
+      const row = await first(pool, 'reserveSecondFactorAttempt', [tokenHash, max, now]);
+      return row ? Number(row.attempts) : null;
+    },
+
+    async completeSecondFactor(input): Promise<CompleteSecondFactorResult> {
+      try {
+        return await transaction(async (client) => {
+          const row = await first(client, 'takePendingSecondFactor', [input.tokenHash, input.now]);
+          if (!row) throw new Refusal('pending_gone');
+          const { userId } = toPendingSecondFactor(row);
+          const proof = input.proof;
+          const proved =
+            'totpStep' in proof
+              ? (await query(client, 'useTotpStep', [proof.totpStep, userId])).rowCount === 1
+              : (await query(client, 'consumeRecoveryCode', [input.now, userId, proof.recoveryCodeHash])).rowCount === 1;
+          if (!proved) throw new Refusal('proof_refused');
+          const userRow = await first(client, 'userById', [userId]);
+          if (!userRow) throw new Refusal('pending_gone');
+          const user = toUser(userRow);
+          if (input.verifiedEmail !== null && user.email === input.verifiedEmail && !user.emailVerified) {
+            await query(client, 'verifyEmail', [user.id]);
+            user.emailVerified = true;
+          }
+          await query(client, 'insertSession', sessionValues(input.session, user.id));
+          await appendEvents(client, withUserId(input.events, user.id));
+          return { ok: true as const, user, session: newSessionRecord(input.session, user.id) };
+        });
+      } catch (error) {
+        if (error instanceof Refusal) return { ok: false, reason: error.reason };
+        throw error;
+      }
+    },
+
+    async findPasswordByEmail(email) {
+      const row = await first(pool, 'userByEmail', [email]);
+      return row ? { user: toUser(row), passwordHash: row.password_hash === null ? null : String(row.password_hash) } : null;
+    },
+
+    async getPassword(userId) {
+      const row = await first(pool, 'passwordOf', [userId]);
+      return row ? { passwordHash: String(row.password_hash), changedAt: Number(row.password_changed_at) } : null;
+    },
+
+    async rehashPassword(userId, oldHash, newHash) {
+      return (await query(pool, 'rehashPassword', [newHash, userId, oldHash])).rowCount === 1;
+    },
+
+    async setPassword(input) {
+      return transaction(async (client) => {
+        const row = await first(client, 'setPassword', [input.passwordHash, input.now, input.userId]);
+        if (!row) return null;
+        const user = toUser(row);
+        if (input.keepSessionId === null) {
+          await query(client, 'revokeUserSessions', [input.now, input.userId]);
+          await query(client, 'deletePendingSecondFactors', [input.userId]);
+        } else {
+          await query(client, 'revokeOtherSessions', [input.now, input.userId, input.keepSessionId]);
+        }
+        await query(client, 'retireAccountTokens', [input.now, input.userId, user.email]);
+        if (input.verifiedEmail !== null && (await query(client, 'markEmailVerified', [input.userId, input.verifiedEmail])).rowCount === 1) {
+          user.emailVerified = true;
+        }
+        const mail = input.mail;
+        if (mail) await query(client, 'insertOutbox', [mail.id, mail.createdAt, mail.requestId, mail.recipient, mail.payload]);
+        await appendEvents(client, withUserId(input.events, input.userId));
+        return user;
+      });
+    },
+
+    async markEmailVerified(userId, email, events) {
+      return transaction(async (client) => {
+        const marked = (await query(client, 'markEmailVerified', [userId, email])).rowCount === 1;
+        if (marked) await appendEvents(client, withUserId(events, userId));
+        return marked;
+      });
+    },
+
+    async changeEmail(input) {
+      try {
+        return await transaction(async (client) => {
+          if (await first(client, 'userByEmail', [input.toEmail])) return { ok: false as const, reason: 'taken' as const };
+          const row = await first(client, 'changeEmail', [input.toEmail, input.userId, input.fromEmail]);
+          if (!row) return { ok: false as const, reason: 'stale' as const };
+          if (input.keepSessionId === null) await query(client, 'revokeUserSessions', [input.now, input.userId]);
+          else await query(client, 'revokeOtherSessions', [input.now, input.userId, input.keepSessionId]);
+          await query(client, 'deletePendingSecondFactors', [input.userId]);
+          await query(client, 'retireAccountTokens', [input.now, input.userId, input.toEmail]);
+          await appendEvents(client, withUserId(input.events, input.userId));
+          return { ok: true as const, user: toUser(row) };
+        });
+      } catch (error) {
+        // Taken by a sign-in that committed between the check and the update: the unique index decides.
+        if (isUniqueViolation(error)) return { ok: false, reason: 'taken' };
+        throw error;
+      }
+    },
+
+    async undoEmailChange(input) {
+      const undo = (restore: boolean) =>
+        transaction(async (client) => {
+          const row = await first(client, 'lockUser', [input.userId]);
+          if (!row) return null;
+          const current = String(row.email);
+          // Back to the old address only from the proposed one, and only while nobody else has it.
+          const restored =
+            restore &&
+            current === input.proposedEmail &&
+            !(await first(client, 'userByEmail', [input.restoreEmail])) &&
+            (await query(client, 'changeEmail', [input.restoreEmail, input.userId, current])).rowCount === 1;
+          await query(client, 'revokeUserSessions', [input.now, input.userId]);
+          await query(client, 'deletePendingSecondFactors', [input.userId]);
+          // Every token, the other "this wasn't me" links included: the account is the owner's again.
+          await query(client, 'retireUserTokens', [input.now, input.userId, restored ? input.restoreEmail : current]);
+          const passwordRemoved = (await query(client, 'dropPassword', [input.now, input.userId])).rowCount === 1;
+          const totpRemoved = ((await query(client, 'dropTotpSince', [input.userId, input.removeTotpSince])).rowCount ?? 0) > 0;
+          if (totpRemoved) await query(client, 'deleteRecoveryCodes', [input.userId]);
+          await appendEvents(client, withUserId(input.events, input.userId));
+          const user = toUser((await first(client, 'userById', [input.userId]))!);
+          return { user, restored, passwordRemoved, totpRemoved };
+        });
+      try {
+        return await undo(true);
+      } catch (error) {
+        // The old address was taken meanwhile: still sign out everywhere, without switching back.
+        if (isUniqueViolation(error)) return undo(false);
+        throw error;
+      }
+    },
+
+    async reauthenticateSession(sessionId, userId, now, events) {
+      return transaction(async (client) => {
+        const done = (await query(client, 'reauthenticateSession', [now, sessionId, userId])).rowCount === 1;
+        if (done) await appendEvents(client, withUserId(events, userId));
+        return done;
+      });
+    },
+
+    async createApproval(approval) {
+      await query(pool, 'insertApproval', approvalValues(approval));
+    },
+
+    async findApproval(flowHash) {
+      const row = await first(pool, 'approvalByFlow', [flowHash]);
+      return row ? toApproval(row) : null;
+    },
+
+    async decideApproval({ flowHash, tokenId, approve, now, events }) {
+      return transaction(async (client) => {
+        const decided = (await query(client, 'decideApproval', [approve ? 'approved' : 'refused', now, flowHash, tokenId])).rowCount === 1;
+        if (decided) await appendEvents(client, events);
+        return decided;
+      });
+    },
+
+    async completeApproval(flowHash, now) {
+      return (await query(pool, 'completeApproval', [flowHash, now])).rowCount === 1;
     },
 
     async appendAudit(events) {

@@ -1,7 +1,7 @@
 // The PostgreSQL backend's statements, one place to read them against the
 // indexes in migrations.ts. Each runs as a named (server-side prepared) statement.
 
-import { AUDIT_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS } from '../rows.ts';
+import { APPROVAL_COLUMNS, AUDIT_COLUMNS, PENDING_SECOND_FACTOR_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS } from '../rows.ts';
 
 const TOKEN_ALIVE = 'consumed_at IS NULL AND retired_at IS NULL';
 
@@ -9,7 +9,7 @@ export const SQL = {
   // Serializes issuers of one address and purpose, so each sees (and retires) the previous token.
   lockIssuer: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
   retireTokens: `UPDATE tokens SET retired_at = $1 WHERE email = $2 AND purpose = $3 AND ${TOKEN_ALIVE}`,
-  insertToken: `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (${params(15)})`,
+  insertToken: `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (${params(16)})`,
   tokenByHash: 'SELECT * FROM tokens WHERE token_hash = $1',
   tokenById: 'SELECT * FROM tokens WHERE id = $1',
   // Ties on created_at (same millisecond) go to the token still alive.
@@ -29,18 +29,27 @@ export const SQL = {
     ON CONFLICT (email) DO NOTHING`,
   verifyEmail: 'UPDATE users SET email_verified = TRUE WHERE id = $1',
 
-  insertSession: `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${params(8)})`,
+  insertSession: `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${params(9)})`,
   sessionByHash: `SELECT s.*, u.id AS u_id, u.email AS u_email, u.email_verified AS u_email_verified, u.created_at AS u_created_at
     FROM sessions s JOIN users u ON u.id = s.user_id
-    WHERE s.token_hash = $1 AND s.revoked_at IS NULL`,
+    WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND u.disabled_at IS NULL`,
   touchSession: 'UPDATE sessions SET last_seen_at = $1 WHERE id = $2',
   listSessions: `SELECT * FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
     ORDER BY created_at DESC, id DESC`,
   revokeSession: 'UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL',
+  revokeUserSessions: 'UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL',
+  retireUserTokens: `UPDATE tokens SET retired_at = $1 WHERE (user_id = $2 OR email = $3) AND consumed_at IS NULL AND retired_at IS NULL`,
+  setUserDisabled: 'UPDATE users SET disabled_at = $1 WHERE id = $2 AND (disabled_at IS NULL) = ($1::bigint IS NOT NULL)',
+  createUser: `INSERT INTO users (id, email, email_verified, created_at) VALUES ($1, $2, FALSE, $3) ON CONFLICT (email) DO NOTHING`,
+  auditPruneSetting: "SELECT set_config('latchkey.audit_prune_before', $1, true)",
+  auditPrune: 'DELETE FROM audit_events WHERE at < $1',
 
   insertOutbox: `INSERT INTO outbox (id, created_at, request_id, recipient, payload, status, attempts, next_attempt_at)
     VALUES ($1, $2, $3, $4, $5, 'queued', 0, $2)`,
   outboxById: 'SELECT * FROM outbox WHERE id = $1',
+  outboxCounts: `SELECT status, attempts > 0 AS retried, count(*)::int AS n, min(created_at) AS oldest FROM outbox GROUP BY 1, 2`,
+  outboxTroubled: `SELECT * FROM outbox WHERE status <> 'sent' AND attempts > 0 ORDER BY created_at DESC, id DESC LIMIT $1`,
+  schemaVersion: 'SELECT coalesce(max(version), 0) AS version FROM schema_migrations',
   // SKIP LOCKED: a row another worker is claiming right now is left to it.
   claimOutbox: `UPDATE outbox SET status = 'sending', claimed_by = $1, lease_until = $2
     WHERE id IN (
@@ -56,6 +65,75 @@ export const SQL = {
     WHERE id = $3 AND claimed_by = $4 AND status = 'sending'`,
   markDead: `UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $1, payload = NULL, lease_until = NULL
     WHERE id = $2 AND claimed_by = $3 AND status = 'sending'`,
+  // Back to queued without counting an attempt; next_attempt_at is already due.
+  releaseOutbox: `UPDATE outbox SET status = 'queued', claimed_by = NULL, lease_until = NULL
+    WHERE id = ANY($1::text[]) AND claimed_by = $2 AND status = 'sending'`,
+
+  // rate-limiter-flexible's fixed window in one statement: an expired counter (or $4, reset) starts over.
+  hitRateCounter: `INSERT INTO rate_limit_counters (key, points, expires_at) VALUES ($1, $2, $3)
+    ON CONFLICT (key) DO UPDATE SET
+      points = CASE WHEN $4 OR rate_limit_counters.expires_at <= $5 THEN EXCLUDED.points
+        ELSE rate_limit_counters.points + EXCLUDED.points END,
+      expires_at = CASE WHEN $4 OR rate_limit_counters.expires_at <= $5 THEN EXCLUDED.expires_at
+        ELSE rate_limit_counters.expires_at END
+    RETURNING points, expires_at`,
+  getRateCounter: `SELECT points, expires_at FROM rate_limit_counters
+    WHERE key = $1 AND (expires_at IS NULL OR expires_at > $2)`,
+  deleteRateCounter: 'DELETE FROM rate_limit_counters WHERE key = $1',
+  pruneRateCounters: 'DELETE FROM rate_limit_counters WHERE expires_at <= $1',
+
+  // Two-factor (issue #5). TOTP replay and recovery-code single use live in these conditions;
+  // the row locks of the UPDATEs and DELETEs make concurrent callers wait and re-check.
+  totpByUser: 'SELECT * FROM user_totp WHERE user_id = $1',
+  // Replaces an unconfirmed secret, never an enabled one (the WHERE leaves it untouched).
+  startTotpEnrolment: `INSERT INTO user_totp (user_id, secret_sealed, created_at) VALUES ($1, $2, $3)
+    ON CONFLICT (user_id) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, created_at = EXCLUDED.created_at,
+      last_used_step = NULL, email_sign_in_requires_totp = TRUE
+    WHERE user_totp.enabled_at IS NULL`,
+  enableTotp: 'UPDATE user_totp SET enabled_at = $1, last_used_step = $2 WHERE user_id = $3 AND enabled_at IS NULL',
+  useTotpStep: `UPDATE user_totp SET last_used_step = $1
+    WHERE user_id = $2 AND enabled_at IS NOT NULL AND (last_used_step IS NULL OR last_used_step < $1)`,
+  disableTotp: 'DELETE FROM user_totp WHERE user_id = $1 RETURNING enabled_at',
+  setEmailSignInRequiresTotp: 'UPDATE user_totp SET email_sign_in_requires_totp = $1 WHERE user_id = $2 AND enabled_at IS NOT NULL',
+  // FOR UPDATE: a concurrent disableTotp waits, so codes are never stored for an account without TOTP.
+  lockTotpEnabled: 'SELECT 1 AS on_ FROM user_totp WHERE user_id = $1 AND enabled_at IS NOT NULL FOR UPDATE',
+  deleteRecoveryCodes: 'DELETE FROM recovery_codes WHERE user_id = $1',
+  insertRecoveryCodes: `INSERT INTO recovery_codes (user_id, code_hash, created_at)
+    SELECT $1, code_hash, $3 FROM unnest($2::text[]) AS code_hash`,
+  countRecoveryCodes: 'SELECT count(*)::int AS unused FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL',
+  consumeRecoveryCode: 'UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL',
+  sweepPendingSecondFactors: 'DELETE FROM pending_second_factors WHERE user_id = $1 AND expires_at <= $2',
+  insertPendingSecondFactor: `INSERT INTO pending_second_factors (${PENDING_SECOND_FACTOR_COLUMNS}) VALUES (${params(8)})`,
+  pendingSecondFactorByHash: 'SELECT * FROM pending_second_factors WHERE token_hash = $1',
+  reserveSecondFactorAttempt: `UPDATE pending_second_factors SET attempts = attempts + 1
+    WHERE token_hash = $1 AND attempts < $2 AND expires_at > $3 RETURNING attempts`,
+  // Deleting is the single use: one caller gets the row back.
+  takePendingSecondFactor: 'DELETE FROM pending_second_factors WHERE token_hash = $1 AND expires_at > $2 RETURNING *',
+
+  // Passwords, email verification and email change (issue #5).
+  passwordOf: 'SELECT password_hash, password_changed_at FROM users WHERE id = $1 AND password_hash IS NOT NULL',
+  setPassword: 'UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3 AND disabled_at IS NULL RETURNING *',
+  // Only while the hash is still the one that was verified: a password set meanwhile wins.
+  rehashPassword: 'UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3',
+  revokeOtherSessions: 'UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND id <> $3',
+  // Every unused token of the account but the "this wasn't me" links: the owner's undo outlives what an intruder does next.
+  retireAccountTokens: `UPDATE tokens SET retired_at = $1 WHERE (user_id = $2 OR email = $3) AND purpose <> 'email_change_cancel' AND ${TOKEN_ALIVE}`,
+  deletePendingSecondFactors: 'DELETE FROM pending_second_factors WHERE user_id = $1',
+  markEmailVerified: 'UPDATE users SET email_verified = TRUE WHERE id = $1 AND email = $2',
+  // FOR UPDATE: the row is held while the transaction checks and switches the address.
+  lockUser: 'SELECT * FROM users WHERE id = $1 FOR UPDATE',
+  changeEmail: 'UPDATE users SET email = $1, email_verified = TRUE WHERE id = $2 AND email = $3 AND disabled_at IS NULL RETURNING *',
+  dropPassword: 'UPDATE users SET password_hash = NULL, password_changed_at = $1 WHERE id = $2 AND password_hash IS NOT NULL',
+  dropTotpSince: 'DELETE FROM user_totp WHERE user_id = $1 AND (enabled_at IS NULL OR enabled_at >= $2) RETURNING user_id',
+  reauthenticateSession: 'UPDATE sessions SET authenticated_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL',
+
+  // Cross-device approval (issue #4): each state change is one conditional UPDATE, so it happens once.
+  insertApproval: `INSERT INTO cross_device_approvals (${APPROVAL_COLUMNS}) VALUES (${params(8)})`,
+  approvalByFlow: 'SELECT * FROM cross_device_approvals WHERE flow_hash = $1',
+  decideApproval: `UPDATE cross_device_approvals SET state = $1, decided_at = $2
+    WHERE flow_hash = $3 AND token_id = $4 AND state = 'pending' AND expires_at > $2`,
+  completeApproval: `UPDATE cross_device_approvals SET state = 'completed'
+    WHERE flow_hash = $1 AND state = 'approved' AND expires_at > $2`,
 
   ping: 'SELECT 1',
 } as const;

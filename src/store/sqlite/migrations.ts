@@ -95,7 +95,126 @@ BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
 `,
   },
   // Slots reserved so concurrent work lands in a fixed order; each is filled by its issue.
-  { version: 2, name: 'hybrid accounts (issue #5)', sql: '' },
-  { version: 3, name: 'operations (issue #6)', sql: '' },
-  { version: 4, name: 'abuse resistance (issue #4)', sql: '' },
+  {
+    version: 2,
+    name: 'hybrid accounts (issue #5)',
+    sql: `
+-- Optional passwords (src/core/passwords.ts): an Argon2id PHC string, NULL when
+-- the account has none. password_changed_at: when it was last set or removed.
+ALTER TABLE users ADD COLUMN password_hash TEXT;
+ALTER TABLE users ADD COLUMN password_changed_at INTEGER;
+
+-- When the session last proved who it is (its sign-in, or the password entered
+-- again); sensitive changes need this within the last 10 minutes.
+ALTER TABLE sessions ADD COLUMN authenticated_at INTEGER NOT NULL DEFAULT 0;
+UPDATE sessions SET authenticated_at = created_at;
+
+-- Email change tokens name the other address of the change (src/core/email-change.ts).
+ALTER TABLE tokens ADD COLUMN other_email TEXT;
+-- Retiring every unused token of an account (password reset, email change, disabling).
+CREATE INDEX tokens_user ON tokens (user_id) WHERE user_id IS NOT NULL;
+`,
+  },
+  {
+    version: 3,
+    name: 'operations (issue #6)',
+    sql: `
+-- Disabled accounts: no sign-in, no mail, no session (admin API, latchkey users disable).
+ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+
+-- Retention is the one way audit events leave: pruneAudit writes the cut-off
+-- here inside its transaction, and only rows older than it may be deleted.
+CREATE TABLE audit_prune (before INTEGER NOT NULL) STRICT;
+DROP TRIGGER audit_events_no_delete;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+WHEN NOT EXISTS (SELECT 1 FROM audit_prune WHERE OLD.at < audit_prune.before)
+BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+`,
+  },
+  {
+    version: 4,
+    name: 'abuse resistance (issue #4)',
+    sql: `
+-- Fixed-window rate-limit counters: the limiter's shared fallback while Redis is
+-- unreachable (src/core/store-limiter.ts). Keys are HMACs, never addresses.
+CREATE TABLE rate_limit_counters (
+  key TEXT PRIMARY KEY,
+  points INTEGER NOT NULL,
+  expires_at INTEGER
+) STRICT;
+-- pruneRateCounters.
+CREATE INDEX rate_limit_counters_expires ON rate_limit_counters (expires_at);
+`,
+  },
+  {
+    version: 5,
+    name: 'totp and recovery codes (issue #5)',
+    sql: `
+-- TOTP (src/core/totp.ts): one row per account from the start of enrolment;
+-- enabled_at stays NULL until a first code confirms it. The secret is sealed
+-- (AES-256-GCM, key derived from the server secret). last_used_step is the
+-- newest accepted time step: a code of that step or older is refused (replay).
+CREATE TABLE user_totp (
+  user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  secret_sealed TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  enabled_at INTEGER,
+  last_used_step INTEGER,
+  email_sign_in_requires_totp INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+-- Single-use recovery codes, stored as HMACs (src/core/recovery-codes.ts).
+CREATE TABLE recovery_codes (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  used_at INTEGER,
+  PRIMARY KEY (user_id, code_hash)
+) STRICT;
+
+-- A first factor verified, the second still owed (src/core/second-factor.ts):
+-- the cookie value is stored as SHA-256 only; the row is deleted when used.
+CREATE TABLE pending_second_factors (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  email TEXT NOT NULL,
+  first_factor TEXT NOT NULL CHECK (first_factor IN ('link', 'code', 'password')),
+  redirect_to TEXT,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0)
+) STRICT;
+-- Expired rows of a user are swept when the user gets a new one; also serves the foreign key.
+CREATE INDEX pending_second_factors_user ON pending_second_factors (user_id, expires_at);
+`,
+  },
+  {
+    version: 6,
+    name: 'audit policy version (issue #6)',
+    sql: `
+-- Which rules decided each event (core/policy-version.ts), stamped at write time.
+ALTER TABLE audit_events ADD COLUMN policy_version INTEGER;
+`,
+  },
+  {
+    version: 7,
+    name: 'cross-device approval (issue #4)',
+    sql: `
+-- LATCHKEY_CROSS_DEVICE_APPROVAL (src/core/cross-device.ts): one row per sign-in
+-- request, keyed by the SHA-256 of the waiting browser's flow cookie. The number
+-- is shown only in that browser; the other device picks among choices, fixed at
+-- creation so reloading the link page reveals nothing. state moves once:
+-- pending -> approved | refused, approved -> completed (the waiting browser's session).
+CREATE TABLE cross_device_approvals (
+  flow_hash TEXT PRIMARY KEY,
+  token_id TEXT NOT NULL REFERENCES tokens(id),
+  number INTEGER NOT NULL CHECK (number BETWEEN 10 AND 99),
+  choices TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'refused', 'completed')),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  decided_at INTEGER
+) STRICT;
+`,
+  },
 ];

@@ -1,13 +1,13 @@
 // The SQLite backend's statements, one place to read them against the indexes
 // in migrations.ts. Positional parameters; the store passes them in order.
 
-import { AUDIT_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS } from '../rows.ts';
+import { APPROVAL_COLUMNS, AUDIT_COLUMNS, PENDING_SECOND_FACTOR_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS } from '../rows.ts';
 
 const TOKEN_ALIVE = 'consumed_at IS NULL AND retired_at IS NULL';
 
 export const SQL = {
   retireTokens: `UPDATE tokens SET retired_at = ? WHERE email = ? AND purpose = ? AND ${TOKEN_ALIVE}`,
-  insertToken: `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (${marks(15)})`,
+  insertToken: `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (${marks(16)})`,
   tokenByHash: 'SELECT * FROM tokens WHERE token_hash = ?',
   tokenById: 'SELECT * FROM tokens WHERE id = ?',
   // Ties on created_at (same millisecond) go to the token still alive.
@@ -26,18 +26,28 @@ export const SQL = {
     ON CONFLICT (email) DO NOTHING`,
   verifyEmail: 'UPDATE users SET email_verified = 1 WHERE id = ?',
 
-  insertSession: `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${marks(8)})`,
+  insertSession: `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${marks(9)})`,
   sessionByHash: `SELECT s.*, u.id AS u_id, u.email AS u_email, u.email_verified AS u_email_verified, u.created_at AS u_created_at
     FROM sessions s JOIN users u ON u.id = s.user_id
-    WHERE s.token_hash = ? AND s.revoked_at IS NULL`,
+    WHERE s.token_hash = ? AND s.revoked_at IS NULL AND u.disabled_at IS NULL`,
   touchSession: 'UPDATE sessions SET last_seen_at = ? WHERE id = ?',
   listSessions: `SELECT * FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?
     ORDER BY created_at DESC, id DESC`,
   revokeSession: 'UPDATE sessions SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL',
+  revokeUserSessions: 'UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL',
+  retireUserTokens: `UPDATE tokens SET retired_at = ? WHERE (user_id = ? OR email = ?) AND ${TOKEN_ALIVE}`,
+  setUserDisabled: 'UPDATE users SET disabled_at = ? WHERE id = ? AND (disabled_at IS NULL) = (? IS NOT NULL)',
+  createUser: `INSERT INTO users (id, email, email_verified, created_at) VALUES (?, ?, 0, ?) ON CONFLICT (email) DO NOTHING`,
+  auditPruneOpen: 'INSERT INTO audit_prune (before) VALUES (?)',
+  auditPrune: 'DELETE FROM audit_events WHERE at < ?',
+  auditPruneClose: 'DELETE FROM audit_prune',
 
   insertOutbox: `INSERT INTO outbox (id, created_at, request_id, recipient, payload, status, attempts, next_attempt_at)
     VALUES (?, ?, ?, ?, ?, 'queued', 0, ?)`,
   outboxById: 'SELECT * FROM outbox WHERE id = ?',
+  outboxCounts: `SELECT status, attempts > 0 AS retried, count(*) AS n, min(created_at) AS oldest FROM outbox GROUP BY 1, 2`,
+  outboxTroubled: `SELECT * FROM outbox WHERE status <> 'sent' AND attempts > 0 ORDER BY created_at DESC, id DESC LIMIT ?`,
+  schemaVersion: 'SELECT coalesce(max(version), 0) AS version FROM schema_migrations',
   claimOutbox: `UPDATE outbox SET status = 'sending', claimed_by = ?, lease_until = ?
     WHERE id IN (
       SELECT id FROM outbox
@@ -51,8 +61,69 @@ export const SQL = {
     WHERE id = ? AND claimed_by = ? AND status = 'sending'`,
   markDead: `UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, payload = NULL, lease_until = NULL
     WHERE id = ? AND claimed_by = ? AND status = 'sending'`,
+  // Back to queued without counting an attempt; next_attempt_at is already due.
+  releaseOutbox: `UPDATE outbox SET status = 'queued', claimed_by = NULL, lease_until = NULL
+    WHERE id IN (SELECT value FROM json_each(?)) AND claimed_by = ? AND status = 'sending'`,
 
-  insertAudit: `INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${marks(9)})`,
+  // rate-limiter-flexible's fixed window in one statement: an expired counter (or reset) starts over.
+  hitRateCounter: `INSERT INTO rate_limit_counters (key, points, expires_at) VALUES (?, ?, ?)
+    ON CONFLICT (key) DO UPDATE SET
+      points = CASE WHEN ? OR expires_at <= ? THEN excluded.points ELSE points + excluded.points END,
+      expires_at = CASE WHEN ? OR expires_at <= ? THEN excluded.expires_at ELSE expires_at END
+    RETURNING points, expires_at`,
+  getRateCounter: 'SELECT points, expires_at FROM rate_limit_counters WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)',
+  deleteRateCounter: 'DELETE FROM rate_limit_counters WHERE key = ?',
+  pruneRateCounters: 'DELETE FROM rate_limit_counters WHERE expires_at <= ?',
+
+  // Two-factor (issue #5). TOTP replay and recovery-code single use live in these conditions.
+  totpByUser: 'SELECT * FROM user_totp WHERE user_id = ?',
+  // Replaces an unconfirmed secret, never an enabled one (the WHERE leaves it untouched).
+  startTotpEnrolment: `INSERT INTO user_totp (user_id, secret_sealed, created_at) VALUES (?, ?, ?)
+    ON CONFLICT (user_id) DO UPDATE SET secret_sealed = excluded.secret_sealed, created_at = excluded.created_at,
+      last_used_step = NULL, email_sign_in_requires_totp = 1
+    WHERE user_totp.enabled_at IS NULL`,
+  enableTotp: 'UPDATE user_totp SET enabled_at = ?, last_used_step = ? WHERE user_id = ? AND enabled_at IS NULL',
+  useTotpStep: `UPDATE user_totp SET last_used_step = ?
+    WHERE user_id = ? AND enabled_at IS NOT NULL AND (last_used_step IS NULL OR last_used_step < ?)`,
+  disableTotp: 'DELETE FROM user_totp WHERE user_id = ? RETURNING enabled_at',
+  setEmailSignInRequiresTotp: 'UPDATE user_totp SET email_sign_in_requires_totp = ? WHERE user_id = ? AND enabled_at IS NOT NULL',
+  totpEnabled: 'SELECT 1 AS on_ FROM user_totp WHERE user_id = ? AND enabled_at IS NOT NULL',
+  deleteRecoveryCodes: 'DELETE FROM recovery_codes WHERE user_id = ?',
+  insertRecoveryCode: 'INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (?, ?, ?)',
+  countRecoveryCodes: 'SELECT count(*) AS unused FROM recovery_codes WHERE user_id = ? AND used_at IS NULL',
+  consumeRecoveryCode: 'UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL',
+  sweepPendingSecondFactors: 'DELETE FROM pending_second_factors WHERE user_id = ? AND expires_at <= ?',
+  insertPendingSecondFactor: `INSERT INTO pending_second_factors (${PENDING_SECOND_FACTOR_COLUMNS}) VALUES (${marks(8)})`,
+  pendingSecondFactorByHash: 'SELECT * FROM pending_second_factors WHERE token_hash = ?',
+  reserveSecondFactorAttempt: `UPDATE pending_second_factors SET attempts = attempts + 1
+    WHERE token_hash = ? AND attempts < ? AND expires_at > ? RETURNING attempts`,
+  // Deleting is the single use: one caller gets the row back.
+  takePendingSecondFactor: 'DELETE FROM pending_second_factors WHERE token_hash = ? AND expires_at > ? RETURNING *',
+
+  // Passwords, email verification and email change (issue #5).
+  passwordOf: 'SELECT password_hash, password_changed_at FROM users WHERE id = ? AND password_hash IS NOT NULL',
+  setPassword: 'UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ? AND disabled_at IS NULL',
+  // Only while the hash is still the one that was verified: a password set meanwhile wins.
+  rehashPassword: 'UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?',
+  revokeOtherSessions: 'UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id <> ?',
+  // Every unused token of the account but the "this wasn't me" links: the owner's undo outlives what an intruder does next.
+  retireAccountTokens: `UPDATE tokens SET retired_at = ? WHERE (user_id = ? OR email = ?) AND purpose <> 'email_change_cancel' AND ${TOKEN_ALIVE}`,
+  deletePendingSecondFactors: 'DELETE FROM pending_second_factors WHERE user_id = ?',
+  markEmailVerified: 'UPDATE users SET email_verified = 1 WHERE id = ? AND email = ?',
+  changeEmail: 'UPDATE users SET email = ?, email_verified = 1 WHERE id = ? AND email = ? AND disabled_at IS NULL',
+  dropPassword: 'UPDATE users SET password_hash = NULL, password_changed_at = ? WHERE id = ? AND password_hash IS NOT NULL',
+  dropTotpSince: 'DELETE FROM user_totp WHERE user_id = ? AND (enabled_at IS NULL OR enabled_at >= ?) RETURNING user_id',
+  reauthenticateSession: 'UPDATE sessions SET authenticated_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL',
+
+  // Cross-device approval (issue #4): each state change is one conditional UPDATE, so it happens once.
+  insertApproval: `INSERT INTO cross_device_approvals (${APPROVAL_COLUMNS}) VALUES (${marks(8)})`,
+  approvalByFlow: 'SELECT * FROM cross_device_approvals WHERE flow_hash = ?',
+  decideApproval: `UPDATE cross_device_approvals SET state = ?, decided_at = ?
+    WHERE flow_hash = ? AND token_id = ? AND state = 'pending' AND expires_at > ?`,
+  completeApproval: `UPDATE cross_device_approvals SET state = 'completed'
+    WHERE flow_hash = ? AND state = 'approved' AND expires_at > ?`,
+
+  insertAudit: `INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${marks(10)})`,
 } as const;
 
 function marks(count: number): string {

@@ -1,0 +1,73 @@
+// `latchkey users find|create|disable|enable EMAIL` and
+// `latchkey sessions revoke --user EMAIL`: the admin API's account actions,
+// straight on the store (same code: core/admin.ts), audited with reason "cli".
+import { parseArgs } from 'node:util';
+import { resolveConfig } from '../config.ts';
+import { createAdmin } from '../core/admin.ts';
+import type { User } from '../core/types.ts';
+import { openStore } from '../store/open.ts';
+
+export const USERS_USAGE = 'Usage: latchkey users find|create|disable|enable EMAIL [--json]\n       latchkey sessions revoke --user EMAIL';
+
+const CLI_CONTEXT = { requestId: null, ip: null, userAgent: 'latchkey-cli' };
+
+function describe(user: User): string {
+  return `${user.email}  id ${user.id}  ${user.disabled ? 'DISABLED' : 'active'}  ${user.emailVerified ? 'verified' : 'unverified'}  created ${new Date(user.createdAt).toISOString()}`;
+}
+
+export async function users(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
+  const [action, email] = positionals;
+  if (!action || !email || !['find', 'create', 'disable', 'enable'].includes(action)) {
+    console.error(USERS_USAGE);
+    return 2;
+  }
+  const config = resolveConfig({}, env);
+  const store = await openStore(config.databaseUrl);
+  try {
+    const admin = createAdmin(store, Date.now);
+    const result =
+      action === 'find'
+        ? await admin.find(email)
+        : action === 'create'
+          ? await admin.create(email, 'cli', CLI_CONTEXT)
+          : await admin.setDisabled(email, action === 'disable', 'cli', CLI_CONTEXT);
+    if (!result.ok) {
+      console.error(`latchkey users: ${result.code === 'not_found' ? `no account for ${email}` : `"${email}" is not a valid address`}`);
+      return 1;
+    }
+    const user = 'user' in result.value ? result.value.user : result.value;
+    if (values.json) out(JSON.stringify(result.value));
+    else {
+      out(describe(user));
+      if ('created' in result.value) out(result.value.created ? 'created' : 'already existed');
+      if ('changed' in result.value) {
+        out(result.value.changed ? (action === 'disable' ? 'disabled; every session revoked' : 'enabled') : `already ${action}d`);
+      }
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+export async function sessions(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, options: { user: { type: 'string' } }, allowPositionals: true });
+  if (positionals[0] !== 'revoke' || !values.user) {
+    console.error(USERS_USAGE);
+    return 2;
+  }
+  const config = resolveConfig({}, env);
+  const store = await openStore(config.databaseUrl);
+  try {
+    const result = await createAdmin(store, Date.now).revokeSessions(values.user, 'cli', CLI_CONTEXT);
+    if (!result.ok) {
+      console.error(`latchkey sessions: ${result.code === 'not_found' ? `no account for ${values.user}` : `"${values.user}" is not a valid address`}`);
+      return 1;
+    }
+    out(`revoked ${result.value.revoked} session(s) of ${values.user}`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,50 @@
+// What the account flows of issue #5 (passwords, password reset, email
+// verification, email change) need beyond sign-in, and the mail they send. Every
+// one of them issues and consumes its tokens through the one token engine
+// (core/tokens.ts) and ends a sign-in through finishFirstFactor (core/sign-in.ts).
+
+import type { RequestContext } from './audit.ts';
+import type { PasswordHasher } from './passwords.ts';
+import type { SignInDeps } from './sign-in.ts';
+import type { NewOutboxMessage } from '../store/store.ts';
+
+/** The emails of the account flows; mail/account-messages.ts renders each one. */
+export type AccountMail =
+  | { kind: 'password_reset'; link: string; code: string; expiresInSeconds: number }
+  /** Sent after the fact, to the account's address: "if this wasn't you…". */
+  | { kind: 'password_changed'; change: 'added' | 'changed' | 'reset' | 'removed'; resetLink: string }
+  | { kind: 'email_verify'; link: string; expiresInSeconds: number }
+  /** To the new address: confirm the change. */
+  | { kind: 'email_change_confirm'; link: string; oldEmail: string; expiresInSeconds: number }
+  /** To the old address: what was asked, and the one-click "this wasn't me". */
+  | { kind: 'email_change_notice'; newEmail: string; cancelLink: string; expiresInSeconds: number };
+
+export interface AccountMailEnvelope {
+  to: string;
+  /** When it was asked for (epoch ms). */
+  at: number;
+  requestId: string | null;
+  /** The language of the page that asked (a catalog name such as 'de'). */
+  locale: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Renders and seals one account email as an outbox row (mail/compose.ts). */
+export type ComposeAccountMail = (mail: AccountMail, envelope: AccountMailEnvelope) => NewOutboxMessage;
+
+export interface AccountDeps extends SignInDeps {
+  passwords: PasswordHasher;
+  composeAccountMail: ComposeAccountMail;
+}
+
+/** Absolute link to a hosted page that takes a token (GET shows it, POST consumes it). */
+export function tokenLink(baseUrl: URL, path: string, token: string): string {
+  const url = new URL(path, baseUrl);
+  url.searchParams.set('token', token);
+  return url.href;
+}
+
+export function mailEnvelope(to: string, at: number, context: RequestContext, locale: string | null): AccountMailEnvelope {
+  return { to, at, requestId: context.requestId, locale, ip: context.ip, userAgent: context.userAgent?.slice(0, 512) ?? null };
+}

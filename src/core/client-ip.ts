@@ -1,0 +1,58 @@
+// Which address is the client? The socket's peer, unless that peer is one of
+// the configured reverse proxies; then X-Forwarded-For is read from the right,
+// skipping our own proxies, and the first address we did not add ourselves is
+// the client. Everything left of it was written by the client and is ignored
+// (OWASP "Forwarded headers": only the hops you control are trustworthy).
+
+import { BlockList, isIP } from 'node:net';
+
+export interface TrustedProxies {
+  has(ip: string): boolean;
+}
+
+/** "10.0.0.0/8", "::1", "192.168.1.7" → the network, or null when not one. */
+export function parseCidr(value: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | null {
+  const [address = '', prefixText, extra] = value.trim().split('/');
+  if (extra !== undefined) return null;
+  const version = isIP(address);
+  if (version === 0) return null;
+  const max = version === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? max : /^[0-9]{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) return null;
+  return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+}
+
+export function trustedProxies(entries: readonly string[]): TrustedProxies {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const cidr = parseCidr(entry);
+    if (cidr) list.addSubnet(cidr.address, cidr.prefix, cidr.family);
+  }
+  return {
+    has(ip) {
+      const version = isIP(ip);
+      return version !== 0 && list.check(ip, version === 4 ? 'ipv4' : 'ipv6');
+    },
+  };
+}
+
+/** IPv4-mapped IPv6 (::ffff:1.2.3.4) is the IPv4 client it stands for. */
+export function normalizeIp(ip: string): string {
+  const lower = ip.trim().toLowerCase();
+  return lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4 ? lower.slice(7) : lower;
+}
+
+export function clientIp(socketIp: string | null, forwardedFor: string | null, proxies: TrustedProxies): string | null {
+  if (socketIp === null) return null;
+  let ip = normalizeIp(socketIp);
+  if (!forwardedFor || !proxies.has(ip)) return ip;
+  const hops = forwardedFor.split(',').map((hop) => normalizeIp(hop));
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i] ?? '';
+    // A malformed hop means someone wrote the header by hand: stop at the last address we can vouch for.
+    if (isIP(hop) === 0) return ip;
+    ip = hop;
+    if (!proxies.has(hop)) return hop;
+  }
+  return ip;
+}

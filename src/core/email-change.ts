@@ -1,0 +1,180 @@
+// Changing the account's address. A signed-in person who signed in within the
+// last 10 minutes asks for a new address; two tokens are issued through the one
+// token engine, both living LATCHKEY_EMAIL_CHANGE_TTL:
+//
+// - `email_change`, mailed to the new address: confirming it switches the
+//   account over (same account, address now verified), signs out every other
+//   session and retires every outstanding token;
+// - `email_change_cancel`, mailed to the old address with a notice: "this
+//   wasn't me". It works before and after the confirmation: it puts the old
+//   address back, signs out everywhere, removes the password (an intruder may
+//   have set it) and a second factor enrolled around the change.
+//
+// A new address that already has an account gets the same answer and the same
+// notice to the old address, but no mail and a token nobody holds: the
+// requester learns nothing about who owns it. A change of address is also the
+// recovery path for someone who lost their mailbox but still has password + TOTP.
+
+import type { AccountDeps } from './account.ts';
+import { mailEnvelope, tokenLink } from './account.ts';
+import { auditEvent, type RequestContext } from './audit.ts';
+import { canonicalizeEmail } from './email.ts';
+import type { ErrorCode } from './errors.ts';
+import { RECENT_SIGN_IN_SECONDS } from './policy.ts';
+import type { ValidSession } from './sessions.ts';
+import { tokenErrorCode } from './tokens.ts';
+import type { Session, TokenPurpose, TokenRecord, User } from './types.ts';
+
+export const CONFIRM_EMAIL_PAGE = '/auth/email/confirm';
+export const CANCEL_EMAIL_PAGE = '/auth/email/cancel';
+
+type Failure = { ok: false; code: ErrorCode };
+
+/** POST /auth/email/change {newEmail}: 202, the same whether or not the new address is taken. */
+export async function requestEmailChange(
+  deps: AccountDeps,
+  user: User,
+  session: Session,
+  input: { newEmail: unknown; locale: string | null },
+  context: RequestContext,
+): Promise<{ ok: true; newEmail: string } | Failure> {
+  if (!(await deps.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow) {
+    return { ok: false, code: 'reauthentication_required' };
+  }
+  const canonical = canonicalizeEmail(input.newEmail);
+  if (!canonical.ok) return { ok: false, code: 'invalid_email' };
+  const newEmail = canonical.email;
+  if (newEmail === user.email) return { ok: false, code: 'email_unchanged' };
+  if (!(await deps.policy.checkMailRequest(context)).allow) return { ok: false, code: 'rate_limited' };
+  const now = deps.now();
+  const latest = await deps.store.findLatestToken(newEmail, 'email_change');
+  const decision = await deps.policy.checkMail({ email: newEmail, lastMailAt: latest?.createdAt ?? null, now }, context);
+  if (!decision.allow) return decision.silent ? { ok: true, newEmail } : { ok: false, code: 'rate_limited' };
+  const taken = (await deps.store.findUserByEmail(newEmail)) !== null;
+  const ttl = deps.tokens.ttlSeconds('email_change');
+  const client = { requestIp: context.ip, requestUserAgent: context.userAgent?.slice(0, 512) ?? null, flowHash: null, redirectTo: null };
+  await deps.tokens.issue(
+    {
+      ...client,
+      purpose: 'email_change',
+      email: newEmail,
+      userId: user.id,
+      otherEmail: user.email,
+      mail: ({ token }) =>
+        taken
+          ? null
+          : deps.composeAccountMail(
+              { kind: 'email_change_confirm', link: tokenLink(deps.baseUrl, CONFIRM_EMAIL_PAGE, token), oldEmail: user.email, expiresInSeconds: ttl },
+              mailEnvelope(newEmail, now, context, input.locale),
+            ),
+      events: [
+        auditEvent(context, {
+          type: 'email_change.requested',
+          outcome: taken ? 'failure' : 'success',
+          reason: taken ? 'address_taken' : null,
+          at: now,
+          userId: user.id,
+          email: user.email,
+        }),
+      ],
+    },
+    now,
+  );
+  await deps.tokens.issue(
+    {
+      ...client,
+      purpose: 'email_change_cancel',
+      email: user.email,
+      userId: user.id,
+      otherEmail: newEmail,
+      mail: ({ token }) =>
+        deps.composeAccountMail(
+          { kind: 'email_change_notice', newEmail, cancelLink: tokenLink(deps.baseUrl, CANCEL_EMAIL_PAGE, token), expiresInSeconds: ttl },
+          mailEnvelope(user.email, now, context, input.locale),
+        ),
+      events: [],
+    },
+    now,
+  );
+  deps.mailQueued();
+  return { ok: true, newEmail };
+}
+
+async function consume(deps: AccountDeps, token: string, purpose: TokenPurpose, context: RequestContext): Promise<TokenRecord | Failure> {
+  if (!(await deps.policy.checkVerify({ verifier: 'link', account: null }, context)).allow) return { ok: false, code: 'rate_limited' };
+  const now = deps.now();
+  const result = await deps.tokens.consumeLink(token, purpose, now);
+  if (result.ok && result.record.userId !== null && result.record.otherEmail !== null) return result.record;
+  const code = result.ok ? 'token_invalid' : tokenErrorCode(result.reason);
+  await deps.store.appendAudit([
+    auditEvent(context, { type: 'token.rejected', outcome: 'failure', reason: code, at: now, userId: result.record?.userId, email: result.record?.email }),
+  ]);
+  return { ok: false, code };
+}
+
+/**
+ * POST /auth/email/confirm {token}: no session needed (the new mailbox may be
+ * on another device). The confirming browser keeps its session if it is one
+ * of this account's; every other session is signed out.
+ */
+export async function confirmEmailChange(
+  deps: AccountDeps,
+  token: string,
+  current: ValidSession | null,
+  context: RequestContext,
+): Promise<{ ok: true; user: User; keptSession: boolean } | Failure> {
+  const record = await consume(deps, token, 'email_change', context);
+  if ('ok' in record) return record;
+  const userId = record.userId!;
+  const now = deps.now();
+  const keepSessionId = current && current.user.id === userId ? current.session.id : null;
+  const event = (type: 'token.consumed' | 'email_change.confirmed' | 'session.revoked', reason: string | null) =>
+    auditEvent(context, { type, outcome: 'success', reason, at: now, userId, email: record.email });
+  const changed = await deps.store.changeEmail({
+    userId,
+    fromEmail: record.otherEmail!,
+    toEmail: record.email,
+    now,
+    keepSessionId,
+    events: [event('token.consumed', 'email_change'), event('email_change.confirmed', null), event('session.revoked', 'email_change')],
+  });
+  if (!changed.ok) {
+    await deps.store.appendAudit([
+      auditEvent(context, { type: 'email_change.confirmed', outcome: 'failure', reason: changed.reason, at: now, userId, email: record.email }),
+    ]);
+    // Only the holder of the new mailbox gets here, and that person could sign in to its account anyway.
+    return { ok: false, code: changed.reason === 'taken' ? 'email_taken' : 'token_invalid' };
+  }
+  return { ok: true, user: changed.user, keptSession: keepSessionId !== null };
+}
+
+export interface CancelledEmailChange {
+  ok: true;
+  /** The account's address now. */
+  email: string;
+  restored: boolean;
+  passwordRemoved: boolean;
+  totpRemoved: boolean;
+}
+
+/** POST /auth/email/cancel {token}: "this wasn't me". */
+export async function cancelEmailChange(deps: AccountDeps, token: string, context: RequestContext): Promise<CancelledEmailChange | Failure> {
+  const record = await consume(deps, token, 'email_change_cancel', context);
+  if ('ok' in record) return record;
+  const userId = record.userId!;
+  const now = deps.now();
+  const event = (type: 'token.consumed' | 'email_change.cancelled' | 'session.revoked', reason: string) =>
+    auditEvent(context, { type, outcome: 'success', reason, at: now, userId, email: record.email });
+  const undone = await deps.store.undoEmailChange({
+    userId,
+    restoreEmail: record.email,
+    proposedEmail: record.otherEmail!,
+    // Changing the address needed a session authenticated within this window before the request:
+    // a second factor enrolled since then may be the intruder's. An older one is the owner's and stays.
+    removeTotpSince: record.createdAt - RECENT_SIGN_IN_SECONDS * 1000,
+    now,
+    events: [event('token.consumed', 'email_change_cancel'), event('email_change.cancelled', 'not_me'), event('session.revoked', 'email_change_cancel')],
+  });
+  if (!undone) return { ok: false, code: 'token_invalid' };
+  return { ok: true, email: undone.user.email, restored: undone.restored, passwordRemoved: undone.passwordRemoved, totpRemoved: undone.totpRemoved };
+}

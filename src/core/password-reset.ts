@@ -1,0 +1,145 @@
+// Password reset: the email sign-in flow with a different ending. The request
+// issues a `password_reset` token through the one token engine (link + code,
+// LATCHKEY_PASSWORD_RESET_TTL) and answers the same whatever the address; the
+// reset consumes it (link, or address + code), sets the new password, signs out
+// every session, retires every outstanding token, tells the address, and then
+// ends like any first factor: a session, or the second-factor step when the
+// account has TOTP on. An account without a password gets its first one this way.
+
+import type { AccountDeps } from './account.ts';
+import { mailEnvelope, tokenLink } from './account.ts';
+import { auditEvent, type RequestContext } from './audit.ts';
+import { canonicalizeEmail } from './email.ts';
+import { admitMailRequest } from './mail-request.ts';
+import { checkNewPassword } from './passwords.ts';
+import { finishFirstFactor, type VerifyOutcome } from './sign-in.ts';
+import { tokenErrorCode, type VerifyResult } from './tokens.ts';
+
+export const RESET_PAGE = '/auth/password/reset';
+
+export interface PasswordResetRequest {
+  email: unknown;
+  redirectTo?: unknown;
+  /** The language of the page that asked; the mail is written in it. */
+  locale?: string | null;
+}
+
+export type RequestPasswordResetResult = { ok: true; email: string } | { ok: false; code: 'invalid_email' | 'rate_limited' };
+
+/** POST /auth/password/forgot: 202 whether or not the address has an account (the policy's per-address caps are silent too). */
+export async function requestPasswordReset(
+  deps: AccountDeps,
+  request: PasswordResetRequest,
+  context: RequestContext,
+): Promise<RequestPasswordResetResult> {
+  const admitted = await admitMailRequest(deps, request.email, 'password_reset', context);
+  if (!admitted.ok) return admitted;
+  if (admitted.throttled) return { ok: true, email: admitted.email };
+  const { email, user, now } = admitted;
+  const redirect = await deps.policy.checkRedirect(request.redirectTo, context);
+  // Unknown and disabled addresses still record a token that is never mailed: limits and timing look alike.
+  const mailable = user !== null && !user.disabled;
+  const event = auditEvent(context, {
+    type: 'password_reset.requested',
+    outcome: mailable ? 'success' : 'failure',
+    reason: mailable ? null : user ? 'account_disabled' : 'unknown_account',
+    at: now,
+    userId: user?.id ?? null,
+    email,
+  });
+  await deps.tokens.issue(
+    {
+      purpose: 'password_reset',
+      email,
+      userId: user?.id ?? null,
+      flowHash: null,
+      redirectTo: redirect.target,
+      requestIp: context.ip,
+      requestUserAgent: context.userAgent?.slice(0, 512) ?? null,
+      mail: ({ token, code }) =>
+        mailable
+          ? deps.composeAccountMail(
+              { kind: 'password_reset', link: tokenLink(deps.baseUrl, RESET_PAGE, token), code, expiresInSeconds: deps.tokens.ttlSeconds('password_reset') },
+              mailEnvelope(email, now, context, request.locale ?? null),
+            )
+          : null,
+      events: [event],
+    },
+    now,
+  );
+  if (mailable) deps.mailQueued();
+  return { ok: true, email };
+}
+
+export interface PasswordResetInput {
+  /** The link's token, or… */
+  token?: unknown;
+  /** …the address and the 6-digit code from the same email. */
+  email?: unknown;
+  code?: unknown;
+  password: unknown;
+  locale?: string | null;
+}
+
+/** POST /auth/password/reset. */
+export async function resetPassword(deps: AccountDeps, input: PasswordResetInput, context: RequestContext): Promise<VerifyOutcome> {
+  // The new password is checked first: a refused one does not use up the link.
+  const rule = checkNewPassword(input.password);
+  if (!rule.ok) return rule;
+  let result: VerifyResult;
+  let account: string | null = null;
+  if (typeof input.token === 'string') {
+    if (!(await deps.policy.checkVerify({ verifier: 'link', account: null }, context)).allow) return { ok: false, code: 'rate_limited' };
+    result = await deps.tokens.consumeLink(input.token, 'password_reset', deps.now());
+  } else {
+    const canonical = canonicalizeEmail(input.email);
+    if (!canonical.ok) return { ok: false, code: 'invalid_email' };
+    account = canonical.email;
+    if (!(await deps.policy.checkVerify({ verifier: 'code', account }, context)).allow) return { ok: false, code: 'rate_limited' };
+    const code = typeof input.code === 'string' ? input.code.replace(/[\s-]/g, '') : '';
+    result = await deps.tokens.consumeCode(account, code, 'password_reset', deps.now());
+    if (!result.ok) await deps.policy.recordFailure(account, 'code', context);
+  }
+  const now = deps.now();
+  const record = result.record;
+  // A token issued for an unknown or disabled address was never mailed: nobody can hold it legitimately.
+  if (!result.ok || record === null || record.userId === null) {
+    const code = result.ok ? 'token_invalid' : tokenErrorCode(result.reason);
+    await deps.store.appendAudit([
+      auditEvent(context, {
+        type: account !== null && !result.ok ? 'code.failed' : 'token.rejected',
+        outcome: 'failure',
+        reason: code,
+        at: now,
+        userId: record?.userId,
+        email: record?.email ?? account,
+      }),
+    ]);
+    return { ok: false, code };
+  }
+  const passwordHash = await deps.passwords.hash(rule.password);
+  const event = (type: 'token.consumed' | 'password.set' | 'session.revoked', reason: string) =>
+    auditEvent(context, { type, outcome: 'success', reason, at: now, userId: record.userId, email: record.email });
+  const user = await deps.store.setPassword({
+    userId: record.userId,
+    passwordHash,
+    now,
+    keepSessionId: null,
+    // The reset proved the address, like any email token.
+    verifiedEmail: record.email,
+    mail: deps.composeAccountMail(
+      { kind: 'password_changed', change: 'reset', resetLink: new URL('/auth/password/forgot', deps.baseUrl).href },
+      mailEnvelope(record.email, now, context, input.locale ?? null),
+    ),
+    events: [event('token.consumed', 'password_reset'), event('password.set', 'reset'), event('session.revoked', 'password_reset')],
+  });
+  if (!user) {
+    await deps.store.appendAudit([
+      auditEvent(context, { type: 'token.rejected', outcome: 'failure', reason: 'account_disabled', at: now, userId: record.userId, email: record.email }),
+    ]);
+    return { ok: false, code: 'token_invalid' };
+  }
+  deps.mailQueued();
+  // The new password is the first factor now: an account with TOTP on must still give its second factor.
+  return finishFirstFactor(deps, { kind: 'password', email: user.email, userId: user.id, redirectTo: record.redirectTo, events: [] }, context, now);
+}

@@ -1,0 +1,82 @@
+// Sign-in with a password (POST /auth/sign-in/password), and re-entering the
+// password to make a session recent again. An unknown address, an account
+// without a password, a disabled account and a wrong password all get the same
+// answer after the same work: one store query, one Argon2id computation (against
+// a dummy hash when there is nothing to compare with), one failure counted and
+// one audit event. The policy decides every attempt (issue #4).
+
+import type { AccountDeps } from './account.ts';
+import { auditEvent, type AuditEvent, type RequestContext } from './audit.ts';
+import { canonicalizeEmail } from './email.ts';
+import type { ErrorCode } from './errors.ts';
+import { MAX_PASSWORD_INPUT, type PasswordCheck } from './passwords.ts';
+import { finishFirstFactor, type VerifyOutcome } from './sign-in.ts';
+import type { Session, User } from './types.ts';
+
+export interface PasswordSignInRequest {
+  email: unknown;
+  password: unknown;
+  redirectTo?: unknown;
+}
+
+const asPassword = (value: unknown): string => (typeof value === 'string' && value.length <= MAX_PASSWORD_INPUT ? value : '');
+
+/** A right password hashed with older parameters gets a new hash (only if nobody changed it meanwhile). */
+async function upgrade(deps: AccountDeps, user: User, password: string, oldHash: string, check: PasswordCheck, context: RequestContext, now: number) {
+  if (!check.needsRehash) return [];
+  const rehashed = await deps.store.rehashPassword(user.id, oldHash, await deps.passwords.hash(password));
+  return rehashed ? [auditEvent(context, { type: 'password.rehashed', outcome: 'success', at: now, userId: user.id, email: user.email })] : [];
+}
+
+export async function signInWithPassword(deps: AccountDeps, request: PasswordSignInRequest, context: RequestContext): Promise<VerifyOutcome> {
+  const canonical = canonicalizeEmail(request.email);
+  if (!canonical.ok) return { ok: false, code: 'invalid_email' };
+  const account = canonical.email;
+  if (!(await deps.policy.checkPasswordAttempt(account, context)).allow) return { ok: false, code: 'rate_limited' };
+  const password = asPassword(request.password);
+  const found = await deps.store.findPasswordByEmail(account);
+  const hash = found && !found.user.disabled ? found.passwordHash : null;
+  const check = await deps.passwords.verify(password, hash);
+  const now = deps.now();
+  if (!found || hash === null || !check.ok) {
+    await deps.policy.recordFailure(account, 'password', context);
+    await deps.store.appendAudit([
+      auditEvent(context, { type: 'password.failed', outcome: 'failure', reason: 'credentials_invalid', at: now, userId: found?.user.id, email: account }),
+    ]);
+    return { ok: false, code: 'credentials_invalid' };
+  }
+  const events: AuditEvent[] = await upgrade(deps, found.user, password, hash, check, context, now);
+  const redirect = await deps.policy.checkRedirect(request.redirectTo, context);
+  // Checked like every first factor: an account with TOTP on gets the second-factor step, always after a password.
+  return finishFirstFactor(deps, { kind: 'password', email: found.user.email, userId: found.user.id, redirectTo: redirect.target, events }, context, now);
+}
+
+/**
+ * The signed-in person types their password again: the session counts as
+ * recently signed in (authenticatedAt = now), for changes that ask for it.
+ */
+export async function reauthenticateWithPassword(
+  deps: AccountDeps,
+  user: User,
+  session: Session,
+  passwordInput: unknown,
+  context: RequestContext,
+): Promise<{ ok: true } | { ok: false; code: ErrorCode }> {
+  if (!(await deps.policy.checkPasswordAttempt(user.email, context)).allow) return { ok: false, code: 'rate_limited' };
+  const password = asPassword(passwordInput);
+  const stored = await deps.store.getPassword(user.id);
+  const check = await deps.passwords.verify(password, stored?.passwordHash ?? null);
+  const now = deps.now();
+  if (!stored || !check.ok) {
+    await deps.policy.recordFailure(user.email, 'password', context);
+    await deps.store.appendAudit([
+      auditEvent(context, { type: 'password.failed', outcome: 'failure', reason: 'reauthentication', at: now, userId: user.id, email: user.email }),
+    ]);
+    return { ok: false, code: 'credentials_invalid' };
+  }
+  const events = await upgrade(deps, user, password, stored.passwordHash, check, context, now);
+  events.push(auditEvent(context, { type: 'session.reauthenticated', outcome: 'success', reason: 'password', at: now, userId: user.id, email: user.email }));
+  if (!(await deps.store.reauthenticateSession(session.id, user.id, now, events))) return { ok: false, code: 'unauthenticated' };
+  await deps.policy.recordSuccess(user.email);
+  return { ok: true };
+}

@@ -1,0 +1,4 @@
+// The version of the allow/deny rules in core/policy.ts. Raised whenever a
+// default or a decision changes; every decision and every audit event carries
+// it, so an operator replaying the trail knows which rules decided.
+export const POLICY_VERSION = 2;

@@ -1,0 +1,164 @@
+// The second-factor step of sign-in. When a verified first factor needs a
+// second one (sign-in.ts, finishFirstFactor), no session is issued: the browser
+// gets a pending state instead, a random cookie value (only its SHA-256 stored)
+// bound to the account and the first factor, alive 5 minutes and good for five
+// attempts. A TOTP code or a recovery code then completes it: the pending row
+// is deleted, the code used up and the session created in one transaction.
+
+import { auditEvent, type AuditEvent, type RequestContext } from './audit.ts';
+import { randomToken, sha256 } from './crypto.ts';
+import type { ErrorCode } from './errors.ts';
+import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.ts';
+import { checkRedirect } from './redirects.ts';
+import { newSession } from './sessions.ts';
+import type { SignedIn, SignInDeps } from './sign-in.ts';
+import { matchTotpCode, normalizeTotpCode, unsealTotpSecret } from './totp.ts';
+import type { FirstFactorKind } from './types.ts';
+import type { PendingSecondFactor, SecondFactorProof } from '../store/store.ts';
+
+/** ≤ 5 minutes: long enough to find the phone, short enough that an abandoned step dies soon. */
+export const PENDING_SECOND_FACTOR_TTL_SECONDS = 300;
+/** Wrong codes per pending step; then the first factor must be repeated. */
+export const MAX_SECOND_FACTOR_ATTEMPTS = 5;
+const PENDING_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+export interface SecondFactorRequired {
+  ok: true;
+  status: 'second_factor_required';
+  userId: string;
+  /** The pending-state cookie value: returned once, never stored or logged. */
+  pendingToken: string;
+  expiresAt: number;
+}
+
+export interface RequireSecondFactorInput {
+  userId: string;
+  email: string;
+  firstFactor: FirstFactorKind;
+  /** Already checked against the redirect policy. */
+  redirectTo: string;
+  /** The first factor's own events (token.consumed…), committed with the pending row. */
+  events: AuditEvent[];
+}
+
+export async function requireSecondFactor(
+  deps: SignInDeps,
+  input: RequireSecondFactorInput,
+  context: RequestContext,
+  now: number,
+): Promise<SecondFactorRequired> {
+  const pendingToken = randomToken(32);
+  const expiresAt = now + PENDING_SECOND_FACTOR_TTL_SECONDS * 1000;
+  const pending: PendingSecondFactor = {
+    tokenHash: sha256(pendingToken),
+    userId: input.userId,
+    email: input.email,
+    firstFactor: input.firstFactor,
+    redirectTo: input.redirectTo,
+    createdAt: now,
+    expiresAt,
+    attempts: 0,
+  };
+  const event = auditEvent(context, {
+    type: 'second_factor.required',
+    outcome: 'info',
+    reason: input.firstFactor,
+    at: now,
+    userId: input.userId,
+    email: input.email,
+  });
+  await deps.store.createPendingSecondFactor(pending, [...input.events, event]);
+  return { ok: true, status: 'second_factor_required', userId: input.userId, pendingToken, expiresAt };
+}
+
+/** The live pending state of this cookie value, or null (unknown, expired, used). */
+export async function findPendingSecondFactor(deps: Pick<SignInDeps, 'store' | 'now'>, pendingToken: string | null | undefined) {
+  if (!pendingToken || !PENDING_TOKEN.test(pendingToken)) return null;
+  const pending = await deps.store.findPendingSecondFactor(sha256(pendingToken));
+  return pending && pending.expiresAt > deps.now() ? pending : null;
+}
+
+export interface SecondFactorInput {
+  /** A 6-digit TOTP code. */
+  code?: unknown;
+  /** One of the account's recovery codes. */
+  recoveryCode?: unknown;
+}
+
+/** POST /auth/sign-in/totp: the pending state plus a TOTP or recovery code gives the session. */
+export async function completeSecondFactor(
+  deps: SignInDeps,
+  pendingToken: string | null | undefined,
+  input: SecondFactorInput,
+  context: RequestContext,
+): Promise<SignedIn | { ok: false; code: ErrorCode }> {
+  const pending = await findPendingSecondFactor(deps, pendingToken);
+  if (!pending) return { ok: false, code: 'second_factor_expired' };
+  const verifier = input.recoveryCode !== undefined ? 'recovery_code' : 'totp';
+  if (!(await deps.policy.checkVerify({ verifier, account: pending.email }, context)).allow) return { ok: false, code: 'rate_limited' };
+  const now = deps.now();
+  // Counted before comparing, so parallel guesses cannot exceed the cap.
+  const attempts = await deps.store.reserveSecondFactorAttempt(pending.tokenHash, MAX_SECOND_FACTOR_ATTEMPTS, now);
+  if (attempts === null) return { ok: false, code: 'second_factor_locked' };
+
+  const fail = async (code: ErrorCode): Promise<{ ok: false; code: ErrorCode }> => {
+    await deps.policy.recordFailure(pending.email, verifier, context);
+    await deps.store.appendAudit([
+      auditEvent(context, {
+        type: verifier === 'totp' ? 'totp.failed' : 'recovery_code.failed',
+        outcome: 'failure',
+        reason: code,
+        at: now,
+        userId: pending.userId,
+        email: pending.email,
+      }),
+    ]);
+    return { ok: false, code: attempts >= MAX_SECOND_FACTOR_ATTEMPTS ? 'second_factor_locked' : code };
+  };
+
+  let proof: SecondFactorProof;
+  if (verifier === 'recovery_code') {
+    const normalized = normalizeRecoveryCode(input.recoveryCode);
+    if (normalized === null) return fail('recovery_code_invalid');
+    proof = { recoveryCodeHash: hashRecoveryCode(deps.twoFactor.recoveryCodeKey, pending.userId, normalized) };
+  } else {
+    const totp = await deps.store.getTotp(pending.userId);
+    // Switched off since the first factor: this step is over (sign in again without it).
+    if (!totp || totp.enabledAt === null) return { ok: false, code: 'second_factor_expired' };
+    const code = normalizeTotpCode(input.code);
+    const step = code === null ? null : matchTotpCode(unsealTotpSecret(deps.twoFactor.totpKey, pending.userId, totp.secretSealed), code, now);
+    if (step === null) return fail('totp_invalid');
+    proof = { totpStep: step };
+  }
+
+  const { token, record } = newSession(deps.sessions, now, context);
+  const event = (type: AuditEvent['type'], reason: string | null = null) =>
+    auditEvent(context, { type, outcome: 'success', reason, at: now, userId: pending.userId, email: pending.email });
+  const result = await deps.store.completeSecondFactor({
+    tokenHash: pending.tokenHash,
+    proof,
+    now,
+    session: record,
+    verifiedEmail: pending.firstFactor === 'password' ? null : pending.email,
+    events: [
+      ...(verifier === 'recovery_code' ? [event('recovery_code.used')] : []),
+      event('session.created'),
+      event('sign_in.succeeded', `${pending.firstFactor}+${verifier}`),
+    ],
+  });
+  if (!result.ok) {
+    if (result.reason === 'pending_gone') return { ok: false, code: 'second_factor_expired' };
+    return fail(verifier === 'totp' ? 'totp_reused' : 'recovery_code_invalid');
+  }
+  await deps.policy.recordSuccess(pending.email);
+  return {
+    ok: true,
+    status: 'signed_in',
+    user: result.user,
+    session: result.session,
+    sessionToken: token,
+    // Checked again at use: the allowlist may have changed since the first factor.
+    redirectTo: checkRedirect(pending.redirectTo, deps.redirects) ?? deps.redirects.defaultPath,
+    createdUser: false,
+  };
+}

@@ -1,0 +1,105 @@
+// The admin API under /admin: only registered when LATCHKEY_ADMIN_TOKEN is set
+// (otherwise every /admin path is a plain 404). The bearer is compared as
+// SHA-256 digests in constant time, and every refusal goes through the policy
+// (audited, and inside the per-IP verify bucket, so the key cannot be guessed fast).
+import type { Context, Hono } from 'hono';
+import { AUDIT_EVENT_TYPES, type AuditEventType } from '../../core/audit.ts';
+import { createAdmin } from '../../core/admin.ts';
+import { constantTimeEqual, sha256 } from '../../core/crypto.ts';
+import { canonicalizeEmail } from '../../core/email.ts';
+import type { AuditQuery } from '../../store/store.ts';
+import type { AppEnv, HttpDeps } from '../env.ts';
+import { jsonError } from '../errors.ts';
+import { readBody, requestContext } from '../request.ts';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function adminRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
+  if (!deps.config.adminToken) return;
+  const expected = sha256(deps.config.adminToken);
+  const admin = createAdmin(deps.store, deps.now);
+
+  app.use('/admin/*', async (c, next) => {
+    const given = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+    const authorized = constantTimeEqual(sha256(given), expected);
+    const decision = await deps.signIn.policy.checkAdmin({ authorized }, requestContext(c));
+    if (!decision.allow) return jsonError(c, authorized ? 'rate_limited' : 'unauthenticated');
+    return next();
+  });
+
+  const user = (u: { id: string; email: string; emailVerified: boolean; createdAt: number; disabled: boolean }) => ({
+    id: u.id,
+    email: u.email,
+    emailVerified: u.emailVerified,
+    disabled: u.disabled,
+    createdAt: iso(u.createdAt),
+  });
+  const failed = (c: Context<AppEnv>, code: 'invalid_email' | 'not_found') => jsonError(c, code);
+
+  app.get('/admin/users', async (c) => {
+    const found = await admin.find(c.req.query('email'));
+    if (!found.ok) return failed(c, found.code);
+    const sessions = await deps.store.listSessions(found.value.id, deps.now());
+    return c.json({
+      user: user(found.value),
+      sessions: sessions.map((s) => ({ id: s.id, createdAt: iso(s.createdAt), lastSeenAt: iso(s.lastSeenAt), userAgent: s.userAgent, ip: s.ip })),
+    });
+  });
+
+  app.post('/admin/users', async (c) => {
+    const body = await readBody(c);
+    const result = await admin.create(body?.email, 'admin_api', requestContext(c));
+    if (!result.ok) return failed(c, result.code);
+    return c.json({ user: user(result.value.user), created: result.value.created }, result.value.created ? 201 : 200);
+  });
+
+  for (const [path, disabled] of [['/admin/users/disable', true], ['/admin/users/enable', false]] as const) {
+    app.post(path, async (c) => {
+      const body = await readBody(c);
+      const result = await admin.setDisabled(body?.email, disabled, 'admin_api', requestContext(c));
+      if (!result.ok) return failed(c, result.code);
+      return c.json({ user: user(result.value.user), changed: result.value.changed });
+    });
+  }
+
+  app.post('/admin/sessions/revoke', async (c) => {
+    const body = await readBody(c);
+    const result = await admin.revokeSessions(body?.email, 'admin_api', requestContext(c));
+    if (!result.ok) return failed(c, result.code);
+    return c.json(result.value);
+  });
+
+  app.get('/admin/audit', async (c) => {
+    const query: AuditQuery = { limit: Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100)) };
+    const requestId = c.req.query('requestId');
+    const type = c.req.query('type');
+    const email = c.req.query('email');
+    const since = c.req.query('since');
+    if (requestId) query.requestId = requestId;
+    if (type) {
+      if (!(AUDIT_EVENT_TYPES as readonly string[]).includes(type)) return jsonError(c, 'invalid_request');
+      query.type = type as AuditEventType;
+    }
+    if (email) {
+      const canonical = canonicalizeEmail(email);
+      if (!canonical.ok) return jsonError(c, 'invalid_email');
+      query.email = canonical.email;
+    }
+    if (since) {
+      const at = Date.parse(since);
+      if (Number.isNaN(at)) return jsonError(c, 'invalid_request');
+      query.since = at;
+    }
+    const events = await deps.store.listAudit(query);
+    return c.json({ events: events.map((e) => ({ ...e, at: iso(e.at) })) });
+  });
+
+  app.get('/admin/outbox', async (c) => {
+    const summary = await deps.store.outboxSummary(50);
+    return c.json({
+      ...summary,
+      oldestUnsentAt: iso(summary.oldestUnsentAt),
+      troubled: summary.troubled.map((m) => ({ ...m, createdAt: iso(m.createdAt), nextAttemptAt: iso(m.nextAttemptAt), sentAt: iso(m.sentAt) })),
+    });
+  });
+}

@@ -1,0 +1,154 @@
+// The emails of the account flows (issue #5): password reset, "your password was
+// changed", email verification, and the two emails of an email change (the
+// confirmation to the new address, the notice with "this wasn't me" to the old
+// one). Built on the shared email frame (mail/layout.ts) and the message
+// catalogs, so they are escaped, translated and branded like the sign-in email.
+import type { AccountMail } from '../core/account.ts';
+import { DEFAULT_BRAND, type Brand } from '../branding.ts';
+import { durationInWords, formatUtc, messageParts, translator, type Locale, type Translator } from '../i18n/catalog.ts';
+import { renderEmail, singleLine, webUrl, type EmailBlock, type RenderedMessage } from './layout.ts';
+import type { MailTemplate } from './templates.ts';
+import { describeUserAgent } from './user-agent.ts';
+
+export interface AccountMessageInput {
+  mail: AccountMail;
+  /** The recipient. */
+  email: string;
+  /** When it was asked for (epoch ms). */
+  at: number;
+  ip: string | null;
+  userAgent: string | null;
+  locale?: Locale;
+  brand?: Brand;
+}
+
+function requested(t: Translator, input: AccountMessageInput): string {
+  const device = describeUserAgent(input.userAgent, t);
+  const time = formatUtc(input.at);
+  return input.ip ? t('mail.requestedFromIp', { device, ip: singleLine(input.ip), time }) : t('mail.requestedFrom', { device, time });
+}
+
+/** HTML: a button. Text: the bare link on its own line. */
+function button(label: string, href: string): EmailBlock {
+  return { kind: 'button', label, href: webUrl(href) };
+}
+
+/** HTML only: "paste this link" with the raw URL. */
+function pasteLink(t: Translator, href: string): EmailBlock {
+  return { kind: 'rawLink', intro: t('mail.pasteLink'), href: webUrl(href) };
+}
+
+export function renderAccountMessage(input: AccountMessageInput): RenderedMessage {
+  const t = translator(input.locale ?? 'en');
+  const brand = input.brand ?? DEFAULT_BRAND;
+  const product = singleLine(brand.productName);
+  const { mail, email } = input;
+  const footer = (...lines: string[]): EmailBlock => ({
+    kind: 'footer',
+    lines: brand.supportEmail ? [...lines, t('mail.support', { email: brand.supportEmail })] : lines,
+  });
+  const frame = (subject: string, blocks: EmailBlock[]) =>
+    renderEmail({ t, brand: { ...brand, productName: product }, subject, blocks: [{ kind: 'heading', text: subject }, ...blocks] });
+
+  switch (mail.kind) {
+    case 'password_reset':
+      return frame(t('mail.reset.subject', { product }), [
+        { kind: 'paragraph', only: 'html', parts: messageParts(t, 'mail.reset.intro', { email }) },
+        { kind: 'paragraph', only: 'text', parts: messageParts(t, 'mail.reset.introText', { email }) },
+        button(t('mail.reset.button'), mail.link),
+        { kind: 'code', intro: t('mail.reset.codeIntro'), code: mail.code },
+        { kind: 'paragraph', muted: true, parts: t('mail.reset.expires', { duration: durationInWords(t, mail.expiresInSeconds) }) },
+        pasteLink(t, mail.link),
+        footer(requested(t, input), t('mail.reset.ignore')),
+      ]);
+    case 'password_changed': {
+      const time = formatUtc(input.at);
+      const device = describeUserAgent(input.userAgent, t);
+      return frame(t(`mail.passwordChanged.subject.${mail.change}`, { product }), [
+        { kind: 'paragraph', parts: messageParts(t, `mail.passwordChanged.body.${mail.change}`, { email, time, device }) },
+        { kind: 'paragraph', parts: t(mail.change === 'reset' ? 'mail.passwordChanged.signedOutAll' : 'mail.passwordChanged.signedOutOthers') },
+        { kind: 'paragraph', parts: t('mail.passwordChanged.notYou') },
+        button(t('mail.passwordChanged.button'), mail.resetLink),
+        footer(),
+      ]);
+    }
+    case 'email_verify':
+      return frame(t('mail.verify.subject', { product }), [
+        { kind: 'paragraph', only: 'html', parts: messageParts(t, 'mail.verify.intro', { email, product }) },
+        { kind: 'paragraph', only: 'text', parts: messageParts(t, 'mail.verify.introText', { email, product }) },
+        button(t('mail.verify.button'), mail.link),
+        { kind: 'paragraph', muted: true, parts: t('mail.linkExpires', { duration: durationInWords(t, mail.expiresInSeconds) }) },
+        pasteLink(t, mail.link),
+        footer(requested(t, input), t('mail.verify.ignore')),
+      ]);
+    case 'email_change_confirm':
+      return frame(t('mail.emailChange.subject', { product }), [
+        { kind: 'paragraph', only: 'html', parts: messageParts(t, 'mail.emailChange.intro', { email, oldEmail: mail.oldEmail, product }) },
+        { kind: 'paragraph', only: 'text', parts: messageParts(t, 'mail.emailChange.introText', { email, oldEmail: mail.oldEmail, product }) },
+        button(t('mail.emailChange.button'), mail.link),
+        { kind: 'paragraph', muted: true, parts: t('mail.linkExpires', { duration: durationInWords(t, mail.expiresInSeconds) }) },
+        pasteLink(t, mail.link),
+        footer(requested(t, input), t('mail.emailChange.ignore')),
+      ]);
+    case 'email_change_notice':
+      return frame(t('mail.emailNotice.subject', { product }), [
+        { kind: 'paragraph', parts: messageParts(t, 'mail.emailNotice.intro', { email, newEmail: mail.newEmail, product }) },
+        { kind: 'paragraph', parts: t('mail.emailNotice.ifYou') },
+        { kind: 'paragraph', parts: t('mail.emailNotice.notYou') },
+        button(t('mail.emailNotice.button'), mail.cancelLink),
+        { kind: 'paragraph', muted: true, parts: t('mail.emailNotice.expires', { duration: durationInWords(t, mail.expiresInSeconds) }) },
+        pasteLink(t, mail.cancelLink),
+        footer(requested(t, input)),
+      ]);
+  }
+}
+
+// Registry entries (mail/templates.ts): what `latchkey preview-email` renders.
+
+const SAMPLE_TOKEN = `${'pREv1ew-T0ken_'.repeat(3)}x`;
+const SAMPLE = {
+  email: 'ada@example.com',
+  at: Date.UTC(2026, 10, 22, 13, 45),
+  ip: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+};
+const sampleLink = (baseUrl: string, path: string) => `${new URL(path, baseUrl).href}?token=${SAMPLE_TOKEN}`;
+
+function template(name: string, description: string, mail: (baseUrl: string) => AccountMail, email = SAMPLE.email): MailTemplate {
+  return {
+    name,
+    description,
+    sample: ({ locale, brand, baseUrl }) => renderAccountMessage({ ...SAMPLE, email, mail: mail(baseUrl), locale, brand }),
+  };
+}
+
+export const accountTemplates: readonly MailTemplate[] = [
+  template('password-reset', 'Password reset link and code, sent when someone asks to reset (or add) a password.', (baseUrl) => ({
+    kind: 'password_reset',
+    link: sampleLink(baseUrl, '/auth/password/reset'),
+    code: '731904',
+    expiresInSeconds: 900,
+  })),
+  template('password-changed', 'Notice after a password was added, changed, removed or reset, with a way back.', (baseUrl) => ({
+    kind: 'password_changed',
+    change: 'changed',
+    resetLink: new URL('/auth/password/forgot', baseUrl).href,
+  })),
+  template('email-verify', "Verification link for the account's address.", (baseUrl) => ({
+    kind: 'email_verify',
+    link: sampleLink(baseUrl, '/auth/email/verify'),
+    expiresInSeconds: 86_400,
+  })),
+  template(
+    'email-change-confirm',
+    'Confirmation link, sent to the new address of an email change.',
+    (baseUrl) => ({ kind: 'email_change_confirm', link: sampleLink(baseUrl, '/auth/email/confirm'), oldEmail: SAMPLE.email, expiresInSeconds: 86_400 }),
+    'ada.lovelace@example.org',
+  ),
+  template('email-change-notice', 'Notice to the old address of an email change, with "this wasn\'t me".', (baseUrl) => ({
+    kind: 'email_change_notice',
+    newEmail: 'ada.lovelace@example.org',
+    cancelLink: sampleLink(baseUrl, '/auth/email/cancel'),
+    expiresInSeconds: 86_400,
+  })),
+];

@@ -1,0 +1,46 @@
+// The second step of sign-in for an account with TOTP on: the code from the
+// authenticator app, or (after "use a recovery code instead", a plain link so
+// it works without JavaScript) one of the recovery codes.
+import { html } from 'hono/html';
+import { durationInWords } from '../i18n/catalog.ts';
+import { layout, type Html } from './layout.ts';
+import type { PageContext } from './context.ts';
+import { csrfField } from './csrf-field.ts';
+
+export interface SecondFactorPageOptions {
+  method: 'totp' | 'recovery';
+  expiresInSeconds: number;
+  error?: string | null;
+}
+
+export function secondFactorPage(page: PageContext, options: SecondFactorPageOptions): Html {
+  const { t } = page;
+  const invalid = options.error ? html` aria-invalid="true"` : '';
+  const field =
+    options.method === 'totp'
+      ? html`<label for="code">${t('secondFactor.codeLabel')}</label>
+  <input id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 \\-]*" maxlength="9"
+    required autofocus aria-describedby="code-error"${invalid}>
+  <p id="code-error" class="error" role="alert">${options.error ?? ''}</p>`
+      : html`<label for="recovery-code">${t('secondFactor.recoveryLabel')}</label>
+  <input id="recovery-code" name="recoveryCode" class="recovery" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="40"
+    required autofocus aria-describedby="code-error"${invalid}>
+  <p id="code-error" class="error" role="alert">${options.error ?? ''}</p>`;
+  return layout({
+    ...page,
+    title: t('secondFactor.title'),
+    body: html`<h1>${t('secondFactor.title')}</h1>
+<p>${options.method === 'totp' ? t('secondFactor.lead', { product: page.productName }) : t('secondFactor.recoveryLead')}</p>
+<form id="second-factor" method="post" action="/auth/sign-in/totp" novalidate>${csrfField(page)}
+  ${field}
+  <button type="submit" class="primary">${t('secondFactor.submit')}</button>
+</form>
+<p class="hint">${t('secondFactor.expires', { duration: durationInWords(t, options.expiresInSeconds) })}</p>
+<p>${
+      options.method === 'totp'
+        ? html`<a href="/auth/sign-in/totp?method=recovery">${t('secondFactor.useRecovery')}</a>`
+        : html`<a href="/auth/sign-in/totp">${t('secondFactor.useTotp')}</a>`
+    }</p>
+<p><a href="/auth/sign-in">${t('secondFactor.startOver')}</a></p>`,
+  });
+}

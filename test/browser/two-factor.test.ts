@@ -1,0 +1,117 @@
+// Two-factor in real Chromium: set up TOTP from the account page (QR code,
+// text key, first code), the recovery codes page, then sign in on a second
+// device through the second-factor page, with a TOTP code and with a recovery
+// code. Any console error (a CSP violation is one) or failed request fails the
+// test; axe-core runs on every page; screenshots go to artifacts/.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { totpCode } from '../../src/core/totp.ts';
+import type { Store } from '../../src/store/store.ts';
+import { linkFrom } from '../support/http-client.ts';
+import { startTestServer, TestClock, type TestServer } from '../support/server.ts';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { sqliteBackend } from '../support/stores.ts';
+import { assertFitsNarrowScreen, captureAndCheck, chromiumMissing, launchChromium, newDevice, writeScreenshotIndex, type Device } from './harness.ts';
+
+describe('two-factor in Chromium', { skip: chromiumMissing }, () => {
+  let browser: Browser;
+  let sink: SmtpSink;
+  let server: TestServer;
+  let store: Store;
+  const clock = new TestClock();
+
+  before(async () => {
+    sink = await startSmtpSink();
+    store = (await sqliteBackend.open())!;
+    server = await startTestServer({ store, smtpUrl: sink.url, now: clock.now });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    writeScreenshotIndex('two-factor');
+    await browser?.close();
+    await server?.close();
+    await store?.close();
+    await sink?.close();
+  });
+
+  async function signInByLink(d: Device, email: string) {
+    clock.advance(61); // one mail per address per resend interval
+    const before = sink.messages.length;
+    await d.page.goto(`${server.url}/auth/sign-in`);
+    await d.page.getByLabel('Email').fill(email);
+    await d.page.getByRole('button', { name: /email me/i }).click();
+    await d.page.waitForURL(/\/auth\/check-email$/);
+    const message = await sink.waitFor((m) => m.to === email && sink.messages.indexOf(m) >= before);
+    // The browser that asked continues by itself.
+    await d.page.goto(linkFrom(message.text));
+  }
+
+  it('set up from the account page, then sign in elsewhere with a code, and with a recovery code', async () => {
+    const email = `totp.${Date.now()}@example.com`;
+    const owner = await newDevice(browser, server.url);
+    await signInByLink(owner, email);
+    await owner.page.waitForURL(/\/auth\/account$/);
+
+    await owner.page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    await owner.page.waitForURL(/\/auth\/account#two-factor$/);
+    const qr = owner.page.getByRole('img', { name: /QR code that adds Latchkey/ });
+    assert.ok(await qr.isVisible());
+    // The image really rendered (an SVG blocked by the CSP would have no natural size).
+    assert.ok((await qr.evaluate((img: HTMLImageElement) => img.naturalWidth)) > 0, 'the QR code rendered');
+    const secret = ((await owner.page.getByTestId('totp-secret').textContent()) ?? '').replaceAll(' ', '');
+    assert.match(secret, /^[A-Z2-7]{32}$/);
+    await captureAndCheck(owner.page, server.url, 'two-factor-enrol');
+    await assertFitsNarrowScreen(owner.page, 'two-factor-enrol');
+
+    const confirm = owner.page.getByLabel('Then enter the 6-digit code the app shows');
+    assert.equal(await confirm.getAttribute('inputmode'), 'numeric');
+    assert.equal(await confirm.getAttribute('autocomplete'), 'one-time-code');
+    await confirm.fill(totpCode(secret, clock.now()));
+    await owner.page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    await owner.page.waitForURL(/\/auth\/totp\/confirm$/);
+    const codes = (await owner.page.getByTestId('recovery-codes').locator('code').allTextContents()).map((c) => c.trim());
+    assert.equal(codes.length, 10);
+    await captureAndCheck(owner.page, server.url, 'two-factor-recovery-codes');
+    await assertFitsNarrowScreen(owner.page, 'two-factor-recovery-codes');
+    await owner.page.getByRole('link', { name: /I have saved them/ }).click();
+    await owner.page.waitForURL(/\/auth\/account$/);
+    assert.match((await owner.page.getByTestId('totp-status').textContent()) ?? '', /^On since/);
+    await captureAndCheck(owner.page, server.url, 'two-factor-on');
+    await assertFitsNarrowScreen(owner.page, 'two-factor-on');
+
+    // A second device: the link now leads to the second factor, not into the account.
+    const laptop = await newDevice(browser, server.url);
+    await signInByLink(laptop, email);
+    await laptop.page.waitForURL(/\/auth\/sign-in\/totp$/);
+    const field = laptop.page.getByLabel('6-digit code');
+    assert.equal(await field.getAttribute('inputmode'), 'numeric');
+    assert.equal(await field.getAttribute('autocomplete'), 'one-time-code');
+    await captureAndCheck(laptop.page, server.url, 'two-factor-second-factor');
+    await assertFitsNarrowScreen(laptop.page, 'second-factor');
+    const right = totpCode(secret, clock.now() + 30_000);
+    await field.fill(right === '000000' ? '111111' : '000000');
+    await laptop.page.getByRole('button', { name: 'Continue' }).click();
+    assert.match((await laptop.page.textContent('#code-error')) ?? '', /not right/);
+    assert.equal(await laptop.page.getByLabel('6-digit code').getAttribute('aria-invalid'), 'true');
+    await captureAndCheck(laptop.page, server.url, 'two-factor-second-factor-wrong');
+    await laptop.page.getByLabel('6-digit code').fill(right.replace(/^(\d{3})/, '$1 '));
+    await laptop.page.getByRole('button', { name: 'Continue' }).click();
+    await laptop.page.waitForURL(/\/auth\/account$/);
+
+    // A third device has lost the phone: a recovery code instead.
+    const phone = await newDevice(browser, server.url, { viewport: { width: 375, height: 740 } });
+    await signInByLink(phone, email);
+    await phone.page.waitForURL(/\/auth\/sign-in\/totp$/);
+    await phone.page.getByRole('link', { name: /Use a recovery code instead/ }).click();
+    await phone.page.waitForURL(/method=recovery$/);
+    await captureAndCheck(phone.page, server.url, 'two-factor-recovery');
+    await phone.page.getByLabel('Recovery code').fill(codes[0]!.toUpperCase());
+    await phone.page.getByRole('button', { name: 'Continue' }).click();
+    await phone.page.waitForURL(/\/auth\/account$/);
+    assert.match((await phone.page.textContent('main')) ?? '', /Unused recovery codes: 9 of 10/);
+
+    for (const d of [owner, laptop, phone]) await d.close();
+    assert.deepEqual([...owner.problems, ...laptop.problems, ...phone.problems], []);
+  });
+});

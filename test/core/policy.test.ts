@@ -1,0 +1,136 @@
+// The policy's decisions, with the in-memory limiter backend and an injected clock.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, resolveConfig } from '../../src/config.ts';
+import type { AuditEvent, RequestContext } from '../../src/core/audit.ts';
+import { clientIp, parseCidr, trustedProxies } from '../../src/core/client-ip.ts';
+import { memoryLimiters } from '../../src/core/limiters.ts';
+import { createPolicy, POLICY_VERSION } from '../../src/core/policy.ts';
+import { parseStrictJson } from '../../src/http/strict-json.ts';
+
+const SECRET = 'x'.repeat(40);
+const context: RequestContext = { requestId: 'r1', ip: '203.0.113.5', userAgent: null };
+
+function makePolicy(limits: Partial<ReturnType<typeof resolveConfig>['limits']> = {}) {
+  const config = resolveConfig({ secret: SECRET, limits });
+  const audit: AuditEvent[] = [];
+  const policy = createPolicy({
+    limits: config.limits,
+    resendIntervalSeconds: config.resendIntervalSeconds,
+    backend: memoryLimiters(`t${Math.random()}`),
+    store: { appendAudit: async (events) => void audit.push(...events) },
+    redirects: { baseUrl: new URL('https://auth.example.com'), allowedOrigins: ['https://app.example.com'], defaultPath: '/auth/account' },
+    origin: 'https://auth.example.com',
+    linkDevice: 'any',
+    keySecret: Buffer.alloc(32, 7),
+    now: () => 1_000_000,
+  });
+  return { policy, audit };
+}
+
+describe('policy', () => {
+  it('ships the issue #4 defaults', () => {
+    assert.deepEqual(resolveConfig({ secret: SECRET }).limits, {
+      mailsPerAddressPer15Minutes: 3,
+      mailsPerAddressPerDay: 10,
+      mailsPerIpPerHour: 20,
+      mailsPerHour: 1000,
+      verifyAttemptsPerIpPer5Minutes: 30,
+      accountFailuresBeforeDelay: 20,
+      accountDelaySeconds: 60,
+      accountMaxDelaySeconds: 3600,
+    });
+    assert.equal(resolveConfig({ secret: SECRET }).resendIntervalSeconds, 60);
+  });
+
+  it('reads every limit from its environment variable and refuses nonsense', () => {
+    const config = resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_LIMIT_MAILS_PER_IP_HOUR: '7', LATCHKEY_TRUSTED_PROXIES: '10.0.0.0/8, ::1' });
+    assert.equal(config.limits.mailsPerIpPerHour, 7);
+    assert.deepEqual(config.trustedProxies, ['10.0.0.0/8', '::1']);
+    assert.throws(() => resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_TRUSTED_PROXIES: '10.0.0.0/33' }), ConfigError);
+    assert.throws(() => resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_LIMIT_ACCOUNT_FAILURES: '101' }), /LATCHKEY_LIMIT_ACCOUNT_FAILURES/);
+    assert.throws(() => resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_REDIS_URL: 'http://x' }), /LATCHKEY_REDIS_URL/);
+  });
+
+  it('every decision carries a stable reason and the policy version; every deny is audited', async () => {
+    const { policy, audit } = makePolicy({ mailsPerIpPerHour: 1 });
+    assert.deepEqual(await policy.checkMailRequest(context), { allow: true, reason: 'allowed', policyVersion: POLICY_VERSION, silent: false });
+    assert.deepEqual(await policy.checkMailRequest(context), { allow: false, reason: 'ip_mail_limit', policyVersion: POLICY_VERSION, silent: false });
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]!.type, 'policy.denied');
+    assert.equal(audit[0]!.reason, 'ip_mail_limit');
+    assert.equal(audit[0]!.ip, '203.0.113.5');
+  });
+
+  it('per-address denies are silent; the interval is judged by the injected clock', async () => {
+    const { policy } = makePolicy();
+    const email = 'a@example.com';
+    const early = await policy.checkMail({ email, lastMailAt: 1_000_000 - 59_000, now: 1_000_000 }, context);
+    assert.deepEqual([early.allow, early.reason, early.silent], [false, 'address_interval', true]);
+    for (let i = 0; i < 3; i++) assert.ok((await policy.checkMail({ email, lastMailAt: null, now: 1_000_000 }, context)).allow);
+    const capped = await policy.checkMail({ email, lastMailAt: null, now: 1_000_000 }, context);
+    assert.deepEqual([capped.allow, capped.reason, capped.silent], [false, 'address_limit', true]);
+  });
+
+  it('the password hook: failures across verifiers share one count, a success resets it, links are never delayed', async () => {
+    const { policy } = makePolicy({ accountFailuresBeforeDelay: 3 });
+    const account = 'owner@example.com';
+    await policy.recordFailure(account, 'code', context);
+    await policy.recordFailure(account, 'password', context);
+    assert.ok((await policy.checkPasswordAttempt(account, context)).allow);
+    await policy.recordFailure(account, 'totp', context);
+    assert.equal((await policy.checkPasswordAttempt(account, context)).reason, 'account_delay');
+    assert.equal((await policy.checkVerify({ verifier: 'code', account }, context)).reason, 'account_delay');
+    assert.ok((await policy.checkVerify({ verifier: 'link', account }, context)).allow);
+    await policy.recordSuccess(account);
+    assert.ok((await policy.checkPasswordAttempt(account, context)).allow);
+  });
+
+  it('cross-site: Fetch Metadata first, then Origin; safe methods always pass', async () => {
+    const { policy } = makePolicy();
+    const check = (method: string, origin: string | null, fetchSite: string | null) => policy.checkCrossSite({ method, origin, fetchSite }, context).then((d) => d.allow);
+    assert.equal(await check('GET', 'https://evil.example', 'cross-site'), true);
+    assert.equal(await check('POST', null, null), true);
+    assert.equal(await check('POST', 'https://auth.example.com', null), true);
+    assert.equal(await check('POST', 'null', 'same-origin'), true);
+    assert.equal(await check('POST', 'https://evil.example', null), false);
+    assert.equal(await check('POST', 'null', null), false);
+    assert.equal(await check('DELETE', 'https://auth.example.com', 'same-site'), false);
+    assert.equal(await check('POST', 'https://auth.example.com', 'cross-site'), false);
+  });
+
+  it('admin actions: refused unless authorised, audited', async () => {
+    const { policy, audit } = makePolicy();
+    assert.equal((await policy.checkAdmin({ authorized: false }, context)).reason, 'admin_refused');
+    assert.ok((await policy.checkAdmin({ authorized: true }, context)).allow);
+    assert.equal(audit.at(-1)!.reason, 'admin_refused');
+  });
+});
+
+describe('client IP', () => {
+  it('parses addresses and CIDRs', () => {
+    assert.deepEqual(parseCidr('10.0.0.0/8'), { address: '10.0.0.0', prefix: 8, family: 'ipv4' });
+    assert.deepEqual(parseCidr('::1'), { address: '::1', prefix: 128, family: 'ipv6' });
+    for (const bad of ['10.0.0.0/33', 'x', '10.0.0.0/8/1', '10.0.0.0/', '1.2.3']) assert.equal(parseCidr(bad), null, bad);
+  });
+
+  it('believes X-Forwarded-For only from a trusted peer, right to left', () => {
+    const proxies = trustedProxies(['10.0.0.0/8']);
+    assert.equal(clientIp('203.0.113.1', '198.51.100.1', proxies), '203.0.113.1');
+    assert.equal(clientIp('10.0.0.1', '1.1.1.1, 198.51.100.1', proxies), '198.51.100.1');
+    assert.equal(clientIp('10.0.0.1', '198.51.100.1, 10.0.0.9', proxies), '198.51.100.1');
+    assert.equal(clientIp('10.0.0.1', '10.0.0.8, 10.0.0.9', proxies), '10.0.0.8');
+    assert.equal(clientIp('10.0.0.1', 'junk', proxies), '10.0.0.1');
+    assert.equal(clientIp(null, '198.51.100.1', proxies), null);
+  });
+});
+
+describe('strict JSON', () => {
+  it('refuses duplicate keys at any depth, prototype keys and deep nesting; accepts ordinary JSON', () => {
+    assert.deepEqual(parseStrictJson('{"email":"a@example.com","code":"123456"}'), { email: 'a@example.com', code: '123456' });
+    assert.deepEqual(parseStrictJson('{"a":"x\\"y:","b":[{"a":1},{"a":2}]}'), { a: 'x"y:', b: [{ a: 1 }, { a: 2 }] });
+    for (const bad of ['{"a":1,"a":2}', '{"x":{"a":1,"\\u0061":2}}', '{"__proto__":{}}', '{"constructor":1}', '{"a":[{"prototype":1}]}', '[[[[[[[[[1]]]]]]]]]', '{', '']) {
+      assert.equal(parseStrictJson(bad), undefined, bad);
+    }
+  });
+});
