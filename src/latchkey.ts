@@ -184,6 +184,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       recoveryCodeKey: deriveKey(config.secret, 'recovery-code-hmac'),
       issuer: config.productName,
     },
+    crossDeviceApproval: config.crossDeviceApproval,
   };
   const account: AccountDeps = {
     ...signIn,

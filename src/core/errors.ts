@@ -11,6 +11,8 @@ export const ERROR_MESSAGES = {
   token_used: 'This sign-in link has already been used. Request a new one if you need to sign in again.',
   token_replaced: 'A newer sign-in link was sent; only the newest one works. Use it, or request a new one.',
   link_other_device: 'Open this link in the browser where you asked for it, or type the code from the email there.',
+  approval_pending: 'Not approved yet. Pick the number shown here on the device where you opened the link.',
+  approval_refused: 'This sign-in was refused on the device where the link was opened. If it was you, start again.',
   code_invalid: 'That code is not right. Check the newest email and try again.',
   code_locked: 'Too many wrong codes. Request a new sign-in email.',
   totp_invalid: 'That code is not right. Check your authenticator app and try again.',

@@ -1,4 +1,5 @@
 // The version of the allow/deny rules in core/policy.ts. Raised whenever a
 // default or a decision changes; every decision and every audit event carries
 // it, so an operator replaying the trail knows which rules decided.
-export const POLICY_VERSION = 2;
+// 3: CSRF tokens on forms (csrf_token), cross-device approval (approval_mismatch).
+export const POLICY_VERSION = 3;

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { auditEvent, type AuditEvent, type RequestContext } from './audit.ts';
 import { constantTimeEqual } from './crypto.ts';
 import { canonicalizeEmail } from './email.ts';
+import { pendingApprovalOf, startApproval } from './cross-device.ts';
 import { admitMailRequest } from './mail-request.ts';
 import type { ErrorCode } from './errors.ts';
 import type { Policy } from './policy.ts';
@@ -36,6 +37,8 @@ export interface SignInDeps {
   mailQueued: () => void;
   /** TOTP and recovery-code keys (issue #5). */
   twoFactor: TwoFactorKeys;
+  /** LATCHKEY_CROSS_DEVICE_APPROVAL: a link opened elsewhere approves the waiting browser (core/cross-device.ts). */
+  crossDeviceApproval: boolean;
 }
 
 export interface SignInRequest {
@@ -111,7 +114,7 @@ export async function requestSignIn(
     userId: user?.id ?? null,
     email,
   });
-  await deps.tokens.issue(
+  const { record } = await deps.tokens.issue(
     {
       purpose: 'sign_in',
       email,
@@ -135,6 +138,8 @@ export async function requestSignIn(
     },
     now,
   );
+  // Also for a decoy token: the waiting page looks the same whether or not a mail went out.
+  await startApproval(deps, record, now);
   if (mailable) deps.mailQueued();
   return { ok: true, email, throttled: false };
 }
@@ -149,15 +154,19 @@ export async function verifySignInLink(
   if (!(await deps.policy.checkVerify({ verifier: 'link', account: null }, context)).allow) return { ok: false, code: 'rate_limited' };
   // LATCHKEY_LINK_DEVICE=same: another browser is refused before anything is consumed.
   const held = await deps.tokens.peek(token);
+  const now = deps.now();
   if (held) {
     const sameBrowser = held.flowHash !== null && flowHash !== null && constantTimeEqual(held.flowHash, flowHash);
-    if (!(await deps.policy.checkLinkDevice({ sameBrowser, email: held.email }, context)).allow) return { ok: false, code: 'link_other_device' };
+    // With cross-device approval, another browser may only pick the number (core/cross-device.ts).
+    const awaitsApproval = !sameBrowser && (await pendingApprovalOf(deps, held, now)) !== null;
+    if (!(await deps.policy.checkLinkDevice({ sameBrowser, email: held.email, awaitsApproval }, context)).allow) {
+      return { ok: false, code: 'link_other_device' };
+    }
   }
-  const now = deps.now();
   const result = await deps.tokens.consumeLink(token, 'sign_in', now);
   // A failed link is not counted against the account: 256 random bits cannot be
   // guessed, and an unknown token names no account. Only guessable secrets count.
-  if (!result.ok) return reject(deps, 'token.rejected', tokenErrorCode(result.reason), result.record, context, now);
+  if (!result.ok) return rejectToken(deps, 'token.rejected', tokenErrorCode(result.reason), result.record, context, now);
   return finishFirstFactor(deps, emailFactor('link', result.record, context, now), context, now);
 }
 
@@ -177,12 +186,12 @@ export async function verifySignInCode(
   if (!result.ok) {
     // Every failed code counts, across resends: a new code does not reset the count.
     await deps.policy.recordFailure(account, 'code', context);
-    return reject(deps, 'code.failed', tokenErrorCode(result.reason), result.record, context, now, account);
+    return rejectToken(deps, 'code.failed', tokenErrorCode(result.reason), result.record, context, now, account);
   }
   return finishFirstFactor(deps, emailFactor('code', result.record, context, now), context, now);
 }
 
-function emailFactor(kind: 'link' | 'code', record: TokenRecord, context: RequestContext, now: number): VerifiedFirstFactor {
+export function emailFactor(kind: 'link' | 'code', record: TokenRecord, context: RequestContext, now: number): VerifiedFirstFactor {
   return {
     kind,
     email: record.email,
@@ -218,7 +227,8 @@ export async function finishFirstFactor(
   return outcome;
 }
 
-async function reject(
+/** A refused link or code: the audit event, and the public code. */
+export async function rejectToken(
   deps: SignInDeps,
   type: 'token.rejected' | 'code.failed',
   code: ErrorCode,

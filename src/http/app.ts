@@ -18,6 +18,7 @@ import { signInRoutes } from './routes/sign-in.ts';
 import { systemRoutes } from './routes/system.ts';
 import { twoFactorRoutes } from './routes/two-factor.ts';
 import { verifyRoutes } from './routes/verify.ts';
+import { approvalRoutes } from './routes/approval.ts';
 
 /** An incoming X-Request-Id is kept only when well-formed (it reaches logs and mail headers). */
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,128}$/;
@@ -48,6 +49,7 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
   systemRoutes(app, deps);
   signInRoutes(app, deps);
   verifyRoutes(app, deps);
+  approvalRoutes(app, deps);
   sessionRoutes(app, deps);
   twoFactorRoutes(app, deps);
   passwordRoutes(app, deps);

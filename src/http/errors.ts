@@ -17,6 +17,8 @@ export const ERROR_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   token_used: 400,
   token_replaced: 400,
   link_other_device: 400,
+  approval_pending: 409,
+  approval_refused: 400,
   code_invalid: 400,
   code_locked: 429,
   totp_invalid: 400,

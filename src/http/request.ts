@@ -47,4 +47,10 @@ export async function readBody(c: Context<AppEnv>): Promise<Record<string, unkno
 // purpose: core/email.ts refuses non-strings with invalid_email, not a 500.
 export const signInEmailBody = z.object({ email: z.unknown(), redirectTo: z.string().max(2048).optional() });
 export const verifyBody = z.object({ token: z.string().max(256) });
+/** The other device's pick: a number (form fields are strings), or refuse. */
+export const approvalBody = z.object({
+  token: z.string().max(256),
+  number: z.union([z.number().int(), z.string().regex(/^[0-9]{1,3}$/).transform(Number)]).optional(),
+  refuse: z.union([z.literal('1'), z.boolean()]).optional(),
+});
 export const codeBody = z.object({ email: z.unknown(), code: z.string().max(32) });

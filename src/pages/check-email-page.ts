@@ -8,6 +8,7 @@ import { resendForm } from './resend-form.ts';
 import { rich } from './text.ts';
 import { webmailFor } from './webmail.ts';
 import { csrfField } from './csrf-field.ts';
+import { approvalWaitSection } from './approval-pages.ts';
 
 export interface CheckEmailPageOptions {
   /** The address this browser asked for (flow cookie), if known. */
@@ -25,6 +26,8 @@ export interface CheckEmailPageOptions {
    * else is): within the resend interval, or over the address's cap.
    */
   notSent?: boolean;
+  /** Cross-device approval: the number to pick on the device that opens the link (while pending). */
+  approvalNumber?: number | null;
 }
 
 export function checkEmailPage(page: PageContext, options: CheckEmailPageOptions): Html {
@@ -41,7 +44,7 @@ export function checkEmailPage(page: PageContext, options: CheckEmailPageOptions
   return layout({
     ...page,
     title: t('checkEmail.title'),
-    scripts: ['/auth/assets/check-email.js', '/auth/assets/resend.js'],
+    scripts: ['/auth/assets/check-email.js', '/auth/assets/resend.js', ...(options.approvalNumber ? ['/auth/assets/approval.js'] : [])],
     body: html`<h1>${t('checkEmail.title')}</h1>
 ${notSent ? html`<p class="notice" role="status" data-testid="not-sent">${notSent}</p>` : ''}
 <p data-testid="sent-to">${email ? rich(t, 'checkEmail.sentTo', { email }) : t('checkEmail.sentToUnknown')}
@@ -57,6 +60,7 @@ ${webmail ? html`<p><a class="button secondary" href="${webmail.url}" target="_b
   <p id="code-error" class="error" role="alert">${options.error ?? ''}</p>
   <button type="submit" class="primary">${t('checkEmail.submitCode')}</button>
 </form>
+${options.approvalNumber ? approvalWaitSection(page, options.approvalNumber) : ''}
 ${email
   ? resendForm(page, {
       email,

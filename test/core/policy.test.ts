@@ -99,6 +99,23 @@ describe('policy', () => {
     assert.equal(await check('POST', 'https://auth.example.com', 'cross-site'), false);
   });
 
+  it('form tokens and approval numbers: only an exact match passes; each deny is audited with its reason', async () => {
+    const { policy, audit } = makePolicy();
+    const token = 'T'.repeat(43);
+    assert.equal((await policy.checkFormToken({ expected: token, presented: token }, context)).allow, true);
+    for (const input of [{ expected: token, presented: null }, { expected: null, presented: token }, { expected: token, presented: `${token.slice(1)}U` }]) {
+      assert.deepEqual(await policy.checkFormToken(input, context), { allow: false, reason: 'csrf_token', policyVersion: POLICY_VERSION, silent: false });
+    }
+    assert.equal((await policy.checkApprovalNumber({ expected: 42, chosen: 42, email: 'a@example.com' }, context)).allow, true);
+    for (const chosen of [41, null]) {
+      assert.equal((await policy.checkApprovalNumber({ expected: 42, chosen, email: 'a@example.com' }, context)).reason, 'approval_mismatch');
+    }
+    // Another browser may not take a link that awaits a pick, whatever LATCHKEY_LINK_DEVICE says.
+    assert.equal((await policy.checkLinkDevice({ sameBrowser: false, email: 'a@example.com', awaitsApproval: true }, context)).reason, 'link_other_device');
+    assert.equal((await policy.checkLinkDevice({ sameBrowser: true, email: 'a@example.com', awaitsApproval: true }, context)).allow, true);
+    assert.deepEqual(audit.map((e) => e.reason), ['csrf_token', 'csrf_token', 'csrf_token', 'approval_mismatch', 'approval_mismatch', 'link_other_device']);
+  });
+
   it('admin actions: refused unless authorised, audited', async () => {
     const { policy, audit } = makePolicy();
     assert.equal((await policy.checkAdmin({ authorized: false }, context)).reason, 'admin_refused');

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { linkFrom, tokenFrom } from '../support/http-client.ts';
-import { address, askForMail, errorCode, startTarget } from './harness.ts';
+import type { Client } from '../support/http-client.ts';
+import { BACKENDS, backendSkip } from '../support/stores.ts';
+import { address, askForMail, errorCode, startTarget, type Target } from './harness.ts';
 
 describe('attack: cross-device link use', () => {
   it('default: another browser sees whose account it is and must click; nothing happens on GET', async () => {
@@ -54,3 +56,139 @@ describe('attack: cross-device link use', () => {
     }
   });
 });
+
+// LATCHKEY_CROSS_DEVICE_APPROVAL=on: the phished person opens the attacker's
+// link. Without the number on the attacker's screen they cannot approve by
+// reflex, they get no session on their own device, and one wrong pick kills
+// the request. Run on both stores: the state is shared by every instance.
+for (const backend of BACKENDS) {
+  describe(`attack: cross-device approval (${backend.name})`, () => {
+    const start = async () => {
+      const skip = await backendSkip(backend);
+      return skip ? null : startTarget({ backend, crossDeviceApproval: true });
+    };
+    /** The waiting browser asks; returns it, its mail and the number its page shows. */
+    const ask = async (target: Target) => {
+      const email = address('victim');
+      const waiting = target.server.client();
+      await askForMail(waiting, email);
+      await target.settle();
+      const message = target.mailsTo(email)[0]!;
+      const page = await (await waiting.request('/auth/check-email')).text();
+      const number = Number(/data-testid="approval-number">(\d+)</.exec(page)?.[1]);
+      return { email, waiting, message, number, token: tokenFrom(message.text) };
+    };
+    const choicesOn = (page: string) => [...page.matchAll(/name="number" value="(\d+)"/g)].map((m) => Number(m[1]));
+    const pick = (client: Client, token: string, body: Record<string, string>) =>
+      client.request('/auth/verify/approve', { method: 'POST', form: { token, ...body } });
+
+    it('the right pick signs in the waiting browser only, once; the device that approved stays signed out', async (t) => {
+      const target = await start();
+      if (!target) return t.skip('store unavailable');
+      try {
+        const { email, waiting, message, number, token } = await ask(target);
+        assert.ok(number >= 10 && number <= 99, 'the waiting page shows a two-digit number');
+        const phone = target.server.client();
+        const page = await (await phone.request(linkFrom(message.text))).text();
+        const choices = choicesOn(page);
+        assert.equal(choices.length, 3);
+        assert.ok(choices.includes(number));
+        assert.match(page, /v…@example\.com/);
+        assert.match(page, /IP /, 'names where the request came from');
+        assert.doesNotMatch(page, /data-auto-submit/);
+        // The page never tells which one is right, and a reload shows the same three.
+        assert.deepEqual(choicesOn(await (await phone.request(linkFrom(message.text))).text()), choices);
+        assert.deepEqual(await (await waiting.request('/auth/approval')).json(), { state: 'pending', number });
+
+        // Neither the link's POST nor the code from the other device can skip the pick.
+        assert.equal(await errorCode(await phone.request('/auth/verify', { method: 'POST', json: { token } })), 'link_other_device');
+        assert.equal((await waiting.request('/auth/approval/complete', { method: 'POST', json: {} })).status, 409);
+
+        const approved = await pick(phone, token, { number: String(number) });
+        assert.equal(approved.status, 200);
+        assert.match(await approved.text(), /data-outcome="approved"/);
+        assert.equal(phone.cookies.has('latchkey_session'), false, 'the approving device gets no session');
+        assert.equal((await pick(phone, token, { number: String(number) })).status, 400, 'one pick only');
+
+        assert.deepEqual(await (await waiting.request('/auth/approval')).json(), { state: 'approved' });
+        const [first, second] = await Promise.all([
+          waiting.request('/auth/approval/complete', { method: 'POST', json: {} }),
+          target.server.client().request('/auth/approval/complete', { method: 'POST', json: {} }),
+        ]);
+        assert.equal(first.status, 200);
+        assert.equal(((await first.json()) as { user: { email: string } }).user.email, email);
+        assert.equal(second.status, 400, 'a browser without the flow cookie completes nothing');
+        assert.ok(waiting.cookies.has('latchkey_session'));
+        const again = await waiting.request('/auth/approval/complete', { method: 'POST', json: {} });
+        assert.equal(again.status, 400);
+        const granted = await target.store.listAudit({ type: 'approval.granted', email });
+        assert.equal(granted.length, 1);
+        assert.equal((await target.store.listAudit({ type: 'session.created', email })).length, 1);
+      } finally {
+        await target.close();
+      }
+    });
+
+    it('a wrong pick or "this wasn\'t me" kills the request: no session anywhere, the link and the code are dead', async (t) => {
+      const target = await start();
+      if (!target) return t.skip('store unavailable');
+      try {
+        for (const answer of ['wrong', 'refuse'] as const) {
+          const { email, waiting, message, number, token } = await ask(target);
+          const phone = target.server.client();
+          const choices = choicesOn(await (await phone.request(linkFrom(message.text))).text());
+          const body: Record<string, string> = answer === 'wrong' ? { number: String(choices.find((n) => n !== number)) } : { refuse: '1' };
+          const response = await pick(phone, token, body);
+          assert.equal(response.status, 200);
+          assert.match(await response.text(), new RegExp(`data-outcome="${answer === 'wrong' ? 'mismatch' : 'refused'}"`));
+          // The right number afterwards is too late.
+          assert.equal((await pick(phone, token, { number: String(number) })).status, 400);
+          assert.deepEqual(await (await waiting.request('/auth/approval')).json(), { state: 'refused' });
+          assert.equal(await errorCode(await waiting.request('/auth/approval/complete', { method: 'POST', json: {} })), 'approval_refused');
+          assert.equal(await errorCode(await waiting.request('/auth/verify', { method: 'POST', json: { token } })), 'token_used');
+          const code = /\b(\d{3}) ?(\d{3})\b/.exec(message.text)!;
+          const byCode = await waiting.request('/auth/sign-in/code', { method: 'POST', json: { email, code: `${code[1]}${code[2]}` } });
+          assert.equal(byCode.status, 400);
+          assert.equal(waiting.cookies.has('latchkey_session') || phone.cookies.has('latchkey_session'), false);
+          const refused = await target.store.listAudit({ type: 'approval.refused', email });
+          assert.deepEqual(refused.map((e) => e.reason), [answer === 'wrong' ? 'wrong_number' : 'not_me']);
+          if (answer === 'wrong') assert.equal((await target.store.listAudit({ type: 'policy.denied', email })).filter((e) => e.reason === 'approval_mismatch').length, 1);
+        }
+      } finally {
+        await target.close();
+      }
+    });
+
+    it('racing picks of all three numbers: exactly one decision counts', async (t) => {
+      const target = await start();
+      if (!target) return t.skip('store unavailable');
+      try {
+        const { email, message, token } = await ask(target);
+        const phone = target.server.client();
+        const choices = choicesOn(await (await phone.request(linkFrom(message.text))).text());
+        const answers = await Promise.all(
+          [...choices, ...choices].map((n) => target.server.client().request('/auth/verify/approve', { method: 'POST', json: { token, number: n } })),
+        );
+        assert.equal(answers.filter((r) => r.status === 200).length, 1);
+        const decided = [...(await target.store.listAudit({ type: 'approval.granted', email })), ...(await target.store.listAudit({ type: 'approval.refused', email }))];
+        assert.equal(decided.length, 1);
+      } finally {
+        await target.close();
+      }
+    });
+
+    it('the asking browser itself still signs in by the link or the code, without a pick', async (t) => {
+      const target = await start();
+      if (!target) return t.skip('store unavailable');
+      try {
+        const { waiting, message } = await ask(target);
+        const page = await (await waiting.request(linkFrom(message.text))).text();
+        assert.match(page, /data-auto-submit/);
+        assert.equal((await waiting.request('/auth/verify', { method: 'POST', json: { token: tokenFrom(message.text) } })).status, 200);
+        assert.ok(waiting.cookies.has('latchkey_session'));
+      } finally {
+        await target.close();
+      }
+    });
+  });
+}

@@ -68,4 +68,51 @@ describe('attack: login CSRF and forged state changes', () => {
       await target.close();
     }
   });
+
+  // The second layer: a same-origin looking form post (a sibling page, a proxy
+  // that strips Fetch Metadata, an old browser) still needs this browser's token.
+  it('a form post without this browser\'s CSRF token is refused: none, a forged one, or another browser\'s', async () => {
+    const target = await startTarget();
+    try {
+      const victim = target.server.client();
+      const attacker = target.server.client();
+      const attackerToken = await attacker.csrfToken();
+      await victim.csrfToken();
+      const email = address('csrf');
+      const post = (csrf: string | false) =>
+        victim.request('/auth/sign-in/email', { method: 'POST', form: { email, typoChecked: '1' }, csrf, headers: { 'sec-fetch-site': 'same-origin' } });
+      for (const [label, csrf] of [['none', false], ['forged', 'A'.repeat(43)], ['another browser\'s', attackerToken]] as const) {
+        const response = await post(csrf);
+        assert.equal(response.status, 403, label);
+        assert.match(await response.text(), /refused/i, label);
+      }
+      await target.settle();
+      assert.equal(target.mailsTo(email).length, 0, 'no mail was sent');
+      const denied = await target.store.listAudit({ type: 'policy.denied' });
+      assert.equal(denied.filter((e) => e.reason === 'csrf_token').length, 3);
+      // Its own token works; JSON needs none (a cross-site JSON post needs a preflight, never granted).
+      assert.equal((await victim.request('/auth/sign-in/email', { method: 'POST', form: { email, typoChecked: '1' } })).status, 303);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('a token from before the sign-in stops working with it (no pre-auth value survives)', async () => {
+    const target = await startTarget();
+    try {
+      const browser = target.server.client();
+      const before = await browser.csrfToken();
+      const email = address('renew');
+      await askForMail(browser, email);
+      await target.settle();
+      await browser.request('/auth/verify', { method: 'POST', form: { token: tokenFrom(target.mailsTo(email)[0]!.text) } });
+      assert.ok(browser.cookies.has('latchkey_session'));
+      const stale = await browser.request('/auth/sessions/revoke-others', { method: 'POST', form: {}, csrf: before });
+      assert.equal(stale.status, 403);
+      const fresh = await browser.request('/auth/sessions/revoke-others', { method: 'POST', form: {} });
+      assert.ok(fresh.status < 400, `the new token works (${fresh.status})`);
+    } finally {
+      await target.close();
+    }
+  });
 });

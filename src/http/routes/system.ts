@@ -20,6 +20,7 @@ const STATIC_ASSETS: Record<string, { body: string; type: string }> = {
   'sign-in.js': { body: readFileSync(join(assetsDir, 'sign-in.js'), 'utf8'), type: JS },
   'check-email.js': { body: readFileSync(join(assetsDir, 'check-email.js'), 'utf8'), type: JS },
   'resend.js': { body: readFileSync(join(assetsDir, 'resend.js'), 'utf8'), type: JS },
+  'approval.js': { body: readFileSync(join(assetsDir, 'approval.js'), 'utf8'), type: JS },
 };
 
 export function systemRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {

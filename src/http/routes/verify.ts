@@ -5,7 +5,9 @@
 import type { Hono } from 'hono';
 import { constantTimeEqual, sha256 } from '../../core/crypto.ts';
 import { maskEmail } from '../../core/email.ts';
+import { pendingApprovalOf } from '../../core/cross-device.ts';
 import { verifySignInLink } from '../../core/sign-in.ts';
+import { approvalPickPage } from '../../pages/approval-pages.ts';
 import { tokenErrorCode } from '../../core/tokens.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
 import { describeUserAgent } from '../../mail/user-agent.ts';
@@ -30,17 +32,25 @@ export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const record = shown.record;
     const flow = readCookie(c, names.flow);
     const sameBrowser = Boolean(flow && record.flowHash && constantTimeEqual(sha256(flow), record.flowHash));
+    const page = pageContext(c, deps);
+    const requestedFrom = `${describeUserAgent(record.requestUserAgent, page.t)}${record.requestIp ? ` (IP ${record.requestIp})` : ''}`;
+    // Cross-device approval: elsewhere, who asked and three numbers; this device never gets the session.
+    const approval = sameBrowser ? null : await pendingApprovalOf(deps.signIn, record, deps.now());
+    if (approval) {
+      return c.html(
+        approvalPickPage(page, { token, maskedEmail: maskEmail(record.email), requestedFrom, requestedAt: formatUtc(record.createdAt), choices: approval.choices }),
+      );
+    }
     // LATCHKEY_LINK_DEVICE=same: elsewhere the page says to type the code in the asking browser; the token stays unused.
     if (!(await deps.signIn.policy.checkLinkDevice({ sameBrowser, email: record.email }, requestContext(c))).allow) {
       return htmlError(c, deps, 'link_other_device');
     }
-    const page = pageContext(c, deps);
     return c.html(
       verifyPage(page, {
         token,
         maskedEmail: maskEmail(record.email),
         sameBrowser,
-        requestedFrom: `${describeUserAgent(record.requestUserAgent, page.t)}${record.requestIp ? ` (IP ${record.requestIp})` : ''}`,
+        requestedFrom,
         requestedAt: formatUtc(record.createdAt),
       }),
     );

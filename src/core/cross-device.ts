@@ -1,0 +1,123 @@
+// Cross-device approval (LATCHKEY_CROSS_DEVICE_APPROVAL=on), number matching as
+// authenticator apps do it. The browser that asked shows a two-digit number; a
+// link opened anywhere else shows who asked (device, IP, time) and three numbers,
+// and only the right pick lets the *waiting* browser take the session. The
+// device that opened the link never gets one, so a person who did not start the
+// sign-in cannot approve an attacker's request by reflex: they would have to
+// read the number off the attacker's screen. One pick: a wrong number or "this
+// wasn't me" spends the token, and the whole request (link and code) is dead.
+//
+// State lives in the store (one row per request, keyed by the waiting browser's
+// flow cookie hash), so any instance can answer the poll. The token stays
+// unconsumed until the waiting browser completes; it then consumes it by id.
+
+import { randomInt } from 'node:crypto';
+import { auditEvent, type RequestContext } from './audit.ts';
+import type { ErrorCode } from './errors.ts';
+import { emailFactor, finishFirstFactor, rejectToken, type SignInDeps, type VerifyOutcome } from './sign-in.ts';
+import { tokenErrorCode } from './tokens.ts';
+import type { TokenRecord } from './types.ts';
+import type { CrossDeviceApproval } from '../store/store.ts';
+
+export type ApprovalView = 'pending' | 'approved' | 'refused' | 'completed' | 'expired';
+
+/** Three distinct two-digit numbers, the right one at a random place among them. */
+export function approvalNumbers(): { number: number; choices: number[] } {
+  const choices: number[] = [];
+  while (choices.length < 3) {
+    const candidate = randomInt(10, 100);
+    if (!choices.includes(candidate)) choices.push(candidate);
+  }
+  return { number: choices[randomInt(0, 3)]!, choices };
+}
+
+/** Called with every sign-in request of a browser (a flow cookie): the number its waiting page shows. */
+export async function startApproval(deps: SignInDeps, record: TokenRecord, now: number): Promise<void> {
+  if (!deps.crossDeviceApproval || record.flowHash === null) return;
+  const { number, choices } = approvalNumbers();
+  await deps.store.createApproval({
+    flowHash: record.flowHash,
+    tokenId: record.id,
+    number,
+    choices,
+    state: 'pending',
+    createdAt: now,
+    expiresAt: record.expiresAt,
+    decidedAt: null,
+  });
+}
+
+export function approvalView(approval: CrossDeviceApproval, now: number): ApprovalView {
+  if ((approval.state === 'pending' || approval.state === 'approved') && approval.expiresAt <= now) return 'expired';
+  return approval.state;
+}
+
+/** The waiting browser's approval (by the SHA-256 of its flow cookie), if approval is on. */
+export async function waitingApproval(deps: SignInDeps, flowHash: string | null): Promise<CrossDeviceApproval | null> {
+  if (!deps.crossDeviceApproval || flowHash === null) return null;
+  return deps.store.findApproval(flowHash);
+}
+
+/** The approval a link belongs to, while it still awaits a pick on another device. */
+export async function pendingApprovalOf(deps: SignInDeps, record: TokenRecord, now: number): Promise<CrossDeviceApproval | null> {
+  if (!deps.crossDeviceApproval || record.flowHash === null) return null;
+  const approval = await deps.store.findApproval(record.flowHash);
+  return approval && approval.tokenId === record.id && approvalView(approval, now) === 'pending' ? approval : null;
+}
+
+export type DecisionResult = { ok: true; outcome: 'approved' | 'refused' | 'mismatch' } | { ok: false; code: ErrorCode };
+
+/**
+ * The other device's one pick: a number, or "this wasn't me" (`refuse`). The
+ * policy compares the number; every answer but the right number spends the token.
+ */
+export async function decideApproval(
+  deps: SignInDeps,
+  input: { token: string; number: number | null; refuse: boolean },
+  context: RequestContext,
+): Promise<DecisionResult> {
+  if (!(await deps.policy.checkVerify({ verifier: 'link', account: null }, context)).allow) return { ok: false, code: 'rate_limited' };
+  const now = deps.now();
+  const shown = await deps.tokens.inspect(input.token, 'sign_in', now);
+  if (!shown.ok) {
+    await rejectToken(deps, 'token.rejected', tokenErrorCode(shown.reason), shown.record, context, now);
+    return { ok: false, code: tokenErrorCode(shown.reason) };
+  }
+  const record = shown.record;
+  const approval = await pendingApprovalOf(deps, record, now);
+  // Decided already (one pick), or a request made without approval: nothing to pick.
+  if (!approval) return { ok: false, code: 'token_used' };
+  const approve =
+    !input.refuse && (await deps.policy.checkApprovalNumber({ expected: approval.number, chosen: input.number, email: record.email }, context)).allow;
+  const reason = approve ? null : input.refuse ? 'not_me' : 'wrong_number';
+  const event = auditEvent(context, {
+    type: approve ? 'approval.granted' : 'approval.refused',
+    outcome: approve ? 'success' : 'failure',
+    reason,
+    at: now,
+    userId: record.userId,
+    email: record.email,
+  });
+  if (!(await deps.store.decideApproval({ flowHash: approval.flowHash, tokenId: record.id, approve, now, events: [event] }))) {
+    return { ok: false, code: 'token_used' };
+  }
+  if (approve) return { ok: true, outcome: 'approved' };
+  // Spent, so neither the link nor the code can finish this request anywhere.
+  await deps.tokens.consumeLink(input.token, 'sign_in', now);
+  return { ok: true, outcome: input.refuse ? 'refused' : 'mismatch' };
+}
+
+/** The waiting browser takes the session of an approved request, once. */
+export async function completeApproval(deps: SignInDeps, flowHash: string | null, context: RequestContext): Promise<VerifyOutcome> {
+  const approval = await waitingApproval(deps, flowHash);
+  const now = deps.now();
+  if (!approval) return { ok: false, code: 'token_invalid' };
+  const view = approvalView(approval, now);
+  if (view === 'pending') return { ok: false, code: 'approval_pending' };
+  if (view === 'refused') return { ok: false, code: 'approval_refused' };
+  if (view === 'expired') return { ok: false, code: 'token_expired' };
+  if (view === 'completed' || !(await deps.store.completeApproval(approval.flowHash, now))) return { ok: false, code: 'token_used' };
+  const result = await deps.tokens.consumeApproved(approval.tokenId, 'sign_in', now);
+  if (!result.ok) return rejectToken(deps, 'token.rejected', tokenErrorCode(result.reason), result.record, context, now);
+  return finishFirstFactor(deps, emailFactor('link', result.record, context, now), context, now);
+}
