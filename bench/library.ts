@@ -1,7 +1,11 @@
 // In-process `getSession(request)`: the library's hot path with no HTTP at all.
-import { createLatchkey } from '../src/latchkey.ts';
-import { openStore } from '../src/store/open.ts';
-import { Seeder } from './seed.ts';
+// The host turns on Node's compile cache first, as `latchkey start` does (README).
+import { enableCompileCache } from 'node:module';
+
+enableCompileCache();
+const { createLatchkey } = await import('../src/latchkey.ts');
+const { openStore } = await import('../src/store/open.ts');
+const { Seeder } = await import('./seed.ts');
 
 const [databaseUrl = '', secret = '', secondsArg = '5'] = process.argv.slice(2);
 const store = await openStore(databaseUrl);

@@ -1,4 +1,5 @@
 // `npm run bench [-- --postgres] [-- --instances 2] [-- --full] [-- --quick] [-- --only NAME] [-- --profile]`
+// (BENCH_FLAGS="--a-v8-flag ..." adds Node flags to the server under test, for experiments.)
 // Starts the server under test in production mode (real outbox to an SMTP sink),
 // drives it from a separate load-generator process (autocannon), measures the
 // machine's own ceiling with the same settings, and prints requests/s, p50,
@@ -176,7 +177,7 @@ async function startLatchkeyProcess(sinkPort: number): Promise<Target> {
   // --profile: the server writes a V8 CPU profile on exit (summarised by bench/profile-summary.ts).
   const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(here, 'profiles')}`] : [];
   // The same V8 flag as `latchkey start` (src/cli/main.ts, package.json).
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', ...profileArgs, join(here, 'server.ts')], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', ...(process.env.BENCH_FLAGS?.split(' ').filter(Boolean) ?? []), ...profileArgs, join(here, 'server.ts')], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env,

@@ -1,86 +1,14 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
 // The `latchkey` command: start the server, run migrations, read the audit trail
-// and the outbox, print the version.
+// and the outbox, print the version (src/cli/commands.ts).
 // --max-semi-space-size=4 (MiB): V8's default young generation grows to ~100 MB
 // under a burst of requests; capped, peak RSS drops by about 60 MB at the same
 // throughput (bench/run.ts). It must be a command-line flag: V8 ignores it later.
-import { ConfigError } from '../config.ts';
-import { buildInfo } from '../version.ts';
-import { audit, AUDIT_USAGE } from './audit.ts';
-import { migrate } from './migrate.ts';
-import { outbox } from './outbox.ts';
-import { previewEmail } from './preview-email.ts';
-import { sessions, users } from './users.ts';
-import { start } from './start.ts';
+import { enableCompileCache } from 'node:module';
 
-const USAGE = `Usage: latchkey <command>
-
-Commands:
-  start        run migrations, then serve sign-in pages and the JSON API on $PORT
-  migrate      apply pending database migrations and exit
-  audit        search the audit trail: --request-id ID | --user EMAIL | --type TYPE, --since 1h, --json
-  outbox       mail queue status: counts, oldest unsent, failures (--json)
-  users        find|create|disable|enable EMAIL (disabling revokes every session)
-  sessions     revoke --user EMAIL
-  preview-email  render every email template with sample data: [--out DIR] [--locale en|de]
-  --version    print the version, schema version and build commit
-
-Configuration comes from environment variables; see README.md.`;
-
-async function main(argv: string[]): Promise<number> {
-  const command = argv[0];
-  switch (command) {
-    case 'start':
-      await start(process.env);
-      return -1; // keeps running
-    case 'migrate':
-      return migrate(process.env);
-    case 'audit':
-      return audit(argv.slice(1), process.env, (line) => console.log(line));
-    case 'outbox':
-      return outbox(argv.slice(1), process.env, (line) => console.log(line));
-    case 'users':
-      return users(argv.slice(1), process.env, (line) => console.log(line));
-    case 'sessions':
-      return sessions(argv.slice(1), process.env, (line) => console.log(line));
-    case 'preview-email':
-      return previewEmail(argv.slice(1), process.env, (line) => console.log(line));
-    case '--version':
-    case '-v':
-    case 'version':
-      {
-        const build = buildInfo();
-        console.log(`latchkey ${build.version} (schema ${build.schema}, commit ${build.commit})`);
-      }
-      return 0;
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return command === undefined ? 1 : 0;
-    default:
-      console.error(`latchkey: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
-  }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      console.error(`latchkey: ${error.message}\n${AUDIT_USAGE}`);
-      process.exitCode = 2;
-      return;
-    }
-    if (error instanceof ConfigError) {
-      console.error(`latchkey: ${error.message}`);
-      process.exitCode = 78; // EX_CONFIG
-      return;
-    }
-    console.error('latchkey: failed to start:', error);
-    process.exitCode = 1;
-  },
-);
+// Node's on-disk compile cache (under os.tmpdir(), or NODE_COMPILE_CACHE) keeps
+// the type-stripped source and V8 code of every module: from the second start on,
+// Node neither loads its TypeScript stripper (a WebAssembly compiler, ~20 MB of
+// RSS) nor compiles our modules again. Enabled before anything else is imported.
+enableCompileCache();
+await import('./commands.ts');
