@@ -33,7 +33,7 @@ import { cookieNames } from './http/cookies.ts';
 import type { AppEnv } from './http/env.ts';
 import { DevMailbox } from './mail/dev-mailbox.ts';
 import type { Mailer, MailMessage } from './mail/mailer.ts';
-import { composeAccountMail, composeSignInMail } from './mail/compose.ts';
+import { composeAccountMail, composeSignInMail, renderQueuedMail } from './mail/compose.ts';
 import { OutboxWorker } from './mail/outbox.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
@@ -127,11 +127,14 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
   const mailer: Mailer = options.mailer ?? devMailbox ?? (await import('./mail/smtp.ts')).createSmtpMailer(config.smtpUrl ?? '');
   const sealKey = deriveKey(config.secret, 'outbox-seal');
   const metrics = createMetrics(buildInfo(), () => store.outboxSummary(0));
+  const brand = brandFromConfig(config);
   const outbox = new OutboxWorker({
     onAttempt: (result) => metrics.mailAttempt(result),
     store,
     mailer,
     sealKey,
+    // Mail is rendered here, at send time, not on the request path.
+    render: (template) => renderQueuedMail(template, brand),
     from: config.mailFrom,
     messageIdDomain: config.baseUrl.hostname,
     leaseMs: config.outboxLeaseMs,

@@ -96,12 +96,13 @@ function print(events: StoredAuditEvent[], json: boolean, out: (line: string) =>
     e.type,
     e.outcome,
     e.reason ?? '',
-    e.email ?? '',
+    // The trail keeps a hash of the address; its start is enough to tell events apart.
+    e.email ? `${e.email.slice(0, 10)}…` : '',
     e.userId ?? '',
     e.ip ?? '',
     e.requestId ?? '',
   ]);
-  const header = ['time', 'type', 'outcome', 'reason', 'email', 'user', 'ip', 'request'];
+  const header = ['time', 'type', 'outcome', 'reason', 'email hash', 'user', 'ip', 'request'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
   out(line(header));

@@ -1,6 +1,9 @@
 // The audit vocabulary: a closed union named noun.past_tense. Events never carry
-// a token, a code or a cookie; the email is stored canonical so an operator can
-// answer "why couldn't this person sign in?".
+// a token, a code or a cookie, nor the address itself: a hash of the canonical
+// address (auditEmail), so an operator who knows the address can still answer
+// "why couldn't this person sign in?".
+
+import { sha256 } from './crypto.ts';
 
 export const AUDIT_EVENT_TYPES = [
   'sign_in.requested',
@@ -98,7 +101,7 @@ export function auditEventsMarkdown(): string {
     'Generated from `src/core/audit.ts` by `npm run docs:audit`; do not edit by hand.',
     '',
     'Every event carries: time, type, outcome (`success`, `failure`, `info`), reason code, request ID, user ID,',
-    'email (canonical), IP, user agent and the policy version in force (`src/core/policy-version.ts`).',
+    'email (SHA-256 of the canonical address: search by address, the trail does not hold it), IP, user agent and the policy version in force (`src/core/policy-version.ts`).',
     'Never a token, a code, a cookie or a password.',
     '',
     '| type | meaning and reason codes |',
@@ -136,6 +139,17 @@ export interface RequestContext {
   userAgent: string | null;
 }
 
+/**
+ * What the trail keeps of an address: a SHA-256 of its canonical form (issue
+ * #6), domain-separated from every other hash in Latchkey. The trail can still
+ * be searched by address (listAudit hashes the query the same way), but it does
+ * not become a list of every address anyone ever typed into the sign-in form.
+ */
+export function auditEmail(canonicalEmail: string): string {
+  return sha256(`latchkey-audit-email:${canonicalEmail}`);
+}
+
+/** An event of this request; `email` is the canonical address, stored as auditEmail(email). */
 export function auditEvent(
   context: RequestContext,
   fields: Pick<AuditEvent, 'type' | 'outcome' | 'at'> & Partial<Pick<AuditEvent, 'reason' | 'userId' | 'email'>>,
@@ -147,7 +161,7 @@ export function auditEvent(
     at: fields.at,
     requestId: context.requestId,
     userId: fields.userId ?? null,
-    email: fields.email ?? null,
+    email: fields.email ? auditEmail(fields.email) : null,
     ip: context.ip,
     userAgent: context.userAgent,
   };

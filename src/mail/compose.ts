@@ -1,14 +1,29 @@
-// Turns a fresh sign-in token into a sealed outbox row. Rendering happens here,
-// at request time, because the link exists only now: the store never sees it in
-// clear (the row is encrypted and cleared once sent).
+// Turns a fresh token into a sealed outbox row. The row holds the template's
+// inputs, sealed because they include the live link and code (the store never
+// sees them in clear; the row is cleared once sent); the outbox worker renders
+// them when it sends (renderQueuedMail), off the request path.
 import { randomUUID } from 'node:crypto';
 import type { Brand } from '../branding.ts';
 import type { ComposeAccountMail } from '../core/account.ts';
 import type { ComposeSignInMail } from '../core/sign-in.ts';
 import { LOCALES, type Locale } from '../i18n/catalog.ts';
 import { sealMessage } from './outbox.ts';
-import { renderAccountMessage } from './account-messages.ts';
-import { renderSignInMessage } from './sign-in-message.ts';
+import { renderAccountMessage, type AccountMessageInput } from './account-messages.ts';
+import type { RenderedMessage } from './layout.ts';
+import { renderSignInMessage, type SignInMessageInput } from './sign-in-message.ts';
+
+/** A queued message's template and inputs (JSON: it is sealed into the outbox row). The brand is applied at send time. */
+export type QueuedMail =
+  | { kind: 'sign_in'; input: Omit<SignInMessageInput, 'brand' | 'productName'> }
+  | { kind: 'account'; input: Omit<AccountMessageInput, 'brand'> };
+
+/** The outbox worker's renderer: a queued message with this instance's brand. */
+export function renderQueuedMail(template: unknown, brand: Brand): RenderedMessage {
+  const mail = template as QueuedMail;
+  if (mail?.kind === 'sign_in') return renderSignInMessage({ ...mail.input, productName: brand.productName, brand });
+  if (mail?.kind === 'account') return renderAccountMessage({ ...mail.input, brand });
+  throw new Error('unknown outbox template');
+}
 
 /** The request's language when it names a catalog, else the configured one (or English). */
 export function mailLocale(requested: string | null, configured: 'auto' | Locale): Locale {
@@ -23,24 +38,25 @@ export function composeSignInMail(options: {
   tokenTtlSeconds: number;
 }): ComposeSignInMail {
   return ({ to, link, code, record, requestId, locale }) => {
-    const message = renderSignInMessage({
-      productName: options.brand.productName,
-      brand: options.brand,
-      locale: mailLocale(locale, options.locale),
-      link,
-      code,
-      email: to,
-      expiresInSeconds: options.tokenTtlSeconds,
-      requestedAt: record.createdAt,
-      ip: record.requestIp,
-      userAgent: record.requestUserAgent,
-    });
+    const template: QueuedMail = {
+      kind: 'sign_in',
+      input: {
+        locale: mailLocale(locale, options.locale),
+        link,
+        code,
+        email: to,
+        expiresInSeconds: options.tokenTtlSeconds,
+        requestedAt: record.createdAt,
+        ip: record.requestIp,
+        userAgent: record.requestUserAgent,
+      },
+    };
     return {
       id: randomUUID(),
       createdAt: record.createdAt,
       requestId,
       recipient: to,
-      payload: sealMessage(options.sealKey, { to, ...message }),
+      payload: sealMessage(options.sealKey, { to, template }),
     };
   };
 }
@@ -48,21 +64,23 @@ export function composeSignInMail(options: {
 /** The account flows' emails (password reset and notices, email verification and change), sealed like the sign-in email. */
 export function composeAccountMail(options: { sealKey: Buffer; brand: Brand; locale: 'auto' | Locale }): ComposeAccountMail {
   return (mail, envelope) => {
-    const message = renderAccountMessage({
-      mail,
-      email: envelope.to,
-      at: envelope.at,
-      ip: envelope.ip,
-      userAgent: envelope.userAgent,
-      locale: mailLocale(envelope.locale, options.locale),
-      brand: options.brand,
-    });
+    const template: QueuedMail = {
+      kind: 'account',
+      input: {
+        mail,
+        email: envelope.to,
+        at: envelope.at,
+        ip: envelope.ip,
+        userAgent: envelope.userAgent,
+        locale: mailLocale(envelope.locale, options.locale),
+      },
+    };
     return {
       id: randomUUID(),
       createdAt: envelope.at,
       requestId: envelope.requestId,
       recipient: envelope.to,
-      payload: sealMessage(options.sealKey, { to: envelope.to, ...message }),
+      payload: sealMessage(options.sealKey, { to: envelope.to, template }),
     };
   };
 }

@@ -14,22 +14,33 @@ import { seal, unseal } from '../core/crypto.ts';
 import type { OutboxMessage, Store } from '../store/store.ts';
 import type { Mailer, MailMessage } from './mailer.ts';
 
-/** What is sealed into an outbox row. */
-export interface OutboxContent {
+/** A rendered message (payload version 1: rows queued by earlier versions, and tests). */
+export interface RenderedContent {
   to: string;
   subject: string;
   text: string;
   html: string;
 }
 
+/**
+ * What is sealed into an outbox row: since version 2 the inputs of a template
+ * (mail/compose.ts), which the worker renders when it sends. Rendering the HTML
+ * is the costliest step of a sign-in request, and the rows stay small.
+ */
+export type OutboxContent = RenderedContent | { to: string; template: unknown };
+
 export function sealMessage(key: Buffer, m: OutboxContent): string {
+  if ('template' in m) return seal(key, JSON.stringify({ v: 2, to: m.to, template: m.template }));
   return seal(key, JSON.stringify({ v: 1, to: m.to, subject: m.subject, text: m.text, html: m.html }));
 }
 
 /** Throws when the payload was sealed with another key, tampered with, or malformed. */
 export function openMessage(key: Buffer, payload: string): OutboxContent {
   const value: unknown = JSON.parse(unseal(key, payload));
-  const m = value as Partial<Record<keyof OutboxContent | 'v', unknown>> | null;
+  const m = value as Partial<Record<keyof RenderedContent | 'v' | 'template', unknown>> | null;
+  if (m && m.v === 2 && typeof m.to === 'string' && m.template !== null && typeof m.template === 'object') {
+    return { to: m.to, template: m.template };
+  }
   if (!m || m.v !== 1 || ![m.to, m.subject, m.text, m.html].every((f) => typeof f === 'string')) {
     throw new Error('malformed outbox payload');
   }
@@ -46,6 +57,8 @@ export interface OutboxWorkerOptions {
   store: Store;
   mailer: Mailer;
   sealKey: Buffer;
+  /** Renders a version-2 payload's template inputs (mail/compose.ts renderQueuedMail with the brand). */
+  render?: (template: unknown) => { subject: string; text: string; html: string };
   from: string;
   messageIdDomain: string;
   workerId?: string;
@@ -96,6 +109,11 @@ export class OutboxWorker {
       store: options.store,
       mailer: options.mailer,
       sealKey: options.sealKey,
+      render:
+        options.render ??
+        (() => {
+          throw new Error('outbox payload needs rendering, but the worker has no renderer');
+        }),
       from: options.from,
       messageIdDomain: options.messageIdDomain,
       now: options.now ?? Date.now,
@@ -257,15 +275,20 @@ export class OutboxWorker {
     if (row.requestId && !/[\u0000-\u001f\u007f]/.test(row.requestId) && row.requestId.length <= 200) {
       headers['X-Latchkey-Request-Id'] = row.requestId;
     }
+    const rendered = 'template' in content ? this.#render(content.template) : content;
     return {
       messageId: `<${row.id}@${this.#o.messageIdDomain}>`,
       from: this.#o.from,
       to: content.to,
-      subject: content.subject,
-      text: content.text,
-      html: content.html,
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
       headers,
     };
+  }
+
+  #render(template: unknown): { subject: string; text: string; html: string } {
+    return this.#o.render(template);
   }
 
   #event(row: OutboxMessage, type: 'mail.sent' | 'mail.failed', reason: string | null): AuditEvent {

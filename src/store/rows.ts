@@ -5,7 +5,7 @@
 
 import { POLICY_VERSION } from '../core/policy-version.ts';
 import { tokenProblem } from '../core/tokens.ts';
-import type { AuditEvent, AuditEventType, AuditOutcome, StoredAuditEvent } from '../core/audit.ts';
+import { auditEmail, type AuditEvent, type AuditEventType, type AuditOutcome, type StoredAuditEvent } from '../core/audit.ts';
 import type { FirstFactorKind, Session, TokenPurpose, TokenRecord, User } from '../core/types.ts';
 import type {
   ApprovalState,
@@ -254,7 +254,8 @@ export function auditWhere(query: AuditQuery, param: (n: number) => string): { w
   };
   if (query.requestId !== undefined) add('request_id =', query.requestId);
   if (query.userId !== undefined) add('user_id =', query.userId);
-  if (query.email !== undefined) add('email =', query.email);
+  // Events hold auditEmail(address); the query names the address.
+  if (query.email !== undefined) add('email =', auditEmail(query.email));
   if (query.type !== undefined) add('type =', query.type);
   if (query.since !== undefined) add('at >=', query.since);
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', values };

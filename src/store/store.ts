@@ -80,6 +80,7 @@ export interface SignInResult {
 export interface AuditQuery {
   requestId?: string;
   userId?: string;
+  /** The canonical address; matched against the stored auditEmail(address). */
   email?: string;
   type?: AuditEventType;
   since?: number;

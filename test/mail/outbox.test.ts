@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, type TestContext } from 'node:test';
+import { DEFAULT_BRAND } from '../../src/branding.ts';
+import { auditEmail } from '../../src/core/audit.ts';
 import type { TokenRecord } from '../../src/core/types.ts';
+import { composeSignInMail, renderQueuedMail } from '../../src/mail/compose.ts';
 import { DevMailbox, renderDevMailbox } from '../../src/mail/dev-mailbox.ts';
 import type { MailMessage } from '../../src/mail/mailer.ts';
 import { describeError, openMessage, OutboxWorker, sealMessage, type OutboxWorkerOptions } from '../../src/mail/outbox.ts';
@@ -115,7 +118,42 @@ describe('outbox worker', () => {
     const [event] = await store.listAudit({ type: 'mail.sent' });
     assert.equal(event?.outcome, 'success');
     assert.equal(event?.requestId, q.requestId);
-    assert.equal(event?.email, q.email);
+    assert.equal(event?.email, auditEmail(q.email), 'the trail keeps a hash of the address, not the address');
+  });
+
+  it('a queued template is rendered by the worker when it sends, with this instance\'s brand; the row stays small and sealed', async (t) => {
+    const clock = new Clock();
+    const store = await openStore(t);
+    const smtp = await sink(t);
+    const email = `template.${randomUUID()}@example.com`;
+    const link = `https://${DOMAIN}/auth/verify?token=${randomBytes(32).toString('base64url')}`;
+    const token: TokenRecord = {
+      id: randomUUID(), purpose: 'sign_in', tokenHash: randomUUID(), codeHash: randomUUID(), email, userId: null, otherEmail: null,
+      flowHash: null, redirectTo: null, createdAt: clock.now(), expiresAt: clock.now() + 600_000, consumedAt: null,
+      retiredAt: null, codeAttempts: 0, requestIp: '203.0.113.7', requestUserAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0',
+    };
+    const compose = composeSignInMail({ sealKey: KEY, brand: DEFAULT_BRAND, locale: 'auto', tokenTtlSeconds: 600 });
+    const row = compose({ to: email, link, code: '246810', record: token, requestId: 'req-template', locale: 'de' });
+    await store.issueToken(token, row, []);
+    const stored = await store.getOutboxMessage(row.id);
+    for (const secret of [link, '246810']) assert.ok(!stored!.payload.includes(secret), 'sealed');
+    assert.ok(stored!.payload.length < 2000, `the row holds inputs, not a rendered mail (${stored!.payload.length} characters)`);
+
+    // A worker without a renderer cannot send it: the row is retried, never sent empty.
+    const bare = worker(t, store, smtp.url, clock);
+    assert.deepEqual(await bare.runOnce(), { sent: 0, failed: 1 });
+    assert.equal(smtp.messages.length, 0);
+    clock.advance(60_000);
+
+    const brand = { ...DEFAULT_BRAND, productName: 'Acme' };
+    const w = worker(t, store, smtp.url, clock, { render: (template) => renderQueuedMail(template, brand) });
+    assert.equal(await drain(w), 1);
+    const mail = await smtp.waitFor((m) => m.to === email);
+    assert.match(mail.subject, /Acme/);
+    assert.ok(mail.text.includes(link), 'the link');
+    assert.match(mail.text, /246 ?810/, 'the code');
+    assert.ok(mail.html.includes(link));
+    assert.match(mail.text, /Anmeld/, 'in the language of the request');
   });
 
   it('stores the message sealed: neither the link nor the code is in clear', async (t) => {

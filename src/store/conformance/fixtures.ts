@@ -3,7 +3,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { TestContext } from 'node:test';
-import type { AuditEvent, AuditEventType } from '../../core/audit.ts';
+import { auditEmail, type AuditEvent, type AuditEventType } from '../../core/audit.ts';
 import type { TokenRecord } from '../../core/types.ts';
 import type { NewOutboxMessage, NewSession, SignInInput, Store } from '../store.ts';
 
@@ -55,7 +55,9 @@ export function outboxMessage(fields: Partial<NewOutboxMessage> = {}): NewOutbox
   };
 }
 
+/** An event as core/audit.ts makes it: `email` names the address, the event holds its auditEmail hash. */
 export function event(type: AuditEventType, fields: Partial<AuditEvent> = {}): AuditEvent {
+  const { email, ...rest } = fields;
   return {
     type,
     outcome: 'success',
@@ -63,10 +65,10 @@ export function event(type: AuditEventType, fields: Partial<AuditEvent> = {}): A
     at: T0,
     requestId: null,
     userId: null,
-    email: null,
     ip: '198.51.100.2',
     userAgent: 'Conformance/1.0',
-    ...fields,
+    ...rest,
+    email: email ? auditEmail(email) : null,
   };
 }
 
