@@ -82,6 +82,22 @@ function peakRssMb(pid: number | undefined): number {
   }
 }
 
+/**
+ * CPU time the process has used (user + system), in ms, from /proc. Divided by
+ * the requests of a run it gives CPU per request, which the noise of a shared
+ * machine (the ceilings move by 2x between runs) hardly touches.
+ */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    // Fields after the command name: state is the 3rd field, utime the 14th and stime the 15th (clock ticks, 100/s).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 function runNode(script: string, argv: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; firstLine: Promise<string> } {
   const child = spawn(process.execPath, [join(here, script), ...argv], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const firstLine = new Promise<string>((resolve, reject) => {
@@ -307,6 +323,8 @@ interface Row {
   passes: LoadResult[];
   median: LoadResult;
   peakRssMb: number;
+  /** Server CPU (every instance) over the passes, per request answered; with sign-ins, also the mail sent meanwhile. */
+  cpuMsPerRequest: number;
   percentOfCeiling?: number;
   /** At the saturating load of the passes: the outbox competes with the requests for the CPU. */
   mailLatencyMs?: MailLatency;
@@ -343,6 +361,8 @@ async function main(): Promise<void> {
         const warm = await loadAll(target, (t) => scenario.prepare(t, seeder, prepareFor(WARMUP)), level.connections, WARMUP);
         estimate.set(scenario.name, Math.max(estimate.get(scenario.name) ?? 0, warm.requestsPerSecond));
         const passes: LoadResult[] = [];
+        const pids = [target.pid, ...(target.others ?? []).map((o) => o.pid)];
+        const cpuBefore = pids.reduce((sum: number, pid) => sum + cpuMs(pid), 0);
         const runStartedAt = Date.now();
         const sentBefore = sink.count();
         for (let pass = 0; pass < level.passes; pass++) {
@@ -362,7 +382,9 @@ async function main(): Promise<void> {
             total: passes.reduce((sum, p) => sum + p.total, 0),
           },
           peakRssMb: Math.max(peakRssMb(target.pid), ...(target.others ?? []).map((o) => peakRssMb(o.pid))),
+          cpuMsPerRequest: 0,
         };
+        row.cpuMsPerRequest = Math.round(((pids.reduce((sum: number, pid) => sum + cpuMs(pid), 0) - cpuBefore) / Math.max(1, row.median.total)) * 1000) / 1000;
         if (scenario.name === 'sign-in request') {
           row.mailLatencyMs = await outboxLatency(databaseUrl, runStartedAt, sink.count, sentBefore);
           // Mail lag at a rate the server can sustain end to end: 15% of this run's
@@ -418,12 +440,12 @@ async function main(): Promise<void> {
 
 function printTable(store: string, rows: Row[], library: { operationsPerSecond: number; peakRssMb: number }): void {
   console.log(`\nLatchkey ${VERSION} bench — ${store}${INSTANCES > 1 ? `, ${INSTANCES} Latchkey instances` : ''}, Node ${process.version}, ${cpus().length} cores`);
-  console.log('| scenario | conns | req/s | p50 ms | p99 ms | errors | peak RSS MB | % of sha256+map ceiling |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| scenario | conns | req/s | p50 ms | p99 ms | errors | peak RSS MB | server CPU ms/req | % of sha256+map ceiling |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     const m = row.median;
     console.log(
-      `| ${row.scenario} | ${row.connections} | ${m.requestsPerSecond} | ${m.p50Ms} | ${m.p99Ms} | ${m.errors} | ${row.peakRssMb} | ${row.percentOfCeiling ?? ''}% |`,
+      `| ${row.scenario} | ${row.connections} | ${m.requestsPerSecond} | ${m.p50Ms} | ${m.p99Ms} | ${m.errors} | ${row.peakRssMb} | ${row.cpuMsPerRequest} | ${row.percentOfCeiling ?? ''}% |`,
     );
   }
   for (const row of rows.filter((r) => r.mailLatencyMs)) {
