@@ -1,5 +1,5 @@
 // `npm run bench [-- --postgres] [-- --instances 2] [-- --full] [-- --quick] [-- --only NAME] [-- --profile]`
-// (BENCH_FLAGS="--a-v8-flag ..." adds Node flags to the server under test, for experiments.)
+// (BENCH_FLAGS="--a-v8-flag ..." adds Node flags to the server under test; BENCH_LOG_LEVEL=warn drops the request log: for experiments.)
 // Starts the server under test in production mode (real outbox to an SMTP sink),
 // drives it from a separate load-generator process (autocannon), measures the
 // machine's own ceiling with the same settings, and prints requests/s, p50,
@@ -204,7 +204,7 @@ async function startLatchkeyProcess(sinkPort: number): Promise<Target> {
       LATCHKEY_DATABASE_URL: databaseUrl,
       LATCHKEY_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
       LATCHKEY_SECRET: secret,
-      LATCHKEY_LOG_LEVEL: 'info',
+      LATCHKEY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       // With PostgreSQL the limits live in Redis, as in a multi-instance deployment.
       ...(postgres ? { LATCHKEY_REDIS_URL: process.env.LATCHKEY_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', LATCHKEY_REDIS_PREFIX: `bench-${process.pid}` } : {}),
       ...BENCH_LIMITS,
