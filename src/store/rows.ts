@@ -63,6 +63,43 @@ export function toUser(row: Row, prefix = ''): User {
   };
 }
 
+/**
+ * A session and its user from one positional row (sqlite statements.sessionLookup):
+ * the session check runs on every authenticated request, and an array row saves
+ * building an object with named keys per row (measured: about a third of the query's cost).
+ */
+export function toSessionLookup(values: readonly unknown[]): { session: Session; user: User } {
+  const str = (i: number): string => {
+    const value = values[i];
+    if (typeof value !== 'string') throw new TypeError(`store: column ${SESSION_LOOKUP_COLUMNS[i]} is not text`);
+    return value;
+  };
+  const num = (i: number): number => {
+    const value = values[i];
+    if (typeof value === 'number') return value;
+    if (typeof value === 'bigint') return Number(value);
+    throw new TypeError(`store: column ${SESSION_LOOKUP_COLUMNS[i]} is not a number`);
+  };
+  const userId = str(1);
+  return {
+    session: {
+      id: str(0),
+      userId,
+      createdAt: num(2),
+      lastSeenAt: num(3),
+      expiresAt: num(4),
+      authenticatedAt: num(5),
+      userAgent: values[6] === null ? null : str(6),
+      ip: values[7] === null ? null : str(7),
+    },
+    // The lookup's join filters disabled accounts out.
+    user: { id: userId, email: str(8), emailVerified: num(9) !== 0, createdAt: num(10), disabled: false },
+  };
+}
+
+/** The order of statements.sessionLookup's columns (named for the error messages). */
+const SESSION_LOOKUP_COLUMNS = ['id', 'user_id', 'created_at', 'last_seen_at', 'expires_at', 'authenticated_at', 'user_agent', 'ip', 'email', 'email_verified', 'user_created_at'] as const;
+
 export function toSession(row: Row): Session {
   return {
     id: text(row, 'id'),

@@ -24,6 +24,7 @@ import {
   toPendingSecondFactor,
   toRateCounter,
   toSession,
+  toSessionLookup,
   toToken,
   toTotp,
   toUser,
@@ -57,6 +58,15 @@ export async function openSqliteStore(path: string): Promise<Store> {
       statements.set(sql, prepared);
     }
     return prepared;
+  };
+  // The session check, on every authenticated request: rows as arrays, mapped by position (rows.ts toSessionLookup).
+  let lookup: StatementSync | undefined;
+  const sessionLookup = (): StatementSync => {
+    if (!lookup) {
+      lookup = db.prepare(SQL.sessionLookup);
+      lookup.setReturnArrays(true);
+    }
+    return lookup;
   };
   const all = (sql: string, ...values: SqlValue[]): Row[] => statement(sql).all(...values);
   const get = (sql: string, ...values: SqlValue[]): Row | undefined => statement(sql).get(...values);
@@ -214,8 +224,8 @@ export async function openSqliteStore(path: string): Promise<Store> {
     },
 
     async findSession(tokenHash) {
-      const row = get(SQL.sessionByHash, tokenHash);
-      return row ? { session: toSession(row), user: toUser(row, 'u_') } : null;
+      const row = sessionLookup().get(tokenHash) as unknown[] | undefined;
+      return row ? toSessionLookup(row) : null;
     },
 
     async touchSession(sessionId, now) {
