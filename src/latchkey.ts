@@ -34,6 +34,7 @@ import type { AppEnv } from './http/env.ts';
 import { DevMailbox } from './mail/dev-mailbox.ts';
 import type { Mailer, MailMessage } from './mail/mailer.ts';
 import { composeAccountMail, composeSignInMail, renderQueuedMail } from './mail/compose.ts';
+import { createSecurityNotices } from './core/security-notices.ts';
 import { OutboxWorker } from './mail/outbox.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
@@ -166,6 +167,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     // "This wasn't me" must work as long as the change it undoes could still be confirmed, and a while after.
     email_change_cancel: config.emailChangeTtlSeconds,
   });
+  const accountMail = composeAccountMail({ sealKey, brand: brandFromConfig(config), locale: config.locale });
   const signIn: SignInDeps = {
     store,
     tokens,
@@ -188,11 +190,12 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       issuer: config.productName,
     },
     crossDeviceApproval: config.crossDeviceApproval,
+    securityNotices: createSecurityNotices({ store, now, baseUrl: config.baseUrl, composeAccountMail: accountMail, mailQueued: () => outbox.notify() }),
   };
   const account: AccountDeps = {
     ...signIn,
     passwords: createPasswordHasher(config.passwordHashing),
-    composeAccountMail: composeAccountMail({ sealKey, brand: brandFromConfig(config), locale: config.locale }),
+    composeAccountMail: accountMail,
   };
   const app = createApp({ config, store, tokens, signIn, account, sessions, logger, mailer, devMailbox, now, version: buildInfo().version, metrics });
   if (options.startWorker !== false) outbox.start();

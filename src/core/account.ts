@@ -17,7 +17,10 @@ export type AccountMail =
   /** To the new address: confirm the change. */
   | { kind: 'email_change_confirm'; link: string; oldEmail: string; expiresInSeconds: number }
   /** To the old address: what was asked, and the one-click "this wasn't me". */
-  | { kind: 'email_change_notice'; newEmail: string; cancelLink: string; expiresInSeconds: number };
+  | { kind: 'email_change_notice'; newEmail: string; cancelLink: string; expiresInSeconds: number }
+  /** Security notices, after the fact, to the account's address: a second factor removed, a recovery code spent. */
+  | { kind: 'totp_disabled'; accountLink: string }
+  | { kind: 'recovery_code_used'; accountLink: string };
 
 export interface AccountMailEnvelope {
   to: string;

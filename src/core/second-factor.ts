@@ -151,6 +151,7 @@ export async function completeSecondFactor(
     return fail(verifier === 'totp' ? 'totp_reused' : 'recovery_code_invalid');
   }
   await deps.policy.recordSuccess(pending.email);
+  if (verifier === 'recovery_code') await deps.securityNotices?.({ id: result.user.id, email: result.user.email }, 'recovery_code_used', context);
   return {
     ok: true,
     status: 'signed_in',

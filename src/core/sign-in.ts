@@ -7,6 +7,7 @@ import { auditEvent, type AuditEvent, type RequestContext } from './audit.ts';
 import { constantTimeEqual } from './crypto.ts';
 import { canonicalizeEmail } from './email.ts';
 import { pendingApprovalOf, startApproval } from './cross-device.ts';
+import type { SecurityNotices } from './security-notices.ts';
 import { admitMailRequest } from './mail-request.ts';
 import type { ErrorCode } from './errors.ts';
 import type { Policy } from './policy.ts';
@@ -39,6 +40,8 @@ export interface SignInDeps {
   twoFactor: TwoFactorKeys;
   /** LATCHKEY_CROSS_DEVICE_APPROVAL: a link opened elsewhere approves the waiting browser (core/cross-device.ts). */
   crossDeviceApproval: boolean;
+  /** Mail to the account after two-factor is turned off or a recovery code is used (core/security-notices.ts). */
+  securityNotices?: SecurityNotices;
 }
 
 export interface SignInRequest {

@@ -9,6 +9,7 @@ import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 import { auditEvent, type RequestContext } from './audit.ts';
 import { seal, unseal } from './crypto.ts';
+import type { SecurityNotices } from './security-notices.ts';
 import type { ErrorCode } from './errors.ts';
 import type { Policy } from './policy.ts';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.ts';
@@ -38,6 +39,7 @@ export interface TotpDeps {
   now: () => number;
   policy: Policy;
   twoFactor: TwoFactorKeys;
+  securityNotices?: SecurityNotices;
 }
 
 export type TotpResult<T> = ({ ok: true } & T) | { ok: false; code: ErrorCode };
@@ -242,6 +244,8 @@ export async function disableTotp(
   if (!proof.ok) return proof;
   const event = auditEvent(context, { type: 'totp.disabled', outcome: 'success', reason: proof.via, at: deps.now(), userId: user.id, email: user.email });
   if (!(await deps.store.disableTotp(user.id, [event]))) return { ok: false, code: 'totp_not_enabled' };
+  // One notice, whether the proof was a current code or a recovery code.
+  await deps.securityNotices?.(user, 'totp_disabled', context);
   return { ok: true };
 }
 
@@ -260,6 +264,7 @@ export async function setEmailSignInRequiresTotp(
   if (!input.value) {
     const proof = await proveSecondFactor(deps, user, input, context);
     if (!proof.ok) return proof;
+    if (proof.via === 'recovery_code') await deps.securityNotices?.(user, 'recovery_code_used', context);
   }
   const event = auditEvent(context, {
     type: 'totp.settings_changed',

@@ -72,6 +72,18 @@ export function renderAccountMessage(input: AccountMessageInput): RenderedMessag
         footer(),
       ]);
     }
+    case 'totp_disabled':
+    case 'recovery_code_used': {
+      const key = mail.kind === 'totp_disabled' ? 'totpDisabled' : 'recoveryCodeUsed';
+      const time = formatUtc(input.at);
+      const device = describeUserAgent(input.userAgent, t);
+      return frame(t(`mail.notice.${key}.subject`, { product }), [
+        { kind: 'paragraph', parts: messageParts(t, `mail.notice.${key}.body`, { email, time, device }) },
+        { kind: 'paragraph', parts: t('mail.notice.notYou') },
+        button(t('mail.notice.button'), mail.accountLink),
+        footer(),
+      ]);
+    }
     case 'email_verify':
       return frame(t('mail.verify.subject', { product }), [
         { kind: 'paragraph', only: 'html', parts: messageParts(t, 'mail.verify.intro', { email, product }) },
@@ -133,6 +145,14 @@ export const accountTemplates: readonly MailTemplate[] = [
     kind: 'password_changed',
     change: 'changed',
     resetLink: new URL('/auth/password/forgot', baseUrl).href,
+  })),
+  template('totp-disabled', 'Security notice after two-factor authentication was turned off.', (baseUrl) => ({
+    kind: 'totp_disabled',
+    accountLink: new URL('/auth/account', baseUrl).href,
+  })),
+  template('recovery-code-used', 'Security notice after a recovery code was used (to sign in, or to change two-factor settings).', (baseUrl) => ({
+    kind: 'recovery_code_used',
+    accountLink: new URL('/auth/account', baseUrl).href,
   })),
   template('email-verify', "Verification link for the account's address.", (baseUrl) => ({
     kind: 'email_verify',

@@ -313,6 +313,8 @@ export interface Store {
     events: AuditEvent[],
   ): Promise<void>;
   getOutboxMessage(id: string): Promise<OutboxMessage | null>;
+  /** Queues a message that no token or account change carries (security notices), with its events, in one transaction. */
+  queueMail(mail: NewOutboxMessage, events: AuditEvent[]): Promise<void>;
   /** Counts by state, the oldest unsent message, and up to `limit` troubled messages. */
   outboxSummary(limit: number): Promise<OutboxSummary>;
   /**

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { event, MINUTE, queueMessage, T0, type StoreTest } from './fixtures.ts';
+import { event, MINUTE, outboxMessage, queueMessage, T0, withoutId, type StoreTest } from './fixtures.ts';
 
 const LEASE = MINUTE;
 
@@ -159,6 +159,19 @@ export function outboxCases(test: StoreTest): void {
       await store.markOutboxSent(b.id, 'w1', T0 + 12, []);
       assert.equal(await store.releaseOutbox([b.id], 'w1'), 0, 'a sent message is never released');
       assert.equal((await store.getOutboxMessage(b.id))?.status, 'sent');
+    });
+
+    test('queueMail queues a message on its own, with its events; a clashing id writes neither', async (store) => {
+      const message = outboxMessage({ recipient: 'notice@example.com' });
+      const notice = event('totp.disabled', { email: 'notice@example.com' });
+      await store.queueMail(message, [notice]);
+      const stored = await store.getOutboxMessage(message.id);
+      assert.equal(stored?.status, 'queued');
+      assert.equal(stored?.payload, message.payload);
+      assert.deepEqual((await store.claimOutbox('w1', T0, 10, LEASE)).map((m) => m.id), [message.id]);
+      assert.deepEqual((await store.listAudit({})).map(withoutId), [notice]);
+      await assert.rejects(store.queueMail(message, [event('totp.disabled')]));
+      assert.equal((await store.listAudit({})).length, 1, 'all or nothing');
     });
 
     test('getOutboxMessage of an unknown id is null', async (store) => {

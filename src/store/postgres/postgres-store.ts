@@ -284,6 +284,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       });
     },
 
+    async queueMail(mail, events) {
+      await transaction(async (client) => {
+        await query(client, 'insertOutbox', [mail.id, mail.createdAt, mail.requestId, mail.recipient, mail.payload]);
+        await appendEvents(client, events);
+      });
+    },
+
     async getOutboxMessage(id) {
       const row = await first(pool, 'outboxById', [id]);
       return row ? toOutbox(row) : null;

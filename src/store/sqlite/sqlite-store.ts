@@ -265,6 +265,13 @@ export async function openSqliteStore(path: string): Promise<Store> {
       });
     },
 
+    async queueMail(mail, events) {
+      transaction(() => {
+        run(SQL.insertOutbox, mail.id, mail.createdAt, mail.requestId, mail.recipient, mail.payload, mail.createdAt);
+        appendEvents(events);
+      });
+    },
+
     async getOutboxMessage(id) {
       const row = get(SQL.outboxById, id);
       return row ? toOutbox(row) : null;
