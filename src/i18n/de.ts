@@ -338,6 +338,7 @@ export const de: Catalog = {
   'mail.notice.recoveryCodeUsed.body': 'Einer der Wiederherstellungscodes von {email} wurde am {time} verwendet, von {device}. Jeder Code funktioniert nur einmal; auf deiner Kontoseite kannst du neue erstellen.',
   'mail.notice.notYou': 'Wenn du das nicht warst, öffne jetzt dein Konto: Melde alle anderen Geräte ab und schalte die Zwei-Faktor-Authentifizierung mit neuen Wiederherstellungscodes wieder ein.',
   'mail.notice.button': 'Mein Konto öffnen',
+  'mail.notice.why': 'Wir senden das an die Adresse deines Kontos, wann immer sich seine Sicherheitseinstellungen ändern. Sie enthält keinen Link, der jemanden anmeldet.',
   'mail.verify.subject': 'Bestätige deine E-Mail-Adresse für {product}',
   'mail.verify.intro': 'Bestätige mit diesem Button, dass {email} deine Adresse für {product} ist:',
   'mail.verify.introText': 'Bestätige mit diesem Link, dass {email} deine Adresse für {product} ist:',

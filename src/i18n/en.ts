@@ -340,6 +340,7 @@ export const en = {
   'mail.notice.recoveryCodeUsed.body': 'One of the recovery codes of {email} was used at {time}, from {device}. Each code works once; you can make a new set on your account page.',
   'mail.notice.notYou': 'If this wasn\u2019t you, open your account now: sign out every other device, and turn two-factor authentication on again with new recovery codes.',
   'mail.notice.button': 'Open my account',
+  'mail.notice.why': 'We send this to your account\u2019s address whenever its security settings change. It holds no link that signs anyone in.',
   'mail.verify.subject': 'Verify your email address for {product}',
   'mail.verify.intro': 'Use this button to confirm that {email} is your address for {product}:',
   'mail.verify.introText': 'Use this link to confirm that {email} is your address for {product}:',

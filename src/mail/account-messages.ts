@@ -69,7 +69,7 @@ export function renderAccountMessage(input: AccountMessageInput): RenderedMessag
         { kind: 'paragraph', parts: t(mail.change === 'reset' ? 'mail.passwordChanged.signedOutAll' : 'mail.passwordChanged.signedOutOthers') },
         { kind: 'paragraph', parts: t('mail.passwordChanged.notYou') },
         button(t('mail.passwordChanged.button'), mail.resetLink),
-        footer(),
+        footer(t('mail.notice.why')),
       ]);
     }
     case 'totp_disabled':
@@ -81,7 +81,7 @@ export function renderAccountMessage(input: AccountMessageInput): RenderedMessag
         { kind: 'paragraph', parts: messageParts(t, `mail.notice.${key}.body`, { email, time, device }) },
         { kind: 'paragraph', parts: t('mail.notice.notYou') },
         button(t('mail.notice.button'), mail.accountLink),
-        footer(),
+        footer(t('mail.notice.why')),
       ]);
     }
     case 'email_verify':
