@@ -60,6 +60,8 @@ export type Verifier = 'link' | 'code' | 'password' | 'totp' | 'recovery_code';
 
 export interface Policy {
   readonly version: number;
+  /** LATCHKEY_LINK_DEVICE=same: checkLinkDevice can refuse another browser even without cross-device approval. */
+  readonly bindsLinksToDevice: boolean;
   /** Before the address is even read: the per-IP mail bucket (so malformed addresses count too). */
   checkMailRequest(context: RequestContext): Promise<PolicyDecision>;
   /** The per-address caps (silent) and the global cap, for a canonical address. */
@@ -188,6 +190,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
 
   return {
     version: POLICY_VERSION,
+    bindsLinksToDevice: deps.linkDevice === 'same',
 
     async checkMailRequest(context) {
       if (!(await buckets.ipMail.take(key('ip', context.ip)))) return deny('ip_mail_limit', context);

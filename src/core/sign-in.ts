@@ -147,6 +147,11 @@ export async function requestSignIn(
   return { ok: true, email, throttled: false };
 }
 
+/** Whether this request comes from the browser that asked for the token (its flow cookie's hash), compared in constant time. */
+export function fromAskingBrowser(record: TokenRecord, flowHash: string | null): boolean {
+  return record.flowHash !== null && flowHash !== null && constantTimeEqual(record.flowHash, flowHash);
+}
+
 /** `flowHash`: SHA-256 of the asking browser's flow cookie, if this request carries one. */
 export async function verifySignInLink(
   deps: SignInDeps,
@@ -155,11 +160,13 @@ export async function verifySignInLink(
   flowHash: string | null = null,
 ): Promise<VerifyOutcome> {
   if (!(await deps.policy.checkVerify({ verifier: 'link', account: null }, context)).allow) return { ok: false, code: 'rate_limited' };
-  // LATCHKEY_LINK_DEVICE=same: another browser is refused before anything is consumed.
-  const held = await deps.tokens.peek(token);
+  // LATCHKEY_LINK_DEVICE=same, or a pick pending on another device: another browser
+  // is refused before anything is consumed. Otherwise the device cannot change the
+  // answer, and the look-up is skipped (it is on every verification).
+  const held = deps.policy.bindsLinksToDevice || deps.crossDeviceApproval ? await deps.tokens.peek(token) : null;
   const now = deps.now();
   if (held) {
-    const sameBrowser = held.flowHash !== null && flowHash !== null && constantTimeEqual(held.flowHash, flowHash);
+    const sameBrowser = fromAskingBrowser(held, flowHash);
     // With cross-device approval, another browser may only pick the number (core/cross-device.ts).
     const awaitsApproval = !sameBrowser && (await pendingApprovalOf(deps, held, now)) !== null;
     if (!(await deps.policy.checkLinkDevice({ sameBrowser, email: held.email, awaitsApproval }, context)).allow) {

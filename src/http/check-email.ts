@@ -5,10 +5,9 @@
 // server would refuse.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { sha256 } from '../core/crypto.ts';
 import { approvalView, waitingApproval } from '../core/cross-device.ts';
 import { secondsUntilNextMail } from '../core/policy.ts';
-import { cookieNames, readCookie } from './cookies.ts';
+import { cookieNames, flowHashOf } from './cookies.ts';
 import { checkEmailPage } from '../pages/check-email-page.ts';
 import type { AppEnv, HttpDeps } from './env.ts';
 import { pageContext } from './pages.ts';
@@ -35,8 +34,7 @@ export async function checkEmailResponse(
   status: ContentfulStatusCode = 200,
 ): Promise<Response> {
   const resend = options.email ? await resendState(deps, options.email) : { waitSeconds: 0, redirectTo: null };
-  const flow = readCookie(c, cookieNames(deps.config).flow);
-  const approval = await waitingApproval(deps.signIn, flow ? sha256(flow) : null);
+  const approval = await waitingApproval(deps.signIn, flowHashOf(c, cookieNames(deps.config)));
   c.header('Cache-Control', 'no-store');
   return c.html(
     checkEmailPage(pageContext(c, deps), {

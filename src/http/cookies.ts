@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { LatchkeyConfig } from '../config.ts';
+import { sha256 } from '../core/crypto.ts';
 
 export interface CookieNames {
   session: string;
@@ -35,6 +36,12 @@ function computeNames(config: LatchkeyConfig): CookieNames {
     csrf: `${prefix}latchkey_csrf`,
     secure,
   };
+}
+
+/** SHA-256 of this browser's flow cookie (the mark of the browser that asked for a sign-in), or null. */
+export function flowHashOf(c: Context, names: CookieNames): string | null {
+  const flow = readCookie(c, names.flow);
+  return flow ? sha256(flow) : null;
 }
 
 export function readCookie(c: Context, name: string): string | undefined {

@@ -8,6 +8,7 @@ import type { ComposeAccountMail } from '../core/account.ts';
 import type { ComposeSignInMail } from '../core/sign-in.ts';
 import { LOCALES, type Locale } from '../i18n/catalog.ts';
 import { sealMessage } from './outbox.ts';
+import type { NewOutboxMessage } from '../store/store.ts';
 import { renderAccountMessage, type AccountMessageInput } from './account-messages.ts';
 import type { RenderedMessage } from './layout.ts';
 import { renderSignInMessage, type SignInMessageInput } from './sign-in-message.ts';
@@ -16,6 +17,11 @@ import { renderSignInMessage, type SignInMessageInput } from './sign-in-message.
 export type QueuedMail =
   | { kind: 'sign_in'; input: Omit<SignInMessageInput, 'brand' | 'productName'> }
   | { kind: 'account'; input: Omit<AccountMessageInput, 'brand'> };
+
+/** The outbox row of one message: the template and its inputs, sealed. */
+function queuedRow(sealKey: Buffer, to: string, createdAt: number, requestId: string | null, template: QueuedMail): NewOutboxMessage {
+  return { id: randomUUID(), createdAt, requestId, recipient: to, payload: sealMessage(sealKey, { to, template }) };
+}
 
 /** The outbox worker's renderer: a queued message with this instance's brand. */
 export function renderQueuedMail(template: unknown, brand: Brand): RenderedMessage {
@@ -51,13 +57,7 @@ export function composeSignInMail(options: {
         userAgent: record.requestUserAgent,
       },
     };
-    return {
-      id: randomUUID(),
-      createdAt: record.createdAt,
-      requestId,
-      recipient: to,
-      payload: sealMessage(options.sealKey, { to, template }),
-    };
+    return queuedRow(options.sealKey, to, record.createdAt, requestId, template);
   };
 }
 
@@ -75,12 +75,6 @@ export function composeAccountMail(options: { sealKey: Buffer; brand: Brand; loc
         locale: mailLocale(envelope.locale, options.locale),
       },
     };
-    return {
-      id: randomUUID(),
-      createdAt: envelope.at,
-      requestId: envelope.requestId,
-      recipient: envelope.to,
-      payload: sealMessage(options.sealKey, { to: envelope.to, template }),
-    };
+    return queuedRow(options.sealKey, envelope.to, envelope.at, envelope.requestId, template);
   };
 }

@@ -24,10 +24,19 @@ import type {
 export type Row = Record<string, unknown>;
 export type SqlValue = string | number | null;
 
-function text(row: Row, column: string): string {
-  const value = row[column];
+function asText(value: unknown, column: string): string {
   if (typeof value !== 'string') throw new TypeError(`store: column ${column} is not text`);
   return value;
+}
+
+function asInt(value: unknown, column: string): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  throw new TypeError(`store: column ${column} is not a number`);
+}
+
+function text(row: Row, column: string): string {
+  return asText(row[column], column);
 }
 
 function textOrNull(row: Row, column: string): string | null {
@@ -35,10 +44,7 @@ function textOrNull(row: Row, column: string): string | null {
 }
 
 function int(row: Row, column: string): number {
-  const value = row[column];
-  if (typeof value === 'number') return value;
-  if (typeof value === 'bigint') return Number(value);
-  throw new TypeError(`store: column ${column} is not a number`);
+  return asInt(row[column], column);
 }
 
 function intOrNull(row: Row, column: string): number | null {
@@ -69,17 +75,8 @@ export function toUser(row: Row, prefix = ''): User {
  * building an object with named keys per row (measured: about a third of the query's cost).
  */
 export function toSessionLookup(values: readonly unknown[]): { session: Session; user: User } {
-  const str = (i: number): string => {
-    const value = values[i];
-    if (typeof value !== 'string') throw new TypeError(`store: column ${SESSION_LOOKUP_COLUMNS[i]} is not text`);
-    return value;
-  };
-  const num = (i: number): number => {
-    const value = values[i];
-    if (typeof value === 'number') return value;
-    if (typeof value === 'bigint') return Number(value);
-    throw new TypeError(`store: column ${SESSION_LOOKUP_COLUMNS[i]} is not a number`);
-  };
+  const str = (i: number) => asText(values[i], SESSION_LOOKUP_COLUMNS[i]!);
+  const num = (i: number) => asInt(values[i], SESSION_LOOKUP_COLUMNS[i]!);
   const userId = str(1);
   return {
     session: {

@@ -110,6 +110,7 @@ describe('policy', () => {
     for (const chosen of [41, null]) {
       assert.equal((await policy.checkApprovalNumber({ expected: 42, chosen, email: 'a@example.com' }, context)).reason, 'approval_mismatch');
     }
+    assert.equal(policy.bindsLinksToDevice, false, 'with LATCHKEY_LINK_DEVICE=any the device alone never refuses');
     // Another browser may not take a link that awaits a pick, whatever LATCHKEY_LINK_DEVICE says.
     assert.equal((await policy.checkLinkDevice({ sameBrowser: false, email: 'a@example.com', awaitsApproval: true }, context)).reason, 'link_other_device');
     assert.equal((await policy.checkLinkDevice({ sameBrowser: true, email: 'a@example.com', awaitsApproval: true }, context)).allow, true);

@@ -3,12 +3,13 @@
 // is told and can undo it ("this wasn't me" signs out everywhere), a taken
 // address gets the same answer and no mail, and an unverified address verifies.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Store } from '../../src/store/store.ts';
 import { tokenFrom, type Client } from '../support/http-client.ts';
-import { startTestServer, TestClock, type TestServer } from '../support/server.ts';
-import { startSmtpSink, type ParsedMessage, type SmtpSink } from '../support/smtp-sink.ts';
-import { BACKENDS, backendSkip } from '../support/stores.ts';
+import { TestClock, type TestServer } from '../support/server.ts';
+import type { ParsedMessage, SmtpSink } from '../support/smtp-sink.ts';
+import { BACKENDS } from '../support/stores.ts';
+import { skippedOn, useHttpServer } from '../support/http-suite.ts';
 
 let counter = 0;
 const uniqueEmail = (label: string) => `${label}.${Date.now()}.${++counter}@example.com`;
@@ -24,28 +25,15 @@ function linkToken(text: string, path: string): string {
 
 for (const backend of BACKENDS) {
   describe(`email change and verification over HTTP (${backend.name})`, async () => {
-    const skip = await backendSkip(backend);
-    if (skip) {
-      it(`skipped: ${skip}`, { skip }, () => {});
-      return;
-    }
+    if (await skippedOn(backend)) return;
 
-    let sink: SmtpSink;
-    let server: TestServer;
-    let store: Store;
+    let sink!: SmtpSink;
+    let server!: TestServer;
+    let store!: Store;
     const clock = new TestClock();
     const seen = new Set<object>();
 
-    before(async () => {
-      sink = await startSmtpSink();
-      store = (await backend.open())!;
-      server = await startTestServer({ store, smtpUrl: sink.url, now: clock.now, limits: { mailsPerAddressPer15Minutes: 100, mailsPerAddressPerDay: 1000 } });
-    });
-    after(async () => {
-      await server.close();
-      await store.close();
-      await sink.close();
-    });
+    useHttpServer(backend, { now: clock.now, limits: { mailsPerAddressPer15Minutes: 100, mailsPerAddressPerDay: 1000 } }, (parts) => ({ sink, store, server } = parts));
 
     async function nextMail(to: string, subject?: RegExp): Promise<ParsedMessage> {
       const message = await sink.waitFor((m) => m.to === to && !seen.has(m) && (!subject || subject.test(m.subject)));

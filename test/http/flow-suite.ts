@@ -1,40 +1,26 @@
 // The sign-in flow over real HTTP, with mail read from a real SMTP server.
 // Run on every store backend (flow-sqlite.test.ts, flow-postgres.test.ts).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Store } from '../../src/store/store.ts';
+import { describe, it } from 'node:test';
 import { codeFrom, linkFrom, tokenFrom, type Client } from '../support/http-client.ts';
-import { startTestServer, TestClock, type TestServer } from '../support/server.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
-import { backendSkip, type Backend } from '../support/stores.ts';
+import { TestClock, type TestServer } from '../support/server.ts';
+import type { SmtpSink } from '../support/smtp-sink.ts';
+import type { Backend } from '../support/stores.ts';
+import { skippedOn, useHttpServer } from '../support/http-suite.ts';
 
 let counter = 0;
 const uniqueEmail = (label: string) => `${label}.${Date.now()}.${++counter}@example.com`;
 
 export function runFlowSuite(backend: Backend): void {
   describe(`sign-in flow over HTTP (${backend.name})`, async () => {
-    const skip = await backendSkip(backend);
-    if (skip) {
-      it(`skipped: ${skip}`, { skip }, () => {});
-      return;
-    }
+    if (await skippedOn(backend)) return;
 
-    let sink: SmtpSink;
-    let server: TestServer;
-    let store: Store;
+    let sink!: SmtpSink;
+    let server!: TestServer;
     const clock = new TestClock();
     const seen = new Set<object>();
 
-    before(async () => {
-      sink = await startSmtpSink();
-      store = (await backend.open())!;
-      server = await startTestServer({ store, smtpUrl: sink.url, now: clock.now });
-    });
-    after(async () => {
-      await server.close();
-      await store.close();
-      await sink.close();
-    });
+    useHttpServer(backend, { now: clock.now }, (parts) => ({ sink, server } = parts));
 
     async function requestMail(client: Client, email: string, body: Record<string, unknown> = {}) {
       clock.advance(61); // one address gets at most one mail per resend interval (60 s)

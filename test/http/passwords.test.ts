@@ -5,14 +5,15 @@
 // and the reset flow (link or code) that signs out every session, mails a
 // notice, and still asks for TOTP when the account has it on.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parsePasswordHash } from '../../src/core/passwords.ts';
 import { totpCode } from '../../src/core/totp.ts';
 import type { Store } from '../../src/store/store.ts';
 import { codeFrom, tokenFrom, type Client } from '../support/http-client.ts';
 import { startTestServer, TestClock, type TestServer } from '../support/server.ts';
-import { startSmtpSink, type ParsedMessage, type SmtpSink } from '../support/smtp-sink.ts';
-import { BACKENDS, backendSkip } from '../support/stores.ts';
+import type { ParsedMessage, SmtpSink } from '../support/smtp-sink.ts';
+import { BACKENDS } from '../support/stores.ts';
+import { skippedOn, useHttpServer } from '../support/http-suite.ts';
 
 let counter = 0;
 const uniqueEmail = (label: string) => `${label}.${Date.now()}.${++counter}@example.com`;
@@ -36,30 +37,17 @@ const median = (values: number[]) => {
 
 for (const backend of BACKENDS) {
   describe(`passwords over HTTP (${backend.name})`, async () => {
-    const skip = await backendSkip(backend);
-    if (skip) {
-      it(`skipped: ${skip}`, { skip }, () => {});
-      return;
-    }
+    if (await skippedOn(backend)) return;
 
-    let sink: SmtpSink;
-    let server: TestServer;
-    let store: Store;
+    let sink!: SmtpSink;
+    let server!: TestServer;
+    let store!: Store;
     const clock = new TestClock();
     const seen = new Set<object>();
     // Many mails to one address in a few (real) seconds; 50 wrong passwords for one account without its delay.
     const limits = { accountFailuresBeforeDelay: 100, mailsPerAddressPer15Minutes: 100, mailsPerAddressPerDay: 1000 };
 
-    before(async () => {
-      sink = await startSmtpSink();
-      store = (await backend.open())!;
-      server = await startTestServer({ store, smtpUrl: sink.url, now: clock.now, limits });
-    });
-    after(async () => {
-      await server.close();
-      await store.close();
-      await sink.close();
-    });
+    useHttpServer(backend, { now: clock.now, limits }, (parts) => ({ sink, store, server } = parts));
 
     async function nextMail(to: string, subject?: RegExp): Promise<ParsedMessage> {
       const message = await sink.waitFor((m) => m.to === to && !seen.has(m) && (!subject || subject.test(m.subject)));

@@ -3,13 +3,13 @@
 // an email link or code, replay, the ±1 step window, recovery codes, attempt
 // limits, the account's settings and the hosted pages.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { totpCode } from '../../src/core/totp.ts';
-import type { Store } from '../../src/store/store.ts';
 import { codeFrom, tokenFrom, type Client } from '../support/http-client.ts';
-import { startTestServer, TestClock, type TestServer } from '../support/server.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
-import { BACKENDS, backendSkip } from '../support/stores.ts';
+import { TestClock, type TestServer } from '../support/server.ts';
+import type { SmtpSink } from '../support/smtp-sink.ts';
+import { BACKENDS } from '../support/stores.ts';
+import { skippedOn, useHttpServer } from '../support/http-suite.ts';
 
 let counter = 0;
 const uniqueEmail = (label: string) => `${label}.${Date.now()}.${++counter}@example.com`;
@@ -21,34 +21,18 @@ const errorCode = async (response: Response) => ((await response.json()) as Erro
 
 for (const backend of BACKENDS) {
   describe(`two-factor over HTTP (${backend.name})`, async () => {
-    const skip = await backendSkip(backend);
-    if (skip) {
-      it(`skipped: ${skip}`, { skip }, () => {});
-      return;
-    }
+    if (await skippedOn(backend)) return;
 
-    let sink: SmtpSink;
-    let server: TestServer;
-    let store: Store;
+    let sink!: SmtpSink;
+    let server!: TestServer;
     const clock = new TestClock();
     const seen = new Set<object>();
 
-    before(async () => {
-      sink = await startSmtpSink();
-      store = (await backend.open())!;
-      server = await startTestServer({
-        store,
-        smtpUrl: sink.url,
-        now: clock.now,
-        // Many sign-in mails to one address in a few (real) seconds; the address caps are tested elsewhere.
-        limits: { accountFailuresBeforeDelay: FAILURES_BEFORE_DELAY, mailsPerAddressPer15Minutes: 100, mailsPerAddressPerDay: 1000 },
-      });
-    });
-    after(async () => {
-      await server.close();
-      await store.close();
-      await sink.close();
-    });
+    useHttpServer(backend, {
+      now: clock.now,
+      // Many sign-in mails to one address in a few (real) seconds; the address caps are tested elsewhere.
+      limits: { accountFailuresBeforeDelay: FAILURES_BEFORE_DELAY, mailsPerAddressPer15Minutes: 100, mailsPerAddressPerDay: 1000 },
+    }, (parts) => ({ sink, server } = parts));
 
     /** The code an authenticator app shows now (the server's clock), `steps` steps away. */
     const appCode = (secret: string, steps = 0) => totpCode(secret, clock.now() + steps * 30_000);
@@ -314,7 +298,7 @@ for (const backend of BACKENDS) {
       const off = await browser.request('/auth/totp/disable', { method: 'POST', json: { recoveryCode: recoveryCodes[3] } });
       assert.equal(off.status, 204);
       const notice = await sink.waitFor((m) => m.to === email && /Two-factor authentication was turned off/.test(m.subject));
-      assert.match(notice.text, /If this wasn’t you, open your account now/);
+      assert.ok(notice.text.includes(new URL('/auth/account', server.url).href), 'it leads to the account page, where the owner can act');
       assert.equal(notice.headers.get('x-latchkey-request-id'), off.headers.get('x-request-id'), 'the notice carries the request that caused it');
       assert.equal(((await (await browser.request('/auth/totp')).json()) as { enabled: boolean }).enabled, false);
       const direct = await linkSignIn(server.client(), email);

@@ -84,7 +84,7 @@ describe('attack: login CSRF and forged state changes', () => {
       for (const [label, csrf] of [['none', false], ['forged', 'A'.repeat(43)], ['another browser\'s', attackerToken]] as const) {
         const response = await post(csrf);
         assert.equal(response.status, 403, label);
-        assert.match(await response.text(), /refused/i, label);
+        assert.match(await response.text(), /data-error-code="forbidden"/, label);
       }
       await target.settle();
       assert.equal(target.mailsTo(email).length, 0, 'no mail was sent');

@@ -4,11 +4,10 @@
 // POST /auth/approval/complete. Both find the request by the flow cookie or the
 // token, never by anything the other side could choose.
 import type { Hono } from 'hono';
-import { sha256 } from '../../core/crypto.ts';
 import { approvalView, completeApproval, decideApproval, waitingApproval } from '../../core/cross-device.ts';
 import { approvalResultPage } from '../../pages/approval-pages.ts';
 import { checkEmailResponse } from '../check-email.ts';
-import { cookieNames, readCookie } from '../cookies.ts';
+import { cookieNames, flowHashOf, readCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse, htmlError, jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
@@ -17,7 +16,6 @@ import { answerVerified } from './shared.ts';
 
 export function approvalRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   const names = cookieNames(deps.config);
-  const flowHash = (flow: string | undefined) => (flow ? sha256(flow) : null);
 
   app.post('/auth/verify/approve', async (c) => {
     const asForm = isFormRequest(c);
@@ -34,7 +32,7 @@ export function approvalRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
 
   app.get('/auth/approval', async (c) => {
     c.header('Cache-Control', 'no-store');
-    const approval = await waitingApproval(deps.signIn, flowHash(readCookie(c, names.flow)));
+    const approval = await waitingApproval(deps.signIn, flowHashOf(c, names));
     const state = approval ? approvalView(approval, deps.now()) : 'none';
     // The number is this browser's own to show (a custom UI may render it); only while it can still be picked.
     return c.json(state === 'pending' ? { state, number: approval!.number } : { state }, 200);
@@ -42,7 +40,7 @@ export function approvalRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
 
   app.post('/auth/approval/complete', async (c) => {
     const asForm = isFormRequest(c);
-    const result = await completeApproval(deps.signIn, flowHash(readCookie(c, names.flow)), requestContext(c));
+    const result = await completeApproval(deps.signIn, flowHashOf(c, names), requestContext(c));
     if (result.ok) return answerVerified(c, deps, result, asForm);
     if (!asForm) return jsonError(c, result.code);
     if (result.code === 'approval_pending') {

@@ -3,16 +3,15 @@
 // request must click, so a link an attacker mails to a victim cannot silently
 // sign the victim into the attacker's account.
 import type { Hono } from 'hono';
-import { constantTimeEqual, sha256 } from '../../core/crypto.ts';
 import { maskEmail } from '../../core/email.ts';
 import { pendingApprovalOf } from '../../core/cross-device.ts';
-import { verifySignInLink } from '../../core/sign-in.ts';
+import { fromAskingBrowser, verifySignInLink } from '../../core/sign-in.ts';
 import { approvalPickPage } from '../../pages/approval-pages.ts';
 import { tokenErrorCode } from '../../core/tokens.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
 import { describeUserAgent } from '../../mail/user-agent.ts';
 import { verifyPage } from '../../pages/verify-page.ts';
-import { cookieNames, readCookie } from '../cookies.ts';
+import { cookieNames, flowHashOf } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { htmlError, jsonError, errorResponse } from '../errors.ts';
 import { pageContext } from '../pages.ts';
@@ -30,8 +29,7 @@ export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const shown = await deps.tokens.inspect(token, 'sign_in', deps.now());
     if (!shown.ok) return htmlError(c, deps, tokenErrorCode(shown.reason));
     const record = shown.record;
-    const flow = readCookie(c, names.flow);
-    const sameBrowser = Boolean(flow && record.flowHash && constantTimeEqual(sha256(flow), record.flowHash));
+    const sameBrowser = fromAskingBrowser(record, flowHashOf(c, names));
     const page = pageContext(c, deps);
     const requestedFrom = `${describeUserAgent(record.requestUserAgent, page.t)}${record.requestIp ? ` (IP ${record.requestIp})` : ''}`;
     // Cross-device approval: elsewhere, who asked and three numbers; this device never gets the session.
@@ -60,8 +58,7 @@ export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const asForm = isFormRequest(c);
     const parsed = verifyBody.safeParse(await readBody(c));
     if (!parsed.success) return asForm ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
-    const flow = readCookie(c, names.flow);
-    const result = await verifySignInLink(deps.signIn, parsed.data.token, requestContext(c), flow ? sha256(flow) : null);
+    const result = await verifySignInLink(deps.signIn, parsed.data.token, requestContext(c), flowHashOf(c, names));
     if (result.ok) return answerVerified(c, deps, result, asForm);
     return asForm ? htmlError(c, deps, result.code) : jsonError(c, result.code);
   });
