@@ -299,8 +299,12 @@ export interface Store {
    * the lease and the claimant. Two workers never claim the same row.
    */
   claimOutbox(workerId: string, now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]>;
-  /** Marks sent (only if still claimed by this worker), clears the payload, appends events. */
-  markOutboxSent(id: string, workerId: string, now: number, events: AuditEvent[]): Promise<void>;
+  /**
+   * Marks these messages sent (those still claimed by this worker), clears their
+   * payloads and appends the events, in one transaction: the outbox records the
+   * sends that finish together in one commit.
+   */
+  markOutboxSent(ids: string[], workerId: string, now: number, events: AuditEvent[]): Promise<void>;
   /**
    * Records a failed attempt: attempts + 1, lastError, and either back to queued
    * at nextAttemptAt, or 'dead' (payload cleared) when nextAttemptAt is null.

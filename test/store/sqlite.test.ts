@@ -1,11 +1,12 @@
 // The Store conformance suite on SQLite, each case on its own temp-file database,
 // plus what only a file-backed backend has: directories, reopening, WAL.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runStoreConformance } from '../../src/store/conformance.ts';
 import { tokenRecord } from '../../src/store/conformance/fixtures.ts';
 import { SCHEMA_VERSION } from '../../src/store/schema-version.ts';
@@ -80,6 +81,21 @@ describe('sqlite store: files and migrations', () => {
     const path = paths.get(store) ?? '';
     assert.equal(withRawDb(path, (db) => db.prepare('PRAGMA journal_mode').get()?.journal_mode), 'wal');
     await store.close();
+  });
+
+  it('checkpoints the WAL on its own thread: the database file takes the writes while the store is idle', async () => {
+    const store = await freshStore();
+    const path = paths.get(store) ?? '';
+    const before = statSync(path).size;
+    // Far fewer pages than SQLite's auto-checkpoint (1000): only the background thread moves them into the file.
+    for (let i = 0; i < 40; i++) await store.issueToken(tokenRecord({ email: `wal${i}@example.com` }), null, []);
+    const deadline = Date.now() + 5000;
+    while (statSync(path).size === before && Date.now() < deadline) await sleep(50);
+    assert.ok(statSync(path).size > before, 'the rows reached the database file without a checkpoint on the request thread');
+    await store.close();
+    const reopened = await openSqliteStore(path);
+    assert.equal((await reopened.findLatestToken('wal39@example.com', 'sign_in'))?.email, 'wal39@example.com');
+    await reopened.close();
   });
 
   it('works in memory', async () => {

@@ -19,7 +19,7 @@ export function outboxCases(test: StoreTest): void {
       const dying = await queueMessage(store, { createdAt: T0 + 3 });
       const waiting = await queueMessage(store, { createdAt: T0 + 4 });
       await store.claimOutbox('w1', T0 + 10, 3, LEASE); // sent, failing, dying (oldest first)
-      await store.markOutboxSent(sent.id, 'w1', T0 + 11, []);
+      await store.markOutboxSent([sent.id], 'w1', T0 + 11, []);
       await store.markOutboxFailed(failing.id, 'w1', '421 try later', T0 + MINUTE, []);
       await store.markOutboxFailed(dying.id, 'w1', '550 no such user', null, []);
 
@@ -72,11 +72,11 @@ export function outboxCases(test: StoreTest): void {
       );
 
       // The first worker is late: its result no longer applies.
-      await store.markOutboxSent(message.id, 'w1', T0 + LEASE + 1, []);
+      await store.markOutboxSent([message.id], 'w1', T0 + LEASE + 1, []);
       assert.equal((await store.getOutboxMessage(message.id))?.status, 'sending');
       await store.markOutboxFailed(message.id, 'w1', 'timeout', null, []);
       assert.equal((await store.getOutboxMessage(message.id))?.status, 'sending');
-      await store.markOutboxSent(message.id, 'w2', T0 + LEASE + 2, []);
+      await store.markOutboxSent([message.id], 'w2', T0 + LEASE + 2, []);
       assert.equal((await store.getOutboxMessage(message.id))?.status, 'sent');
     });
 
@@ -97,7 +97,7 @@ export function outboxCases(test: StoreTest): void {
     test('markOutboxSent by the claimant: sent, payload cleared, events appended', async (store) => {
       const message = await queueMessage(store);
       await store.claimOutbox('w1', T0, 10, LEASE);
-      await store.markOutboxSent(message.id, 'w2', T0 + 1, []);
+      await store.markOutboxSent([message.id], 'w2', T0 + 1, []);
       assert.deepEqual(await store.getOutboxMessage(message.id), {
         ...message,
         status: 'sending',
@@ -108,13 +108,29 @@ export function outboxCases(test: StoreTest): void {
       });
 
       const sent = event('mail.sent', { requestId: message.requestId });
-      await store.markOutboxSent(message.id, 'w1', T0 + 2, [sent]);
+      await store.markOutboxSent([message.id], 'w1', T0 + 2, [sent]);
       const after = await store.getOutboxMessage(message.id);
       assert.equal(after?.status, 'sent');
       assert.equal(after?.sentAt, T0 + 2);
       assert.equal(after?.payload, '', 'the sealed link must not outlive delivery');
       assert.deepEqual(await store.claimOutbox('w1', T0 + 10 * LEASE, 10, LEASE), []);
       assert.equal((await store.listAudit({ type: 'mail.sent' })).length, 1);
+    });
+
+    test('markOutboxSent marks several in one call, only those this worker still holds', async (store) => {
+      const [a, b, c] = [await queueMessage(store), await queueMessage(store), await queueMessage(store)];
+      assert.equal((await store.claimOutbox('w1', T0, 2, LEASE)).length, 2);
+      const held = await store.claimOutbox('w2', T0, 10, LEASE);
+      assert.equal(held.length, 1);
+      const events = [a, b, c].map((m) => event('mail.sent', { requestId: m.requestId }));
+      await store.markOutboxSent([a.id, b.id, c.id], 'w1', T0 + 5, events);
+      const rows = await Promise.all([a, b, c].map((m) => store.getOutboxMessage(m.id)));
+      const byId = new Map(rows.map((row) => [row!.id, row!]));
+      assert.equal(byId.get(held[0]!.id)?.status, 'sending', "another worker's claim is left alone");
+      assert.equal([...byId.values()].filter((row) => row.status === 'sent' && row.sentAt === T0 + 5 && row.payload === '').length, 2);
+      assert.equal((await store.listAudit({ type: 'mail.sent' })).length, 3);
+      await store.markOutboxSent([], 'w1', T0 + 6, []);
+      assert.equal((await store.listAudit({ type: 'mail.sent' })).length, 3, 'an empty call changes nothing');
     });
 
     test('markOutboxFailed requeues at the next attempt time, or gives up as dead', async (store) => {
@@ -154,9 +170,9 @@ export function outboxCases(test: StoreTest): void {
         (await store.claimOutbox('w3', T0 + 11, 10, LEASE)).map((m) => m.id),
         [a.id],
       );
-      await store.markOutboxSent(a.id, 'w1', T0 + 12, []);
+      await store.markOutboxSent([a.id], 'w1', T0 + 12, []);
       assert.equal((await store.getOutboxMessage(a.id))?.status, 'sending');
-      await store.markOutboxSent(b.id, 'w1', T0 + 12, []);
+      await store.markOutboxSent([b.id], 'w1', T0 + 12, []);
       assert.equal(await store.releaseOutbox([b.id], 'w1'), 0, 'a sent message is never released');
       assert.equal((await store.getOutboxMessage(b.id))?.status, 'sent');
     });

@@ -269,9 +269,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return rows.map(toOutbox).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt);
     },
 
-    async markOutboxSent(id, workerId, now, events) {
+    async markOutboxSent(ids, workerId, now, events) {
+      if (ids.length === 0 && events.length === 0) return;
       await transaction(async (client) => {
-        await query(client, 'markSent', [now, id, workerId]);
+        await query(client, 'markSent', [now, ids, workerId]);
         await appendEvents(client, events);
       });
     },

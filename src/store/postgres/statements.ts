@@ -59,7 +59,7 @@ export const SQL = {
       FOR UPDATE SKIP LOCKED)
     RETURNING *`,
   markSent: `UPDATE outbox SET status = 'sent', sent_at = $1, payload = NULL, lease_until = NULL
-    WHERE id = $2 AND claimed_by = $3 AND status = 'sending'`,
+    WHERE id = ANY($2::text[]) AND claimed_by = $3 AND status = 'sending'`,
   markRetry: `UPDATE outbox SET status = 'queued', attempts = attempts + 1, last_error = $1, next_attempt_at = $2,
       claimed_by = NULL, lease_until = NULL
     WHERE id = $3 AND claimed_by = $4 AND status = 'sending'`,

@@ -57,7 +57,7 @@ export const SQL = {
       ORDER BY next_attempt_at LIMIT ?)
     RETURNING *`,
   markSent: `UPDATE outbox SET status = 'sent', sent_at = ?, payload = NULL, lease_until = NULL
-    WHERE id = ? AND claimed_by = ? AND status = 'sending'`,
+    WHERE id IN (SELECT value FROM json_each(?)) AND claimed_by = ? AND status = 'sending'`,
   markRetry: `UPDATE outbox SET status = 'queued', attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
       claimed_by = NULL, lease_until = NULL
     WHERE id = ? AND claimed_by = ? AND status = 'sending'`,
