@@ -356,7 +356,7 @@ async function main(): Promise<void> {
       const target = await scenario.start(sink.port);
       try {
         const prepareFor = (seconds: number) =>
-          Math.ceil((estimate.get(scenario.name) ?? (postgres ? 1500 : 3000)) * (seconds + 1) * 1.5);
+          Math.ceil(Math.max(estimate.get(scenario.name) ?? 0, postgres ? 1500 : 3000) * (seconds + 1) * 1.5);
         // Warm-up: JIT, connection pools, SQLite page cache.
         const warm = await loadAll(target, (t) => scenario.prepare(t, seeder, prepareFor(WARMUP)), level.connections, WARMUP);
         estimate.set(scenario.name, Math.max(estimate.get(scenario.name) ?? 0, warm.requestsPerSecond));

@@ -98,6 +98,35 @@ describe('sqlite store: files and migrations', () => {
     await reopened.close();
   });
 
+  it('group commit: writes of one turn share a commit, each is committed when its promise settles, and a failing one rolls back alone', async () => {
+    const store = await freshStore();
+    const path = paths.get(store) ?? '';
+    const good = Array.from({ length: 20 }, (_, i) => tokenRecord({ email: `group${i}@example.com` }));
+    const duplicate = { ...tokenRecord({ email: 'dup@example.com' }), id: good[0]!.id }; // same primary key: refused
+    const results = await Promise.allSettled([...good.slice(0, 10), duplicate, ...good.slice(10)].map((t) => store.issueToken(t, null, [])));
+    assert.deepEqual(results.map((r) => r.status).filter((s) => s === 'rejected').length, 1);
+    assert.equal(results[10]?.status, 'rejected', 'the duplicate fails');
+    // Another connection sees exactly the twenty: committed before anyone was answered, the failed write gone.
+    const rows = withRawDb(path, (db) => db.prepare("SELECT email FROM tokens WHERE email LIKE 'group%' OR email = 'dup@example.com'").all());
+    assert.equal(rows.length, 20);
+    await store.close();
+  });
+
+  it('two stores on one file in one process write in the same turn without waiting on each other', async () => {
+    const path = freshPath();
+    const a = await openSqliteStore(path);
+    await a.migrate();
+    const b = await openSqliteStore(path);
+    // Before group commits knew of each other, the second waited on a lock the first held until this very turn ended: "database is locked".
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).issueToken(tokenRecord({ email: `both${i}@example.com` }), null, [])),
+    );
+    assert.equal((await a.findLatestToken('both9@example.com', 'sign_in'))?.email, 'both9@example.com');
+    assert.equal((await b.findLatestToken('both8@example.com', 'sign_in'))?.email, 'both8@example.com');
+    await a.close();
+    await b.close();
+  });
+
   it('works in memory', async () => {
     const store = await openSqliteStore(':memory:');
     assert.equal(await store.migrate(), SQLITE_MIGRATIONS.length);
