@@ -10,7 +10,7 @@ export async function outboxLatency(
   since: number,
   sinkCount: () => number,
   sinkBefore: number,
-): Promise<{ p50: number; p99: number; max: number; delivered: number; sent: number }> {
+): Promise<{ p50: number; p99: number; max: number; delivered: number; sent: number; unsent: number }> {
   const query = async (sql: string): Promise<Array<Record<string, unknown>>> => {
     const target = parseDatabaseUrl(databaseUrl);
     if (target.kind === 'sqlite') {
@@ -29,14 +29,16 @@ export async function outboxLatency(
       await client.end();
     }
   };
-  // Let the worker drain what the run queued (bounded, so a stuck outbox shows as a figure).
-  for (let i = 0; i < 100; i++) {
+  // Let the worker drain what the run queued (bounded, so a backlog shows as a figure: `unsent`).
+  let unsent = 0;
+  for (let i = 0; i < 300; i++) {
     const [row] = await query(`SELECT count(*) AS n FROM outbox WHERE status IN ('queued', 'sending') AND created_at >= ${since}`);
-    if (Number(row?.n) === 0) break;
+    unsent = Number(row?.n);
+    if (unsent === 0) break;
     await sleep(100);
   }
   const rows = await query(`SELECT sent_at - created_at AS ms FROM outbox WHERE created_at >= ${since} AND status = 'sent' ORDER BY 1`);
   const values = rows.map((r) => Number(r.ms));
   const at = (q: number) => values[Math.min(values.length - 1, Math.floor(values.length * q))] ?? 0;
-  return { p50: at(0.5), p99: at(0.99), max: values[values.length - 1] ?? 0, delivered: sinkCount() - sinkBefore, sent: values.length };
+  return { p50: at(0.5), p99: at(0.99), max: values[values.length - 1] ?? 0, delivered: sinkCount() - sinkBefore, sent: values.length, unsent };
 }
