@@ -42,6 +42,33 @@ export function normalizeIp(ip: string): string {
   return lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4 ? lower.slice(7) : lower;
 }
 
+/**
+ * What per-IP limits count: an IPv4 address as it is, an IPv6 address by its
+ * /64. A /64 is one subscriber's network and any host in it can take any of its
+ * 2^64 addresses, so counting single IPv6 addresses would let one client rotate
+ * past every per-IP limit (RFC 6177; the usual practice of rate limiters).
+ */
+export function rateLimitSubject(ip: string | null): string | null {
+  if (ip === null || isIP(ip) !== 6) return ip;
+  return `${expandIpv6(ip).slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight hextets of a valid IPv6 address, without leading zeros (zone dropped, a trailing dotted quad folded in). */
+function expandIpv6(ip: string): string[] {
+  let text = ip.split('%')[0] ?? '';
+  const lastColon = text.lastIndexOf(':');
+  const tail = text.slice(lastColon + 1);
+  if (tail.includes('.')) {
+    const [a = 0, b = 0, c = 0, d = 0] = tail.split('.').map(Number);
+    text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', rest] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = rest ? rest.split(':') : [];
+  const zeros = rest === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...zeros, ...right].map((hextet) => parseInt(hextet, 16).toString(16));
+}
+
 export function clientIp(socketIp: string | null, forwardedFor: string | null, proxies: TrustedProxies): string | null {
   if (socketIp === null) return null;
   let ip = normalizeIp(socketIp);

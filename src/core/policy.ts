@@ -8,6 +8,7 @@
 
 import type { RateLimits } from '../config.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
+import { rateLimitSubject } from './client-ip.ts';
 import { constantTimeEqual, hmacSha256 } from './crypto.ts';
 import type { Bucket, LimiterBackend } from './limiters.ts';
 import { checkRedirect, type RedirectPolicy } from './redirects.ts';
@@ -179,7 +180,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
   }
 
   async function checkVerify(input: { verifier: Verifier; account: string | null }, context: RequestContext) {
-    if (!(await buckets.ipVerify.take(key('ip', context.ip)))) return deny('ip_verify_limit', context, input.account);
+    if (!(await buckets.ipVerify.take(key('ip', rateLimitSubject(context.ip))))) return deny('ip_verify_limit', context, input.account);
     if (input.account !== null && input.verifier !== 'link') {
       if ((await buckets.accountDelay.blockedForMs(key('account', input.account))) > 0) {
         return deny('account_delay', context, input.account);
@@ -193,7 +194,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
     bindsLinksToDevice: deps.linkDevice === 'same',
 
     async checkMailRequest(context) {
-      if (!(await buckets.ipMail.take(key('ip', context.ip)))) return deny('ip_mail_limit', context);
+      if (!(await buckets.ipMail.take(key('ip', rateLimitSubject(context.ip))))) return deny('ip_mail_limit', context);
       return allowed;
     },
 
@@ -271,7 +272,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
     },
 
     async checkAdmin(input, context) {
-      if (!(await buckets.ipVerify.take(key('ip', context.ip)))) return deny('ip_verify_limit', context);
+      if (!(await buckets.ipVerify.take(key('ip', rateLimitSubject(context.ip))))) return deny('ip_verify_limit', context);
       return input.authorized ? allowed : deny('admin_refused', context);
     },
   };
