@@ -1,11 +1,11 @@
 // Counters behind the policy, from rate-limiter-flexible (a maintained library:
-// we do not hand-write window arithmetic). Without Redis: in the database.
-// Several instances: Redis, with an insurance limiter that takes over while Redis is
+// we do not hand-write window arithmetic). One process: in memory. Several
+// instances: Redis, with an insurance limiter that takes over while Redis is
 // unreachable, so limits keep holding instead of failing open, and the outage is
 // logged once rather than per request. The insurance is the database
 // (store-limiter.ts), so it is still one limit for every instance.
 
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract, type RateLimiterCompatibleAbstract, type RateLimiterLike } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract, type RateLimiterLike } from 'rate-limiter-flexible';
 
 export interface Bucket {
   /** Counts one event; false when the bucket was already full (over the limit). */
@@ -20,7 +20,7 @@ export interface Bucket {
 }
 
 export interface LimiterBackend {
-  readonly kind: 'memory' | 'database' | 'redis';
+  readonly kind: 'memory' | 'redis';
   bucket(name: string, points: number, durationSeconds: number): Bucket;
 }
 
@@ -30,7 +30,7 @@ export interface RedisLike {
   on(event: 'error' | 'ready', listener: (error?: Error) => void): unknown;
 }
 
-function wrap(limiter: RateLimiterAbstract | RateLimiterCompatibleAbstract, points: number): Bucket {
+function wrap(limiter: RateLimiterAbstract, points: number): Bucket {
   return {
     async take(key) {
       try {
@@ -59,7 +59,6 @@ function wrap(limiter: RateLimiterAbstract | RateLimiterCompatibleAbstract, poin
   };
 }
 
-/** One process, counters in its memory: for tests and embedding with a custom setup. */
 export function memoryLimiters(prefix = 'latchkey'): LimiterBackend {
   return {
     kind: 'memory',
@@ -67,23 +66,8 @@ export function memoryLimiters(prefix = 'latchkey'): LimiterBackend {
   };
 }
 
-/**
- * Without Redis: every counter in the database (store-limiter.ts). In memory
- * there was one record and timer per address and per IP asked for, kept up to a
- * day: about 900 bytes of heap each, so a flood of distinct addresses or IPv6
- * addresses grew the process (30,000 addresses: +27 MB of heap, +100 MB RSS),
- * and a restart reset every cap. In the database they are bounded by the disk,
- * shared by instances on one PostgreSQL, and survive a restart.
- */
-export function databaseLimiters(prefix: string, counters: DatabaseCounters): LimiterBackend {
-  return {
-    kind: 'database',
-    bucket: (name, points, duration) => wrap(counters.limiter(`${prefix}:${name}`, points, duration, () => {}), points),
-  };
-}
-
-/** Counters in the database (store-limiter.ts): Redis's stand-in while it is unreachable, and memoryLimiters' per-address buckets. */
-export interface DatabaseCounters {
+/** Where limits are kept while Redis is unreachable (store-limiter.ts: the database). */
+export interface RedisFallback {
   /** For the log line: "limits are kept <where> until it is back". */
   where: string;
   /** `used` is called whenever the library falls back to this limiter. */
@@ -94,7 +78,7 @@ export function redisLimiters(
   client: RedisLike,
   prefix: string,
   log: { warn(message: string): void; info(message: string): void },
-  fallback: DatabaseCounters,
+  fallback: RedisFallback,
 ): LimiterBackend {
   let down = false;
   const markDown = () => {

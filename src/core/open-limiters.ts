@@ -1,10 +1,10 @@
 // Picks the limiter backend from the configuration: Redis when LATCHKEY_REDIS_URL
 // is set (limits shared by every instance, the database standing in while Redis
-// is unreachable), else the database (limiters.ts databaseLimiters).
+// is unreachable), else this process's memory.
 import type { Logger } from 'pino';
 import type { LatchkeyConfig } from '../config.ts';
 import type { Store } from '../store/store.ts';
-import { databaseLimiters, redisLimiters, type LimiterBackend } from './limiters.ts';
+import { memoryLimiters, redisLimiters, type LimiterBackend } from './limiters.ts';
 import { storeFallback } from './store-limiter.ts';
 
 export async function openLimiters(
@@ -12,7 +12,7 @@ export async function openLimiters(
   logger: Pick<Logger, 'warn' | 'info'>,
   store: Store,
 ): Promise<{ backend: LimiterBackend; ready: Promise<void>; close(): Promise<void> }> {
-  if (!config.redisUrl) return { backend: databaseLimiters(config.redisKeyPrefix, storeFallback(store)), ready: Promise.resolve(), close: async () => {} };
+  if (!config.redisUrl) return { backend: memoryLimiters(config.redisKeyPrefix), ready: Promise.resolve(), close: async () => {} };
   // ioredis (~25 MB of memory) loads only when Redis is configured.
   const { Redis } = await import('ioredis');
   const client = new Redis(config.redisUrl, {

@@ -7,7 +7,7 @@
 
 import { RateLimiterCompatibleAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateCounter, Store } from '../store/store.ts';
-import type { DatabaseCounters } from './limiters.ts';
+import type { RedisFallback } from './limiters.ts';
 
 type CounterStore = Pick<Store, 'hitRateCounter' | 'getRateCounter' | 'deleteRateCounter' | 'pruneRateCounters'>;
 
@@ -15,7 +15,7 @@ type CounterStore = Pick<Store, 'hitRateCounter' | 'getRateCounter' | 'deleteRat
 const PRUNE_EVERY_MS = 60_000;
 
 /** The database as the Redis limiters' fallback; one per process, so its limiters share the pruning schedule. */
-export function storeFallback(store: CounterStore, now: () => number = Date.now): DatabaseCounters {
+export function storeFallback(store: CounterStore, now: () => number = Date.now): RedisFallback {
   let nextPrune = 0;
   const prune = () => {
     const t = now();
