@@ -10,6 +10,8 @@ export async function outboxLatency(
   since: number,
   sinkCount: () => number,
   sinkBefore: number,
+  /** How long to wait for the outbox to drain first. */
+  waitMs = 10_000,
 ): Promise<{ p50: number; p99: number; max: number; delivered: number; sent: number; unsent: number }> {
   const query = async (sql: string): Promise<Array<Record<string, unknown>>> => {
     const target = parseDatabaseUrl(databaseUrl);
@@ -31,10 +33,10 @@ export async function outboxLatency(
   };
   // Let the worker drain what the run queued (bounded, so a backlog shows as a figure: `unsent`).
   let unsent = 0;
-  for (let i = 0; i < 300; i++) {
+  for (const until = Date.now() + waitMs; ; ) {
     const [row] = await query(`SELECT count(*) AS n FROM outbox WHERE status IN ('queued', 'sending') AND created_at >= ${since}`);
     unsent = Number(row?.n);
-    if (unsent === 0) break;
+    if (unsent === 0 || Date.now() >= until) break;
     await sleep(100);
   }
   const rows = await query(`SELECT sent_at - created_at AS ms FROM outbox WHERE created_at >= ${since} AND status = 'sent' ORDER BY 1`);

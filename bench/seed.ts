@@ -32,7 +32,7 @@ export class Seeder {
   }
 
   /** `count` fresh sign-in tokens; `returning` makes their users exist first. */
-  async tokens(count: number, returning: boolean, parallel = 8): Promise<Seeded[]> {
+  async tokens(count: number, returning: boolean, parallel = 256): Promise<Seeded[]> {
     const run = ++this.run;
     const out: Seeded[] = [];
     let next = 0;
