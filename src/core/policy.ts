@@ -162,6 +162,8 @@ export function createPolicy(deps: PolicyDeps): Policy {
   } satisfies Record<string, Bucket>;
   // The IP "unknown" (no socket: library calls) shares one bucket, which is the safe side.
   const key = (kind: string, value: string | null) => hmacSha256(deps.keySecret, `${kind}:${value ?? 'unknown'}`);
+  /** Per-IP buckets count an IPv6 client by its /64 (client-ip.ts rateLimitSubject). */
+  const ipKey = (context: RequestContext) => key('ip', rateLimitSubject(context.ip));
 
   const decide = (reason: PolicyReason): PolicyDecision => ({
     allow: reason === 'allowed',
@@ -180,7 +182,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
   }
 
   async function checkVerify(input: { verifier: Verifier; account: string | null }, context: RequestContext) {
-    if (!(await buckets.ipVerify.take(key('ip', rateLimitSubject(context.ip))))) return deny('ip_verify_limit', context, input.account);
+    if (!(await buckets.ipVerify.take(ipKey(context)))) return deny('ip_verify_limit', context, input.account);
     if (input.account !== null && input.verifier !== 'link') {
       if ((await buckets.accountDelay.blockedForMs(key('account', input.account))) > 0) {
         return deny('account_delay', context, input.account);
@@ -194,7 +196,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
     bindsLinksToDevice: deps.linkDevice === 'same',
 
     async checkMailRequest(context) {
-      if (!(await buckets.ipMail.take(key('ip', rateLimitSubject(context.ip))))) return deny('ip_mail_limit', context);
+      if (!(await buckets.ipMail.take(ipKey(context)))) return deny('ip_mail_limit', context);
       return allowed;
     },
 
@@ -272,7 +274,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
     },
 
     async checkAdmin(input, context) {
-      if (!(await buckets.ipVerify.take(key('ip', rateLimitSubject(context.ip))))) return deny('ip_verify_limit', context);
+      if (!(await buckets.ipVerify.take(ipKey(context)))) return deny('ip_verify_limit', context);
       return input.authorized ? allowed : deny('admin_refused', context);
     },
   };

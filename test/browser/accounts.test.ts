@@ -4,14 +4,15 @@
 // violation is one) or failed request fails the test; axe-core runs on every
 // page in light and dark; each page must fit 320 px; screenshots go to artifacts/.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { Store } from '../../src/store/store.ts';
 import { codeFrom, linkFrom } from '../support/http-client.ts';
-import { startTestServer, TestClock, type TestServer } from '../support/server.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { useHttpServer } from '../support/http-suite.ts';
+import { TestClock, type TestServer } from '../support/server.ts';
+import type { SmtpSink } from '../support/smtp-sink.ts';
 import { sqliteBackend } from '../support/stores.ts';
-import { assertFitsNarrowScreen, captureAndCheck, chromiumMissing, launchChromium, newDevice, writeScreenshotIndex, type Device } from './harness.ts';
+import { assertFitsNarrowScreen, captureAndCheck, chromiumMissing, useChromium, newDevice, type Device } from './harness.ts';
 
 describe('passwords and email change in Chromium', { skip: chromiumMissing }, () => {
   let browser: Browser;
@@ -20,19 +21,8 @@ describe('passwords and email change in Chromium', { skip: chromiumMissing }, ()
   let store: Store;
   const clock = new TestClock();
 
-  before(async () => {
-    sink = await startSmtpSink();
-    store = (await sqliteBackend.open())!;
-    server = await startTestServer({ store, smtpUrl: sink.url, now: clock.now });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    writeScreenshotIndex('accounts');
-    await browser?.close();
-    await server?.close();
-    await store?.close();
-    await sink?.close();
-  });
+  useChromium('accounts', (launched) => (browser = launched));
+  useHttpServer(sqliteBackend, { now: clock.now }, (parts) => ({ sink, store, server } = parts));
 
   async function check(d: Device, name: string) {
     await captureAndCheck(d.page, server.url, name);

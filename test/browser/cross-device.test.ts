@@ -2,36 +2,24 @@
 // a laptop asks and shows a number; a phone opens the link and picks it; the
 // laptop, polling, signs in by itself while the phone stays signed out.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import type { Store } from '../../src/store/store.ts';
 import { linkFrom } from '../support/http-client.ts';
-import { startTestServer, TestClock, type TestServer } from '../support/server.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { useHttpServer } from '../support/http-suite.ts';
+import { TestClock, type TestServer } from '../support/server.ts';
+import type { SmtpSink } from '../support/smtp-sink.ts';
 import { sqliteBackend } from '../support/stores.ts';
-import { assertFitsNarrowScreen, captureAndCheck, chromiumMissing, launchChromium, newDevice, writeScreenshotIndex, type Device } from './harness.ts';
+import { assertFitsNarrowScreen, captureAndCheck, chromiumMissing, useChromium, newDevice, type Device } from './harness.ts';
 
 describe('cross-device approval in Chromium', { skip: chromiumMissing }, () => {
   let browser: Browser;
   let sink: SmtpSink;
   let server: TestServer;
-  let store: Store;
   let n = 0;
   const address = (tag: string) => `${tag}.${Date.now()}.${n++}@example.com`;
 
-  before(async () => {
-    sink = await startSmtpSink();
-    store = (await sqliteBackend.open())!;
-    server = await startTestServer({ store, smtpUrl: sink.url, now: new TestClock().now, crossDeviceApproval: true });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    writeScreenshotIndex('cross-device');
-    await browser?.close();
-    await server?.close();
-    await store?.close();
-    await sink?.close();
-  });
+  useChromium('cross-device', (launched) => (browser = launched));
+  useHttpServer(sqliteBackend, { now: new TestClock().now, crossDeviceApproval: true }, (parts) => ({ sink, server } = parts));
 
   async function ask(laptop: Device, email: string) {
     await laptop.page.goto(`${server.url}/auth/sign-in`);

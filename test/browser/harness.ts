@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium';
@@ -20,6 +21,23 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * Inside a describe: Chromium for the suite, launched before it and closed after
+ * it, then the suite's screenshot index is written. Call it before
+ * useHttpServer, so the browser closes before the server it talks to.
+ */
+export function useChromium(suite: string, ready: (browser: Browser) => void): void {
+  let browser: Browser | undefined;
+  before(async () => {
+    browser = await launchChromium();
+    ready(browser);
+  });
+  after(async () => {
+    writeScreenshotIndex(suite);
+    await browser?.close();
   });
 }
 

@@ -3,20 +3,19 @@
 // Every test fails on any console error or failed request, runs axe-core on the
 // pages it meets, and leaves light/dark × 1280/375 screenshots in artifacts/.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import type { Store } from '../../src/store/store.ts';
 import { codeFrom, linkFrom } from '../support/http-client.ts';
+import { useHttpServer } from '../support/http-suite.ts';
 import { startTestServer, TestClock, type TestServer } from '../support/server.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import type { SmtpSink } from '../support/smtp-sink.ts';
 import { sqliteBackend } from '../support/stores.ts';
 import {
   assertFitsNarrowScreen,
   captureAndCheck,
   chromiumMissing,
-  launchChromium,
+  useChromium,
   newDevice,
-  writeScreenshotIndex,
   type Device,
 } from './harness.ts';
 
@@ -26,25 +25,13 @@ describe('hosted sign-in in Chromium', { skip: chromiumMissing }, () => {
   let browser: Browser;
   let sink: SmtpSink;
   let server: TestServer;
-  let store: Store;
   const clock = new TestClock();
   const devices: Device[] = [];
   let n = 0;
   const address = (tag: string) => `${tag}.${Date.now()}.${n++}@example.com`;
 
-  before(async () => {
-    sink = await startSmtpSink();
-    store = (await sqliteBackend.open())!;
-    server = await startTestServer({ store, smtpUrl: sink.url, now: clock.now, supportEmail: 'help@example.com' });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    writeScreenshotIndex('sign-in');
-    await browser?.close();
-    await server?.close();
-    await store?.close();
-    await sink?.close();
-  });
+  useChromium('sign-in', (launched) => (browser = launched));
+  useHttpServer(sqliteBackend, { now: clock.now, supportEmail: 'help@example.com' }, (parts) => ({ sink, server } = parts));
 
   async function device(options?: Parameters<typeof newDevice>[2]): Promise<Device> {
     const created = await newDevice(browser, server.url, options);

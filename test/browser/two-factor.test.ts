@@ -4,36 +4,24 @@
 // code. Any console error (a CSP violation is one) or failed request fails the
 // test; axe-core runs on every page; screenshots go to artifacts/.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { totpCode } from '../../src/core/totp.ts';
-import type { Store } from '../../src/store/store.ts';
 import { linkFrom } from '../support/http-client.ts';
-import { startTestServer, TestClock, type TestServer } from '../support/server.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { useHttpServer } from '../support/http-suite.ts';
+import { TestClock, type TestServer } from '../support/server.ts';
+import type { SmtpSink } from '../support/smtp-sink.ts';
 import { sqliteBackend } from '../support/stores.ts';
-import { assertFitsNarrowScreen, captureAndCheck, chromiumMissing, launchChromium, newDevice, writeScreenshotIndex, type Device } from './harness.ts';
+import { assertFitsNarrowScreen, captureAndCheck, chromiumMissing, useChromium, newDevice, type Device } from './harness.ts';
 
 describe('two-factor in Chromium', { skip: chromiumMissing }, () => {
   let browser: Browser;
   let sink: SmtpSink;
   let server: TestServer;
-  let store: Store;
   const clock = new TestClock();
 
-  before(async () => {
-    sink = await startSmtpSink();
-    store = (await sqliteBackend.open())!;
-    server = await startTestServer({ store, smtpUrl: sink.url, now: clock.now });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    writeScreenshotIndex('two-factor');
-    await browser?.close();
-    await server?.close();
-    await store?.close();
-    await sink?.close();
-  });
+  useChromium('two-factor', (launched) => (browser = launched));
+  useHttpServer(sqliteBackend, { now: clock.now }, (parts) => ({ sink, server } = parts));
 
   async function signInByLink(d: Device, email: string) {
     clock.advance(61); // one mail per address per resend interval

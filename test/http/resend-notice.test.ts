@@ -3,11 +3,11 @@
 // with the wait, and keeps the cookies of its newest request; any other requester
 // gets exactly the answer of a sent mail, so throttling reveals nothing to them.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Store } from '../../src/store/store.ts';
+import { describe, it } from 'node:test';
 import { codeFrom, type Client } from '../support/http-client.ts';
-import { startTestServer, TestClock, type TestServer } from '../support/server.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { useHttpServer } from '../support/http-suite.ts';
+import { TestClock, type TestServer } from '../support/server.ts';
+import type { SmtpSink } from '../support/smtp-sink.ts';
 import { sqliteBackend } from '../support/stores.ts';
 
 let n = 0;
@@ -16,19 +16,9 @@ const address = (tag: string) => `${tag}.${Date.now()}.${n++}@example.com`;
 describe('asking again too soon (hosted pages)', () => {
   let sink: SmtpSink;
   let server: TestServer;
-  let store: Store;
   const clock = new TestClock();
 
-  before(async () => {
-    sink = await startSmtpSink();
-    store = (await sqliteBackend.open())!;
-    server = await startTestServer({ store, smtpUrl: sink.url, now: clock.now });
-  });
-  after(async () => {
-    await server.close();
-    await store.close();
-    await sink.close();
-  });
+  useHttpServer(sqliteBackend, { now: clock.now }, (parts) => ({ sink, server } = parts));
 
   const ask = (client: Client, email: string) => client.request('/auth/sign-in/email', { method: 'POST', form: { email, typoChecked: '1' } });
 

@@ -11,7 +11,8 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { codeFrom } from '../support/http-client.ts';
 import { startTestServer } from '../support/server.ts';
-import { address, askForMail, assertRateLimited, DEFAULT_LIMITS, errorCode, startTarget } from './harness.ts';
+import type { RateLimits } from '../../src/config.ts';
+import { address, askForMail, assertRateLimited, DEFAULT_LIMITS, errorCode, startTarget, type Target } from './harness.ts';
 
 const REDIS_URL = process.env.LATCHKEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -36,6 +37,11 @@ const uniquePrefix = () => {
   prefixes.push(prefix);
   return prefix;
 };
+
+/** Another Latchkey on the target's database, SMTP sink and clock, with these Redis settings and limits (over the defaults). */
+function secondInstance(first: Target, options: { redisUrl: string; redisKeyPrefix: string; trustedProxies?: string[]; limits: Partial<RateLimits> }) {
+  return startTestServer({ store: first.store, smtpUrl: first.sink.url, now: first.clock.now, ...options, limits: { ...DEFAULT_LIMITS, ...options.limits } });
+}
 
 describe('rate limits on Redis', async () => {
   const skip = await redisSkip();
@@ -73,14 +79,7 @@ describe('rate limits on Redis', async () => {
     const prefix = uniquePrefix();
     const limits = { mailsPerIpPerHour: 4 };
     const first = await startTarget({ redisUrl: REDIS_URL, redisKeyPrefix: prefix, limits });
-    const second = await startTestServer({
-      store: first.store,
-      smtpUrl: first.sink.url,
-      now: first.clock.now,
-      redisUrl: REDIS_URL,
-      redisKeyPrefix: prefix,
-      limits: { ...DEFAULT_LIMITS, ...limits },
-    });
+    const second = await secondInstance(first, { redisUrl: REDIS_URL, redisKeyPrefix: prefix, limits });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {
@@ -98,13 +97,10 @@ describe('rate limits on Redis', async () => {
     const prefix = uniquePrefix();
     const limits = { accountFailuresBeforeDelay: 4 };
     const first = await startTarget({ redisUrl: REDIS_URL, redisKeyPrefix: prefix, limits });
-    const second = await startTestServer({
-      store: first.store,
-      smtpUrl: first.sink.url,
-      now: first.clock.now,
+    const second = await secondInstance(first, {
       redisUrl: REDIS_URL,
       redisKeyPrefix: prefix,
-      limits: { ...DEFAULT_LIMITS, mailsPerIpPerHour: 1000, verifyAttemptsPerIpPer5Minutes: 1000, ...limits },
+      limits: { mailsPerIpPerHour: 1000, verifyAttemptsPerIpPer5Minutes: 1000, ...limits },
     });
     try {
       const email = address('victim');
@@ -155,13 +151,7 @@ describe('rate limits on Redis', async () => {
     const down = { redisUrl: 'redis://127.0.0.1:1', redisKeyPrefix: uniquePrefix(), trustedProxies: ['127.0.0.1'] };
     const limits = { mailsPerIpPerHour: 4, accountFailuresBeforeDelay: 3 };
     const first = await startTarget({ ...down, limits });
-    const second = await startTestServer({
-      store: first.store,
-      smtpUrl: first.sink.url,
-      now: first.clock.now,
-      ...down,
-      limits: { ...DEFAULT_LIMITS, ...limits },
-    });
+    const second = await secondInstance(first, { ...down, limits });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {

@@ -27,8 +27,6 @@ export function startCheckpointer(path: string, onExit: () => void): Checkpointe
     workerData: { path, intervalMs: INTERVAL_MS, restartAbovePages: RESTART_ABOVE_PAGES },
     // It holds one connection and a timer: a small heap keeps its share of the RSS small.
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
-    stdout: false,
-    stderr: false,
   });
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));

@@ -48,10 +48,12 @@ export interface SqliteStoreOptions {
 interface Group {
   /** Settles after the commit; rejects when the group could not commit. */
   committed: Promise<void>;
-  /** Commits now (idempotent); normally called when the turn ends. */
-  commit(): void;
-  /** SQLite rolled the whole transaction back (I/O error, disk full): every write of the group fails. */
-  lost: unknown;
+  /**
+   * Commits now (idempotent); normally called when the turn ends. With `lost`
+   * (SQLite rolled the whole transaction back: I/O error, disk full) it ends the
+   * group without committing, and every write of it fails with that error.
+   */
+  end(lost?: unknown): void;
 }
 
 /** Groups still open in this process, over every store. */
@@ -115,18 +117,17 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
   const begin = (): Group => {
     // Another store of this process holds its group's write lock until its turn
     // ends; waiting for it here would block that very turn. Commit it now.
-    for (const other of OPEN_GROUPS) other.commit();
+    for (const other of OPEN_GROUPS) other.end();
     db.exec('BEGIN IMMEDIATE');
-    let done = false;
+    let ended = false;
     let failure: unknown = null;
     const group: Group = {
-      lost: null,
-      commit() {
-        if (done) return;
-        done = true;
+      end(lost) {
+        if (ended) return;
+        ended = true;
         OPEN_GROUPS.delete(group);
         if (open === group) open = null;
-        if (group.lost) return void (failure = group.lost);
+        if (lost) return void (failure = lost);
         try {
           db.exec('COMMIT');
         } catch (error) {
@@ -135,7 +136,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
         }
       },
       committed: new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        group.commit();
+        group.end();
         if (failure) throw failure;
       }),
     };
@@ -154,8 +155,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
         db.exec('ROLLBACK TO write');
         db.exec('RELEASE write');
       } else {
-        group.lost = error;
-        group.commit();
+        group.end(error);
       }
       throw error;
     }
