@@ -25,17 +25,24 @@ export function editDistance(a: string, b: string): number {
   return at(a.length, b.length);
 }
 
+/** No address is longer (RFC 5321 4.5.3.1.3); the hint never measures more (issue #12 finding 1). */
+const MAX_ADDRESS_LENGTH = 254;
+
 /** The address with a common domain in place of a near miss, or null. */
 export function suggestEmail(email: string): string | null {
+  // Bounded before any work, whatever the caller checked: the distance is O(n·m).
+  if (email.length > MAX_ADDRESS_LENGTH) return null;
   const at = email.lastIndexOf('@');
   if (at < 1) return null;
   const domain = email.slice(at + 1).trim().toLowerCase();
   if (domain.length < 4 || (COMMON_EMAIL_DOMAINS as readonly string[]).includes(domain)) return null;
   let best: { domain: string; distance: number } | null = null;
   for (const candidate of COMMON_EMAIL_DOMAINS) {
-    const distance = editDistance(domain, candidate);
     // One slip for short domains, two for longer ones: "gmal.com" yes, "gmx.at" → "gmx.de" no.
     const allowed = candidate.length >= 8 ? 2 : 1;
+    // The length difference is a lower bound of the distance: most candidates cost nothing.
+    if (Math.abs(domain.length - candidate.length) > allowed) continue;
+    const distance = editDistance(domain, candidate);
     if (distance <= allowed && (!best || distance < best.distance)) best = { domain: candidate, distance };
   }
   return best ? `${email.slice(0, at)}@${best.domain}` : null;

@@ -139,7 +139,11 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   app.post('/auth/password/forgot', async (c) => {
     const asForm = isFormRequest(c);
     const parsed = forgotBody.safeParse(await readBody(c));
-    if (!parsed.success) return asForm ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
+    if (!parsed.success) {
+      // A malformed request still spends the per-IP mail bucket (issue #12 finding 1).
+      const code = (await deps.signIn.policy.checkMailRequest(requestContext(c))).allow ? 'invalid_request' : 'rate_limited';
+      return asForm ? errorResponse(c, deps, code) : jsonError(c, code);
+    }
     const page = pageContext(c, deps);
     const result = await requestPasswordReset(account, { ...parsed.data, locale: page.t.locale }, requestContext(c));
     c.header('Cache-Control', 'no-store');

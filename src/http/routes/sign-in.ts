@@ -1,6 +1,7 @@
 // POST /auth/sign-in/email and /auth/sign-in/code, and the pages that drive them.
 import type { Hono } from 'hono';
 import { sha256, randomToken } from '../../core/crypto.ts';
+import { canonicalizeEmail } from '../../core/email.ts';
 import { checkRedirect } from '../../core/redirects.ts';
 import { requestSignIn, verifySignInCode } from '../../core/sign-in.ts';
 import { suggestEmail } from '../../pages/email-typo.ts';
@@ -28,31 +29,37 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
 
   app.post('/auth/sign-in/email', async (c) => {
     const asForm = isFormRequest(c);
+    const context = requestContext(c);
     const body = await readBody(c);
     const parsed = signInEmailBody.safeParse(body);
-    if (!parsed.success) return jsonError(c, 'invalid_request');
+    // Refused before the gate, it still spends the per-IP mail bucket: refusals
+    // are no free way to make us work (issue #12 finding 1).
+    const ipAllowed = async () => (await deps.signIn.policy.checkMailRequest(context)).allow;
+    if (!parsed.success) return jsonError(c, (await ipAllowed()) ? 'invalid_request' : 'rate_limited');
     const page = pageContext(c, deps);
+    const redirectTo = () => checkRedirect(parsed.data.redirectTo, deps.signIn.redirects);
+    const refused = (code: 'invalid_email' | 'rate_limited') => {
+      if (!asForm) return jsonError(c, code);
+      const email = typeof parsed.data.email === 'string' ? parsed.data.email.slice(0, 254) : '';
+      return c.html(signInPage(page, { email, redirectTo: redirectTo(), error: page.t(`error.${code}.message`) }), ERROR_STATUS[code]);
+    };
     // A form whose domain looks mistyped asks first (the page's script asks while typing).
-    const suggestion = asForm && body?.typoChecked !== '1' && typeof parsed.data.email === 'string' ? suggestEmail(parsed.data.email) : null;
+    // Only a well-formed address (bounded, RFC 5321) is measured at all (issue #12 finding 1).
+    const typed = typeof parsed.data.email === 'string' ? parsed.data.email.trim() : '';
+    const suggestion = asForm && body?.typoChecked !== '1' && canonicalizeEmail(typed).ok ? suggestEmail(typed) : null;
     if (suggestion) {
+      if (!(await ipAllowed())) return refused('rate_limited');
       c.header('Cache-Control', 'no-store');
-      return c.html(signInPage(page, { email: String(parsed.data.email), redirectTo: checkRedirect(parsed.data.redirectTo, deps.signIn.redirects), suggestion }));
+      return c.html(signInPage(page, { email: typed, redirectTo: redirectTo(), suggestion }));
     }
     // The flow cookie marks the browser that asked, so only it may auto-complete the link.
     const flowId = randomToken(32);
     const result = await requestSignIn(
       deps.signIn,
       { email: parsed.data.email, redirectTo: parsed.data.redirectTo, flowHash: sha256(flowId), locale: page.t.locale },
-      requestContext(c),
+      context,
     );
-    if (!result.ok) {
-      if (!asForm) return jsonError(c, result.code);
-      const email = typeof parsed.data.email === 'string' ? parsed.data.email : '';
-      return c.html(
-        signInPage(page, { email, redirectTo: checkRedirect(parsed.data.redirectTo, deps.signIn.redirects), error: page.t(`error.${result.code}.message`) }),
-        ERROR_STATUS[result.code],
-      );
-    }
+    if (!result.ok) return refused(result.code);
     // This browser asked for this address before and nothing went out now (too soon,
     // or over the address's cap): it is told so instead of waiting for a mail that
     // never comes, and keeps its cookies, so the newest link still continues here.
