@@ -129,6 +129,21 @@ export interface RateLimits {
   mailsPerIpPerHour: number;
   /** All sign-in mails of this deployment: protects the sender's reputation. */
   mailsPerHour: number;
+  /**
+   * The most of mailsPerHour one network (IPv4 /24, IPv6 /48) may use, in
+   * percent, so one network cannot make every other user get 429 (issue #12 finding 6).
+   */
+  mailsNetworkSharePercent: number;
+  /**
+   * Security notices (password changed or removed, second factor off, recovery
+   * code used, …) per mailbox and kind of notice per hour; their own cap, apart
+   * from the sign-in mail caps (issue #12 finding 5).
+   */
+  noticesPerAddressPerHour: number;
+  /** Password set, change, removal and re-authentication per account per hour (issue #12 finding 5). */
+  accountChangesPerHour: number;
+  /** Argon2id computations running at once in this process; more wait (boundedly) or get 429 (issue #12 finding 5). */
+  passwordHashConcurrency: number;
   verifyAttemptsPerIpPer5Minutes: number;
   /** Consecutive failed verifications of one account (every verifier) before the delay starts. */
   accountFailuresBeforeDelay: number;
@@ -142,6 +157,10 @@ const LIMIT_ENV: Record<keyof RateLimits, string> = {
   mailsPerAddressPerDay: 'LATCHKEY_LIMIT_MAILS_PER_ADDRESS_DAY',
   mailsPerIpPerHour: 'LATCHKEY_LIMIT_MAILS_PER_IP_HOUR',
   mailsPerHour: 'LATCHKEY_LIMIT_MAILS_PER_HOUR',
+  mailsNetworkSharePercent: 'LATCHKEY_LIMIT_MAILS_NETWORK_SHARE',
+  noticesPerAddressPerHour: 'LATCHKEY_LIMIT_NOTICES_PER_ADDRESS_HOUR',
+  accountChangesPerHour: 'LATCHKEY_LIMIT_ACCOUNT_CHANGES_HOUR',
+  passwordHashConcurrency: 'LATCHKEY_LIMIT_PASSWORD_HASH_CONCURRENCY',
   verifyAttemptsPerIpPer5Minutes: 'LATCHKEY_LIMIT_VERIFY_PER_IP_5MIN',
   accountFailuresBeforeDelay: 'LATCHKEY_LIMIT_ACCOUNT_FAILURES',
   accountDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_DELAY',
@@ -195,6 +214,13 @@ const schema = z.object({
   LATCHKEY_LIMIT_MAILS_PER_ADDRESS_DAY: count(1, 1000).default(10),
   LATCHKEY_LIMIT_MAILS_PER_IP_HOUR: count(1, 1_000_000).default(20),
   LATCHKEY_LIMIT_MAILS_PER_HOUR: count(1, 10_000_000).default(1000),
+  // Issue #12 finding 6: one /24 (IPv6 /48) gets at most 10 % of the hourly budget.
+  LATCHKEY_LIMIT_MAILS_NETWORK_SHARE: count(1, 100).default(10),
+  // Issue #12 finding 5: notices and the changes that send them, and Argon2id's CPU and memory.
+  LATCHKEY_LIMIT_NOTICES_PER_ADDRESS_HOUR: count(1, 100).default(3),
+  LATCHKEY_LIMIT_ACCOUNT_CHANGES_HOUR: count(1, 1000).default(10),
+  // libuv runs 4 threads by default (UV_THREADPOOL_SIZE): more would only queue there, holding 19 MiB each.
+  LATCHKEY_LIMIT_PASSWORD_HASH_CONCURRENCY: count(1, 64).default(4),
   LATCHKEY_LIMIT_VERIFY_PER_IP_5MIN: count(1, 1_000_000).default(30),
   // NIST SP 800-63B-4 allows at most 100 consecutive failures; we start delaying at 20.
   LATCHKEY_LIMIT_ACCOUNT_FAILURES: count(1, 100).default(20),

@@ -53,6 +53,19 @@ export function rateLimitSubject(ip: string | null): string | null {
   return `${expandIpv6(ip).slice(0, 4).join(':')}::/64`;
 }
 
+/**
+ * The network a client is in, for the per-network share of the hourly mail
+ * budget (issue #12 finding 6): IPv4 by its /24, IPv6 by its /48 (the usual
+ * assignment to one site, RFC 6177). One requester rarely holds more than one.
+ */
+export function networkSubject(ip: string | null): string | null {
+  if (ip === null) return null;
+  const version = isIP(ip);
+  if (version === 4) return `${ip.split('.').slice(0, 3).join('.')}.0/24`;
+  if (version === 6) return `${expandIpv6(ip).slice(0, 3).join(':')}::/48`;
+  return ip;
+}
+
 /** The eight hextets of a valid IPv6 address, without leading zeros (zone dropped, a trailing dotted quad folded in). */
 function expandIpv6(ip: string): string[] {
   let text = ip.split('%')[0] ?? '';

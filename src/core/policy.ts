@@ -8,8 +8,10 @@
 
 import type { RateLimits } from '../config.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
-import { rateLimitSubject } from './client-ip.ts';
+import { networkSubject, rateLimitSubject } from './client-ip.ts';
 import { constantTimeEqual, hmacSha256 } from './crypto.ts';
+import { mailboxKey } from './email.ts';
+import { createHashSlots } from './hash-slots.ts';
 import type { Bucket, LimiterBackend } from './limiters.ts';
 import { checkRedirect, type RedirectPolicy } from './redirects.ts';
 import type { Store } from '../store/store.ts';
@@ -32,6 +34,14 @@ export type PolicyReason =
   | 'address_limit'
   /** The deployment's hourly mail cap: 429. */
   | 'global_mail_limit'
+  /** One network (IPv4 /24, IPv6 /48) had its share of the hourly mail cap: 429 (issue #12 finding 6). */
+  | 'network_mail_limit'
+  /** Silent (the change is made, its notice is not sent): the mailbox had its hourly notices of this kind. */
+  | 'notice_limit'
+  /** Too many password changes or re-authentications of one account in an hour: 429. */
+  | 'account_change_limit'
+  /** Every Argon2id slot of this process is busy and enough requests wait for one: 429. */
+  | 'password_hash_busy'
   /** Too many verification attempts from one IP: 429. */
   | 'ip_verify_limit'
   /** The account is in its progressive delay after consecutive failures: 429. */
@@ -83,6 +93,25 @@ export interface Policy {
   checkLinkDevice(input: { sameBrowser: boolean; email: string; awaitsApproval?: boolean }, context: RequestContext): Promise<PolicyDecision>;
   /** For the password flow (issue #5): same buckets as every verifier. */
   checkPasswordAttempt(account: string, context: RequestContext): Promise<PolicyDecision>;
+  /**
+   * Setting, changing or removing the password, and re-authenticating (which
+   * renews the recent-sign-in window): the account's hourly share, then the
+   * per-IP verify bucket (issue #12 finding 5). `verifiesPassword`: the request
+   * checks the password, so the account's failure delay applies too.
+   */
+  checkAccountChange(input: { account: string; verifiesPassword: boolean }, context: RequestContext): Promise<PolicyDecision>;
+  /**
+   * Every account notice (password changed, second factor off, …) before it is
+   * queued: per mailbox (sub-address folded) and kind, its own hourly cap, apart
+   * from the sign-in caps so neither can starve the other. Silent: the change
+   * is made either way (issue #12 finding 5).
+   */
+  checkNotice(input: { email: string; kind: string }, context: RequestContext): Promise<PolicyDecision>;
+  /**
+   * A slot for one Argon2id run in this process (waiting boundedly for one).
+   * `release` must be called when the run is over; on a deny it does nothing.
+   */
+  acquirePasswordHash(context: RequestContext): Promise<{ decision: PolicyDecision; release: () => void }>;
   /** A wrong secret for this account: counts toward the progressive delay. */
   recordFailure(account: string, verifier: Verifier, context: RequestContext): Promise<void>;
   /** A verified secret: the failure count starts over. */
@@ -146,7 +175,9 @@ export function secondsUntilNextMail(lastMailAt: number | null, now: number, int
 
 const HOUR = 3600;
 const DAY = 86_400;
-const SILENT: ReadonlySet<PolicyReason> = new Set(['address_interval', 'address_limit']);
+const SILENT: ReadonlySet<PolicyReason> = new Set(['address_interval', 'address_limit', 'notice_limit']);
+/** Requests that may wait for an Argon2id slot, per slot: a short burst waits, a flood is refused. */
+const HASH_WAITING_PER_SLOT = 8;
 
 export function createPolicy(deps: PolicyDeps): Policy {
   const { limits, backend } = deps;
@@ -155,6 +186,9 @@ export function createPolicy(deps: PolicyDeps): Policy {
     addressShort: backend.bucket('address-15m', limits.mailsPerAddressPer15Minutes, 15 * 60),
     addressDay: backend.bucket('address-day', limits.mailsPerAddressPerDay, DAY),
     globalMail: backend.bucket('mail-hour', limits.mailsPerHour, HOUR),
+    networkMail: backend.bucket('network-mail-hour', Math.max(1, Math.floor((limits.mailsPerHour * limits.mailsNetworkSharePercent) / 100)), HOUR),
+    notices: backend.bucket('notice-hour', limits.noticesPerAddressPerHour, HOUR),
+    accountChanges: backend.bucket('account-change-hour', limits.accountChangesPerHour, HOUR),
     ipVerify: backend.bucket('ip-verify', limits.verifyAttemptsPerIpPer5Minutes, 5 * 60),
     // Consecutive failures are forgotten a day after the first one if nothing resets them.
     accountFailures: backend.bucket('account-failures', Number.MAX_SAFE_INTEGER, DAY),
@@ -164,6 +198,8 @@ export function createPolicy(deps: PolicyDeps): Policy {
   const key = (kind: string, value: string | null) => hmacSha256(deps.keySecret, `${kind}:${value ?? 'unknown'}`);
   /** Per-IP buckets count an IPv6 client by its /64 (client-ip.ts rateLimitSubject). */
   const ipKey = (context: RequestContext) => key('ip', rateLimitSubject(context.ip));
+  const hashSlots = createHashSlots(limits.passwordHashConcurrency, limits.passwordHashConcurrency * HASH_WAITING_PER_SLOT);
+  const noRelease = () => {};
 
   const decide = (reason: PolicyReason): PolicyDecision => ({
     allow: reason === 'allowed',
@@ -206,9 +242,12 @@ export function createPolicy(deps: PolicyDeps): Policy {
       if (secondsUntilNextMail(input.lastMailAt, input.now, deps.resendIntervalSeconds) > 0) {
         return deny('address_interval', context, input.email);
       }
-      const account = key('address', input.email);
-      if (!(await buckets.addressShort.take(account))) return deny('address_limit', context, input.email);
-      if (!(await buckets.addressDay.take(account))) return deny('address_limit', context, input.email);
+      // One mailbox, however many +tags (issue #12 finding 6); the mail still goes to input.email.
+      const mailbox = key('address', mailboxKey(input.email));
+      if (!(await buckets.addressShort.take(mailbox))) return deny('address_limit', context, input.email);
+      if (!(await buckets.addressDay.take(mailbox))) return deny('address_limit', context, input.email);
+      // One network's share before the global cap: a drained share leaves everyone else's mail going.
+      if (!(await buckets.networkMail.take(key('network', networkSubject(context.ip))))) return deny('network_mail_limit', context, input.email);
       if (!(await buckets.globalMail.take('all'))) return deny('global_mail_limit', context, input.email);
       return allowed;
     },
@@ -221,6 +260,24 @@ export function createPolicy(deps: PolicyDeps): Policy {
     },
 
     checkPasswordAttempt: (account, context) => checkVerify({ verifier: 'password', account }, context),
+
+    async checkAccountChange(input, context) {
+      if (!(await buckets.accountChanges.take(key('account', input.account)))) return deny('account_change_limit', context, input.account);
+      if (input.verifiesPassword) return checkVerify({ verifier: 'password', account: input.account }, context);
+      if (!(await buckets.ipVerify.take(ipKey(context)))) return deny('ip_verify_limit', context, input.account);
+      return allowed;
+    },
+
+    async checkNotice(input, context) {
+      if (!(await buckets.notices.take(key('notice', `${input.kind}:${mailboxKey(input.email)}`)))) return deny('notice_limit', context, input.email);
+      return allowed;
+    },
+
+    async acquirePasswordHash(context) {
+      const release = await hashSlots.acquire();
+      if (release === null) return { decision: await deny('password_hash_busy', context), release: noRelease };
+      return { decision: allowed, release };
+    },
 
     async recordFailure(account, _verifier, context) {
       const accountKey = key('account', account);

@@ -78,10 +78,13 @@ describe('attack: mail bombing', () => {
   });
 
   it('the global hourly cap stops mail from every IP', async () => {
-    const target = await startTarget({ limits: { mailsPerHour: 5 } });
+    // Each request from its own network, so no network's share (issue #12 finding 6) is what stops them.
+    const target = await startTarget({ trustedProxies: ['127.0.0.0/8'], limits: { mailsPerHour: 5 } });
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 8; i++) statuses.push((await askForMail(target.server.client(), address('many'))).status);
+      for (let i = 0; i < 8; i++) {
+        statuses.push((await askForMail(target.server.client(), address('many'), {}, { 'x-forwarded-for': `198.51.${i}.7` })).status);
+      }
       assert.deepEqual(statuses, [202, 202, 202, 202, 202, 429, 429, 429]);
       await target.settle();
       assert.equal(target.sink.messages.length, 5);
