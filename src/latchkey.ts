@@ -190,7 +190,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       issuer: config.productName,
     },
     crossDeviceApproval: config.crossDeviceApproval,
-    securityNotices: createSecurityNotices({ store, now, baseUrl: config.baseUrl, composeAccountMail: accountMail, mailQueued: () => outbox.notify() }),
+    securityNotices: createSecurityNotices({ store, policy, now, baseUrl: config.baseUrl, composeAccountMail: accountMail, mailQueued: () => outbox.notify() }),
   };
   const account: AccountDeps = {
     ...signIn,

@@ -11,7 +11,7 @@ import { mailEnvelope, tokenLink } from './account.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
 import { canonicalizeEmail } from './email.ts';
 import { admitMailRequest } from './mail-request.ts';
-import { checkNewPassword } from './passwords.ts';
+import { checkNewPassword, passwordNotice, type NewPasswordCheck } from './passwords.ts';
 import { finishFirstFactor, type VerifyOutcome } from './sign-in.ts';
 import { tokenErrorCode, type VerifyResult } from './tokens.ts';
 
@@ -86,6 +86,22 @@ export async function resetPassword(deps: AccountDeps, input: PasswordResetInput
   // The new password is checked first: a refused one does not use up the link.
   const rule = checkNewPassword(input.password);
   if (!rule.ok) return rule;
+  // The Argon2id slot is taken before the token is spent: a busy server must not use up the link (issue #12 finding 5).
+  const slot = await deps.policy.acquirePasswordHash(context);
+  if (!slot.decision.allow) return { ok: false, code: 'rate_limited' };
+  try {
+    return await consumeAndReset(deps, input, rule, context);
+  } finally {
+    slot.release();
+  }
+}
+
+async function consumeAndReset(
+  deps: AccountDeps,
+  input: PasswordResetInput,
+  rule: Extract<NewPasswordCheck, { ok: true }>,
+  context: RequestContext,
+): Promise<VerifyOutcome> {
   let result: VerifyResult;
   let account: string | null = null;
   if (typeof input.token === 'string') {
@@ -127,10 +143,7 @@ export async function resetPassword(deps: AccountDeps, input: PasswordResetInput
     keepSessionId: null,
     // The reset proved the address, like any email token.
     verifiedEmail: record.email,
-    mail: deps.composeAccountMail(
-      { kind: 'password_changed', change: 'reset', resetLink: new URL('/auth/password/forgot', deps.baseUrl).href },
-      mailEnvelope(record.email, now, context, input.locale ?? null),
-    ),
+    mail: await passwordNotice(deps, record.email, 'reset', { at: now, locale: input.locale ?? null }, context),
     events: [event('token.consumed', 'password_reset'), event('password.set', 'reset'), event('session.revoked', 'password_reset')],
   });
   if (!user) {

@@ -3,13 +3,14 @@
 // without a password, a disabled account and a wrong password all get the same
 // answer after the same work: one store query, one Argon2id computation (against
 // a dummy hash when there is nothing to compare with), one failure counted and
-// one audit event. The policy decides every attempt (issue #4).
+// one audit event. The policy decides every attempt (issue #4), and every
+// Argon2id run takes a slot of the process-wide bound (issue #12 finding 5).
 
 import type { AccountDeps } from './account.ts';
 import { auditEvent, type AuditEvent, type RequestContext } from './audit.ts';
 import { canonicalizeEmail } from './email.ts';
 import type { ErrorCode } from './errors.ts';
-import { MAX_PASSWORD_INPUT, type PasswordCheck } from './passwords.ts';
+import { MAX_PASSWORD_INPUT, withPasswordHashSlot, type PasswordCheck } from './passwords.ts';
 import { finishFirstFactor, type VerifyOutcome } from './sign-in.ts';
 import type { Session, User } from './types.ts';
 
@@ -24,7 +25,10 @@ const asPassword = (value: unknown): string => (typeof value === 'string' && val
 /** A right password hashed with older parameters gets a new hash (only if nobody changed it meanwhile). */
 async function upgrade(deps: AccountDeps, user: User, password: string, oldHash: string, check: PasswordCheck, context: RequestContext, now: number) {
   if (!check.needsRehash) return [];
-  const rehashed = await deps.store.rehashPassword(user.id, oldHash, await deps.passwords.hash(password));
+  // No free slot: the upgrade waits for the next sign-in.
+  const newHash = await withPasswordHashSlot(deps.policy, context, () => deps.passwords.hash(password));
+  if (newHash === null) return [];
+  const rehashed = await deps.store.rehashPassword(user.id, oldHash, newHash.value);
   return rehashed ? [auditEvent(context, { type: 'password.rehashed', outcome: 'success', at: now, userId: user.id, email: user.email })] : [];
 }
 
@@ -36,7 +40,9 @@ export async function signInWithPassword(deps: AccountDeps, request: PasswordSig
   const password = asPassword(request.password);
   const found = await deps.store.findPasswordByEmail(account);
   const hash = found && !found.user.disabled ? found.passwordHash : null;
-  const check = await deps.passwords.verify(password, hash);
+  const verified = await withPasswordHashSlot(deps.policy, context, () => deps.passwords.verify(password, hash));
+  if (verified === null) return { ok: false, code: 'rate_limited' };
+  const check = verified.value;
   const now = deps.now();
   if (!found || hash === null || !check.ok) {
     await deps.policy.recordFailure(account, 'password', context);
@@ -62,10 +68,13 @@ export async function reauthenticateWithPassword(
   passwordInput: unknown,
   context: RequestContext,
 ): Promise<{ ok: true } | { ok: false; code: ErrorCode }> {
-  if (!(await deps.policy.checkPasswordAttempt(user.email, context)).allow) return { ok: false, code: 'rate_limited' };
+  // Each success renews the recent-sign-in window: within the account's hourly share (issue #12 finding 5).
+  if (!(await deps.policy.checkAccountChange({ account: user.email, verifiesPassword: true }, context)).allow) return { ok: false, code: 'rate_limited' };
   const password = asPassword(passwordInput);
   const stored = await deps.store.getPassword(user.id);
-  const check = await deps.passwords.verify(password, stored?.passwordHash ?? null);
+  const verified = await withPasswordHashSlot(deps.policy, context, () => deps.passwords.verify(password, stored?.passwordHash ?? null));
+  if (verified === null) return { ok: false, code: 'rate_limited' };
+  const check = verified.value;
   const now = deps.now();
   if (!stored || !check.ok) {
     await deps.policy.recordFailure(user.email, 'password', context);

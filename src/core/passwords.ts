@@ -17,6 +17,7 @@ import type { AccountDeps } from './account.ts';
 import { mailEnvelope } from './account.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
 import type { ErrorCode } from './errors.ts';
+import type { Policy } from './policy.ts';
 import type { Session, User } from './types.ts';
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -153,9 +154,48 @@ export function createPasswordHasher(params: PasswordHashing): PasswordHasher {
   };
 }
 
+/**
+ * Runs one Argon2id computation (or two, a sign-in's rehash aside) inside a
+ * slot of the process-wide bound the policy keeps (issue #12 finding 5).
+ * null: refused, every slot busy and enough requests waiting (answer 429).
+ */
+export async function withPasswordHashSlot<T>(
+  policy: Pick<Policy, 'acquirePasswordHash'>,
+  context: RequestContext,
+  run: () => Promise<T>,
+): Promise<{ value: T } | null> {
+  const slot = await policy.acquirePasswordHash(context);
+  if (!slot.decision.allow) return null;
+  try {
+    return { value: await run() };
+  } finally {
+    slot.release();
+  }
+}
+
+/**
+ * The "password changed/removed" notice, if the policy's notice cap lets it go
+ * (per mailbox and kind; issue #12 finding 5). Over the cap the change is still
+ * made, without another mail: the owner was told within the hour.
+ */
+export async function passwordNotice(
+  deps: Pick<AccountDeps, 'policy' | 'composeAccountMail' | 'baseUrl'>,
+  email: string,
+  change: 'added' | 'changed' | 'reset' | 'removed',
+  envelope: { at: number; locale: string | null },
+  context: RequestContext,
+) {
+  if (!(await deps.policy.checkNotice({ email, kind: 'password_changed' }, context)).allow) return null;
+  return deps.composeAccountMail(
+    { kind: 'password_changed', change, resetLink: new URL('/auth/password/forgot', deps.baseUrl).href },
+    mailEnvelope(email, envelope.at, context, envelope.locale),
+  );
+}
+
 // Setting a password from the account: a session that signed in within the last
-// 10 minutes (policy.checkRecentSignIn). Every other session is signed out, any
-// outstanding reset link retired, and the address told.
+// 10 minutes (policy.checkRecentSignIn), within the account's hourly share of
+// changes (policy.checkAccountChange, issue #12 finding 5). Every other session
+// is signed out, any outstanding reset link retired, and the address told.
 
 export type PasswordChangeResult = { ok: true; change: 'added' | 'changed' | 'removed' } | { ok: false; code: ErrorCode };
 
@@ -171,7 +211,12 @@ export async function setAccountPassword(
   }
   const rule = checkNewPassword(input.password);
   if (!rule.ok) return rule;
-  const passwordHash = await deps.passwords.hash(rule.password);
+  if (!(await deps.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) {
+    return { ok: false, code: 'rate_limited' };
+  }
+  const hashed = await withPasswordHashSlot(deps.policy, context, () => deps.passwords.hash(rule.password));
+  if (hashed === null) return { ok: false, code: 'rate_limited' };
+  const passwordHash = hashed.value;
   const change = (await deps.store.getPassword(user.id)) === null ? 'added' : 'changed';
   return savePassword(deps, user, session, passwordHash, change, input.locale, context);
 }
@@ -187,6 +232,9 @@ export async function removeAccountPassword(
     return { ok: false, code: 'reauthentication_required' };
   }
   if ((await deps.store.getPassword(user.id)) === null) return { ok: false, code: 'password_not_set' };
+  if (!(await deps.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) {
+    return { ok: false, code: 'rate_limited' };
+  }
   return savePassword(deps, user, session, null, 'removed', input.locale, context);
 }
 
@@ -200,10 +248,7 @@ async function savePassword(
   context: RequestContext,
 ): Promise<PasswordChangeResult> {
   const now = deps.now();
-  const mail = deps.composeAccountMail(
-    { kind: 'password_changed', change, resetLink: new URL('/auth/password/forgot', deps.baseUrl).href },
-    mailEnvelope(user.email, now, context, locale),
-  );
+  const mail = await passwordNotice(deps, user.email, change, { at: now, locale }, context);
   const events = [
     auditEvent(context, { type: 'password.set', outcome: 'success', reason: change, at: now, userId: user.id, email: user.email }),
     auditEvent(context, { type: 'session.revoked', outcome: 'success', reason: 'other_sessions', at: now, userId: user.id, email: user.email }),

@@ -156,3 +156,50 @@ describe('strict JSON', () => {
     }
   });
 });
+
+describe('policy: notices and Argon2id (issue #12 finding 5)', () => {
+  it('notices are capped per mailbox and kind: +tags share a cap, one kind cannot silence another; silent and audited', async () => {
+    const { policy, audit } = makePolicy({ noticesPerAddressPerHour: 2 });
+    const notice = (email: string, kind: string) => policy.checkNotice({ email, kind }, context);
+    assert.ok((await notice('owner@example.com', 'password_changed')).allow);
+    assert.ok((await notice('owner+x@example.com', 'password_changed')).allow);
+    assert.deepEqual(await notice('owner+y@example.com', 'password_changed'), { allow: false, reason: 'notice_limit', policyVersion: POLICY_VERSION, silent: true });
+    assert.ok((await notice('owner@example.com', 'totp_disabled')).allow);
+    assert.ok((await notice('other@example.com', 'password_changed')).allow);
+    assert.deepEqual(audit.map((e) => e.reason), ['notice_limit']);
+  });
+
+  it('Argon2id runs: at most passwordHashConcurrency at once, 8 per slot wait their turn, the rest are refused and audited', async () => {
+    const { policy, audit } = makePolicy({ passwordHashConcurrency: 1 });
+    const first = await policy.acquirePasswordHash(context);
+    assert.ok(first.decision.allow);
+    const order: number[] = [];
+    const waiting = Array.from({ length: 8 }, (_, i) =>
+      policy.acquirePasswordHash(context).then((slot) => {
+        order.push(i);
+        return slot;
+      }),
+    );
+    const refused = await policy.acquirePasswordHash(context);
+    assert.equal(refused.decision.reason, 'password_hash_busy');
+    assert.deepEqual(order, [], 'nobody runs while the one slot is held');
+    first.release();
+    first.release(); // a second release of the same slot frees nothing more
+    const next = await waiting[0]!;
+    assert.deepEqual(order, [0]);
+    next.release();
+    for (const slot of waiting.slice(1)) (await slot).release();
+    assert.deepEqual(order, [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.ok((await policy.acquirePasswordHash(context)).decision.allow);
+    assert.deepEqual(audit.map((e) => e.reason), ['password_hash_busy']);
+  });
+
+  it('password changes and re-authentication: 10 per account per hour', async () => {
+    const { policy } = makePolicy({ accountChangesPerHour: 2 });
+    const change = (verifiesPassword: boolean) => policy.checkAccountChange({ account: 'owner@example.com', verifiesPassword }, context);
+    assert.ok((await change(false)).allow);
+    assert.ok((await change(true)).allow);
+    assert.equal((await change(false)).reason, 'account_change_limit');
+    assert.ok((await policy.checkAccountChange({ account: 'other@example.com', verifiesPassword: false }, context)).allow);
+  });
+});

@@ -1,0 +1,69 @@
+// Attack (issue #12 finding 5): one signed-in session posts its password over
+// and over. Each post ran Argon2id and queued a "password changed" notice
+// outside every mail cap (256 mails in 5 s), and /auth/reauthenticate renewed
+// the recent-sign-in window without limit. Now every change and
+// re-authentication counts against the account's hourly share, and every
+// notice goes through the policy's notice cap (per mailbox and kind).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { tokenFrom, type Client } from '../support/http-client.ts';
+import { address, askForMail, assertRateLimited, startTarget, type Target } from './harness.ts';
+
+const PASSWORD = 'correct horse battery staple 42';
+
+/** A fresh session, signed in by the emailed link (the account is created). */
+async function signedIn(target: Target, email: string): Promise<Client> {
+  const browser = target.server.client();
+  assert.equal((await askForMail(browser, email)).status, 202);
+  await target.settle();
+  const mail = target.mailsTo(email).at(-1)!;
+  assert.equal((await browser.request('/auth/verify', { method: 'POST', json: { token: tokenFrom(mail.text) } })).status, 200);
+  return browser;
+}
+
+describe('attack: password changes and their notices (issue #12 finding 5)', () => {
+  it('one session setting and removing its password in a loop: 10 changes an hour, 3 notices reach the inbox', async () => {
+    const target = await startTarget();
+    try {
+      const email = address('owner');
+      const browser = await signedIn(target, email);
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const response = i % 3 === 2
+          ? await browser.request('/auth/password', { method: 'DELETE' })
+          : await browser.request('/auth/password', { method: 'POST', json: { password: `${PASSWORD} ${i}` } });
+        statuses.push(response.status);
+        if (response.status === 429) await assertRateLimited(response);
+      }
+      assert.deepEqual(statuses, [...Array(10).fill(204), ...Array(20).fill(429)]);
+      await target.settle();
+      const notices = target.mailsTo(email).filter((m) => /password/i.test(m.subject));
+      assert.equal(notices.length, 3);
+      const reasons = (await target.store.listAudit({ type: 'policy.denied', email })).map((e) => e.reason);
+      assert.equal(reasons.filter((r) => r === 'notice_limit').length, 7);
+      assert.equal(reasons.filter((r) => r === 'account_change_limit').length, 20);
+      // Another account is not held back by this one.
+      const other = await signedIn(target, address('other'));
+      assert.equal((await other.request('/auth/password', { method: 'POST', json: { password: PASSWORD } })).status, 204);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('/auth/reauthenticate cannot renew the recent window without limit', async () => {
+    const target = await startTarget();
+    try {
+      const email = address('renewer');
+      const browser = await signedIn(target, email);
+      assert.equal((await browser.request('/auth/password', { method: 'POST', json: { password: PASSWORD } })).status, 204);
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        statuses.push((await browser.request('/auth/reauthenticate', { method: 'POST', json: { password: PASSWORD } })).status);
+      }
+      // The password set used one of the account's 10 changes this hour.
+      assert.deepEqual(statuses, [...Array(9).fill(204), 429, 429, 429]);
+    } finally {
+      await target.close();
+    }
+  });
+});
