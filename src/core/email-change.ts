@@ -45,6 +45,11 @@ export async function requestEmailChange(
   if (!canonical.ok) return { ok: false, code: 'invalid_email' };
   const newEmail = canonical.email;
   if (newEmail === user.email) return { ok: false, code: 'email_unchanged' };
+  // Each request mails the old address a notice that must not be dropped (it carries the
+  // undo link), so the requests themselves are capped per account (issue #12 finding 5).
+  if (!(await deps.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) {
+    return { ok: false, code: 'rate_limited' };
+  }
   if (!(await deps.policy.checkMailRequest(context)).allow) return { ok: false, code: 'rate_limited' };
   const now = deps.now();
   const latest = await deps.store.findLatestToken(newEmail, 'email_change');

@@ -50,6 +50,25 @@ describe('attack: password changes and their notices (issue #12 finding 5)', () 
     }
   });
 
+  it('email change requests to ever-new addresses cannot bomb the old address with notices', async () => {
+    // Per-IP mail bucket out of the way: the account's share is what must hold.
+    const target = await startTarget({ limits: { mailsPerIpPerHour: 1000 } });
+    try {
+      const email = address('changer');
+      const browser = await signedIn(target, email);
+      const statuses: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        statuses.push((await browser.request('/auth/email/change', { method: 'POST', json: { newEmail: address(`new${i}`) } })).status);
+      }
+      assert.deepEqual(statuses, [...Array(10).fill(202), ...Array(5).fill(429)]);
+      await target.settle();
+      // The sign-in mail, then one notice (with its undo link) per accepted change.
+      assert.equal(target.mailsTo(email).length, 11);
+    } finally {
+      await target.close();
+    }
+  });
+
   it('/auth/reauthenticate cannot renew the recent window without limit', async () => {
     const target = await startTarget();
     try {
