@@ -85,4 +85,29 @@ describe('attack: password changes and their notices (issue #12 finding 5)', () 
       await target.close();
     }
   });
+
+  it('while every Argon2id slot is taken and its queue full, password requests get 429 at once instead of piling up', async () => {
+    const target = await startTarget({ limits: { passwordHashConcurrency: 1 } });
+    try {
+      const email = address('hasher');
+      const browser = await signedIn(target, email);
+      assert.equal((await browser.request('/auth/password', { method: 'POST', json: { password: PASSWORD } })).status, 204);
+      // Someone else's hashes hold the one slot and its eight places in the queue.
+      const policy = target.server.latchkey.policy;
+      const context = { requestId: null, ip: '192.0.2.1', userAgent: null };
+      const held = await policy.acquirePasswordHash(context);
+      const queued = Array.from({ length: 8 }, () => policy.acquirePasswordHash(context));
+      const signIn = () => target.server.client().request('/auth/sign-in/password', { method: 'POST', json: { email, password: PASSWORD } });
+      await assertRateLimited(await signIn());
+      await assertRateLimited(await browser.request('/auth/password', { method: 'POST', json: { password: `${PASSWORD} new` } }));
+      await assertRateLimited(await browser.request('/auth/reauthenticate', { method: 'POST', json: { password: PASSWORD } }));
+      const busy = (await target.store.listAudit({ type: 'policy.denied' })).filter((e) => e.reason === 'password_hash_busy');
+      assert.equal(busy.length, 3);
+      held.release();
+      for (const slot of queued) (await slot).release();
+      assert.equal((await signIn()).status, 200);
+    } finally {
+      await target.close();
+    }
+  });
 });
