@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalizeEmail, maskEmail } from '../../src/core/email.ts';
+import { canonicalizeEmail, mailboxKey, maskEmail } from '../../src/core/email.ts';
 
 describe('email canonicalisation', () => {
   it('lowercases, trims and converts the domain to punycode', () => {
@@ -45,5 +45,22 @@ describe('email canonicalisation', () => {
 
   it('masks an address for display', () => {
     assert.equal(maskEmail('alice@example.com'), 'a…@example.com');
+  });
+});
+
+describe('mailbox key of the per-address caps (issue #12 finding 6)', () => {
+  it('folds a "+" sub-address into its mailbox, and nothing else', () => {
+    assert.equal(mailboxKey('victim+1@example.com'), 'victim@example.com');
+    assert.equal(mailboxKey('victim+a+b@example.com'), 'victim@example.com');
+    assert.equal(mailboxKey('victim@example.com'), 'victim@example.com');
+    assert.equal(mailboxKey('first-last@example.com'), 'first-last@example.com');
+    assert.equal(mailboxKey('j.doe@gmail.com'), 'j.doe@gmail.com');
+    // A leading "+" is the whole local part, not a tag.
+    assert.equal(mailboxKey('+x@example.com'), '+x@example.com');
+  });
+
+  it('refuses an oversized input before trimming or parsing it (issue #12 finding 1)', () => {
+    assert.deepEqual(canonicalizeEmail(`a@example.com${' '.repeat(400)}`), { ok: false });
+    assert.deepEqual(canonicalizeEmail(`a@${'a.'.repeat(5000)}com`), { ok: false });
   });
 });

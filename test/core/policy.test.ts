@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, resolveConfig } from '../../src/config.ts';
 import type { AuditEvent, RequestContext } from '../../src/core/audit.ts';
-import { clientIp, parseCidr, trustedProxies } from '../../src/core/client-ip.ts';
+import { clientIp, networkSubject, parseCidr, trustedProxies } from '../../src/core/client-ip.ts';
 import { memoryLimiters } from '../../src/core/limiters.ts';
 import { createPolicy, POLICY_VERSION } from '../../src/core/policy.ts';
 import { parseStrictJson } from '../../src/http/strict-json.ts';
@@ -130,6 +130,13 @@ describe('policy', () => {
 });
 
 describe('client IP', () => {
+  it('a network is an IPv4 /24 or an IPv6 /48 (issue #12 finding 6)', () => {
+    assert.equal(networkSubject('198.51.100.7'), '198.51.100.0/24');
+    assert.equal(networkSubject('2001:db8:1:ff::1'), '2001:db8:1::/48');
+    assert.equal(networkSubject('2001:0db8:0001:0000::1'), '2001:db8:1::/48');
+    assert.equal(networkSubject(null), null);
+  });
+
   it('parses addresses and CIDRs', () => {
     assert.deepEqual(parseCidr('10.0.0.0/8'), { address: '10.0.0.0', prefix: 8, family: 'ipv4' });
     assert.deepEqual(parseCidr('::1'), { address: '::1', prefix: 128, family: 'ipv6' });
