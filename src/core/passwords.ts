@@ -155,8 +155,8 @@ export function createPasswordHasher(params: PasswordHashing): PasswordHasher {
 }
 
 /**
- * Runs one Argon2id computation (or two, a sign-in's rehash aside) inside a
- * slot of the process-wide bound the policy keeps (issue #12 finding 5).
+ * Runs one Argon2id computation inside a slot of the process-wide bound the
+ * policy keeps (issue #12 finding 5).
  * null: refused, every slot busy and enough requests waiting (answer 429).
  */
 export async function withPasswordHashSlot<T>(
