@@ -135,6 +135,12 @@ export interface RateLimits {
   /** The first delay; it doubles with each further failure up to accountMaxDelaySeconds. */
   accountDelaySeconds: number;
   accountMaxDelaySeconds: number;
+  /**
+   * Policy denials stored one by one per key (reason + client IP, reason +
+   * account) and minute; the rest are counted in the metric and summed up by
+   * one policy.denials_suppressed event (issue #12 finding 8).
+   */
+  deniedAuditEventsPerKeyPerMinute: number;
 }
 
 const LIMIT_ENV: Record<keyof RateLimits, string> = {
@@ -146,6 +152,7 @@ const LIMIT_ENV: Record<keyof RateLimits, string> = {
   accountFailuresBeforeDelay: 'LATCHKEY_LIMIT_ACCOUNT_FAILURES',
   accountDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_DELAY',
   accountMaxDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY',
+  deniedAuditEventsPerKeyPerMinute: 'LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE',
 };
 
 export class ConfigError extends Error {
@@ -200,6 +207,7 @@ const schema = z.object({
   LATCHKEY_LIMIT_ACCOUNT_FAILURES: count(1, 100).default(20),
   LATCHKEY_LIMIT_ACCOUNT_DELAY: seconds(1, 3600).default(60),
   LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: seconds(1, DAY).default(3600),
+  LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE: count(1, 10_000).default(10),
   LATCHKEY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
   LATCHKEY_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').nullable().default(null),
   LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
