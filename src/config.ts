@@ -50,8 +50,13 @@ export interface LatchkeyOptions {
   redisUrl?: string | null;
   /** Prefix of every Redis key (several deployments or tests on one Redis). */
   redisKeyPrefix?: string;
-  /** Bearer token for GET /metrics; unset: /metrics is open (bind it to an internal network). */
+  /** Bearer token for GET /metrics; unset: /metrics is open (production then needs metricsListen). */
   metricsToken?: string | null;
+  /**
+   * "127.0.0.1:9464": /metrics moves off the public listener to one of its own
+   * (`latchkey start` opens it; library users serve `metricsApp`). Issue #12 finding 9.
+   */
+  metricsListen?: string | null;
   /** Bearer token of the admin API under /admin; unset: the admin API does not exist. */
   adminToken?: string | null;
   /** Audit events older than this many days are pruned (by age only). */
@@ -104,6 +109,8 @@ export interface LatchkeyConfig {
   redisUrl: string | null;
   redisKeyPrefix: string;
   metricsToken: string | null;
+  /** Where /metrics is served instead of the public listener; null: on the public listener. */
+  metricsListen: { host: string; port: number } | null;
   adminToken: string | null;
   auditRetentionDays: number;
   trustedProxies: string[];
@@ -209,6 +216,11 @@ const schema = z.object({
   LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: seconds(1, DAY).default(3600),
   LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE: count(1, 10_000).default(10),
   LATCHKEY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
+  LATCHKEY_METRICS_LISTEN: z
+    .string()
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):[0-9]{1,5}$/, 'must be host:port, like 127.0.0.1:9464 or [::1]:9464')
+    .nullable()
+    .default(null),
   LATCHKEY_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').nullable().default(null),
   LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
   LATCHKEY_REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).nullable().default(null),
@@ -252,6 +264,7 @@ function optionsToEnv(options: LatchkeyOptions): Record<string, unknown> {
     ...Object.fromEntries(Object.entries(options.limits ?? {}).map(([key, value]) => [LIMIT_ENV[key as keyof RateLimits], value])),
     LATCHKEY_REDIS_URL: options.redisUrl,
     LATCHKEY_METRICS_TOKEN: options.metricsToken,
+    LATCHKEY_METRICS_LISTEN: options.metricsListen,
     LATCHKEY_ADMIN_TOKEN: options.adminToken,
     LATCHKEY_AUDIT_RETENTION_DAYS: options.auditRetentionDays,
     LATCHKEY_REDIS_PREFIX: options.redisKeyPrefix,
@@ -277,6 +290,20 @@ export function parseEnv(env: Record<string, string | undefined>): z.output<type
   return result.data;
 }
 
+/** A URL hostname only this machine reaches: localhost, 127.0.0.0/8, [::1]. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** "127.0.0.1:9464", "[::1]:9464" → host and port (the schema checked the shape). */
+function parseListen(value: string | null): { host: string; port: number } | null {
+  if (value === null) return null;
+  const colon = value.lastIndexOf(':');
+  const port = Number(value.slice(colon + 1));
+  if (port < 1 || port > 65535) throw new ConfigError('LATCHKEY_METRICS_LISTEN: the port must be 1-65535');
+  return { host: value.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
+}
+
 export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string, string | undefined>): LatchkeyConfig {
   const raw = parseEnv({ ...(env ?? {}), ...(optionsToEnv(options) as Record<string, string>) });
   const production = raw.NODE_ENV === 'production';
@@ -294,7 +321,14 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
         throw new ConfigError(`LATCHKEY_ALLOWED_REDIRECTS: "${value}" is not an origin`);
       }
     });
+  const metricsListen = parseListen(raw.LATCHKEY_METRICS_LISTEN);
   if (production) {
+    // Issue #12 finding 9: the mail counters tell a real address from an unknown one.
+    if (raw.LATCHKEY_METRICS_TOKEN === null && metricsListen === null) {
+      throw new ConfigError(
+        'LATCHKEY_METRICS_TOKEN or LATCHKEY_METRICS_LISTEN: required when NODE_ENV=production (an open /metrics on the public listener tells which addresses have accounts; e.g. LATCHKEY_METRICS_LISTEN=127.0.0.1:9464)',
+      );
+    }
     if (raw.LATCHKEY_SMTP_URL === null) {
       throw new ConfigError('LATCHKEY_SMTP_URL: required when NODE_ENV=production (the dev mailbox is for development only)');
     }
@@ -350,6 +384,7 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
     redisUrl: raw.LATCHKEY_REDIS_URL,
     redisKeyPrefix: raw.LATCHKEY_REDIS_PREFIX,
     metricsToken: raw.LATCHKEY_METRICS_TOKEN,
+    metricsListen,
     adminToken: raw.LATCHKEY_ADMIN_TOKEN,
     auditRetentionDays: raw.LATCHKEY_AUDIT_RETENTION_DAYS,
     trustedProxies,
