@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseCidr } from './core/client-ip.ts';
+import { parseListenAddress, type ListenAddress } from './listen-address.ts';
 
 export interface LatchkeyOptions {
   /** The only origin used to build links (never the Host header). Default http://localhost:3000. */
@@ -52,10 +53,7 @@ export interface LatchkeyOptions {
   redisKeyPrefix?: string;
   /** Bearer token for GET /metrics; unset: /metrics is open (production then needs metricsListen). */
   metricsToken?: string | null;
-  /**
-   * "127.0.0.1:9464": /metrics moves off the public listener to one of its own
-   * (`latchkey start` opens it; library users serve `metricsApp`). Issue #12 finding 9.
-   */
+  /** "127.0.0.1:9464": /metrics on a listener of its own (`latchkey start`; library users serve `metricsApp`). */
   metricsListen?: string | null;
   /** Bearer token of the admin API under /admin; unset: the admin API does not exist. */
   adminToken?: string | null;
@@ -110,7 +108,7 @@ export interface LatchkeyConfig {
   redisKeyPrefix: string;
   metricsToken: string | null;
   /** Where /metrics is served instead of the public listener; null: on the public listener. */
-  metricsListen: { host: string; port: number } | null;
+  metricsListen: ListenAddress | null;
   adminToken: string | null;
   auditRetentionDays: number;
   trustedProxies: string[];
@@ -142,11 +140,7 @@ export interface RateLimits {
   /** The first delay; it doubles with each further failure up to accountMaxDelaySeconds. */
   accountDelaySeconds: number;
   accountMaxDelaySeconds: number;
-  /**
-   * Policy denials stored one by one per key (reason + client IP, reason +
-   * account) and minute; the rest are counted in the metric and summed up by
-   * one policy.denials_suppressed event (issue #12 finding 8).
-   */
+  /** Denials audited one by one per key and minute; the rest are counted (core/denial-audit.ts). */
   deniedAuditEventsPerKeyPerMinute: number;
 }
 
@@ -216,11 +210,7 @@ const schema = z.object({
   LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: seconds(1, DAY).default(3600),
   LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE: count(1, 10_000).default(10),
   LATCHKEY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
-  LATCHKEY_METRICS_LISTEN: z
-    .string()
-    .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):[0-9]{1,5}$/, 'must be host:port, like 127.0.0.1:9464 or [::1]:9464')
-    .nullable()
-    .default(null),
+  LATCHKEY_METRICS_LISTEN: z.string().refine((v) => parseListenAddress(v), 'must be host:port, like 127.0.0.1:9464').nullable().default(null),
   LATCHKEY_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').nullable().default(null),
   LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
   LATCHKEY_REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).nullable().default(null),
@@ -290,20 +280,6 @@ export function parseEnv(env: Record<string, string | undefined>): z.output<type
   return result.data;
 }
 
-/** A URL hostname only this machine reaches: localhost, 127.0.0.0/8, [::1]. */
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
-/** "127.0.0.1:9464", "[::1]:9464" → host and port (the schema checked the shape). */
-function parseListen(value: string | null): { host: string; port: number } | null {
-  if (value === null) return null;
-  const colon = value.lastIndexOf(':');
-  const port = Number(value.slice(colon + 1));
-  if (port < 1 || port > 65535) throw new ConfigError('LATCHKEY_METRICS_LISTEN: the port must be 1-65535');
-  return { host: value.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
-}
-
 export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string, string | undefined>): LatchkeyConfig {
   const raw = parseEnv({ ...(env ?? {}), ...(optionsToEnv(options) as Record<string, string>) });
   const production = raw.NODE_ENV === 'production';
@@ -321,13 +297,11 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
         throw new ConfigError(`LATCHKEY_ALLOWED_REDIRECTS: "${value}" is not an origin`);
       }
     });
-  const metricsListen = parseListen(raw.LATCHKEY_METRICS_LISTEN);
+  const metricsListen = raw.LATCHKEY_METRICS_LISTEN === null ? null : parseListenAddress(raw.LATCHKEY_METRICS_LISTEN);
   if (production) {
     // Issue #12 finding 9: the mail counters tell a real address from an unknown one.
     if (raw.LATCHKEY_METRICS_TOKEN === null && metricsListen === null) {
-      throw new ConfigError(
-        'LATCHKEY_METRICS_TOKEN or LATCHKEY_METRICS_LISTEN: required when NODE_ENV=production (an open /metrics on the public listener tells which addresses have accounts; e.g. LATCHKEY_METRICS_LISTEN=127.0.0.1:9464)',
-      );
+      throw new ConfigError('LATCHKEY_METRICS_TOKEN or LATCHKEY_METRICS_LISTEN: required when NODE_ENV=production (an open /metrics tells which addresses have accounts)');
     }
     if (raw.LATCHKEY_SMTP_URL === null) {
       throw new ConfigError('LATCHKEY_SMTP_URL: required when NODE_ENV=production (the dev mailbox is for development only)');

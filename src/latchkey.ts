@@ -5,7 +5,8 @@
 import { pino, type Logger } from 'pino';
 import type { Hono } from 'hono';
 import { brandFromConfig } from './branding.ts';
-import { ConfigError, isLoopbackHost, resolveConfig, type LatchkeyConfig, type LatchkeyOptions } from './config.ts';
+import { ConfigError, resolveConfig, type LatchkeyConfig, type LatchkeyOptions } from './config.ts';
+import { isLoopbackHost } from './listen-address.ts';
 import type { RequestContext } from './core/audit.ts';
 import { auditEvent } from './core/audit.ts';
 import { deriveKey } from './core/crypto.ts';
