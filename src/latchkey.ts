@@ -116,9 +116,6 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
   const config = resolveConfig(options, options.env);
   const now = options.now ?? Date.now;
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const store = options.store ?? (await openStore(config.databaseUrl));
-  await store.migrate();
-
   const usesDevMailbox = !options.mailer && config.smtpUrl === null;
   // Issue #12 finding 14: the dev mailbox shows every sign-in link to whoever opens
   // it, so it is never served for a base URL other people can reach.
@@ -127,6 +124,9 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       `LATCHKEY_SMTP_URL: required when LATCHKEY_BASE_URL (${config.baseUrl.origin}) is not a loopback address: the dev mailbox would show every sign-in link to anyone (use http://localhost:3000 for development)`,
     );
   }
+  const store = options.store ?? (await openStore(config.databaseUrl));
+  await store.migrate();
+
   const devMailbox =
     usesDevMailbox
       ? new DevMailbox({
