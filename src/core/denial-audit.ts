@@ -12,12 +12,13 @@ import type { Store } from '../store/store.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
 import { rateLimitSubject } from './client-ip.ts';
 import type { LimiterBackend } from './limiters.ts';
+import type { PolicyReason } from './policy.ts';
 
 const MINUTE = 60;
 
 export interface DenialAudit {
   /** Stores the denial, or counts it when its key had its share this minute. */
-  record(reason: string, context: RequestContext, email: string | null): Promise<void>;
+  record(reason: PolicyReason, context: RequestContext, email: string | null): Promise<void>;
 }
 
 export function createDenialAudit(deps: {
