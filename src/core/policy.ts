@@ -2,8 +2,8 @@
 // mail, a verification (link, code, password, TOTP, recovery code), a redirect,
 // an admin action. Every answer is a decision with a stable reason code and the
 // policy version; every deny is counted and audited (within a bound per key:
-// core/denial-audit.ts). Callers map decisions to
-// answers and check no limit of their own (issue #4).
+// core/denial-audit.ts). Callers map decisions to answers and check no limit
+// of their own (issue #4).
 //
 // Keys are HMACs of the address or IP, so Redis never holds an address in clear.
 
