@@ -207,6 +207,8 @@ async function startLatchkeyProcess(sinkPort: number): Promise<Target> {
       LATCHKEY_DATABASE_URL: databaseUrl,
       LATCHKEY_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
       LATCHKEY_SECRET: secret,
+      // Production refuses an open /metrics on the public listener (issue #12 finding 9).
+      LATCHKEY_METRICS_TOKEN: secret,
       LATCHKEY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       // With PostgreSQL the limits live in Redis, as in a multi-instance deployment.
       ...(postgres ? { LATCHKEY_REDIS_URL: process.env.LATCHKEY_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', LATCHKEY_REDIS_PREFIX: `bench-${process.pid}` } : {}),

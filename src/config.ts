@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseCidr } from './core/client-ip.ts';
+import { parseListenAddress, type ListenAddress } from './listen-address.ts';
 
 export interface LatchkeyOptions {
   /** The only origin used to build links (never the Host header). Default http://localhost:3000. */
@@ -50,8 +51,10 @@ export interface LatchkeyOptions {
   redisUrl?: string | null;
   /** Prefix of every Redis key (several deployments or tests on one Redis). */
   redisKeyPrefix?: string;
-  /** Bearer token for GET /metrics; unset: /metrics is open (bind it to an internal network). */
+  /** Bearer token for GET /metrics; unset: /metrics is open (production then needs metricsListen). */
   metricsToken?: string | null;
+  /** "127.0.0.1:9464": /metrics on a listener of its own (`latchkey start`; library users serve `metricsApp`). */
+  metricsListen?: string | null;
   /** Bearer token of the admin API under /admin; unset: the admin API does not exist. */
   adminToken?: string | null;
   /** Audit events older than this many days are pruned (by age only). */
@@ -104,6 +107,8 @@ export interface LatchkeyConfig {
   redisUrl: string | null;
   redisKeyPrefix: string;
   metricsToken: string | null;
+  /** Where /metrics is served instead of the public listener; null: on the public listener. */
+  metricsListen: ListenAddress | null;
   adminToken: string | null;
   auditRetentionDays: number;
   trustedProxies: string[];
@@ -150,6 +155,8 @@ export interface RateLimits {
   /** The first delay; it doubles with each further failure up to accountMaxDelaySeconds. */
   accountDelaySeconds: number;
   accountMaxDelaySeconds: number;
+  /** Denials audited one by one per key and minute; the rest are counted (core/denial-audit.ts). */
+  deniedAuditEventsPerKeyPerMinute: number;
 }
 
 const LIMIT_ENV: Record<keyof RateLimits, string> = {
@@ -165,6 +172,7 @@ const LIMIT_ENV: Record<keyof RateLimits, string> = {
   accountFailuresBeforeDelay: 'LATCHKEY_LIMIT_ACCOUNT_FAILURES',
   accountDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_DELAY',
   accountMaxDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY',
+  deniedAuditEventsPerKeyPerMinute: 'LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE',
 };
 
 export class ConfigError extends Error {
@@ -226,7 +234,9 @@ const schema = z.object({
   LATCHKEY_LIMIT_ACCOUNT_FAILURES: count(1, 100).default(20),
   LATCHKEY_LIMIT_ACCOUNT_DELAY: seconds(1, 3600).default(60),
   LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: seconds(1, DAY).default(3600),
+  LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE: count(1, 10_000).default(10),
   LATCHKEY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
+  LATCHKEY_METRICS_LISTEN: z.string().refine((v) => parseListenAddress(v), 'must be host:port, like 127.0.0.1:9464').nullable().default(null),
   LATCHKEY_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').nullable().default(null),
   LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
   LATCHKEY_REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).nullable().default(null),
@@ -270,6 +280,7 @@ function optionsToEnv(options: LatchkeyOptions): Record<string, unknown> {
     ...Object.fromEntries(Object.entries(options.limits ?? {}).map(([key, value]) => [LIMIT_ENV[key as keyof RateLimits], value])),
     LATCHKEY_REDIS_URL: options.redisUrl,
     LATCHKEY_METRICS_TOKEN: options.metricsToken,
+    LATCHKEY_METRICS_LISTEN: options.metricsListen,
     LATCHKEY_ADMIN_TOKEN: options.adminToken,
     LATCHKEY_AUDIT_RETENTION_DAYS: options.auditRetentionDays,
     LATCHKEY_REDIS_PREFIX: options.redisKeyPrefix,
@@ -312,7 +323,12 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
         throw new ConfigError(`LATCHKEY_ALLOWED_REDIRECTS: "${value}" is not an origin`);
       }
     });
+  const metricsListen = raw.LATCHKEY_METRICS_LISTEN === null ? null : parseListenAddress(raw.LATCHKEY_METRICS_LISTEN);
   if (production) {
+    // Issue #12 finding 9: the mail counters tell a real address from an unknown one.
+    if (raw.LATCHKEY_METRICS_TOKEN === null && metricsListen === null) {
+      throw new ConfigError('LATCHKEY_METRICS_TOKEN or LATCHKEY_METRICS_LISTEN: required when NODE_ENV=production (an open /metrics tells which addresses have accounts)');
+    }
     if (raw.LATCHKEY_SMTP_URL === null) {
       throw new ConfigError('LATCHKEY_SMTP_URL: required when NODE_ENV=production (the dev mailbox is for development only)');
     }
@@ -368,6 +384,7 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
     redisUrl: raw.LATCHKEY_REDIS_URL,
     redisKeyPrefix: raw.LATCHKEY_REDIS_PREFIX,
     metricsToken: raw.LATCHKEY_METRICS_TOKEN,
+    metricsListen,
     adminToken: raw.LATCHKEY_ADMIN_TOKEN,
     auditRetentionDays: raw.LATCHKEY_AUDIT_RETENTION_DAYS,
     trustedProxies,

@@ -5,7 +5,8 @@
 import { pino, type Logger } from 'pino';
 import type { Hono } from 'hono';
 import { brandFromConfig } from './branding.ts';
-import { resolveConfig, type LatchkeyConfig, type LatchkeyOptions } from './config.ts';
+import { ConfigError, resolveConfig, type LatchkeyConfig, type LatchkeyOptions } from './config.ts';
+import { isLoopbackHost } from './listen-address.ts';
 import type { RequestContext } from './core/audit.ts';
 import { auditEvent } from './core/audit.ts';
 import { deriveKey } from './core/crypto.ts';
@@ -30,6 +31,7 @@ import { createTokenEngine } from './core/tokens.ts';
 import type { Session } from './core/types.ts';
 import { createApp } from './http/app.ts';
 import { cookieNames } from './http/cookies.ts';
+import { createMetricsApp } from './http/routes/metrics.ts';
 import type { AppEnv } from './http/env.ts';
 import { DevMailbox } from './mail/dev-mailbox.ts';
 import type { Mailer, MailMessage } from './mail/mailer.ts';
@@ -60,6 +62,11 @@ export interface Latchkey {
   readonly app: Hono<AppEnv>;
   readonly outbox: OutboxWorker;
   readonly devMailbox: DevMailbox | null;
+  /**
+   * With LATCHKEY_METRICS_LISTEN: the app that serves /metrics (and nothing
+   * else) on that address; `latchkey start` listens there. Null otherwise.
+   */
+  readonly metricsApp: Hono<AppEnv> | null;
   /** Every allow/deny decision; the password flow calls checkPasswordAttempt/recordFailure/recordSuccess. */
   readonly policy: Policy;
   /** The web-standard handler: mount it anywhere that speaks Request/Response. */
@@ -109,11 +116,19 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
   const config = resolveConfig(options, options.env);
   const now = options.now ?? Date.now;
   const logger = options.logger ?? pino({ level: config.logLevel });
+  const usesDevMailbox = !options.mailer && config.smtpUrl === null;
+  // Issue #12 finding 14: the dev mailbox shows every sign-in link to whoever opens
+  // it, so it is never served for a base URL other people can reach.
+  if (usesDevMailbox && !isLoopbackHost(config.baseUrl.hostname)) {
+    throw new ConfigError(
+      `LATCHKEY_SMTP_URL: required when LATCHKEY_BASE_URL (${config.baseUrl.origin}) is not a loopback address: the dev mailbox would show every sign-in link to anyone (use http://localhost:3000 for development)`,
+    );
+  }
   const store = options.store ?? (await openStore(config.databaseUrl));
   await store.migrate();
 
   const devMailbox =
-    !options.mailer && config.smtpUrl === null
+    usesDevMailbox
       ? new DevMailbox({
           // Development only (production refuses to run without SMTP): printing the
           // link is the dev mailbox's purpose, so this is the one place a link is logged.
@@ -215,6 +230,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     app,
     outbox,
     devMailbox,
+    metricsApp: config.metricsListen ? createMetricsApp({ config, metrics }) : null,
     policy,
     fetch: async (request, env) => app.fetch(request, env),
     requestSignIn: (input, context) => requestSignIn(signIn, input, fullContext(context)),

@@ -12,10 +12,13 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
   const logger = pino({ level: env.LATCHKEY_LOG_LEVEL ?? 'info' });
   const latchkey = await createLatchkey({ env, logger });
   const { config } = latchkey;
-  const server = serve({ fetch: latchkey.app.fetch, port, hostname: env.HOST }, (info) => {
+  // Issue #12 finding 14: a development server is for this machine; HOST opens it to the network.
+  const hostname = env.HOST || (config.production ? undefined : '127.0.0.1');
+  const server = serve({ fetch: latchkey.app.fetch, port, hostname }, (info) => {
     logger.info(
       {
         version: VERSION,
+        host: hostname ?? 'every interface',
         port: info.port,
         baseUrl: config.baseUrl.origin,
         database: describeDatabaseUrl(config.databaseUrl),
@@ -29,10 +32,19 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
       logger.warn(
         `development mode: open ${config.baseUrl.origin}/auth/sign-in` +
           (latchkey.devMailbox ? `; mail goes to the dev mailbox at ${config.baseUrl.origin}/dev/mailbox` : '') +
-          (config.secretGenerated ? `; using a generated secret in ${config.dataDir}/secret` : ''),
+          (config.secretGenerated ? `; using a generated secret in ${config.dataDir}/secret` : '') +
+          (!config.metricsToken && !config.metricsListen ? '; /metrics is open to anyone who reaches this listener' : ''),
       );
     }
   });
+  // LATCHKEY_METRICS_LISTEN: /metrics on a listener of its own (issue #12 finding 9).
+  const listen = config.metricsListen;
+  const metricsServer =
+    latchkey.metricsApp && listen
+      ? serve({ fetch: latchkey.metricsApp.fetch, port: listen.port, hostname: listen.host }, (info) =>
+          logger.info({ host: listen.host, port: info.port }, 'metrics listening'),
+        )
+      : null;
 
   // Graceful shutdown (SIGTERM from an orchestrator, Ctrl-C): stop accepting,
   // let requests and sends in flight finish, hand claimed-but-unsent mail back to
@@ -54,6 +66,7 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
     try {
       const http = server as Server;
       const drained = new Promise<void>((resolve) => http.close(() => resolve()));
+      metricsServer?.close();
       // close() waits for keep-alive clients to hang up: close each connection as soon as it is idle instead.
       const idle = setInterval(() => http.closeIdleConnections(), 50);
       const worker = latchkey.outbox.stop(); // at the same time as the requests drain

@@ -1,15 +1,17 @@
 // The one place that decides whether something may happen: sending a sign-in
 // mail, a verification (link, code, password, TOTP, recovery code), a redirect,
 // an admin action. Every answer is a decision with a stable reason code and the
-// policy version; every deny is an audit event. Callers map decisions to
-// answers and check no limit of their own (issue #4).
+// policy version; every deny is counted and audited (within a bound per key:
+// core/denial-audit.ts). Callers map decisions to answers and check no limit
+// of their own (issue #4).
 //
 // Keys are HMACs of the address or IP, so Redis never holds an address in clear.
 
 import type { RateLimits } from '../config.ts';
-import { auditEvent, type RequestContext } from './audit.ts';
+import type { RequestContext } from './audit.ts';
 import { networkSubject, rateLimitSubject } from './client-ip.ts';
 import { constantTimeEqual, hmacSha256 } from './crypto.ts';
+import { createDenialAudit } from './denial-audit.ts';
 import { mailboxKey } from './email.ts';
 import { createHashSlots } from './hash-slots.ts';
 import type { Bucket, LimiterBackend } from './limiters.ts';
@@ -200,6 +202,8 @@ export function createPolicy(deps: PolicyDeps): Policy {
   const ipKey = (context: RequestContext) => key('ip', rateLimitSubject(context.ip));
   const hashSlots = createHashSlots(limits.passwordHashConcurrency, limits.passwordHashConcurrency * HASH_WAITING_PER_SLOT);
   const noRelease = () => {};
+  // Refusals are audited within a bound per key, counted beyond it (issue #12 finding 8).
+  const denials = createDenialAudit({ limits, backend, store: deps.store, now: deps.now, key });
 
   const decide = (reason: PolicyReason): PolicyDecision => ({
     allow: reason === 'allowed',
@@ -211,9 +215,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
 
   async function deny(reason: PolicyReason, context: RequestContext, email: string | null = null): Promise<PolicyDecision> {
     deps.onDenied?.(reason);
-    await deps.store.appendAudit([
-      auditEvent(context, { type: 'policy.denied', outcome: 'failure', reason, at: deps.now(), email }),
-    ]);
+    await denials.record(reason, context, email);
     return decide(reason);
   }
 
@@ -287,9 +289,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
       // 20 failures: the first delay; each further failure doubles it, up to the maximum.
       const seconds = Math.min(limits.accountMaxDelaySeconds, limits.accountDelaySeconds * 2 ** Math.min(over, 30));
       await buckets.accountDelay.block(accountKey, seconds);
-      await deps.store.appendAudit([
-        auditEvent(context, { type: 'policy.denied', outcome: 'failure', reason: 'account_delay', at: deps.now(), email: account }),
-      ]);
+      await denials.record('account_delay', context, account);
     },
 
     async recordSuccess(account) {

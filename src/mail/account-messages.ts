@@ -8,7 +8,7 @@ import { DEFAULT_BRAND, type Brand } from '../branding.ts';
 import { durationInWords, formatUtc, messageParts, translator, type Locale, type Translator } from '../i18n/catalog.ts';
 import { renderEmail, singleLine, webUrl, type EmailBlock, type RenderedMessage } from './layout.ts';
 import type { MailTemplate } from './templates.ts';
-import { describeUserAgent } from './user-agent.ts';
+import { describeUserAgent, shownIp } from './user-agent.ts';
 
 export interface AccountMessageInput {
   mail: AccountMail;
@@ -25,7 +25,8 @@ export interface AccountMessageInput {
 function requested(t: Translator, input: AccountMessageInput): string {
   const device = describeUserAgent(input.userAgent, t);
   const time = formatUtc(input.at);
-  return input.ip ? t('mail.requestedFromIp', { device, ip: singleLine(input.ip), time }) : t('mail.requestedFrom', { device, time });
+  const ip = shownIp(input.ip);
+  return ip ? t('mail.requestedFromIp', { device, ip, time }) : t('mail.requestedFrom', { device, time });
 }
 
 /** HTML: a button. Text: the bare link on its own line. */

@@ -11,7 +11,7 @@ import {
 } from '../i18n/catalog.ts';
 import { renderEmail, singleLine, webUrl, type RenderedMessage } from './layout.ts';
 import type { MailTemplate } from './templates.ts';
-import { describeUserAgent } from './user-agent.ts';
+import { describeUserAgent, shownIp } from './user-agent.ts';
 
 export type { RenderedMessage } from './layout.ts';
 
@@ -45,8 +45,9 @@ export function renderSignInMessage(input: SignInMessageInput): RenderedMessage 
   const link = webUrl(input.link);
   const device = describeUserAgent(input.userAgent, t);
   const time = formatUtc(input.requestedAt);
-  const requested = input.ip
-    ? t('mail.requestedFromIp', { device, ip: singleLine(input.ip), time })
+  const ip = shownIp(input.ip);
+  const requested = ip
+    ? t('mail.requestedFromIp', { device, ip, time })
     : t('mail.requestedFrom', { device, time });
   const footer = [requested, t('mail.ignore')];
   if (brand.supportEmail) footer.push(t('mail.support', { email: brand.supportEmail }));

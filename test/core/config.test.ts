@@ -48,7 +48,7 @@ describe('configuration', () => {
   });
 
   it('refuses development defaults in production', () => {
-    const base = { NODE_ENV: 'production', LATCHKEY_DATA_DIR: dataDir(), LATCHKEY_SECRET: 's'.repeat(40) };
+    const base = { NODE_ENV: 'production', LATCHKEY_DATA_DIR: dataDir(), LATCHKEY_SECRET: 's'.repeat(40), LATCHKEY_METRICS_LISTEN: '127.0.0.1:9464' };
     assert.throws(() => resolveConfig({}, { ...base, LATCHKEY_BASE_URL: 'https://auth.example.com' }), /LATCHKEY_SMTP_URL: required/);
     assert.throws(
       () => resolveConfig({}, { ...base, LATCHKEY_SMTP_URL: 'smtp://mail:25', LATCHKEY_BASE_URL: 'http://auth.example.com' }),
@@ -60,6 +60,19 @@ describe('configuration', () => {
     );
     const ok = resolveConfig({}, { ...base, LATCHKEY_SMTP_URL: 'smtp://mail:25', LATCHKEY_BASE_URL: 'https://auth.example.com' });
     assert.equal(ok.production, true);
+    assert.deepEqual(ok.metricsListen, { host: '127.0.0.1', port: 9464 });
+  });
+
+  it('refuses an open /metrics on the public listener in production (issue #12 finding 9)', () => {
+    const env = { NODE_ENV: 'production', LATCHKEY_DATA_DIR: dataDir(), LATCHKEY_SECRET: 's'.repeat(40), LATCHKEY_SMTP_URL: 'smtp://mail:25', LATCHKEY_BASE_URL: 'https://auth.example.com' };
+    assert.throws(() => resolveConfig({}, env), /LATCHKEY_METRICS_TOKEN or LATCHKEY_METRICS_LISTEN: required/);
+    assert.equal(resolveConfig({}, { ...env, LATCHKEY_METRICS_TOKEN: 'm'.repeat(16) }).metricsListen, null);
+    assert.deepEqual(resolveConfig({}, { ...env, LATCHKEY_METRICS_LISTEN: '[::1]:9464' }).metricsListen, { host: '::1', port: 9464 });
+    for (const bad of ['9464', '127.0.0.1', 'http://127.0.0.1:9464', '127.0.0.1:0', '127.0.0.1:70000']) {
+      assert.throws(() => resolveConfig({}, { ...env, LATCHKEY_METRICS_LISTEN: bad }), /LATCHKEY_METRICS_LISTEN/, bad);
+    }
+    // Development keeps /metrics open on the public listener (start.ts says so loudly).
+    assert.equal(resolveConfig({ secret: 's'.repeat(40) }).metricsListen, null);
   });
 
   it('accepts the same options as a typed object', () => {

@@ -43,6 +43,7 @@ describe('policy', () => {
       accountFailuresBeforeDelay: 20,
       accountDelaySeconds: 60,
       accountMaxDelaySeconds: 3600,
+      deniedAuditEventsPerKeyPerMinute: 10,
     });
     assert.equal(resolveConfig({ secret: SECRET }).resendIntervalSeconds, 60);
   });

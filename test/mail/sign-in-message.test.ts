@@ -62,7 +62,7 @@ describe('renderSignInMessage', () => {
     assert.doesNotMatch(html, /<script|<img|<b>|<i>/);
     assert.ok(html.includes('&lt;b&gt;Acme&lt;/b&gt;'));
     assert.ok(html.includes('&quot;&gt;&lt;img src=x onerror=alert(1)&gt;@example.com'));
-    assert.ok(html.includes('&lt;i&gt;1.2.3.4&lt;/i&gt;'));
+    assert.ok(!html.includes('1.2.3.4'), 'a value that is not an IP address is not shown (issue #12 finding 7)');
     assert.ok(text.includes('an unknown browser'), 'an unrecognised agent is not echoed');
     assert.ok(!text.includes('<script>'));
   });
@@ -126,6 +126,14 @@ describe('describeUserAgent', () => {
     ['Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0', 'Firefox on Linux'],
     ['Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36', 'Chrome on Linux'],
     ['curl/8.5.0', 'an unknown browser'],
+    // Issue #12 finding 7: bowser names a browser after any "Word/1.0"; only closed-list names are shown.
+    ['URGENT: your account is locked, visit https://evil.example/unlock/1 (x', 'an unknown browser'],
+    ['EvilBrowser/1.0 (Windows NT 10.0)', 'an unknown browser on Windows'],
+    ['Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 Chrome/120 Safari/537.36', 'Chrome on ChromeOS'],
+    [
+      'Mozilla/5.0 (Linux; Android 13; SAMSUNG SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36',
+      'Samsung Internet on Android',
+    ],
     ['', 'an unknown browser'],
     [null, 'an unknown browser'],
   ];

@@ -63,6 +63,8 @@ describe('attack surface: response headers', () => {
     const latchkey = await createLatchkey({
       store,
       baseUrl: 'https://auth.example.com',
+      // A public base URL has no dev mailbox (issue #12 finding 14); nothing is sent here (no worker).
+      smtpUrl: 'smtp://127.0.0.1:2525',
       secret: 'test-secret-that-is-long-enough-0123456789',
       logger: pino({ level: 'silent' }),
       startWorker: false,

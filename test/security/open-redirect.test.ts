@@ -38,7 +38,11 @@ async function signInWith(target: Target, redirectTo: unknown) {
 
 describe('attack: open redirect', () => {
   it('foreign, protocol-relative, backslashed, credentialed and script URLs fall back to the default page', async () => {
-    const target = await startTarget({ allowedRedirectOrigins: ['https://app.example.com'], limits: { mailsPerIpPerHour: 1000 } });
+    // Every refusal stored one by one here; the bound on denial rows is test/security/denial-flood.test.ts's story.
+    const target = await startTarget({
+      allowedRedirectOrigins: ['https://app.example.com'],
+      limits: { mailsPerIpPerHour: 1000, deniedAuditEventsPerKeyPerMinute: 1000 },
+    });
     try {
       for (const redirectTo of EVIL) assert.equal(await signInWith(target, redirectTo), '/auth/account', JSON.stringify(redirectTo));
       assert.equal(await signInWith(target, 'https://app.example.com/welcome?x=1'), 'https://app.example.com/welcome?x=1');

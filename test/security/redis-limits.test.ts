@@ -93,6 +93,25 @@ describe('rate limits on Redis', async () => {
     }
   });
 
+  it('the bound on audited denials is one for every instance (issue #12 finding 8)', async () => {
+    const prefix = uniquePrefix();
+    const limits = { deniedAuditEventsPerKeyPerMinute: 4 };
+    const first = await startTarget({ redisUrl: REDIS_URL, redisKeyPrefix: prefix, limits });
+    const second = await secondInstance(first, { redisUrl: REDIS_URL, redisKeyPrefix: prefix, limits });
+    try {
+      for (let i = 0; i < 12; i++) {
+        const instance = i % 2 ? second : first.server;
+        const response = await askForMail(instance.client(), address('x'), {}, { origin: 'https://evil.example' });
+        assert.equal(response.status, 403);
+      }
+      assert.equal((await first.store.listAudit({ type: 'policy.denied' })).length, 4);
+      assert.equal((await first.store.listAudit({ type: 'policy.denials_suppressed' })).length, 1);
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
+
   it('account failures are shared too: guesses split across instances reach one delay', async () => {
     const prefix = uniquePrefix();
     const limits = { accountFailuresBeforeDelay: 4 };

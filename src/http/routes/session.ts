@@ -2,7 +2,7 @@
 import type { Context, Hono } from 'hono';
 import { auditEvent } from '../../core/audit.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
-import { describeUserAgent } from '../../mail/user-agent.ts';
+import { describeUserAgent, shownIp } from '../../mail/user-agent.ts';
 import { accountPage } from '../../pages/account-page.ts';
 import { clearCookie, cookieNames } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
@@ -54,6 +54,8 @@ export function sessionRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
         createdAt: iso(s.createdAt),
         lastSeenAt: iso(s.lastSeenAt),
         userAgent: s.userAgent,
+        // Client-chosen text stays raw for API users; `device` is the closed-list label to show (issue #12 finding 7).
+        device: describeUserAgent(s.userAgent),
         ip: s.ip,
         current: s.id === found.session.id,
       })),
@@ -101,7 +103,7 @@ export function sessionRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
         sessions: [...sessions].sort((a, b) => b.lastSeenAt - a.lastSeenAt).map((s) => ({
           id: s.id,
           device: describeUserAgent(s.userAgent, page.t),
-          ip: s.ip,
+          ip: shownIp(s.ip),
           createdAt: formatUtc(s.createdAt),
           lastSeenAt: formatUtc(s.lastSeenAt),
           current: s.id === found.session.id,

@@ -5,11 +5,10 @@ import type { Hono } from 'hono';
 import openapi from '../../../openapi.json' with { type: 'json' };
 import { brandFromConfig } from '../../branding.ts';
 import { brandStylesheet } from '../../pages/brand-stylesheet.ts';
-import { constantTimeEqual, sha256 } from '../../core/crypto.ts';
 import { SCHEMA_VERSION } from '../../store/schema-version.ts';
 import { buildInfo } from '../../version.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
-import { jsonError } from '../errors.ts';
+import { metricsRoutes } from './metrics.ts';
 
 const assetsDir = join(import.meta.dirname, '../../pages/assets');
 const CSS = 'text/css; charset=utf-8';
@@ -62,18 +61,8 @@ export function systemRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
 
   app.get('/version', (c) => c.json(buildInfo()));
 
-  // Prometheus. Labels hold route patterns and reason codes only, never an
-  // address or a secret; with LATCHKEY_METRICS_TOKEN set, a bearer is required.
-  const metricsToken = deps.config.metricsToken ? sha256(deps.config.metricsToken) : null;
-  app.get('/metrics', async (c) => {
-    if (metricsToken) {
-      const given = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-      // Digests of equal length: the comparison time says nothing about the token.
-      if (!constantTimeEqual(sha256(given), metricsToken)) return jsonError(c, 'unauthenticated');
-    }
-    const registry = deps.metrics.registry;
-    return c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
-  });
+  // /metrics: here unless LATCHKEY_METRICS_LISTEN gives it a listener of its own (issue #12 finding 9).
+  if (!deps.config.metricsListen) metricsRoutes(app, deps);
 
   app.get('/openapi.json', (c) => c.json(openapi));
 

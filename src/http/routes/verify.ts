@@ -9,7 +9,7 @@ import { fromAskingBrowser, verifySignInLink } from '../../core/sign-in.ts';
 import { approvalPickPage } from '../../pages/approval-pages.ts';
 import { tokenErrorCode } from '../../core/tokens.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
-import { describeUserAgent } from '../../mail/user-agent.ts';
+import { describeUserAgent, shownIp } from '../../mail/user-agent.ts';
 import { verifyPage } from '../../pages/verify-page.ts';
 import { cookieNames, flowHashOf } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
@@ -31,7 +31,8 @@ export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const record = shown.record;
     const sameBrowser = fromAskingBrowser(record, flowHashOf(c, names));
     const page = pageContext(c, deps);
-    const requestedFrom = `${describeUserAgent(record.requestUserAgent, page.t)}${record.requestIp ? ` (IP ${record.requestIp})` : ''}`;
+    const ip = shownIp(record.requestIp);
+    const requestedFrom = `${describeUserAgent(record.requestUserAgent, page.t)}${ip ? ` (IP ${ip})` : ''}`;
     // Cross-device approval: elsewhere, who asked and three numbers; this device never gets the session.
     const approval = sameBrowser ? null : await pendingApprovalOf(deps.signIn, record, deps.now());
     if (approval) {
