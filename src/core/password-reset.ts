@@ -98,7 +98,7 @@ export async function resetPassword(deps: AccountDeps, input: PasswordResetInput
     if (!(await deps.policy.checkVerify({ verifier: 'code', account }, context)).allow) return { ok: false, code: 'rate_limited' };
     const code = typeof input.code === 'string' ? input.code.replace(/[\s-]/g, '') : '';
     result = await deps.tokens.consumeCode(account, code, 'password_reset', deps.now());
-    if (!result.ok) await deps.policy.recordFailure(account, 'code', context);
+    if (!result.ok && result.guessed) await deps.policy.recordFailure(account, 'code', context);
   }
   const now = deps.now();
   const record = result.record;

@@ -12,6 +12,7 @@ import { rateLimitSubject } from './client-ip.ts';
 import { constantTimeEqual, hmacSha256 } from './crypto.ts';
 import type { Bucket, LimiterBackend } from './limiters.ts';
 import { checkRedirect, type RedirectPolicy } from './redirects.ts';
+import type { FirstFactorKind } from './types.ts';
 import type { Store } from '../store/store.ts';
 
 /** Bumped whenever a default or the meaning of a reason changes (it is in every decision). */
@@ -59,6 +60,27 @@ export interface PolicyDecision {
 
 export type Verifier = 'link' | 'code' | 'password' | 'totp' | 'recovery_code';
 
+/**
+ * Which delay a failure counts toward and which delay holds a verification
+ * back (issue #12 finding 2). One account-wide delay let a stranger who knows
+ * only the address hold back the owner's second factor (NIST SP 800-63B-4: no
+ * malicious lockout), so each path has its own:
+ * - 'email': codes guessed against a live token of the address;
+ * - 'password': password guesses, and TOTP guesses by someone who got past the
+ *   password (they stop new password steps, not the owner's other way in);
+ * - 'session': TOTP codes typed in a signed-in session's settings.
+ * A second factor after an email factor counts toward 'email'. Links are never
+ * delayed, nor is a second-factor step (its own cap of five attempts holds).
+ */
+export type DelayScope = 'email' | 'password' | 'session';
+
+export function delayScope(verifier: Verifier, after?: FirstFactorKind): DelayScope {
+  if (verifier === 'password') return 'password';
+  if (verifier === 'link' || verifier === 'code') return 'email';
+  if (after === undefined) return 'session';
+  return after === 'password' ? 'password' : 'email';
+}
+
 export interface Policy {
   readonly version: number;
   /** LATCHKEY_LINK_DEVICE=same: checkLinkDevice can refuse another browser even without cross-device approval. */
@@ -68,12 +90,15 @@ export interface Policy {
   /** The per-address caps (silent) and the global cap, for a canonical address. */
   checkMail(input: { email: string; lastMailAt: number | null; now: number }, context: RequestContext): Promise<PolicyDecision>;
   /**
-   * Any verification: the per-IP verify bucket, then the account's delay.
-   * `account` is the canonical email (known account or not: both behave alike).
-   * Links skip the account delay: a 256-bit link cannot be guessed, and the
-   * owner must keep a way in while an attacker guesses codes.
+   * Any verification: the per-IP verify bucket, then the account's delay for
+   * this verifier (delayScope). `account` is the canonical email (known account
+   * or not: both behave alike). Links skip the account delay: a 256-bit link
+   * cannot be guessed, and the owner must keep a way in while an attacker
+   * guesses codes. `after`: the first factor this second factor follows (the
+   * second-factor step); that step has its own attempt cap and no account delay
+   * (issue #12 finding 2).
    */
-  checkVerify(input: { verifier: Verifier; account: string | null }, context: RequestContext): Promise<PolicyDecision>;
+  checkVerify(input: { verifier: Verifier; account: string | null; after?: FirstFactorKind }, context: RequestContext): Promise<PolicyDecision>;
   /**
    * LATCHKEY_LINK_DEVICE: may this browser use the link? `sameBrowser`: it holds
    * the request's flow cookie. `awaitsApproval`: the request waits for a
@@ -83,10 +108,15 @@ export interface Policy {
   checkLinkDevice(input: { sameBrowser: boolean; email: string; awaitsApproval?: boolean }, context: RequestContext): Promise<PolicyDecision>;
   /** For the password flow (issue #5): same buckets as every verifier. */
   checkPasswordAttempt(account: string, context: RequestContext): Promise<PolicyDecision>;
-  /** A wrong secret for this account: counts toward the progressive delay. */
-  recordFailure(account: string, verifier: Verifier, context: RequestContext): Promise<void>;
-  /** A verified secret: the failure count starts over. */
-  recordSuccess(account: string): Promise<void>;
+  /**
+   * A wrong guess at a live secret of this account: counts toward the delay of
+   * its scope (delayScope). Callers record only real guesses: a code compared
+   * with a live token, a password, a TOTP or recovery code (issue #12 finding 2).
+   * `after`: the first factor a second factor followed.
+   */
+  recordFailure(account: string, verifier: Verifier, context: RequestContext, after?: FirstFactorKind): Promise<void>;
+  /** A verified secret: the failure count of its scope starts over. */
+  recordSuccess(account: string, verifier: Verifier, after?: FirstFactorKind): Promise<void>;
   /** A same-origin path or an allowlisted origin, else null (a deny, audited when something was asked for). */
   checkRedirect(value: unknown, context: RequestContext): Promise<{ decision: PolicyDecision; target: string | null }>;
   /**
@@ -181,10 +211,13 @@ export function createPolicy(deps: PolicyDeps): Policy {
     return decide(reason);
   }
 
-  async function checkVerify(input: { verifier: Verifier; account: string | null }, context: RequestContext) {
+  const accountKey = (account: string, scope: DelayScope) => key(`account-${scope}`, account);
+
+  async function checkVerify(input: { verifier: Verifier; account: string | null; after?: FirstFactorKind }, context: RequestContext) {
     if (!(await buckets.ipVerify.take(ipKey(context)))) return deny('ip_verify_limit', context, input.account);
-    if (input.account !== null && input.verifier !== 'link') {
-      if ((await buckets.accountDelay.blockedForMs(key('account', input.account))) > 0) {
+    // A second-factor step follows a proven first factor: its own attempt cap holds, not a delay others can drive.
+    if (input.account !== null && input.verifier !== 'link' && input.after === undefined) {
+      if ((await buckets.accountDelay.blockedForMs(accountKey(input.account, delayScope(input.verifier)))) > 0) {
         return deny('account_delay', context, input.account);
       }
     }
@@ -222,23 +255,23 @@ export function createPolicy(deps: PolicyDeps): Policy {
 
     checkPasswordAttempt: (account, context) => checkVerify({ verifier: 'password', account }, context),
 
-    async recordFailure(account, _verifier, context) {
-      const accountKey = key('account', account);
-      const failures = await buckets.accountFailures.add(accountKey);
+    async recordFailure(account, verifier, context, after) {
+      const scoped = accountKey(account, delayScope(verifier, after));
+      const failures = await buckets.accountFailures.add(scoped);
       const over = failures - limits.accountFailuresBeforeDelay;
       if (over < 0) return;
       // 20 failures: the first delay; each further failure doubles it, up to the maximum.
       const seconds = Math.min(limits.accountMaxDelaySeconds, limits.accountDelaySeconds * 2 ** Math.min(over, 30));
-      await buckets.accountDelay.block(accountKey, seconds);
+      await buckets.accountDelay.block(scoped, seconds);
       await deps.store.appendAudit([
         auditEvent(context, { type: 'policy.denied', outcome: 'failure', reason: 'account_delay', at: deps.now(), email: account }),
       ]);
     },
 
-    async recordSuccess(account) {
-      const accountKey = key('account', account);
-      await buckets.accountFailures.reset(accountKey);
-      await buckets.accountDelay.reset(accountKey);
+    async recordSuccess(account, verifier, after) {
+      const scoped = accountKey(account, delayScope(verifier, after));
+      await buckets.accountFailures.reset(scoped);
+      await buckets.accountDelay.reset(scoped);
     },
 
     async checkRedirect(value, context) {

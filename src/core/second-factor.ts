@@ -95,14 +95,17 @@ export async function completeSecondFactor(
   const pending = await findPendingSecondFactor(deps, pendingToken);
   if (!pending) return { ok: false, code: 'second_factor_expired' };
   const verifier = input.recoveryCode !== undefined ? 'recovery_code' : 'totp';
-  if (!(await deps.policy.checkVerify({ verifier, account: pending.email }, context)).allow) return { ok: false, code: 'rate_limited' };
+  // After a proven first factor: the per-IP bucket and this step's own cap, not the account's delay (issue #12 finding 2).
+  if (!(await deps.policy.checkVerify({ verifier, account: pending.email, after: pending.firstFactor }, context)).allow) {
+    return { ok: false, code: 'rate_limited' };
+  }
   const now = deps.now();
   // Counted before comparing, so parallel guesses cannot exceed the cap.
   const attempts = await deps.store.reserveSecondFactorAttempt(pending.tokenHash, MAX_SECOND_FACTOR_ATTEMPTS, now);
   if (attempts === null) return { ok: false, code: 'second_factor_locked' };
 
   const fail = async (code: ErrorCode): Promise<{ ok: false; code: ErrorCode }> => {
-    await deps.policy.recordFailure(pending.email, verifier, context);
+    await deps.policy.recordFailure(pending.email, verifier, context, pending.firstFactor);
     await deps.store.appendAudit([
       auditEvent(context, {
         type: verifier === 'totp' ? 'totp.failed' : 'recovery_code.failed',
@@ -150,7 +153,7 @@ export async function completeSecondFactor(
     if (result.reason === 'pending_gone') return { ok: false, code: 'second_factor_expired' };
     return fail(verifier === 'totp' ? 'totp_reused' : 'recovery_code_invalid');
   }
-  await deps.policy.recordSuccess(pending.email);
+  await deps.policy.recordSuccess(pending.email, verifier, pending.firstFactor);
   if (verifier === 'recovery_code') await deps.securityNotices?.({ id: result.user.id, email: result.user.email }, 'recovery_code_used', context);
   return {
     ok: true,

@@ -184,7 +184,7 @@ export async function confirmEnrolment(
   });
   // Lost a race with another confirmation (or a cancel): the other one decided.
   if (!enabled) return { ok: false, code: 'totp_already_enabled' };
-  await deps.policy.recordSuccess(user.email);
+  await deps.policy.recordSuccess(user.email, 'totp');
   return { ok: true, recoveryCodes };
 }
 
@@ -219,7 +219,7 @@ export async function proveSecondFactor(
       ]);
       return { ok: false, code: 'recovery_code_invalid' };
     }
-    await deps.policy.recordSuccess(user.email);
+    await deps.policy.recordSuccess(user.email, 'totp');
     return { ok: true, via: 'recovery_code' };
   }
   const code = normalizeTotpCode(input.code);
@@ -227,7 +227,7 @@ export async function proveSecondFactor(
   const step = code === null ? null : matchTotpCode(secret, code, now);
   if (step === null) return wrongCode(deps, user, context, 'totp_invalid');
   if (!(await deps.store.useTotpStep(user.id, step))) return wrongCode(deps, user, context, 'totp_reused');
-  await deps.policy.recordSuccess(user.email);
+  await deps.policy.recordSuccess(user.email, 'totp');
   return { ok: true, via: 'totp' };
 }
 

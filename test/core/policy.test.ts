@@ -72,17 +72,23 @@ describe('policy', () => {
     assert.deepEqual([capped.allow, capped.reason, capped.silent], [false, 'address_limit', true]);
   });
 
-  it('the password hook: failures across verifiers share one count, a success resets it, links are never delayed', async () => {
+  it('delays are per path (issue #12 finding 2): password guesses delay passwords, code guesses codes; a success resets its own; links and second-factor steps are never delayed', async () => {
     const { policy } = makePolicy({ accountFailuresBeforeDelay: 3 });
     const account = 'owner@example.com';
-    await policy.recordFailure(account, 'code', context);
     await policy.recordFailure(account, 'password', context);
-    assert.ok((await policy.checkPasswordAttempt(account, context)).allow);
-    await policy.recordFailure(account, 'totp', context);
+    await policy.recordFailure(account, 'password', context);
+    await policy.recordFailure(account, 'code', context);
+    assert.ok((await policy.checkPasswordAttempt(account, context)).allow, 'a code failure does not count toward the password delay');
+    // A TOTP guess after a known password counts toward the password delay.
+    await policy.recordFailure(account, 'totp', context, 'password');
     assert.equal((await policy.checkPasswordAttempt(account, context)).reason, 'account_delay');
-    assert.equal((await policy.checkVerify({ verifier: 'code', account }, context)).reason, 'account_delay');
+    assert.ok((await policy.checkVerify({ verifier: 'code', account }, context)).allow, 'the code path is not delayed by password guesses');
+    assert.ok((await policy.checkVerify({ verifier: 'totp', account }, context)).allow, 'nor a signed-in TOTP check');
+    assert.ok((await policy.checkVerify({ verifier: 'totp', account, after: 'password' }, context)).allow, 'nor the second-factor step');
     assert.ok((await policy.checkVerify({ verifier: 'link', account }, context)).allow);
-    await policy.recordSuccess(account);
+    await policy.recordSuccess(account, 'code');
+    assert.equal((await policy.checkPasswordAttempt(account, context)).reason, 'account_delay', 'an email success leaves the password delay');
+    await policy.recordSuccess(account, 'totp', 'password');
     assert.ok((await policy.checkPasswordAttempt(account, context)).allow);
   });
 
