@@ -168,7 +168,7 @@ export async function cancelEmailChange(deps: AccountDeps, token: string, contex
   const undone = await deps.store.undoEmailChange({
     userId,
     restoreEmail: record.email,
-    proposedEmail: record.otherEmail!,
+    cancelIssuedAt: record.createdAt,
     // Changing the address needed a session authenticated within this window before the request:
     // a second factor enrolled since then may be the intruder's. An older one is the owner's and stays.
     removeTotpSince: record.createdAt - RECENT_SIGN_IN_SECONDS * 1000,

@@ -514,16 +514,16 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           const row = await first(client, 'lockUser', [input.userId]);
           if (!row) return null;
           const current = String(row.email);
-          // Back to the old address only from the proposed one, and only while nobody else has it.
+          // Back to the link's address from wherever later changes took it, while nobody else has it.
           const restored =
             restore &&
-            current === input.proposedEmail &&
+            current !== input.restoreEmail &&
             !(await first(client, 'userByEmail', [input.restoreEmail])) &&
             (await query(client, 'changeEmail', [input.restoreEmail, input.userId, current])).rowCount === 1;
           await query(client, 'revokeUserSessions', [input.now, input.userId]);
           await query(client, 'deletePendingSecondFactors', [input.userId]);
-          // Every token, the other "this wasn't me" links included: the account is the owner's again.
-          await query(client, 'retireUserTokens', [input.now, input.userId, restored ? input.restoreEmail : current]);
+          // Every token, later "this wasn't me" links included; an earlier owner's link stays (issue #12 finding 3).
+          await query(client, 'retireTokensButEarlierCancels', [input.now, input.userId, restored ? input.restoreEmail : current, input.cancelIssuedAt]);
           const passwordRemoved = (await query(client, 'dropPassword', [input.now, input.userId])).rowCount === 1;
           const totpRemoved = ((await query(client, 'dropTotpSince', [input.userId, input.removeTotpSince])).rowCount ?? 0) > 0;
           if (totpRemoved) await query(client, 'deleteRecoveryCodes', [input.userId]);

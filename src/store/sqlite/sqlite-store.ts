@@ -567,13 +567,13 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
         const row = get(SQL.userById, input.userId);
         if (!row) return null;
         const current = String(row.email);
-        // Back to the old address only from the proposed one, and only while nobody else has it.
+        // Back to the link's address from wherever later changes took it, while nobody else has it.
         const restored =
-          current === input.proposedEmail && !get(SQL.userByEmail, input.restoreEmail) && run(SQL.changeEmail, input.restoreEmail, input.userId, current) === 1;
+          current !== input.restoreEmail && !get(SQL.userByEmail, input.restoreEmail) && run(SQL.changeEmail, input.restoreEmail, input.userId, current) === 1;
         run(SQL.revokeUserSessions, input.now, input.userId);
         run(SQL.deletePendingSecondFactors, input.userId);
-        // Every token, the other "this wasn't me" links included: the account is the owner's again.
-        run(SQL.retireUserTokens, input.now, input.userId, restored ? input.restoreEmail : current);
+        // Every token, later "this wasn't me" links included; an earlier owner's link stays (issue #12 finding 3).
+        run(SQL.retireTokensButEarlierCancels, input.now, input.userId, restored ? input.restoreEmail : current, input.cancelIssuedAt);
         const passwordRemoved = run(SQL.dropPassword, input.now, input.userId) === 1;
         const totpRemoved = get(SQL.dropTotpSince, input.userId, input.removeTotpSince) !== undefined;
         if (totpRemoved) run(SQL.deleteRecoveryCodes, input.userId);
