@@ -18,9 +18,19 @@ export type AccountMail =
   | { kind: 'email_change_confirm'; link: string; oldEmail: string; expiresInSeconds: number }
   /** To the old address: what was asked, and the one-click "this wasn't me". */
   | { kind: 'email_change_notice'; newEmail: string; cancelLink: string; expiresInSeconds: number }
-  /** Security notices, after the fact, to the account's address: a second factor removed, a recovery code spent. */
-  | { kind: 'totp_disabled'; accountLink: string }
-  | { kind: 'recovery_code_used'; accountLink: string };
+  /** Security notices, after the fact, to the account's address (core/security-notices.ts). */
+  | { kind: SecurityNoticeKind; accountLink: string };
+
+/** Every change to how an account signs in but password and address (those have notices of their own), and a spent recovery code. */
+export type SecurityNoticeKind =
+  | 'totp_enabled'
+  | 'totp_disabled'
+  | 'recovery_codes_regenerated'
+  | 'recovery_code_used'
+  /** Email sign-in (link or code) no longer asks for TOTP. */
+  | 'email_sign_in_alone'
+  /** Email sign-in asks for TOTP again. */
+  | 'email_sign_in_requires_totp';
 
 export interface AccountMailEnvelope {
   to: string;

@@ -1,13 +1,16 @@
-// Security notices: mail to the account's address after something that weakens
-// or spends its protection (two-factor turned off, a recovery code used), so an
-// intruder holding a fresh session cannot do it unnoticed. Queued right after the
+// Security notices: mail to the account's address after every change to how it
+// signs in (two-factor turned on or off, new recovery codes, email sign-in with
+// or without TOTP) and after a recovery code is spent, so an intruder holding a
+// fresh session cannot do it unnoticed (issue #12 finding 12: adding a second
+// factor silently locks the owner out). Password and address changes have notices
+// of their own (password_changed, email_change_notice). Queued right after the
 // change commits (the mail carries no secret, so it needs no token).
 
 import type { RequestContext } from './audit.ts';
-import { mailEnvelope, type ComposeAccountMail } from './account.ts';
+import { mailEnvelope, type ComposeAccountMail, type SecurityNoticeKind } from './account.ts';
 import type { Store } from '../store/store.ts';
 
-export type SecurityNoticeKind = 'totp_disabled' | 'recovery_code_used';
+export type { SecurityNoticeKind };
 
 export type SecurityNotices = (user: { id: string; email: string }, kind: SecurityNoticeKind, context: RequestContext) => Promise<void>;
 

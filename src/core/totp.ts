@@ -185,6 +185,8 @@ export async function confirmEnrolment(
   // Lost a race with another confirmation (or a cancel): the other one decided.
   if (!enabled) return { ok: false, code: 'totp_already_enabled' };
   await deps.policy.recordSuccess(user.email, 'totp');
+  // An intruder with a fresh session could otherwise add a second factor unseen and lock the owner out (issue #12 finding 12).
+  await deps.securityNotices?.(user, 'totp_enabled', context);
   return { ok: true, recoveryCodes };
 }
 
@@ -275,6 +277,7 @@ export async function setEmailSignInRequiresTotp(
     email: user.email,
   });
   if (!(await deps.store.setEmailSignInRequiresTotp(user.id, input.value, [event]))) return { ok: false, code: 'totp_not_enabled' };
+  await deps.securityNotices?.(user, input.value ? 'email_sign_in_requires_totp' : 'email_sign_in_alone', context);
   return { ok: true };
 }
 

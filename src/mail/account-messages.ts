@@ -38,6 +38,15 @@ function pasteLink(t: Translator, href: string): EmailBlock {
   return { kind: 'rawLink', intro: t('mail.pasteLink'), href: webUrl(href) };
 }
 
+const NOTICE_KEYS = {
+  totp_enabled: 'totpEnabled',
+  totp_disabled: 'totpDisabled',
+  recovery_codes_regenerated: 'recoveryCodesRegenerated',
+  recovery_code_used: 'recoveryCodeUsed',
+  email_sign_in_alone: 'emailSignInAlone',
+  email_sign_in_requires_totp: 'emailSignInTotp',
+} as const;
+
 export function renderAccountMessage(input: AccountMessageInput): RenderedMessage {
   const t = translator(input.locale ?? 'en');
   const brand = input.brand ?? DEFAULT_BRAND;
@@ -72,14 +81,20 @@ export function renderAccountMessage(input: AccountMessageInput): RenderedMessag
         footer(t('mail.notice.why')),
       ]);
     }
+    case 'totp_enabled':
     case 'totp_disabled':
-    case 'recovery_code_used': {
-      const key = mail.kind === 'totp_disabled' ? 'totpDisabled' : 'recoveryCodeUsed';
+    case 'recovery_codes_regenerated':
+    case 'recovery_code_used':
+    case 'email_sign_in_alone':
+    case 'email_sign_in_requires_totp': {
+      const key = NOTICE_KEYS[mail.kind];
       const time = formatUtc(input.at);
       const device = describeUserAgent(input.userAgent, t);
+      // A second factor someone else added cannot be removed without it: the owner needs another way back.
+      const added = mail.kind === 'totp_enabled' || mail.kind === 'recovery_codes_regenerated' || mail.kind === 'email_sign_in_requires_totp';
       return frame(t(`mail.notice.${key}.subject`, { product }), [
         { kind: 'paragraph', parts: messageParts(t, `mail.notice.${key}.body`, { email, time, device }) },
-        { kind: 'paragraph', parts: t('mail.notice.notYou') },
+        { kind: 'paragraph', parts: t(added ? 'mail.notice.notYouAdded' : 'mail.notice.notYou') },
         button(t('mail.notice.button'), mail.accountLink),
         footer(t('mail.notice.why')),
       ]);
@@ -148,6 +163,22 @@ export const accountTemplates: readonly MailTemplate[] = [
   })),
   template('totp-disabled', 'Security notice after two-factor authentication was turned off.', (baseUrl) => ({
     kind: 'totp_disabled',
+    accountLink: new URL('/auth/account', baseUrl).href,
+  })),
+  template('totp-enabled', 'Security notice after two-factor authentication was turned on.', (baseUrl) => ({
+    kind: 'totp_enabled',
+    accountLink: new URL('/auth/account', baseUrl).href,
+  })),
+  template('recovery-codes-regenerated', 'Security notice after a new set of recovery codes replaced the old one.', (baseUrl) => ({
+    kind: 'recovery_codes_regenerated',
+    accountLink: new URL('/auth/account', baseUrl).href,
+  })),
+  template('email-sign-in-alone', 'Security notice after email sign-in stopped asking for the authenticator code.', (baseUrl) => ({
+    kind: 'email_sign_in_alone',
+    accountLink: new URL('/auth/account', baseUrl).href,
+  })),
+  template('email-sign-in-requires-totp', 'Security notice after email sign-in started asking for the authenticator code again.', (baseUrl) => ({
+    kind: 'email_sign_in_requires_totp',
     accountLink: new URL('/auth/account', baseUrl).href,
   })),
   template('recovery-code-used', 'Security notice after a recovery code was used (to sign in, or to change two-factor settings).', (baseUrl) => ({
