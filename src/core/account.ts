@@ -19,7 +19,7 @@ export type AccountMail =
   /** To the old address: what was asked, and the one-click "this wasn't me". */
   | { kind: 'email_change_notice'; newEmail: string; cancelLink: string; expiresInSeconds: number }
   /** Security notices, after the fact, to the account's address (core/security-notices.ts). */
-  | { kind: SecurityNoticeKind; accountLink: string };
+  | { kind: Exclude<SecurityNoticeKind, 'password_reset'>; accountLink: string };
 
 /** Every change to how an account signs in but password and address (those have notices of their own), and a spent recovery code. */
 export type SecurityNoticeKind =
@@ -30,7 +30,9 @@ export type SecurityNoticeKind =
   /** Email sign-in (link or code) no longer asks for TOTP. */
   | 'email_sign_in_alone'
   /** Email sign-in asks for TOTP again. */
-  | 'email_sign_in_requires_totp';
+  | 'email_sign_in_requires_totp'
+  /** A password reset held by the second factor was applied (mailed as password_changed 'reset'). */
+  | 'password_reset';
 
 export interface AccountMailEnvelope {
   to: string;

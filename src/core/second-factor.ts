@@ -39,6 +39,8 @@ export interface RequireSecondFactorInput {
   redirectTo: string;
   /** The first factor's own events (token.consumed…), committed with the pending row. */
   events: AuditEvent[];
+  /** A password reset held until the second factor passes (issue #12 finding 4): the new PHC string. */
+  passwordHash?: string;
 }
 
 export async function requireSecondFactor(
@@ -58,6 +60,7 @@ export async function requireSecondFactor(
     createdAt: now,
     expiresAt,
     attempts: 0,
+    passwordHash: input.passwordHash ?? null,
   };
   const event = auditEvent(context, {
     type: 'second_factor.required',
@@ -137,6 +140,8 @@ export async function completeSecondFactor(
   const { token, record } = newSession(deps.sessions, now, context);
   const event = (type: AuditEvent['type'], reason: string | null = null) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId: pending.userId, email: pending.email });
+  // A held password reset is applied by the same transaction (issue #12 finding 4).
+  const reset = pending.passwordHash ? [event('password.set', 'reset'), event('session.revoked', 'password_reset')] : [];
   const result = await deps.store.completeSecondFactor({
     tokenHash: pending.tokenHash,
     proof,
@@ -145,6 +150,7 @@ export async function completeSecondFactor(
     verifiedEmail: pending.firstFactor === 'password' ? null : pending.email,
     events: [
       ...(verifier === 'recovery_code' ? [event('recovery_code.used')] : []),
+      ...reset,
       event('session.created'),
       event('sign_in.succeeded', `${pending.firstFactor}+${verifier}`),
     ],
@@ -155,6 +161,7 @@ export async function completeSecondFactor(
   }
   await deps.policy.recordSuccess(pending.email, verifier, pending.firstFactor);
   if (verifier === 'recovery_code') await deps.securityNotices?.({ id: result.user.id, email: result.user.email }, 'recovery_code_used', context);
+  if (reset.length) await deps.securityNotices?.({ id: result.user.id, email: result.user.email }, 'password_reset', context);
   return {
     ok: true,
     status: 'signed_in',

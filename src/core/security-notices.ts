@@ -7,7 +7,7 @@
 // change commits (the mail carries no secret, so it needs no token).
 
 import type { RequestContext } from './audit.ts';
-import { mailEnvelope, type ComposeAccountMail, type SecurityNoticeKind } from './account.ts';
+import { mailEnvelope, type AccountMail, type ComposeAccountMail, type SecurityNoticeKind } from './account.ts';
 import type { Store } from '../store/store.ts';
 
 export type { SecurityNoticeKind };
@@ -24,7 +24,9 @@ export function createSecurityNotices(deps: {
   return async (user, kind, context) => {
     const now = deps.now();
     const accountLink = new URL('/auth/account', deps.baseUrl).href;
-    const mail = deps.composeAccountMail({ kind, accountLink }, mailEnvelope(user.email, now, context, null));
+    const resetLink = new URL('/auth/password/forgot', deps.baseUrl).href;
+    const notice: AccountMail = kind === 'password_reset' ? { kind: 'password_changed', change: 'reset', resetLink } : { kind, accountLink };
+    const mail = deps.composeAccountMail(notice, mailEnvelope(user.email, now, context, null));
     // The change's own event (totp.disabled, recovery_code.used) is already in the trail, with this request ID.
     await deps.store.queueMail(mail, []);
     deps.mailQueued();

@@ -121,6 +121,12 @@ export interface PendingSecondFactor {
   createdAt: number;
   expiresAt: number;
   attempts: number;
+  /**
+   * A password reset waiting for the second factor (issue #12 finding 4): the
+   * new PHC string, set (and every session revoked) only when the step
+   * completes. Null: an ordinary sign-in.
+   */
+  passwordHash: string | null;
 }
 
 /** What the second factor proved: a TOTP time step (replay-checked) or a recovery code (single use). */
@@ -386,8 +392,11 @@ export interface Store {
   /**
    * One transaction: deletes the unexpired pending row (one caller wins), applies
    * the proof (the TOTP step must be newer than lastUsedStep; the recovery code
-   * must be unused, and is marked used), marks the email verified when asked,
-   * inserts the session and appends the events. Any refusal rolls everything back.
+   * must be unused, and is marked used), applies a held password reset (the
+   * password set, every session and pending step of the account revoked, its
+   * tokens but cancel links retired; pending_gone when the account is disabled),
+   * marks the email verified when asked, inserts the session and appends the
+   * events. Any refusal rolls everything back.
    */
   completeSecondFactor(input: CompleteSecondFactorInput): Promise<CompleteSecondFactorResult>;
 

@@ -45,7 +45,7 @@ export function accountCases(test: StoreTest): void {
       const cookie = hash();
       await store.signIn({ email: 'op@example.com', userId: created!.id, allowSignup: false, newUserId: randomUUID(), now: T0, session: newSession({ tokenHash: cookie }), events: [], emailProven: false });
       assert.equal((await store.findUserByEmail('op@example.com'))?.emailVerified, false);
-      const pending = { tokenHash: hash(), userId: created!.id, email: 'op@example.com', firstFactor: 'password' as const, redirectTo: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE, attempts: 0 };
+      const pending = { tokenHash: hash(), userId: created!.id, email: 'op@example.com', firstFactor: 'password' as const, redirectTo: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE, attempts: 0, passwordHash: null };
       await store.createPendingSecondFactor(pending, []);
       const signIn = tokenRecord({ email: 'op@example.com', userId: created!.id });
       const cancel = tokenRecord({ purpose: 'email_change_cancel', email: 'op@example.com', userId: created!.id, otherEmail: 'new@example.com' });

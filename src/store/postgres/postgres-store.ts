@@ -420,7 +420,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         return await transaction(async (client) => {
           const row = await first(client, 'takePendingSecondFactor', [input.tokenHash, input.now]);
           if (!row) throw new Refusal('pending_gone');
-          const { userId } = toPendingSecondFactor(row);
+          const { userId, passwordHash } = toPendingSecondFactor(row);
           const proof = input.proof;
           const proved =
             'totpStep' in proof
@@ -430,6 +430,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           const userRow = await first(client, 'userById', [userId]);
           if (!userRow) throw new Refusal('pending_gone');
           const user = toUser(userRow);
+          if (passwordHash) {
+            // The held reset, now that the second factor passed (issue #12 finding 4).
+            if (!(await first(client, 'setPassword', [passwordHash, input.now, userId]))) throw new Refusal('pending_gone');
+            await query(client, 'revokeUserSessions', [input.now, userId]);
+            await query(client, 'deletePendingSecondFactors', [userId]);
+            await query(client, 'retireAccountTokens', [input.now, userId, user.email]);
+          }
           if (input.verifiedEmail !== null && user.email === input.verifiedEmail && !user.emailVerified) {
             await query(client, 'verifyEmail', [user.id]);
             user.emailVerified = true;

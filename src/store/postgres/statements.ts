@@ -103,7 +103,7 @@ export const SQL = {
   countRecoveryCodes: 'SELECT count(*)::int AS unused FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL',
   consumeRecoveryCode: 'UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL',
   sweepPendingSecondFactors: 'DELETE FROM pending_second_factors WHERE user_id = $1 AND expires_at <= $2',
-  insertPendingSecondFactor: `INSERT INTO pending_second_factors (${PENDING_SECOND_FACTOR_COLUMNS}) VALUES (${params(8)})`,
+  insertPendingSecondFactor: `INSERT INTO pending_second_factors (${PENDING_SECOND_FACTOR_COLUMNS}) VALUES (${params(9)})`,
   pendingSecondFactorByHash: 'SELECT * FROM pending_second_factors WHERE token_hash = $1',
   reserveSecondFactorAttempt: `UPDATE pending_second_factors SET attempts = attempts + 1
     WHERE token_hash = $1 AND attempts < $2 AND expires_at > $3 RETURNING attempts`,

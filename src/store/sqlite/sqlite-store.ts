@@ -483,7 +483,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
         return transaction(() => {
           const row = get(SQL.takePendingSecondFactor, input.tokenHash, input.now);
           if (!row) throw new Refusal('pending_gone');
-          const { userId } = toPendingSecondFactor(row);
+          const { userId, passwordHash } = toPendingSecondFactor(row);
           const proof = input.proof;
           const proved =
             'totpStep' in proof
@@ -493,6 +493,13 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
           const userRow = get(SQL.userById, userId);
           if (!userRow) throw new Refusal('pending_gone');
           const user = toUser(userRow);
+          if (passwordHash) {
+            // The held reset, now that the second factor passed (issue #12 finding 4).
+            if (run(SQL.setPassword, passwordHash, input.now, userId) !== 1) throw new Refusal('pending_gone');
+            run(SQL.revokeUserSessions, input.now, userId);
+            run(SQL.deletePendingSecondFactors, userId);
+            run(SQL.retireAccountTokens, input.now, userId, user.email);
+          }
           if (input.verifiedEmail !== null && user.email === input.verifiedEmail && !user.emailVerified) {
             run(SQL.verifyEmail, user.id);
             user.emailVerified = true;

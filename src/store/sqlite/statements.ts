@@ -95,7 +95,7 @@ export const SQL = {
   countRecoveryCodes: 'SELECT count(*) AS unused FROM recovery_codes WHERE user_id = ? AND used_at IS NULL',
   consumeRecoveryCode: 'UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL',
   sweepPendingSecondFactors: 'DELETE FROM pending_second_factors WHERE user_id = ? AND expires_at <= ?',
-  insertPendingSecondFactor: `INSERT INTO pending_second_factors (${PENDING_SECOND_FACTOR_COLUMNS}) VALUES (${marks(8)})`,
+  insertPendingSecondFactor: `INSERT INTO pending_second_factors (${PENDING_SECOND_FACTOR_COLUMNS}) VALUES (${marks(9)})`,
   pendingSecondFactorByHash: 'SELECT * FROM pending_second_factors WHERE token_hash = ?',
   reserveSecondFactorAttempt: `UPDATE pending_second_factors SET attempts = attempts + 1
     WHERE token_hash = ? AND attempts < ? AND expires_at > ? RETURNING attempts`,
