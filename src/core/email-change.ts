@@ -6,9 +6,13 @@
 //   account over (same account, address now verified), signs out every other
 //   session and retires every outstanding token;
 // - `email_change_cancel`, mailed to the old address with a notice: "this
-//   wasn't me". It works before and after the confirmation: it puts the old
+//   wasn't me". It works before and after the confirmation, and after later
+//   changes (the first owner's link wins, issue #12 finding 3): it puts its
 //   address back, signs out everywhere, removes the password (an intruder may
-//   have set it) and a second factor enrolled around the change.
+//   have set it) and a second factor enrolled around the change. It is refused
+//   when the account's own second factor guarded the change (policy
+//   checkMailboxUndo, issue #12 finding 4): the mailbox alone cannot undo what
+//   it could not have done.
 //
 // A new address that already has an account gets the same answer and the same
 // notice to the old address, but no mail and a token nobody holds: the
@@ -162,6 +166,13 @@ export async function cancelEmailChange(deps: AccountDeps, token: string, contex
   const record = await consume(deps, token, 'email_change_cancel', context);
   if ('ok' in record) return record;
   const userId = record.userId!;
+  const totp = await deps.store.getTotp(userId);
+  const undo = await deps.policy.checkMailboxUndo(
+    { totpEnabledAt: totp?.enabledAt ?? null, emailSignInRequiresTotp: totp?.emailSignInRequiresTotp ?? false, changeRequestedAt: record.createdAt, email: record.email },
+    context,
+  );
+  // The link is used up and nothing else changes: no sign-out, no password removed (issue #12 finding 4).
+  if (!undo.allow) return { ok: false, code: 'email_change_protected' };
   const now = deps.now();
   const event = (type: 'token.consumed' | 'email_change.cancelled' | 'session.revoked', reason: string) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId, email: record.email });

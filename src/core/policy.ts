@@ -48,6 +48,8 @@ export type PolicyReason =
   | 'approval_mismatch'
   /** A sensitive account change (second factor, password) needs a sign-in of the last 10 minutes: 403. */
   | 'sign_in_not_recent'
+  /** "This wasn't me" by the old mailbox alone, for a change the account's own second factor guarded: 403 (issue #12 finding 4). */
+  | 'second_factor_protected'
   | 'admin_refused';
 
 export interface PolicyDecision {
@@ -143,6 +145,19 @@ export interface Policy {
    * RECENT_SIGN_IN_SECONDS, so a stolen old session cannot lock the owner out.
    */
   checkRecentSignIn(input: { signedInAt: number; email: string }, context: RequestContext): Promise<PolicyDecision>;
+  /**
+   * "This wasn't me" holds only the old mailbox. It may undo an email change
+   * unless the account's own second factor guarded email sign-in when the change
+   * was asked for: TOTP on since before the recent-sign-in window of the request
+   * (a younger one may be an intruder's, and the undo removes it) and asked for
+   * after an email link or code. Then the mailbox alone could not sign in, and
+   * whoever changed the address proved more than it (issue #12 finding 4: the
+   * owner who lost the mailbox and moved with password + TOTP keeps the account).
+   */
+  checkMailboxUndo(
+    input: { totpEnabledAt: number | null; emailSignInRequiresTotp: boolean; changeRequestedAt: number; email: string },
+    context: RequestContext,
+  ): Promise<PolicyDecision>;
   /** Admin actions: refused unless authorised, and always within the IP verify bucket. */
   checkAdmin(input: { authorized: boolean }, context: RequestContext): Promise<PolicyDecision>;
 }
@@ -304,6 +319,12 @@ export function createPolicy(deps: PolicyDeps): Policy {
     async checkRecentSignIn(input, context) {
       if (deps.now() - input.signedInAt <= RECENT_SIGN_IN_SECONDS * 1000) return allowed;
       return deny('sign_in_not_recent', context, input.email);
+    },
+
+    async checkMailboxUndo(input, context) {
+      const ownSecondFactor = input.totpEnabledAt !== null && input.totpEnabledAt < input.changeRequestedAt - RECENT_SIGN_IN_SECONDS * 1000;
+      if (ownSecondFactor && input.emailSignInRequiresTotp) return deny('second_factor_protected', context, input.email);
+      return allowed;
     },
 
     async checkAdmin(input, context) {

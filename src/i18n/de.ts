@@ -310,6 +310,9 @@ export const de: Catalog = {
   'error.email_unchanged.why': 'Gib die neue Adresse ein, mit der du dich anmelden willst.',
   'error.email_taken.title': 'Diese Adresse geht nicht',
   'error.email_taken.message': 'Diese Adresse kann für dieses Konto nicht verwendet werden.',
+  'error.email_change_protected.title': 'Diese Änderung lässt sich hier nicht rückgängig machen',
+  'error.email_change_protected.message': 'Die Adresse des Kontos wurde von jemandem geändert, der sich mit dem zweiten Faktor angemeldet hat (einer Authenticator-App oder einem Wiederherstellungscode). Dieses Postfach allein kann das nicht rückgängig machen.',
+  'error.email_change_protected.why': 'Wenn du das nicht warst, wende dich an die Betreiber dieses Dienstes: Dein zweiter Faktor ist vielleicht in fremden Händen.',
   'error.email_taken.why': 'Ein anderes Konto meldet sich damit an. Melde dich dort an, oder behalte deine bisherige Adresse.',
 
   'mail.linkExpires': 'Der Link läuft in {duration} ab und funktioniert nur einmal.',

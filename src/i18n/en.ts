@@ -312,6 +312,9 @@ export const en = {
   'error.email_unchanged.why': 'Enter the new address you want to sign in with.',
   'error.email_taken.title': 'This address cannot be used',
   'error.email_taken.message': 'That address cannot be used for this account.',
+  'error.email_change_protected.title': 'This change cannot be undone here',
+  'error.email_change_protected.message': 'The account\u2019s address was changed by someone who signed in with its second factor (an authenticator app or a recovery code), so this mailbox alone cannot undo it.',
+  'error.email_change_protected.why': 'If it wasn\u2019t you, contact whoever runs this service: your second factor may be in someone else\u2019s hands.',
   'error.email_taken.why': 'Another account signs in with it. Sign in there, or keep your current address.',
 
   'mail.linkExpires': 'The link expires in {duration} and works only once.',

@@ -92,6 +92,18 @@ describe('policy', () => {
     assert.ok((await policy.checkPasswordAttempt(account, context)).allow);
   });
 
+  it('"this wasn\'t me" by the mailbox alone is refused only when the account\'s own second factor guarded email sign-in (issue #12 finding 4)', async () => {
+    const { policy, audit } = makePolicy();
+    const changeRequestedAt = 10 * 3_600_000;
+    const check = (totpEnabledAt: number | null, emailSignInRequiresTotp: boolean) =>
+      policy.checkMailboxUndo({ totpEnabledAt, emailSignInRequiresTotp, changeRequestedAt, email: 'owner@example.com' }, context).then((d) => d.reason);
+    assert.equal(await check(changeRequestedAt - 3_600_000, true), 'second_factor_protected');
+    assert.equal(await check(null, false), 'allowed');
+    assert.equal(await check(changeRequestedAt - 3_600_000, false), 'allowed', 'email alone signs in: mailbox against mailbox, the first owner wins');
+    assert.equal(await check(changeRequestedAt - 60_000, true), 'allowed', 'a second factor added around the change may be the intruder\'s');
+    assert.ok(audit.some((e) => e.type === 'policy.denied' && e.reason === 'second_factor_protected'));
+  });
+
   it('cross-site: Fetch Metadata first, then Origin; safe methods always pass', async () => {
     const { policy } = makePolicy();
     const check = (method: string, origin: string | null, fetchSite: string | null) => policy.checkCrossSite({ method, origin, fetchSite }, context).then((d) => d.allow);
