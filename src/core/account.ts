@@ -16,8 +16,11 @@ export type AccountMail =
   | { kind: 'email_verify'; link: string; expiresInSeconds: number }
   /** To the new address: confirm the change. */
   | { kind: 'email_change_confirm'; link: string; oldEmail: string; expiresInSeconds: number }
-  /** To the old address: what was asked, and the one-click "this wasn't me". */
-  | { kind: 'email_change_notice'; newEmail: string; cancelLink: string; expiresInSeconds: number }
+  /**
+   * To the old address: what was asked, and the one-click "this wasn't me";
+   * no link (null) when the account's second factor guards the change (issue #12 finding 4).
+   */
+  | { kind: 'email_change_notice'; newEmail: string; cancelLink: string | null; expiresInSeconds: number }
   /** Security notices, after the fact, to the account's address (core/security-notices.ts). */
   | { kind: Exclude<SecurityNoticeKind, 'password_reset'>; accountLink: string };
 

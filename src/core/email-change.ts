@@ -9,10 +9,10 @@
 //   wasn't me". It works before and after the confirmation, and after later
 //   changes (the first owner's link wins, issue #12 finding 3): it puts its
 //   address back, signs out everywhere, removes the password (an intruder may
-//   have set it) and a second factor enrolled around the change. It is refused
-//   when the account's own second factor guarded the change (policy
+//   have set it) and a second factor enrolled around the change. It is not
+//   issued when the account's own second factor guards the change (policy
 //   checkMailboxUndo, issue #12 finding 4): the mailbox alone cannot undo what
-//   it could not have done.
+//   it could not have done; the old address gets the notice without the link.
 //
 // A new address that already has an account gets the same answer and the same
 // notice to the old address, but no mail and a token nobody holds: the
@@ -84,6 +84,20 @@ export async function requestEmailChange(
     },
     now,
   );
+  // Decided when the change is asked for, from the account as it is then: settings changed
+  // later (turning "email sign-in asks for TOTP" on needs no code) cannot take the link back.
+  const totp = await deps.store.getTotp(user.id);
+  const undo = await deps.policy.checkMailboxUndo(
+    { totpEnabledAt: totp?.enabledAt ?? null, emailSignInRequiresTotp: totp?.emailSignInRequiresTotp ?? false, changeRequestedAt: now, email: user.email },
+    context,
+  );
+  if (!undo.allow) {
+    // The old mailbox is told, with no "this wasn't me" link (issue #12 finding 4).
+    const notice = { kind: 'email_change_notice', newEmail, cancelLink: null, expiresInSeconds: ttl } as const;
+    await deps.store.queueMail(deps.composeAccountMail(notice, mailEnvelope(user.email, now, context, input.locale)), []);
+    deps.mailQueued();
+    return { ok: true, newEmail };
+  }
   await deps.tokens.issue(
     {
       ...client,
@@ -166,13 +180,6 @@ export async function cancelEmailChange(deps: AccountDeps, token: string, contex
   const record = await consume(deps, token, 'email_change_cancel', context);
   if ('ok' in record) return record;
   const userId = record.userId!;
-  const totp = await deps.store.getTotp(userId);
-  const undo = await deps.policy.checkMailboxUndo(
-    { totpEnabledAt: totp?.enabledAt ?? null, emailSignInRequiresTotp: totp?.emailSignInRequiresTotp ?? false, changeRequestedAt: record.createdAt, email: record.email },
-    context,
-  );
-  // The link is used up and nothing else changes: no sign-out, no password removed (issue #12 finding 4).
-  if (!undo.allow) return { ok: false, code: 'email_change_protected' };
   const now = deps.now();
   const event = (type: 'token.consumed' | 'email_change.cancelled' | 'session.revoked', reason: string) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId, email: record.email });

@@ -30,7 +30,6 @@ export const ERROR_MESSAGES = {
   password_not_set: 'This account has no password.',
   email_unchanged: 'That is already your address.',
   email_taken: 'That address cannot be used for this account.',
-  email_change_protected: 'This change was made with the account\'s second factor and cannot be undone from this mailbox.',
   unauthenticated: 'You are not signed in.',
   forbidden: 'This request was refused.',
   not_found: 'Not found.',

@@ -48,7 +48,7 @@ export type PolicyReason =
   | 'approval_mismatch'
   /** A sensitive account change (second factor, password) needs a sign-in of the last 10 minutes: 403. */
   | 'sign_in_not_recent'
-  /** "This wasn't me" by the old mailbox alone, for a change the account's own second factor guarded: 403 (issue #12 finding 4). */
+  /** No "this wasn't me" link for an email change the account's own second factor guards (issue #12 finding 4): the notice goes without it. */
   | 'second_factor_protected'
   | 'admin_refused';
 
@@ -147,8 +147,8 @@ export interface Policy {
   checkRecentSignIn(input: { signedInAt: number; email: string }, context: RequestContext): Promise<PolicyDecision>;
   /**
    * "This wasn't me" holds only the old mailbox. It may undo an email change
-   * unless the account's own second factor guarded email sign-in when the change
-   * was asked for: TOTP on since before the recent-sign-in window of the request
+   * (the link is mailed) unless the account's own second factor guards email
+   * sign-in when the change is asked for: TOTP on since before the recent-sign-in window of the request
    * (a younger one may be an intruder's, and the undo removes it) and asked for
    * after an email link or code. Then the mailbox alone could not sign in, and
    * whoever changed the address proved more than it (issue #12 finding 4: the

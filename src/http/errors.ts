@@ -36,7 +36,6 @@ export const ERROR_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   password_not_set: 409,
   email_unchanged: 400,
   email_taken: 409,
-  email_change_protected: 403,
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,

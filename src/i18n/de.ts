@@ -310,9 +310,6 @@ export const de: Catalog = {
   'error.email_unchanged.why': 'Gib die neue Adresse ein, mit der du dich anmelden willst.',
   'error.email_taken.title': 'Diese Adresse geht nicht',
   'error.email_taken.message': 'Diese Adresse kann für dieses Konto nicht verwendet werden.',
-  'error.email_change_protected.title': 'Diese Änderung lässt sich hier nicht rückgängig machen',
-  'error.email_change_protected.message': 'Die Adresse des Kontos wurde von jemandem geändert, der sich mit dem zweiten Faktor angemeldet hat (einer Authenticator-App oder einem Wiederherstellungscode). Dieses Postfach allein kann das nicht rückgängig machen.',
-  'error.email_change_protected.why': 'Wenn du das nicht warst, wende dich an die Betreiber dieses Dienstes: Dein zweiter Faktor ist vielleicht in fremden Händen.',
   'error.email_taken.why': 'Ein anderes Konto meldet sich damit an. Melde dich dort an, oder behalte deine bisherige Adresse.',
 
   'mail.linkExpires': 'Der Link läuft in {duration} ab und funktioniert nur einmal.',
@@ -365,6 +362,7 @@ export const de: Catalog = {
   'mail.emailNotice.intro': 'Jemand, der bei deinem {product}-Konto angemeldet ist, will dessen Adresse von {email} in {newEmail} ändern.',
   'mail.emailNotice.ifYou': 'Warst du das, musst du nichts tun: Die Änderung gilt, sobald die neue Adresse sie bestätigt.',
   'mail.emailNotice.notYou': 'Warst du es nicht, brich sie ab: Wir behalten diese Adresse (oder stellen sie wieder her), melden alle Geräte ab und entfernen das Passwort des Kontos.',
+  'mail.emailNotice.guarded': 'Warst du es nicht: Das Konto ist durch seinen zweiten Faktor (eine Authenticator-App) geschützt, deshalb kann dieses Postfach allein die Änderung nicht rückgängig machen. Wende dich an die Betreiber dieses Dienstes; dein zweiter Faktor ist vielleicht in fremden Händen.',
   'mail.emailNotice.button': 'Das war ich nicht: abbrechen und überall abmelden',
   'mail.emailNotice.expires': 'Dieser Link gilt {duration}, auch nachdem die Änderung bestätigt wurde.',
 };

@@ -312,9 +312,6 @@ export const en = {
   'error.email_unchanged.why': 'Enter the new address you want to sign in with.',
   'error.email_taken.title': 'This address cannot be used',
   'error.email_taken.message': 'That address cannot be used for this account.',
-  'error.email_change_protected.title': 'This change cannot be undone here',
-  'error.email_change_protected.message': 'The account\u2019s address was changed by someone who signed in with its second factor (an authenticator app or a recovery code), so this mailbox alone cannot undo it.',
-  'error.email_change_protected.why': 'If it wasn\u2019t you, contact whoever runs this service: your second factor may be in someone else\u2019s hands.',
   'error.email_taken.why': 'Another account signs in with it. Sign in there, or keep your current address.',
 
   'mail.linkExpires': 'The link expires in {duration} and works only once.',
@@ -367,6 +364,7 @@ export const en = {
   'mail.emailNotice.intro': 'Someone signed in to your {product} account asked to change its address from {email} to {newEmail}.',
   'mail.emailNotice.ifYou': 'If that was you, there is nothing to do: the change happens once the new address confirms it.',
   'mail.emailNotice.notYou': 'If it wasn’t you, cancel it: we keep (or put back) this address, sign out every device and remove the account’s password.',
+  'mail.emailNotice.guarded': 'If it wasn\u2019t you: the account\u2019s second factor (an authenticator app) guards it, so this mailbox alone cannot undo the change. Contact whoever runs this service; your second factor may be in someone else\u2019s hands.',
   'mail.emailNotice.button': 'This wasn’t me: cancel and sign out everywhere',
   'mail.emailNotice.expires': 'This link works for {duration}, also after the change was confirmed.',
 } as const;

@@ -118,6 +118,14 @@ export function renderAccountMessage(input: AccountMessageInput): RenderedMessag
         footer(requested(t, input), t('mail.emailChange.ignore')),
       ]);
     case 'email_change_notice':
+      if (mail.cancelLink === null) {
+        return frame(t('mail.emailNotice.subject', { product }), [
+          { kind: 'paragraph', parts: messageParts(t, 'mail.emailNotice.intro', { email, newEmail: mail.newEmail, product }) },
+          { kind: 'paragraph', parts: t('mail.emailNotice.ifYou') },
+          { kind: 'paragraph', parts: t('mail.emailNotice.guarded') },
+          footer(requested(t, input)),
+        ]);
+      }
       return frame(t('mail.emailNotice.subject', { product }), [
         { kind: 'paragraph', parts: messageParts(t, 'mail.emailNotice.intro', { email, newEmail: mail.newEmail, product }) },
         { kind: 'paragraph', parts: t('mail.emailNotice.ifYou') },
@@ -200,6 +208,12 @@ export const accountTemplates: readonly MailTemplate[] = [
     kind: 'email_change_notice',
     newEmail: 'ada.lovelace@example.org',
     cancelLink: sampleLink(baseUrl, '/auth/email/cancel'),
+    expiresInSeconds: 86_400,
+  })),
+  template('email-change-notice-guarded', 'Notice to the old address of an email change the account\'s second factor guards: no "this wasn\'t me" link.', () => ({
+    kind: 'email_change_notice',
+    newEmail: 'ada.lovelace@example.org',
+    cancelLink: null,
     expiresInSeconds: 86_400,
   })),
 ];

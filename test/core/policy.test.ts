@@ -92,7 +92,7 @@ describe('policy', () => {
     assert.ok((await policy.checkPasswordAttempt(account, context)).allow);
   });
 
-  it('"this wasn\'t me" by the mailbox alone is refused only when the account\'s own second factor guarded email sign-in (issue #12 finding 4)', async () => {
+  it('no "this wasn\'t me" link for the old mailbox only when the account\'s own second factor guards email sign-in (issue #12 finding 4)', async () => {
     const { policy, audit } = makePolicy();
     const changeRequestedAt = 10 * 3_600_000;
     const check = (totpEnabledAt: number | null, emailSignInRequiresTotp: boolean) =>

@@ -13,7 +13,7 @@ import type { TokenPurpose } from '../../core/types.ts';
 import { cancelEmailChangePage, confirmEmailPage, donePage, linkProblemPage, verifyEmailPage } from '../../pages/email-pages.ts';
 import { clearCookie, cookieNames } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
-import { ERROR_STATUS, errorResponse, htmlError, jsonError } from '../errors.ts';
+import { ERROR_STATUS, errorResponse, jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
 import { isFormRequest, readBody, requestContext, verifyBody } from '../request.ts';
 import { currentSession, userJson } from './shared.ts';
@@ -115,8 +115,6 @@ export function emailRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     if (token instanceof Response) return token;
     const result = await cancelEmailChange(account, token, requestContext(c));
     c.header('Cache-Control', 'no-store');
-    // A protected change is not a link problem: the error page says why and what to do (issue #12 finding 4).
-    if (!result.ok && result.code === 'email_change_protected') return isFormRequest(c) ? htmlError(c, deps, result.code) : jsonError(c, result.code);
     if (!result.ok) return isFormRequest(c) ? linkProblem(c, result.code, 'email_change_cancel') : jsonError(c, result.code);
     // Every session of the account is revoked; this browser's cookie goes too.
     clearCookie(c, names, names.session);
