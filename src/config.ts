@@ -130,7 +130,7 @@ export interface RateLimits {
   /** All sign-in mails of this deployment: protects the sender's reputation. */
   mailsPerHour: number;
   verifyAttemptsPerIpPer5Minutes: number;
-  /** Consecutive failed verifications of one account (every verifier) before the delay starts. */
+  /** Consecutive failed guesses on one path of an account (policy delayScope: email, password, session) before its delay starts. */
   accountFailuresBeforeDelay: number;
   /** The first delay; it doubles with each further failure up to accountMaxDelaySeconds. */
   accountDelaySeconds: number;
