@@ -148,11 +148,12 @@ export interface Policy {
   /**
    * "This wasn't me" holds only the old mailbox. It may undo an email change
    * (the link is mailed) unless the account's own second factor guards email
-   * sign-in when the change is asked for: TOTP on since before the recent-sign-in window of the request
-   * (a younger one may be an intruder's, and the undo removes it) and asked for
-   * after an email link or code. Then the mailbox alone could not sign in, and
-   * whoever changed the address proved more than it (issue #12 finding 4: the
-   * owner who lost the mailbox and moved with password + TOTP keeps the account).
+   * sign-in when the change is asked for: TOTP on since before the request's
+   * recent-sign-in window (a younger one may be an intruder's, and the undo
+   * removes it), and email sign-in asking for it. Then the mailbox alone could
+   * not sign in, and whoever changed the address proved more than it (issue #12
+   * finding 4: the owner who lost the mailbox and moved with password + TOTP
+   * keeps the account).
    */
   checkMailboxUndo(
     input: { totpEnabledAt: number | null; emailSignInRequiresTotp: boolean; changeRequestedAt: number; email: string },

@@ -3,7 +3,8 @@
 // or without TOTP) and after a recovery code is spent, so an intruder holding a
 // fresh session cannot do it unnoticed (issue #12 finding 12: adding a second
 // factor silently locks the owner out). Password and address changes have notices
-// of their own (password_changed, email_change_notice). Queued right after the
+// of their own (password_changed, email_change_notice); a password reset held by
+// the second factor is mailed from here as that password notice. Queued right after the
 // change commits (the mail carries no secret, so it needs no token).
 
 import type { RequestContext } from './audit.ts';
