@@ -150,7 +150,7 @@ export interface RateLimits {
   /** Argon2id computations running at once in this process; more wait (boundedly) or get 429 (issue #12 finding 5). */
   passwordHashConcurrency: number;
   verifyAttemptsPerIpPer5Minutes: number;
-  /** Consecutive failed verifications of one account (every verifier) before the delay starts. */
+  /** Consecutive failed guesses on one path of an account (policy delayScope: email, password, session) before its delay starts. */
   accountFailuresBeforeDelay: number;
   /** The first delay; it doubles with each further failure up to accountMaxDelaySeconds. */
   accountDelaySeconds: number;

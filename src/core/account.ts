@@ -16,11 +16,26 @@ export type AccountMail =
   | { kind: 'email_verify'; link: string; expiresInSeconds: number }
   /** To the new address: confirm the change. */
   | { kind: 'email_change_confirm'; link: string; oldEmail: string; expiresInSeconds: number }
-  /** To the old address: what was asked, and the one-click "this wasn't me". */
-  | { kind: 'email_change_notice'; newEmail: string; cancelLink: string; expiresInSeconds: number }
-  /** Security notices, after the fact, to the account's address: a second factor removed, a recovery code spent. */
-  | { kind: 'totp_disabled'; accountLink: string }
-  | { kind: 'recovery_code_used'; accountLink: string };
+  /**
+   * To the old address: what was asked, and the one-click "this wasn't me";
+   * no link (null) when the account's second factor guards the change (issue #12 finding 4).
+   */
+  | { kind: 'email_change_notice'; newEmail: string; cancelLink: string | null; expiresInSeconds: number }
+  /** Security notices, after the fact, to the account's address (core/security-notices.ts). */
+  | { kind: Exclude<SecurityNoticeKind, 'password_reset'>; accountLink: string };
+
+/** Every change to how an account signs in but password and address (those have notices of their own), and a spent recovery code. */
+export type SecurityNoticeKind =
+  | 'totp_enabled'
+  | 'totp_disabled'
+  | 'recovery_codes_regenerated'
+  | 'recovery_code_used'
+  /** Email sign-in (link or code) no longer asks for TOTP. */
+  | 'email_sign_in_alone'
+  /** Email sign-in asks for TOTP again. */
+  | 'email_sign_in_requires_totp'
+  /** A password reset held by the second factor was applied (mailed as password_changed 'reset'). */
+  | 'password_reset';
 
 export interface AccountMailEnvelope {
   to: string;

@@ -6,9 +6,13 @@
 //   account over (same account, address now verified), signs out every other
 //   session and retires every outstanding token;
 // - `email_change_cancel`, mailed to the old address with a notice: "this
-//   wasn't me". It works before and after the confirmation: it puts the old
+//   wasn't me". It works before and after the confirmation, and after later
+//   changes (the first owner's link wins, issue #12 finding 3): it puts its
 //   address back, signs out everywhere, removes the password (an intruder may
-//   have set it) and a second factor enrolled around the change.
+//   have set it) and a second factor enrolled around the change. It is not
+//   issued when the account's own second factor guards the change (policy
+//   checkMailboxUndo, issue #12 finding 4): the mailbox alone cannot undo what
+//   it could not have done; the old address gets the notice without the link.
 //
 // A new address that already has an account gets the same answer and the same
 // notice to the old address, but no mail and a token nobody holds: the
@@ -85,6 +89,20 @@ export async function requestEmailChange(
     },
     now,
   );
+  // Decided when the change is asked for, from the account as it is then: settings changed
+  // later (turning "email sign-in asks for TOTP" on needs no code) cannot take the link back.
+  const totp = await deps.store.getTotp(user.id);
+  const undo = await deps.policy.checkMailboxUndo(
+    { totpEnabledAt: totp?.enabledAt ?? null, emailSignInRequiresTotp: totp?.emailSignInRequiresTotp ?? false, changeRequestedAt: now, email: user.email },
+    context,
+  );
+  if (!undo.allow) {
+    // The old mailbox is told, with no "this wasn't me" link (issue #12 finding 4).
+    const notice = { kind: 'email_change_notice', newEmail, cancelLink: null, expiresInSeconds: ttl } as const;
+    await deps.store.queueMail(deps.composeAccountMail(notice, mailEnvelope(user.email, now, context, input.locale)), []);
+    deps.mailQueued();
+    return { ok: true, newEmail };
+  }
   await deps.tokens.issue(
     {
       ...client,
@@ -173,7 +191,7 @@ export async function cancelEmailChange(deps: AccountDeps, token: string, contex
   const undone = await deps.store.undoEmailChange({
     userId,
     restoreEmail: record.email,
-    proposedEmail: record.otherEmail!,
+    cancelIssuedAt: record.createdAt,
     // Changing the address needed a session authenticated within this window before the request:
     // a second factor enrolled since then may be the intruder's. An older one is the owner's and stays.
     removeTotpSince: record.createdAt - RECENT_SIGN_IN_SECONDS * 1000,

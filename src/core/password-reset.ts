@@ -3,8 +3,9 @@
 // LATCHKEY_PASSWORD_RESET_TTL) and answers the same whatever the address; the
 // reset consumes it (link, or address + code), sets the new password, signs out
 // every session, retires every outstanding token, tells the address, and then
-// ends like any first factor: a session, or the second-factor step when the
-// account has TOTP on. An account without a password gets its first one this way.
+// ends like any first factor. An account with TOTP on changes nothing yet: the
+// new password waits in the second-factor step and is set when it passes (issue
+// #12 finding 4). An account without a password gets its first one this way.
 
 import type { AccountDeps } from './account.ts';
 import { mailEnvelope, tokenLink } from './account.ts';
@@ -12,6 +13,8 @@ import { auditEvent, type RequestContext } from './audit.ts';
 import { canonicalizeEmail } from './email.ts';
 import { admitMailRequest } from './mail-request.ts';
 import { checkNewPassword, passwordNotice, type NewPasswordCheck } from './passwords.ts';
+import { checkRedirect } from './redirects.ts';
+import { requireSecondFactor } from './second-factor.ts';
 import { finishFirstFactor, type VerifyOutcome } from './sign-in.ts';
 import { tokenErrorCode, type VerifyResult } from './tokens.ts';
 
@@ -114,7 +117,7 @@ async function consumeAndReset(
     if (!(await deps.policy.checkVerify({ verifier: 'code', account }, context)).allow) return { ok: false, code: 'rate_limited' };
     const code = typeof input.code === 'string' ? input.code.replace(/[\s-]/g, '') : '';
     result = await deps.tokens.consumeCode(account, code, 'password_reset', deps.now());
-    if (!result.ok) await deps.policy.recordFailure(account, 'code', context);
+    if (!result.ok && result.guessed) await deps.policy.recordFailure(account, 'code', context);
   }
   const now = deps.now();
   const record = result.record;
@@ -136,6 +139,18 @@ async function consumeAndReset(
   const passwordHash = await deps.passwords.hash(rule.password);
   const event = (type: 'token.consumed' | 'password.set' | 'session.revoked', reason: string) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId: record.userId, email: record.email });
+  // With TOTP on, the mailbox alone must change nothing (issue #12 finding 4): the new
+  // password waits in the second-factor step, and is set (every session revoked) only when it passes.
+  const totp = await deps.store.getTotp(record.userId);
+  if (totp !== null && totp.enabledAt !== null) {
+    const redirectTo = checkRedirect(record.redirectTo, deps.redirects) ?? deps.redirects.defaultPath;
+    return requireSecondFactor(
+      deps,
+      { userId: record.userId, email: record.email, firstFactor: account === null ? 'link' : 'code', redirectTo, events: [event('token.consumed', 'password_reset')], passwordHash },
+      context,
+      now,
+    );
+  }
   const user = await deps.store.setPassword({
     userId: record.userId,
     passwordHash,

@@ -86,6 +86,6 @@ export async function reauthenticateWithPassword(
   const events = await upgrade(deps, user, password, stored.passwordHash, check, context, now);
   events.push(auditEvent(context, { type: 'session.reauthenticated', outcome: 'success', reason: 'password', at: now, userId: user.id, email: user.email }));
   if (!(await deps.store.reauthenticateSession(session.id, user.id, now, events))) return { ok: false, code: 'unauthenticated' };
-  await deps.policy.recordSuccess(user.email);
+  await deps.policy.recordSuccess(user.email, 'password');
   return { ok: true };
 }

@@ -16,6 +16,7 @@ import { mailboxKey } from './email.ts';
 import { createHashSlots } from './hash-slots.ts';
 import type { Bucket, LimiterBackend } from './limiters.ts';
 import { checkRedirect, type RedirectPolicy } from './redirects.ts';
+import type { FirstFactorKind } from './types.ts';
 import type { Store } from '../store/store.ts';
 
 /** Bumped whenever a default or the meaning of a reason changes (it is in every decision). */
@@ -59,6 +60,8 @@ export type PolicyReason =
   | 'approval_mismatch'
   /** A sensitive account change (second factor, password) needs a sign-in of the last 10 minutes: 403. */
   | 'sign_in_not_recent'
+  /** No "this wasn't me" link for an email change the account's own second factor guards (issue #12 finding 4): the notice goes without it. */
+  | 'second_factor_protected'
   | 'admin_refused';
 
 export interface PolicyDecision {
@@ -71,6 +74,27 @@ export interface PolicyDecision {
 
 export type Verifier = 'link' | 'code' | 'password' | 'totp' | 'recovery_code';
 
+/**
+ * Which delay a failure counts toward and which delay holds a verification
+ * back (issue #12 finding 2). One account-wide delay let a stranger who knows
+ * only the address hold back the owner's second factor (NIST SP 800-63B-4: no
+ * malicious lockout), so each path has its own:
+ * - 'email': codes guessed against a live token of the address;
+ * - 'password': password guesses, and TOTP guesses by someone who got past the
+ *   password (they stop new password steps, not the owner's other way in);
+ * - 'session': TOTP codes typed in a signed-in session's settings.
+ * A second factor after an email factor counts toward 'email'. Links are never
+ * delayed, nor is a second-factor step (its own cap of five attempts holds).
+ */
+export type DelayScope = 'email' | 'password' | 'session';
+
+export function delayScope(verifier: Verifier, after?: FirstFactorKind): DelayScope {
+  if (verifier === 'password') return 'password';
+  if (verifier === 'link' || verifier === 'code') return 'email';
+  if (after === undefined) return 'session';
+  return after === 'password' ? 'password' : 'email';
+}
+
 export interface Policy {
   readonly version: number;
   /** LATCHKEY_LINK_DEVICE=same: checkLinkDevice can refuse another browser even without cross-device approval. */
@@ -80,12 +104,15 @@ export interface Policy {
   /** The per-address caps (silent) and the global cap, for a canonical address. */
   checkMail(input: { email: string; lastMailAt: number | null; now: number }, context: RequestContext): Promise<PolicyDecision>;
   /**
-   * Any verification: the per-IP verify bucket, then the account's delay.
-   * `account` is the canonical email (known account or not: both behave alike).
-   * Links skip the account delay: a 256-bit link cannot be guessed, and the
-   * owner must keep a way in while an attacker guesses codes.
+   * Any verification: the per-IP verify bucket, then the account's delay for
+   * this verifier (delayScope). `account` is the canonical email (known account
+   * or not: both behave alike). Links skip the account delay: a 256-bit link
+   * cannot be guessed, and the owner must keep a way in while an attacker
+   * guesses codes. `after`: the first factor this second factor follows (the
+   * second-factor step); that step has its own attempt cap and no account delay
+   * (issue #12 finding 2).
    */
-  checkVerify(input: { verifier: Verifier; account: string | null }, context: RequestContext): Promise<PolicyDecision>;
+  checkVerify(input: { verifier: Verifier; account: string | null; after?: FirstFactorKind }, context: RequestContext): Promise<PolicyDecision>;
   /**
    * LATCHKEY_LINK_DEVICE: may this browser use the link? `sameBrowser`: it holds
    * the request's flow cookie. `awaitsApproval`: the request waits for a
@@ -114,10 +141,15 @@ export interface Policy {
    * `release` must be called when the run is over; on a deny it does nothing.
    */
   acquirePasswordHash(context: RequestContext): Promise<{ decision: PolicyDecision; release: () => void }>;
-  /** A wrong secret for this account: counts toward the progressive delay. */
-  recordFailure(account: string, verifier: Verifier, context: RequestContext): Promise<void>;
-  /** A verified secret: the failure count starts over. */
-  recordSuccess(account: string): Promise<void>;
+  /**
+   * A wrong guess at a live secret of this account: counts toward the delay of
+   * its scope (delayScope). Callers record only real guesses: a code compared
+   * with a live token, a password, a TOTP or recovery code (issue #12 finding 2).
+   * `after`: the first factor a second factor followed.
+   */
+  recordFailure(account: string, verifier: Verifier, context: RequestContext, after?: FirstFactorKind): Promise<void>;
+  /** A verified secret: the failure count of its scope starts over. */
+  recordSuccess(account: string, verifier: Verifier, after?: FirstFactorKind): Promise<void>;
   /** A same-origin path or an allowlisted origin, else null (a deny, audited when something was asked for). */
   checkRedirect(value: unknown, context: RequestContext): Promise<{ decision: PolicyDecision; target: string | null }>;
   /**
@@ -144,6 +176,20 @@ export interface Policy {
    * RECENT_SIGN_IN_SECONDS, so a stolen old session cannot lock the owner out.
    */
   checkRecentSignIn(input: { signedInAt: number; email: string }, context: RequestContext): Promise<PolicyDecision>;
+  /**
+   * "This wasn't me" holds only the old mailbox. It may undo an email change
+   * (the link is mailed) unless the account's own second factor guards email
+   * sign-in when the change is asked for: TOTP on since before the request's
+   * recent-sign-in window (a younger one may be an intruder's, and the undo
+   * removes it), and email sign-in asking for it. Then the mailbox alone could
+   * not sign in, and whoever changed the address proved more than it (issue #12
+   * finding 4: the owner who lost the mailbox and moved with password + TOTP
+   * keeps the account).
+   */
+  checkMailboxUndo(
+    input: { totpEnabledAt: number | null; emailSignInRequiresTotp: boolean; changeRequestedAt: number; email: string },
+    context: RequestContext,
+  ): Promise<PolicyDecision>;
   /** Admin actions: refused unless authorised, and always within the IP verify bucket. */
   checkAdmin(input: { authorized: boolean }, context: RequestContext): Promise<PolicyDecision>;
 }
@@ -219,10 +265,13 @@ export function createPolicy(deps: PolicyDeps): Policy {
     return decide(reason);
   }
 
-  async function checkVerify(input: { verifier: Verifier; account: string | null }, context: RequestContext) {
+  const accountKey = (account: string, scope: DelayScope) => key(`account-${scope}`, account);
+
+  async function checkVerify(input: { verifier: Verifier; account: string | null; after?: FirstFactorKind }, context: RequestContext) {
     if (!(await buckets.ipVerify.take(ipKey(context)))) return deny('ip_verify_limit', context, input.account);
-    if (input.account !== null && input.verifier !== 'link') {
-      if ((await buckets.accountDelay.blockedForMs(key('account', input.account))) > 0) {
+    // A second-factor step follows a proven first factor: its own attempt cap holds, not a delay others can drive.
+    if (input.account !== null && input.verifier !== 'link' && input.after === undefined) {
+      if ((await buckets.accountDelay.blockedForMs(accountKey(input.account, delayScope(input.verifier)))) > 0) {
         return deny('account_delay', context, input.account);
       }
     }
@@ -281,21 +330,21 @@ export function createPolicy(deps: PolicyDeps): Policy {
       return { decision: allowed, release };
     },
 
-    async recordFailure(account, _verifier, context) {
-      const accountKey = key('account', account);
-      const failures = await buckets.accountFailures.add(accountKey);
+    async recordFailure(account, verifier, context, after) {
+      const scoped = accountKey(account, delayScope(verifier, after));
+      const failures = await buckets.accountFailures.add(scoped);
       const over = failures - limits.accountFailuresBeforeDelay;
       if (over < 0) return;
       // 20 failures: the first delay; each further failure doubles it, up to the maximum.
       const seconds = Math.min(limits.accountMaxDelaySeconds, limits.accountDelaySeconds * 2 ** Math.min(over, 30));
-      await buckets.accountDelay.block(accountKey, seconds);
+      await buckets.accountDelay.block(scoped, seconds);
       await denials.record('account_delay', context, account);
     },
 
-    async recordSuccess(account) {
-      const accountKey = key('account', account);
-      await buckets.accountFailures.reset(accountKey);
-      await buckets.accountDelay.reset(accountKey);
+    async recordSuccess(account, verifier, after) {
+      const scoped = accountKey(account, delayScope(verifier, after));
+      await buckets.accountFailures.reset(scoped);
+      await buckets.accountDelay.reset(scoped);
     },
 
     async checkRedirect(value, context) {
@@ -328,6 +377,12 @@ export function createPolicy(deps: PolicyDeps): Policy {
     async checkRecentSignIn(input, context) {
       if (deps.now() - input.signedInAt <= RECENT_SIGN_IN_SECONDS * 1000) return allowed;
       return deny('sign_in_not_recent', context, input.email);
+    },
+
+    async checkMailboxUndo(input, context) {
+      const ownSecondFactor = input.totpEnabledAt !== null && input.totpEnabledAt < input.changeRequestedAt - RECENT_SIGN_IN_SECONDS * 1000;
+      if (ownSecondFactor && input.emailSignInRequiresTotp) return deny('second_factor_protected', context, input.email);
+      return allowed;
     },
 
     async checkAdmin(input, context) {

@@ -53,5 +53,7 @@ export async function regenerateRecoveryCodes(
   const hashes = recoveryCodes.map((code) => hashRecoveryCode(deps.twoFactor.recoveryCodeKey, user.id, normalizeRecoveryCode(code) ?? code));
   const event = auditEvent(context, { type: 'recovery_codes.generated', outcome: 'success', at: now, userId: user.id, email: user.email });
   if (!(await deps.store.replaceRecoveryCodes(user.id, hashes, now, [event]))) return { ok: false, code: 'totp_not_enabled' };
+  // The old codes are dead: the owner must hear of it (issue #12 finding 12).
+  await deps.securityNotices?.(user, 'recovery_codes_regenerated', context);
   return { ok: true, recoveryCodes };
 }

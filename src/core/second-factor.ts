@@ -39,6 +39,8 @@ export interface RequireSecondFactorInput {
   redirectTo: string;
   /** The first factor's own events (token.consumed…), committed with the pending row. */
   events: AuditEvent[];
+  /** A password reset held until the second factor passes (issue #12 finding 4): the new PHC string. */
+  passwordHash?: string;
 }
 
 export async function requireSecondFactor(
@@ -58,6 +60,7 @@ export async function requireSecondFactor(
     createdAt: now,
     expiresAt,
     attempts: 0,
+    passwordHash: input.passwordHash ?? null,
   };
   const event = auditEvent(context, {
     type: 'second_factor.required',
@@ -95,14 +98,17 @@ export async function completeSecondFactor(
   const pending = await findPendingSecondFactor(deps, pendingToken);
   if (!pending) return { ok: false, code: 'second_factor_expired' };
   const verifier = input.recoveryCode !== undefined ? 'recovery_code' : 'totp';
-  if (!(await deps.policy.checkVerify({ verifier, account: pending.email }, context)).allow) return { ok: false, code: 'rate_limited' };
+  // After a proven first factor: the per-IP bucket and this step's own cap, not the account's delay (issue #12 finding 2).
+  if (!(await deps.policy.checkVerify({ verifier, account: pending.email, after: pending.firstFactor }, context)).allow) {
+    return { ok: false, code: 'rate_limited' };
+  }
   const now = deps.now();
   // Counted before comparing, so parallel guesses cannot exceed the cap.
   const attempts = await deps.store.reserveSecondFactorAttempt(pending.tokenHash, MAX_SECOND_FACTOR_ATTEMPTS, now);
   if (attempts === null) return { ok: false, code: 'second_factor_locked' };
 
   const fail = async (code: ErrorCode): Promise<{ ok: false; code: ErrorCode }> => {
-    await deps.policy.recordFailure(pending.email, verifier, context);
+    await deps.policy.recordFailure(pending.email, verifier, context, pending.firstFactor);
     await deps.store.appendAudit([
       auditEvent(context, {
         type: verifier === 'totp' ? 'totp.failed' : 'recovery_code.failed',
@@ -134,6 +140,8 @@ export async function completeSecondFactor(
   const { token, record } = newSession(deps.sessions, now, context);
   const event = (type: AuditEvent['type'], reason: string | null = null) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId: pending.userId, email: pending.email });
+  // A held password reset is applied by the same transaction (issue #12 finding 4).
+  const reset = pending.passwordHash ? [event('password.set', 'reset'), event('session.revoked', 'password_reset')] : [];
   const result = await deps.store.completeSecondFactor({
     tokenHash: pending.tokenHash,
     proof,
@@ -142,6 +150,7 @@ export async function completeSecondFactor(
     verifiedEmail: pending.firstFactor === 'password' ? null : pending.email,
     events: [
       ...(verifier === 'recovery_code' ? [event('recovery_code.used')] : []),
+      ...reset,
       event('session.created'),
       event('sign_in.succeeded', `${pending.firstFactor}+${verifier}`),
     ],
@@ -150,8 +159,9 @@ export async function completeSecondFactor(
     if (result.reason === 'pending_gone') return { ok: false, code: 'second_factor_expired' };
     return fail(verifier === 'totp' ? 'totp_reused' : 'recovery_code_invalid');
   }
-  await deps.policy.recordSuccess(pending.email);
+  await deps.policy.recordSuccess(pending.email, verifier, pending.firstFactor);
   if (verifier === 'recovery_code') await deps.securityNotices?.({ id: result.user.id, email: result.user.email }, 'recovery_code_used', context);
+  if (reset.length) await deps.securityNotices?.({ id: result.user.id, email: result.user.email }, 'password_reset', context);
   return {
     ok: true,
     status: 'signed_in',

@@ -1,17 +1,21 @@
-// Security notices: mail to the account's address after something that weakens
-// or spends its protection (two-factor turned off, a recovery code used), so an
-// intruder holding a fresh session cannot do it unnoticed. Queued right after the
+// Security notices: mail to the account's address after every change to how it
+// signs in (two-factor turned on or off, new recovery codes, email sign-in with
+// or without TOTP) and after a recovery code is spent, so an intruder holding a
+// fresh session cannot do it unnoticed (issue #12 finding 12: adding a second
+// factor silently locks the owner out). Password and address changes have notices
+// of their own (password_changed, email_change_notice); a password reset held by
+// the second factor is mailed from here as that password notice. Queued right after the
 // change commits (the mail carries no secret, so it needs no token). Every
 // notice passes the policy's notice cap first (per mailbox and kind, issue #12
 // finding 5), so repeating a change cannot turn the notices into a mail bomb,
 // and a flood of one kind cannot silence another.
 
 import type { RequestContext } from './audit.ts';
-import { mailEnvelope, type ComposeAccountMail } from './account.ts';
 import type { Policy } from './policy.ts';
+import { mailEnvelope, type AccountMail, type ComposeAccountMail, type SecurityNoticeKind } from './account.ts';
 import type { Store } from '../store/store.ts';
 
-export type SecurityNoticeKind = 'totp_disabled' | 'recovery_code_used';
+export type { SecurityNoticeKind };
 
 export type SecurityNotices = (user: { id: string; email: string }, kind: SecurityNoticeKind, context: RequestContext) => Promise<void>;
 
@@ -28,7 +32,9 @@ export function createSecurityNotices(deps: {
     if (!(await deps.policy.checkNotice({ email: user.email, kind }, context)).allow) return;
     const now = deps.now();
     const accountLink = new URL('/auth/account', deps.baseUrl).href;
-    const mail = deps.composeAccountMail({ kind, accountLink }, mailEnvelope(user.email, now, context, null));
+    const resetLink = new URL('/auth/password/forgot', deps.baseUrl).href;
+    const notice: AccountMail = kind === 'password_reset' ? { kind: 'password_changed', change: 'reset', resetLink } : { kind, accountLink };
+    const mail = deps.composeAccountMail(notice, mailEnvelope(user.email, now, context, null));
     // The change's own event (totp.disabled, recovery_code.used) is already in the trail, with this request ID.
     await deps.store.queueMail(mail, []);
     deps.mailQueued();

@@ -194,8 +194,9 @@ export async function verifySignInCode(
   const now = deps.now();
   const result = await deps.tokens.consumeCode(account, typeof code === 'string' ? code.trim() : '', 'sign_in', now);
   if (!result.ok) {
-    // Every failed code counts, across resends: a new code does not reset the count.
-    await deps.policy.recordFailure(account, 'code', context);
+    // Every guess at a live code counts, across resends: a new code does not reset the count.
+    // A code sent when no live one exists guesses at nothing: it does not count (issue #12 finding 2).
+    if (result.guessed) await deps.policy.recordFailure(account, 'code', context);
     return rejectToken(deps, 'code.failed', tokenErrorCode(result.reason), result.record, context, now, account);
   }
   return finishFirstFactor(deps, emailFactor('code', result.record, context, now), context, now);
@@ -233,7 +234,7 @@ export async function finishFirstFactor(
     return requireSecondFactor(deps, { userId, email: factor.email, firstFactor: factor.kind, redirectTo, events: factor.events }, context, now);
   }
   const outcome = await completeSignIn(deps, factor, context, now);
-  if (outcome.ok) await deps.policy.recordSuccess(factor.email);
+  if (outcome.ok) await deps.policy.recordSuccess(factor.email, factor.kind);
   return outcome;
 }
 

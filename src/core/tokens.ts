@@ -43,7 +43,12 @@ export type TokenFailure = ConsumeFailure | 'code_invalid';
 
 export type VerifyResult =
   | { ok: true; record: TokenRecord }
-  | { ok: false; reason: TokenFailure; record: TokenRecord | null };
+  /**
+   * `guessed`: a code was compared with a live token (an attempt was spent). Only
+   * such a failure is a guess at the account's secret; one without a live token
+   * guesses at nothing and must not count against the account (issue #12 finding 2).
+   */
+  | { ok: false; reason: TokenFailure; record: TokenRecord | null; guessed?: boolean };
 
 export interface TokenEngine {
   /** The lifetime of this purpose's tokens, in seconds (mail says when they expire). */
@@ -164,7 +169,7 @@ export function createTokenEngine(store: Store, codeKey: Buffer, maxCodeAttempts
       const attempts = await store.reserveCodeAttempt(record.id, maxCodeAttempts);
       if (attempts === null) return { ok: false, reason: 'locked', record };
       if (!constantTimeEqual(hashCode(purpose, record.id, code), record.codeHash)) {
-        return { ok: false, reason: attempts >= maxCodeAttempts ? 'locked' : 'code_invalid', record };
+        return { ok: false, reason: attempts >= maxCodeAttempts ? 'locked' : 'code_invalid', record, guessed: true };
       }
       return result(await store.consumeToken({ lookup: { tokenId: record.id }, purpose, now, attemptLimit: maxCodeAttempts }));
     },

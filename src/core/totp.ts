@@ -184,7 +184,9 @@ export async function confirmEnrolment(
   });
   // Lost a race with another confirmation (or a cancel): the other one decided.
   if (!enabled) return { ok: false, code: 'totp_already_enabled' };
-  await deps.policy.recordSuccess(user.email);
+  await deps.policy.recordSuccess(user.email, 'totp');
+  // An intruder with a fresh session could otherwise add a second factor unseen and lock the owner out (issue #12 finding 12).
+  await deps.securityNotices?.(user, 'totp_enabled', context);
   return { ok: true, recoveryCodes };
 }
 
@@ -219,7 +221,7 @@ export async function proveSecondFactor(
       ]);
       return { ok: false, code: 'recovery_code_invalid' };
     }
-    await deps.policy.recordSuccess(user.email);
+    await deps.policy.recordSuccess(user.email, 'totp');
     return { ok: true, via: 'recovery_code' };
   }
   const code = normalizeTotpCode(input.code);
@@ -227,7 +229,7 @@ export async function proveSecondFactor(
   const step = code === null ? null : matchTotpCode(secret, code, now);
   if (step === null) return wrongCode(deps, user, context, 'totp_invalid');
   if (!(await deps.store.useTotpStep(user.id, step))) return wrongCode(deps, user, context, 'totp_reused');
-  await deps.policy.recordSuccess(user.email);
+  await deps.policy.recordSuccess(user.email, 'totp');
   return { ok: true, via: 'totp' };
 }
 
@@ -275,6 +277,7 @@ export async function setEmailSignInRequiresTotp(
     email: user.email,
   });
   if (!(await deps.store.setEmailSignInRequiresTotp(user.id, input.value, [event]))) return { ok: false, code: 'totp_not_enabled' };
+  await deps.securityNotices?.(user, input.value ? 'email_sign_in_requires_totp' : 'email_sign_in_alone', context);
   return { ok: true };
 }
 

@@ -39,6 +39,15 @@ function pasteLink(t: Translator, href: string): EmailBlock {
   return { kind: 'rawLink', intro: t('mail.pasteLink'), href: webUrl(href) };
 }
 
+const NOTICE_KEYS = {
+  totp_enabled: 'totpEnabled',
+  totp_disabled: 'totpDisabled',
+  recovery_codes_regenerated: 'recoveryCodesRegenerated',
+  recovery_code_used: 'recoveryCodeUsed',
+  email_sign_in_alone: 'emailSignInAlone',
+  email_sign_in_requires_totp: 'emailSignInTotp',
+} as const;
+
 export function renderAccountMessage(input: AccountMessageInput): RenderedMessage {
   const t = translator(input.locale ?? 'en');
   const brand = input.brand ?? DEFAULT_BRAND;
@@ -73,14 +82,20 @@ export function renderAccountMessage(input: AccountMessageInput): RenderedMessag
         footer(t('mail.notice.why')),
       ]);
     }
+    case 'totp_enabled':
     case 'totp_disabled':
-    case 'recovery_code_used': {
-      const key = mail.kind === 'totp_disabled' ? 'totpDisabled' : 'recoveryCodeUsed';
+    case 'recovery_codes_regenerated':
+    case 'recovery_code_used':
+    case 'email_sign_in_alone':
+    case 'email_sign_in_requires_totp': {
+      const key = NOTICE_KEYS[mail.kind];
       const time = formatUtc(input.at);
       const device = describeUserAgent(input.userAgent, t);
+      // A second factor someone else added cannot be removed without it: the owner needs another way back.
+      const added = mail.kind === 'totp_enabled' || mail.kind === 'recovery_codes_regenerated' || mail.kind === 'email_sign_in_requires_totp';
       return frame(t(`mail.notice.${key}.subject`, { product }), [
         { kind: 'paragraph', parts: messageParts(t, `mail.notice.${key}.body`, { email, time, device }) },
-        { kind: 'paragraph', parts: t('mail.notice.notYou') },
+        { kind: 'paragraph', parts: t(added ? 'mail.notice.notYouAdded' : 'mail.notice.notYou') },
         button(t('mail.notice.button'), mail.accountLink),
         footer(t('mail.notice.why')),
       ]);
@@ -104,6 +119,14 @@ export function renderAccountMessage(input: AccountMessageInput): RenderedMessag
         footer(requested(t, input), t('mail.emailChange.ignore')),
       ]);
     case 'email_change_notice':
+      if (mail.cancelLink === null) {
+        return frame(t('mail.emailNotice.subject', { product }), [
+          { kind: 'paragraph', parts: messageParts(t, 'mail.emailNotice.intro', { email, newEmail: mail.newEmail, product }) },
+          { kind: 'paragraph', parts: t('mail.emailNotice.ifYou') },
+          { kind: 'paragraph', parts: t('mail.emailNotice.guarded') },
+          footer(requested(t, input)),
+        ]);
+      }
       return frame(t('mail.emailNotice.subject', { product }), [
         { kind: 'paragraph', parts: messageParts(t, 'mail.emailNotice.intro', { email, newEmail: mail.newEmail, product }) },
         { kind: 'paragraph', parts: t('mail.emailNotice.ifYou') },
@@ -151,6 +174,22 @@ export const accountTemplates: readonly MailTemplate[] = [
     kind: 'totp_disabled',
     accountLink: new URL('/auth/account', baseUrl).href,
   })),
+  template('totp-enabled', 'Security notice after two-factor authentication was turned on.', (baseUrl) => ({
+    kind: 'totp_enabled',
+    accountLink: new URL('/auth/account', baseUrl).href,
+  })),
+  template('recovery-codes-regenerated', 'Security notice after a new set of recovery codes replaced the old one.', (baseUrl) => ({
+    kind: 'recovery_codes_regenerated',
+    accountLink: new URL('/auth/account', baseUrl).href,
+  })),
+  template('email-sign-in-alone', 'Security notice after email sign-in stopped asking for the authenticator code.', (baseUrl) => ({
+    kind: 'email_sign_in_alone',
+    accountLink: new URL('/auth/account', baseUrl).href,
+  })),
+  template('email-sign-in-requires-totp', 'Security notice after email sign-in started asking for the authenticator code again.', (baseUrl) => ({
+    kind: 'email_sign_in_requires_totp',
+    accountLink: new URL('/auth/account', baseUrl).href,
+  })),
   template('recovery-code-used', 'Security notice after a recovery code was used (to sign in, or to change two-factor settings).', (baseUrl) => ({
     kind: 'recovery_code_used',
     accountLink: new URL('/auth/account', baseUrl).href,
@@ -170,6 +209,12 @@ export const accountTemplates: readonly MailTemplate[] = [
     kind: 'email_change_notice',
     newEmail: 'ada.lovelace@example.org',
     cancelLink: sampleLink(baseUrl, '/auth/email/cancel'),
+    expiresInSeconds: 86_400,
+  })),
+  template('email-change-notice-guarded', 'Notice to the old address of an email change the account\'s second factor guards: no "this wasn\'t me" link.', () => ({
+    kind: 'email_change_notice',
+    newEmail: 'ada.lovelace@example.org',
+    cancelLink: null,
     expiresInSeconds: 86_400,
   })),
 ];

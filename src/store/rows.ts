@@ -191,13 +191,14 @@ export function toPendingSecondFactor(row: Row): PendingSecondFactor {
     createdAt: int(row, 'created_at'),
     expiresAt: int(row, 'expires_at'),
     attempts: int(row, 'attempts'),
+    passwordHash: textOrNull(row, 'password_hash'),
   };
 }
 
-export const PENDING_SECOND_FACTOR_COLUMNS = 'token_hash, user_id, email, first_factor, redirect_to, created_at, expires_at, attempts';
+export const PENDING_SECOND_FACTOR_COLUMNS = 'token_hash, user_id, email, first_factor, redirect_to, created_at, expires_at, attempts, password_hash';
 
 export function pendingSecondFactorValues(p: PendingSecondFactor): SqlValue[] {
-  return [p.tokenHash, p.userId, p.email, p.firstFactor, p.redirectTo, p.createdAt, p.expiresAt, p.attempts];
+  return [p.tokenHash, p.userId, p.email, p.firstFactor, p.redirectTo, p.createdAt, p.expiresAt, p.attempts, p.passwordHash];
 }
 
 export function toAudit(row: Row): StoredAuditEvent {

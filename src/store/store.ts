@@ -121,6 +121,12 @@ export interface PendingSecondFactor {
   createdAt: number;
   expiresAt: number;
   attempts: number;
+  /**
+   * A password reset waiting for the second factor (issue #12 finding 4): the
+   * new PHC string, set (and every session revoked) only when the step
+   * completes. Null: an ordinary sign-in.
+   */
+  passwordHash: string | null;
 }
 
 /** What the second factor proved: a TOTP time step (replay-checked) or a recovery code (single use). */
@@ -179,10 +185,19 @@ export type ChangeEmailResult =
 
 export interface UndoEmailChangeInput {
   userId: string;
-  /** The address the change was asked from (the cancel link went there). */
+  /**
+   * The address the change was asked from (the cancel link went there). The
+   * account goes back to it from whatever address it is on now: a later change
+   * (a second one, or its own undo) must not defeat the first owner's link
+   * (issue #12 finding 3).
+   */
   restoreEmail: string;
-  /** The address the change proposed. */
-  proposedEmail: string;
+  /**
+   * When the cancel link was issued. "This wasn't me" links issued before it
+   * (earlier changes of a chain, mailed to earlier owners) stay alive; it retires
+   * every later one. The first owner always wins.
+   */
+  cancelIssuedAt: number;
   /** TOTP enrolled (or being enrolled) since then may be the intruder's and is removed; an older one is the owner's. */
   removeTotpSince: number;
   now: number;
@@ -191,7 +206,7 @@ export interface UndoEmailChangeInput {
 
 export interface UndoEmailChangeResult {
   user: User;
-  /** The account had switched to the proposed address and is back on the old one. */
+  /** The account had moved to another address and is back on the one the link was sent to. */
   restored: boolean;
   passwordRemoved: boolean;
   totpRemoved: boolean;
@@ -377,8 +392,11 @@ export interface Store {
   /**
    * One transaction: deletes the unexpired pending row (one caller wins), applies
    * the proof (the TOTP step must be newer than lastUsedStep; the recovery code
-   * must be unused, and is marked used), marks the email verified when asked,
-   * inserts the session and appends the events. Any refusal rolls everything back.
+   * must be unused, and is marked used), applies a held password reset (the
+   * password set, every session and pending step of the account revoked, its
+   * tokens but cancel links retired; pending_gone when the account is disabled),
+   * marks the email verified when asked, inserts the session and appends the
+   * events. Any refusal rolls everything back.
    */
   completeSecondFactor(input: CompleteSecondFactorInput): Promise<CompleteSecondFactorResult>;
 
@@ -410,9 +428,10 @@ export interface Store {
    */
   changeEmail(input: ChangeEmailInput): Promise<ChangeEmailResult>;
   /**
-   * One transaction ("this wasn't me"): back to restoreEmail if the account is
-   * on proposedEmail (and restoreEmail is free), every session and pending
-   * second factor revoked, every unused token retired, the password removed
+   * One transaction ("this wasn't me"): back to restoreEmail from any other
+   * address (while restoreEmail is free), every session and pending second
+   * factor revoked, every unused token retired but the cancel links issued
+   * before cancelIssuedAt, the password removed
    * (an intruder may have set it; the owner can set a new one by reset), TOTP
    * enrolled since removeTotpSince removed, the events appended. Null when the
    * account is gone.

@@ -77,18 +77,36 @@ describe('policy', () => {
     assert.deepEqual([capped.allow, capped.reason, capped.silent], [false, 'address_limit', true]);
   });
 
-  it('the password hook: failures across verifiers share one count, a success resets it, links are never delayed', async () => {
+  it('delays are per path (issue #12 finding 2): password guesses delay passwords, code guesses codes; a success resets its own; links and second-factor steps are never delayed', async () => {
     const { policy } = makePolicy({ accountFailuresBeforeDelay: 3 });
     const account = 'owner@example.com';
-    await policy.recordFailure(account, 'code', context);
     await policy.recordFailure(account, 'password', context);
-    assert.ok((await policy.checkPasswordAttempt(account, context)).allow);
-    await policy.recordFailure(account, 'totp', context);
+    await policy.recordFailure(account, 'password', context);
+    await policy.recordFailure(account, 'code', context);
+    assert.ok((await policy.checkPasswordAttempt(account, context)).allow, 'a code failure does not count toward the password delay');
+    // A TOTP guess after a known password counts toward the password delay.
+    await policy.recordFailure(account, 'totp', context, 'password');
     assert.equal((await policy.checkPasswordAttempt(account, context)).reason, 'account_delay');
-    assert.equal((await policy.checkVerify({ verifier: 'code', account }, context)).reason, 'account_delay');
+    assert.ok((await policy.checkVerify({ verifier: 'code', account }, context)).allow, 'the code path is not delayed by password guesses');
+    assert.ok((await policy.checkVerify({ verifier: 'totp', account }, context)).allow, 'nor a signed-in TOTP check');
+    assert.ok((await policy.checkVerify({ verifier: 'totp', account, after: 'password' }, context)).allow, 'nor the second-factor step');
     assert.ok((await policy.checkVerify({ verifier: 'link', account }, context)).allow);
-    await policy.recordSuccess(account);
+    await policy.recordSuccess(account, 'code');
+    assert.equal((await policy.checkPasswordAttempt(account, context)).reason, 'account_delay', 'an email success leaves the password delay');
+    await policy.recordSuccess(account, 'totp', 'password');
     assert.ok((await policy.checkPasswordAttempt(account, context)).allow);
+  });
+
+  it('no "this wasn\'t me" link for the old mailbox only when the account\'s own second factor guards email sign-in (issue #12 finding 4)', async () => {
+    const { policy, audit } = makePolicy();
+    const changeRequestedAt = 10 * 3_600_000;
+    const check = (totpEnabledAt: number | null, emailSignInRequiresTotp: boolean) =>
+      policy.checkMailboxUndo({ totpEnabledAt, emailSignInRequiresTotp, changeRequestedAt, email: 'owner@example.com' }, context).then((d) => d.reason);
+    assert.equal(await check(changeRequestedAt - 3_600_000, true), 'second_factor_protected');
+    assert.equal(await check(null, false), 'allowed');
+    assert.equal(await check(changeRequestedAt - 3_600_000, false), 'allowed', 'email alone signs in: mailbox against mailbox, the first owner wins');
+    assert.equal(await check(changeRequestedAt - 60_000, true), 'allowed', 'a second factor added around the change may be the intruder\'s');
+    assert.ok(audit.some((e) => e.type === 'policy.denied' && e.reason === 'second_factor_protected'));
   });
 
   it('cross-site: Fetch Metadata first, then Origin; safe methods always pass', async () => {

@@ -122,6 +122,51 @@ for (const backend of BACKENDS) {
       assert.ok(types.includes('email_change.cancelled') && types.includes('email_change.confirmed'));
     });
 
+    // Issue #12 finding 3: changes are chained, and the first owner's link always wins.
+    it('"this wasn\'t me" after a second confirmed change (and after the intruder\'s own cancel link) still restores the first address', async () => {
+      const email = uniqueEmail('chain');
+      const first = uniqueEmail('chain-a1');
+      const second = uniqueEmail('chain-a2');
+      const { userId } = await signIn(email);
+      const { client: intruder } = await signIn(email, server.client('Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0'));
+      const { cancel: ownerCancel } = await askToChange(intruder, email, first);
+      const confirmFirst = linkToken((await nextMail(first, /^Confirm your new/)).text, '/auth/email/confirm');
+      assert.equal((await intruder.request('/auth/email/confirm', { method: 'POST', json: { token: confirmFirst } })).status, 200);
+      clock.advance(61);
+      const { cancel: intruderCancel } = await askToChange(intruder, first, second);
+      const confirmSecond = linkToken((await nextMail(second, /^Confirm your new/)).text, '/auth/email/confirm');
+      assert.equal((await intruder.request('/auth/email/confirm', { method: 'POST', json: { token: confirmSecond } })).status, 200);
+      // The intruder undoes the second change with the link mailed to their first address.
+      const own = await server.client().request('/auth/email/cancel', { method: 'POST', json: { token: intruderCancel } });
+      assert.equal(own.status, 200);
+      assert.equal(((await own.json()) as { email: string }).email, first);
+
+      const undone = await server.client().request('/auth/email/cancel', { method: 'POST', json: { token: ownerCancel } });
+      assert.equal(undone.status, 200);
+      assert.deepEqual(await undone.json(), { status: 'cancelled', email, restored: true, passwordRemoved: false, totpRemoved: false });
+      assert.equal(await store.findUserByEmail(first), null);
+      assert.equal(await store.findUserByEmail(second), null);
+      const { userId: back } = await signIn(email);
+      assert.equal(back, userId, 'the owner has the account back under the first address');
+    });
+
+    it('the owner\'s link used first retires every later one: the intruder\'s link of a later change cannot take it back', async () => {
+      const email = uniqueEmail('chain-first');
+      const first = uniqueEmail('chain-first-a1');
+      const second = uniqueEmail('chain-first-a2');
+      const { client: intruder } = await signIn(email);
+      const { cancel: ownerCancel } = await askToChange(intruder, email, first);
+      assert.equal((await intruder.request('/auth/email/confirm', { method: 'POST', json: { token: linkToken((await nextMail(first, /^Confirm your new/)).text, '/auth/email/confirm') } })).status, 200);
+      clock.advance(61);
+      const { cancel: intruderCancel } = await askToChange(intruder, first, second);
+      assert.equal((await intruder.request('/auth/email/confirm', { method: 'POST', json: { token: linkToken((await nextMail(second, /^Confirm your new/)).text, '/auth/email/confirm') } })).status, 200);
+      const undone = await server.client().request('/auth/email/cancel', { method: 'POST', json: { token: ownerCancel } });
+      assert.equal(((await undone.json()) as { restored: boolean }).restored, true);
+      const late = await server.client().request('/auth/email/cancel', { method: 'POST', json: { token: intruderCancel } });
+      assert.equal(await errorCode(late), 'token_replaced');
+      assert.equal((await store.findUserByEmail(email))?.email, email);
+    });
+
     it('"this wasn\'t me" before the confirmation: the confirmation link dies and every session is signed out', async () => {
       const email = uniqueEmail('early');
       const newEmail = uniqueEmail('early-new');

@@ -45,7 +45,7 @@ export function accountCases(test: StoreTest): void {
       const cookie = hash();
       await store.signIn({ email: 'op@example.com', userId: created!.id, allowSignup: false, newUserId: randomUUID(), now: T0, session: newSession({ tokenHash: cookie }), events: [], emailProven: false });
       assert.equal((await store.findUserByEmail('op@example.com'))?.emailVerified, false);
-      const pending = { tokenHash: hash(), userId: created!.id, email: 'op@example.com', firstFactor: 'password' as const, redirectTo: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE, attempts: 0 };
+      const pending = { tokenHash: hash(), userId: created!.id, email: 'op@example.com', firstFactor: 'password' as const, redirectTo: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE, attempts: 0, passwordHash: null };
       await store.createPendingSecondFactor(pending, []);
       const signIn = tokenRecord({ email: 'op@example.com', userId: created!.id });
       const cancel = tokenRecord({ purpose: 'email_change_cancel', email: 'op@example.com', userId: created!.id, otherEmail: 'new@example.com' });
@@ -149,7 +149,7 @@ export function accountCases(test: StoreTest): void {
       const undone = await store.undoEmailChange({
         userId: user.id,
         restoreEmail: 'ada@example.com',
-        proposedEmail: 'intruder@example.com',
+        cancelIssuedAt: T0 + MINUTE,
         removeTotpSince: T0 + MINUTE,
         now: T0 + 4 * MINUTE,
         events: [event('email_change.cancelled')],
@@ -164,13 +164,29 @@ export function accountCases(test: StoreTest): void {
       assert.equal((await store.listAudit({ type: 'email_change.cancelled' }))[0]?.userId, user.id);
     });
 
+    test('undoEmailChange after a chain of changes: back to the link\'s address from the last one; earlier cancel links live, later ones die', async (store) => {
+      const { user } = await signedIn(store, 'ada@example.com');
+      await store.changeEmail({ userId: user.id, fromEmail: 'ada@example.com', toEmail: 'a1@example.com', now: T0 + MINUTE, keepSessionId: null, events: [] });
+      await store.changeEmail({ userId: user.id, fromEmail: 'a1@example.com', toEmail: 'a2@example.com', now: T0 + 3 * MINUTE, keepSessionId: null, events: [] });
+      const first = tokenRecord({ purpose: 'email_change_cancel', email: 'ada@example.com', userId: user.id, otherEmail: 'a1@example.com', createdAt: T0 });
+      const second = tokenRecord({ purpose: 'email_change_cancel', email: 'a1@example.com', userId: user.id, otherEmail: 'a2@example.com', createdAt: T0 + 2 * MINUTE });
+      await store.issueToken(first, null, []);
+      await store.issueToken(second, null, []);
+      // The later link (to a1) is used first: back to a1, and the first owner's link survives it.
+      const later = await store.undoEmailChange({ userId: user.id, restoreEmail: 'a1@example.com', cancelIssuedAt: second.createdAt, removeTotpSince: T0, now: T0 + 4 * MINUTE, events: [] });
+      assert.deepEqual(later && [later.user.email, later.restored], ['a1@example.com', true]);
+      assert.equal((await store.findToken(first.tokenHash))?.retiredAt, null, 'an earlier owner\'s link stays alive');
+      const earlier = await store.undoEmailChange({ userId: user.id, restoreEmail: 'ada@example.com', cancelIssuedAt: first.createdAt, removeTotpSince: T0, now: T0 + 5 * MINUTE, events: [] });
+      assert.deepEqual(earlier && [earlier.user.email, earlier.restored], ['ada@example.com', true]);
+    });
+
     test('undoEmailChange before confirmation keeps the address and an older TOTP; with the old address taken it still signs out', async (store) => {
       const { user } = await signedIn(store, 'ada@example.com');
       await store.startTotpEnrolment(user.id, 'sealed', T0, []);
       await store.enableTotp({ userId: user.id, step: 1, now: T0, recoveryCodeHashes: [hash()], events: [] });
       const pendingConfirm = tokenRecord({ purpose: 'email_change', email: 'new@example.com', userId: user.id, otherEmail: 'ada@example.com' });
       await store.issueToken(pendingConfirm, null, []);
-      const undone = await store.undoEmailChange({ userId: user.id, restoreEmail: 'ada@example.com', proposedEmail: 'new@example.com', removeTotpSince: T0 + MINUTE, now: T0 + 2 * MINUTE, events: [] });
+      const undone = await store.undoEmailChange({ userId: user.id, restoreEmail: 'ada@example.com', cancelIssuedAt: T0, removeTotpSince: T0 + MINUTE, now: T0 + 2 * MINUTE, events: [] });
       assert.deepEqual(undone && [undone.user.email, undone.restored, undone.totpRemoved], ['ada@example.com', false, false]);
       assert.notEqual(await store.getTotp(user.id), null, "the owner's own second factor stays");
       assert.notEqual((await store.findToken(pendingConfirm.tokenHash))?.retiredAt, null, 'the pending confirmation dies');
@@ -178,9 +194,9 @@ export function accountCases(test: StoreTest): void {
       const bob = await signedIn(store, 'bob@example.com');
       await store.changeEmail({ userId: bob.user.id, fromEmail: 'bob@example.com', toEmail: 'bobby@example.com', now: T0 + 3 * MINUTE, keepSessionId: null, events: [] });
       await signedIn(store, 'bob@example.com', { createdAt: T0 + 4 * MINUTE }); // someone else takes the old address
-      const blocked = await store.undoEmailChange({ userId: bob.user.id, restoreEmail: 'bob@example.com', proposedEmail: 'bobby@example.com', removeTotpSince: T0, now: T0 + 5 * MINUTE, events: [] });
+      const blocked = await store.undoEmailChange({ userId: bob.user.id, restoreEmail: 'bob@example.com', cancelIssuedAt: T0 + 3 * MINUTE, removeTotpSince: T0, now: T0 + 5 * MINUTE, events: [] });
       assert.deepEqual(blocked && [blocked.user.email, blocked.restored], ['bobby@example.com', false]);
-      assert.equal(await store.undoEmailChange({ userId: 'nobody', restoreEmail: 'x@example.com', proposedEmail: 'y@example.com', removeTotpSince: T0, now: T0, events: [] }), null);
+      assert.equal(await store.undoEmailChange({ userId: 'nobody', restoreEmail: 'x@example.com', cancelIssuedAt: T0, removeTotpSince: T0, now: T0, events: [] }), null);
     });
 
     test('reauthenticateSession moves authenticatedAt for the owner’s live session only', async (store) => {

@@ -19,6 +19,7 @@ function pending(userId: string, fields: Partial<PendingSecondFactor> = {}): Pen
     createdAt: T0,
     expiresAt: T0 + 5 * MINUTE,
     attempts: 0,
+    passwordHash: null,
     ...fields,
   };
 }
@@ -177,6 +178,23 @@ export function twoFactorCases(test: StoreTest): void {
       assert.deepEqual((await store.listAudit({ type: 'sign_in.succeeded' })).map(withoutId), [{ ...input.events[0]!, userId: user.id }]);
       const again = await store.completeSecondFactor(completion(step.tokenHash, { totpStep: STEP + 2 }));
       assert.deepEqual(again, { ok: false, reason: 'pending_gone' });
+    });
+
+    test('a held password reset is applied only by the completion: before it nothing changes, after it the password is set and every other session revoked', async (store) => {
+      const { user } = await withTotp(store);
+      await signedIn(store, 'ada@example.com'); // another device of the account
+      const held = pending(user.id, { passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$held$held' });
+      await store.createPendingSecondFactor(held, []);
+      assert.equal((await store.findPendingSecondFactor(held.tokenHash))?.passwordHash, held.passwordHash);
+      assert.equal(await store.getPassword(user.id), null, 'nothing set before the second factor');
+      assert.equal((await store.listSessions(user.id, T0)).length, 2);
+      assert.deepEqual(await store.completeSecondFactor(completion(held.tokenHash, { totpStep: STEP })), { ok: false, reason: 'proof_refused' });
+      assert.equal(await store.getPassword(user.id), null, 'a refused proof rolls the reset back too');
+      const input = completion(held.tokenHash, { totpStep: STEP + 1 });
+      const done = await store.completeSecondFactor(input);
+      assert.ok(done.ok);
+      assert.equal((await store.getPassword(user.id))?.passwordHash, held.passwordHash);
+      assert.deepEqual((await store.listSessions(user.id, T0 + MINUTE)).map((s) => s.id), [done.session.id], 'only the new session is left');
     });
 
     test('a spent step or an unknown recovery code is refused and rolls everything back', async (store) => {

@@ -420,7 +420,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         return await transaction(async (client) => {
           const row = await first(client, 'takePendingSecondFactor', [input.tokenHash, input.now]);
           if (!row) throw new Refusal('pending_gone');
-          const { userId } = toPendingSecondFactor(row);
+          const { userId, passwordHash } = toPendingSecondFactor(row);
           const proof = input.proof;
           const proved =
             'totpStep' in proof
@@ -430,6 +430,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           const userRow = await first(client, 'userById', [userId]);
           if (!userRow) throw new Refusal('pending_gone');
           const user = toUser(userRow);
+          if (passwordHash) {
+            // The held reset, now that the second factor passed (issue #12 finding 4).
+            if (!(await first(client, 'setPassword', [passwordHash, input.now, userId]))) throw new Refusal('pending_gone');
+            await query(client, 'revokeUserSessions', [input.now, userId]);
+            await query(client, 'deletePendingSecondFactors', [userId]);
+            await query(client, 'retireAccountTokens', [input.now, userId, user.email]);
+          }
           if (input.verifiedEmail !== null && user.email === input.verifiedEmail && !user.emailVerified) {
             await query(client, 'verifyEmail', [user.id]);
             user.emailVerified = true;
@@ -514,16 +521,16 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           const row = await first(client, 'lockUser', [input.userId]);
           if (!row) return null;
           const current = String(row.email);
-          // Back to the old address only from the proposed one, and only while nobody else has it.
+          // Back to the link's address from wherever later changes took it, while nobody else has it.
           const restored =
             restore &&
-            current === input.proposedEmail &&
+            current !== input.restoreEmail &&
             !(await first(client, 'userByEmail', [input.restoreEmail])) &&
             (await query(client, 'changeEmail', [input.restoreEmail, input.userId, current])).rowCount === 1;
           await query(client, 'revokeUserSessions', [input.now, input.userId]);
           await query(client, 'deletePendingSecondFactors', [input.userId]);
-          // Every token, the other "this wasn't me" links included: the account is the owner's again.
-          await query(client, 'retireUserTokens', [input.now, input.userId, restored ? input.restoreEmail : current]);
+          // Every token, later "this wasn't me" links included; an earlier owner's link stays (issue #12 finding 3).
+          await query(client, 'retireTokensButEarlierCancels', [input.now, input.userId, restored ? input.restoreEmail : current, input.cancelIssuedAt]);
           const passwordRemoved = (await query(client, 'dropPassword', [input.now, input.userId])).rowCount === 1;
           const totpRemoved = ((await query(client, 'dropTotpSince', [input.userId, input.removeTotpSince])).rowCount ?? 0) > 0;
           if (totpRemoved) await query(client, 'deleteRecoveryCodes', [input.userId]);

@@ -103,7 +103,7 @@ export const SQL = {
   countRecoveryCodes: 'SELECT count(*)::int AS unused FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL',
   consumeRecoveryCode: 'UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL',
   sweepPendingSecondFactors: 'DELETE FROM pending_second_factors WHERE user_id = $1 AND expires_at <= $2',
-  insertPendingSecondFactor: `INSERT INTO pending_second_factors (${PENDING_SECOND_FACTOR_COLUMNS}) VALUES (${params(8)})`,
+  insertPendingSecondFactor: `INSERT INTO pending_second_factors (${PENDING_SECOND_FACTOR_COLUMNS}) VALUES (${params(9)})`,
   pendingSecondFactorByHash: 'SELECT * FROM pending_second_factors WHERE token_hash = $1',
   reserveSecondFactorAttempt: `UPDATE pending_second_factors SET attempts = attempts + 1
     WHERE token_hash = $1 AND attempts < $2 AND expires_at > $3 RETURNING attempts`,
@@ -117,6 +117,8 @@ export const SQL = {
   rehashPassword: 'UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3',
   revokeOtherSessions: 'UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND id <> $3',
   // Every unused token of the account but the "this wasn't me" links: the owner's undo outlives what an intruder does next.
+  // "This wasn't me": every live token but the cancel links of earlier changes (issue #12 finding 3).
+  retireTokensButEarlierCancels: `UPDATE tokens SET retired_at = $1 WHERE (user_id = $2 OR email = $3) AND NOT (purpose = 'email_change_cancel' AND created_at < $4) AND ${TOKEN_ALIVE}`,
   retireAccountTokens: `UPDATE tokens SET retired_at = $1 WHERE (user_id = $2 OR email = $3) AND purpose <> 'email_change_cancel' AND ${TOKEN_ALIVE}`,
   deletePendingSecondFactors: 'DELETE FROM pending_second_factors WHERE user_id = $1',
   markEmailVerified: 'UPDATE users SET email_verified = TRUE WHERE id = $1 AND email = $2',

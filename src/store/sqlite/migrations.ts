@@ -217,4 +217,13 @@ CREATE TABLE cross_device_approvals (
 ) STRICT;
 `,
   },
+  {
+    version: 8,
+    name: 'password reset held by the second factor (issue #12 finding 4)',
+    sql: `
+-- A reset of an account with TOTP on changes nothing until the second factor
+-- passes: the new PHC string waits in the pending step and is applied when it completes.
+ALTER TABLE pending_second_factors ADD COLUMN password_hash TEXT;
+`,
+  },
 ];

@@ -483,7 +483,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
         return transaction(() => {
           const row = get(SQL.takePendingSecondFactor, input.tokenHash, input.now);
           if (!row) throw new Refusal('pending_gone');
-          const { userId } = toPendingSecondFactor(row);
+          const { userId, passwordHash } = toPendingSecondFactor(row);
           const proof = input.proof;
           const proved =
             'totpStep' in proof
@@ -493,6 +493,13 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
           const userRow = get(SQL.userById, userId);
           if (!userRow) throw new Refusal('pending_gone');
           const user = toUser(userRow);
+          if (passwordHash) {
+            // The held reset, now that the second factor passed (issue #12 finding 4).
+            if (run(SQL.setPassword, passwordHash, input.now, userId) !== 1) throw new Refusal('pending_gone');
+            run(SQL.revokeUserSessions, input.now, userId);
+            run(SQL.deletePendingSecondFactors, userId);
+            run(SQL.retireAccountTokens, input.now, userId, user.email);
+          }
           if (input.verifiedEmail !== null && user.email === input.verifiedEmail && !user.emailVerified) {
             run(SQL.verifyEmail, user.id);
             user.emailVerified = true;
@@ -567,13 +574,13 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
         const row = get(SQL.userById, input.userId);
         if (!row) return null;
         const current = String(row.email);
-        // Back to the old address only from the proposed one, and only while nobody else has it.
+        // Back to the link's address from wherever later changes took it, while nobody else has it.
         const restored =
-          current === input.proposedEmail && !get(SQL.userByEmail, input.restoreEmail) && run(SQL.changeEmail, input.restoreEmail, input.userId, current) === 1;
+          current !== input.restoreEmail && !get(SQL.userByEmail, input.restoreEmail) && run(SQL.changeEmail, input.restoreEmail, input.userId, current) === 1;
         run(SQL.revokeUserSessions, input.now, input.userId);
         run(SQL.deletePendingSecondFactors, input.userId);
-        // Every token, the other "this wasn't me" links included: the account is the owner's again.
-        run(SQL.retireUserTokens, input.now, input.userId, restored ? input.restoreEmail : current);
+        // Every token, later "this wasn't me" links included; an earlier owner's link stays (issue #12 finding 3).
+        run(SQL.retireTokensButEarlierCancels, input.now, input.userId, restored ? input.restoreEmail : current, input.cancelIssuedAt);
         const passwordRemoved = run(SQL.dropPassword, input.now, input.userId) === 1;
         const totpRemoved = get(SQL.dropTotpSince, input.userId, input.removeTotpSince) !== undefined;
         if (totpRemoved) run(SQL.deleteRecoveryCodes, input.userId);

@@ -95,7 +95,7 @@ export const SQL = {
   countRecoveryCodes: 'SELECT count(*) AS unused FROM recovery_codes WHERE user_id = ? AND used_at IS NULL',
   consumeRecoveryCode: 'UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL',
   sweepPendingSecondFactors: 'DELETE FROM pending_second_factors WHERE user_id = ? AND expires_at <= ?',
-  insertPendingSecondFactor: `INSERT INTO pending_second_factors (${PENDING_SECOND_FACTOR_COLUMNS}) VALUES (${marks(8)})`,
+  insertPendingSecondFactor: `INSERT INTO pending_second_factors (${PENDING_SECOND_FACTOR_COLUMNS}) VALUES (${marks(9)})`,
   pendingSecondFactorByHash: 'SELECT * FROM pending_second_factors WHERE token_hash = ?',
   reserveSecondFactorAttempt: `UPDATE pending_second_factors SET attempts = attempts + 1
     WHERE token_hash = ? AND attempts < ? AND expires_at > ? RETURNING attempts`,
@@ -109,6 +109,8 @@ export const SQL = {
   rehashPassword: 'UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?',
   revokeOtherSessions: 'UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id <> ?',
   // Every unused token of the account but the "this wasn't me" links: the owner's undo outlives what an intruder does next.
+  // "This wasn't me": every live token but the cancel links of earlier changes (issue #12 finding 3).
+  retireTokensButEarlierCancels: `UPDATE tokens SET retired_at = ? WHERE (user_id = ? OR email = ?) AND NOT (purpose = 'email_change_cancel' AND created_at < ?) AND ${TOKEN_ALIVE}`,
   retireAccountTokens: `UPDATE tokens SET retired_at = ? WHERE (user_id = ? OR email = ?) AND purpose <> 'email_change_cancel' AND ${TOKEN_ALIVE}`,
   deletePendingSecondFactors: 'DELETE FROM pending_second_factors WHERE user_id = ?',
   markEmailVerified: 'UPDATE users SET email_verified = 1 WHERE id = ? AND email = ?',
