@@ -259,54 +259,81 @@ function optionsToEnv(options: LatchkeyOptions): Record<string, unknown> {
 }
 
 export function parseEnv(env: Record<string, string | undefined>): z.output<typeof schema> {
+  const problems: string[] = [];
+  const raw = parseEnvCollecting(env, problems);
+  if (raw === null || problems.length > 0) throw configError(problems);
+  return raw;
+}
+
+/**
+ * The variables parsed, each bad one pushed to `problems` and the rest still
+ * parsed (a bad value falls back to its default), so the checks after it can
+ * report their own problems in the same error (issue #12: one start, every problem).
+ */
+function parseEnvCollecting(env: Record<string, string | undefined>, problems: string[]): z.output<typeof schema> | null {
   // Empty variables count as unset, as in most twelve-factor tooling.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned as EnvInput);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `${String(issue.path[0] ?? 'config')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
-  return result.data;
+  if (result.success) return result.data;
+  const bad = new Set(result.error.issues.map((issue) => String(issue.path[0] ?? 'config')));
+  problems.push(...result.error.issues.map((issue) => `${String(issue.path[0] ?? 'config')}: ${issue.message}`));
+  const rest = schema.safeParse(Object.fromEntries(Object.entries(cleaned).filter(([key]) => !bad.has(key))) as EnvInput);
+  return rest.success ? rest.data : null;
+}
+
+function configError(problems: string[]): ConfigError {
+  const heading = problems.length === 1 ? 'Invalid configuration:' : `Invalid configuration (${problems.length} problems):`;
+  return new ConfigError(`${heading}\n  ${problems.join('\n  ')}`);
 }
 
 export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string, string | undefined>): LatchkeyConfig {
-  const raw = parseEnv({ ...(env ?? {}), ...(optionsToEnv(options) as Record<string, string>) });
+  const problems: string[] = [];
+  const given = { ...(env ?? {}), ...(optionsToEnv(options) as Record<string, string>) };
+  const parsed = parseEnvCollecting(given, problems);
+  if (parsed === null) throw configError(problems);
+  const raw = parsed;
+  // Every check below adds to `problems` instead of throwing, so one start lists them all (issue #12).
+  const problem = (message: string) => problems.push(message);
   const production = raw.NODE_ENV === 'production';
   const baseUrl = new URL(raw.LATCHKEY_BASE_URL);
   if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash || baseUrl.username) {
-    throw new ConfigError('LATCHKEY_BASE_URL: must be an origin only, like https://auth.example.com');
+    problem('LATCHKEY_BASE_URL: must be an origin only, like https://auth.example.com');
   }
   const allowedRedirectOrigins = raw.LATCHKEY_ALLOWED_REDIRECTS.split(',')
     .map((value) => value.trim())
     .filter(Boolean)
-    .map((value) => {
+    .flatMap((value) => {
       try {
-        return new URL(value).origin;
+        return [new URL(value).origin];
       } catch {
-        throw new ConfigError(`LATCHKEY_ALLOWED_REDIRECTS: "${value}" is not an origin`);
+        problem(`LATCHKEY_ALLOWED_REDIRECTS: "${value}" is not an origin`);
+        return [];
       }
     });
   if (production) {
-    if (raw.LATCHKEY_SMTP_URL === null) {
-      throw new ConfigError('LATCHKEY_SMTP_URL: required when NODE_ENV=production (the dev mailbox is for development only)');
+    // A variable already reported as malformed is not reported again as missing.
+    const malformed = (name: string) => problems.some((line) => line.startsWith(`${name}:`));
+    if (raw.LATCHKEY_SMTP_URL === null && !malformed('LATCHKEY_SMTP_URL')) {
+      problem('LATCHKEY_SMTP_URL: required when NODE_ENV=production (the dev mailbox is for development only)');
     }
     const local = ['localhost', '127.0.0.1', '[::1]'].includes(baseUrl.hostname);
     if (baseUrl.protocol !== 'https:' && !local) {
-      throw new ConfigError('LATCHKEY_BASE_URL: must be https:// when NODE_ENV=production (sign-in links are bearer secrets)');
+      problem('LATCHKEY_BASE_URL: must be https:// when NODE_ENV=production (sign-in links are bearer secrets)');
     }
-    if (raw.LATCHKEY_SECRET === null) {
-      throw new ConfigError('LATCHKEY_SECRET: required when NODE_ENV=production (at least 32 bytes, e.g. `openssl rand -base64 48`)');
+    if (raw.LATCHKEY_SECRET === null && !malformed('LATCHKEY_SECRET')) {
+      problem('LATCHKEY_SECRET: required when NODE_ENV=production (at least 32 bytes, e.g. `openssl rand -base64 48`)');
     }
   }
   const trustedProxies = raw.LATCHKEY_TRUSTED_PROXIES.split(',')
     .map((value) => value.trim())
     .filter(Boolean);
   for (const entry of trustedProxies) {
-    if (!parseCidr(entry)) throw new ConfigError(`LATCHKEY_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR`);
+    if (!parseCidr(entry)) problem(`LATCHKEY_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR`);
   }
   if (raw.LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY < raw.LATCHKEY_LIMIT_ACCOUNT_DELAY) {
-    throw new ConfigError('LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: must be at least LATCHKEY_LIMIT_ACCOUNT_DELAY');
+    problem('LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: must be at least LATCHKEY_LIMIT_ACCOUNT_DELAY');
   }
+  if (problems.length > 0) throw configError(problems);
   const dataDir = raw.LATCHKEY_DATA_DIR;
   const secret = raw.LATCHKEY_SECRET ?? developmentSecret(dataDir);
   return {
