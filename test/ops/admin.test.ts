@@ -54,13 +54,17 @@ describe('admin API and CLI', () => {
     }
   });
 
-  it('refuses a missing or wrong key with the same answer, and audits the refusal', async () => {
+  it('refuses a missing or wrong key with the same answer, which asks for the admin token (not a sign-in), and audits the refusal', async () => {
     const missing = await server.client().request('/admin/outbox');
     const wrong = await admin('/admin/outbox', {}, 'admin-token-0123456789-abcdefghijklmnoX');
     const almost = await admin('/admin/outbox', {}, ADMIN_TOKEN.slice(0, -1));
     for (const response of [missing, wrong, almost]) {
       assert.equal(response.status, 401);
-      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'unauthenticated');
+      // Issue #12: "You are not signed in" sent an operator looking for a session cookie.
+      assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer realm="latchkey-admin"/);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'admin_token_required');
+      assert.match(body.error.message, /LATCHKEY_ADMIN_TOKEN/);
     }
     const refusals = await server.latchkey.store.listAudit({ type: 'policy.denied' });
     assert.ok(refusals.filter((e) => e.reason === 'admin_refused').length >= 3);

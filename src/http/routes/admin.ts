@@ -23,8 +23,12 @@ export function adminRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const given = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
     const authorized = constantTimeEqual(sha256(given), expected);
     const decision = await deps.signIn.policy.checkAdmin({ authorized }, requestContext(c));
-    if (!decision.allow) return jsonError(c, authorized ? 'rate_limited' : 'unauthenticated');
-    return next();
+    if (decision.allow) return next();
+    if (authorized) return jsonError(c, 'rate_limited');
+    // Issue #12: a missing or wrong key asks for the admin token (RFC 6750 section 3), not for a
+    // sign-in; missing and wrong get the same answer, so a guess learns nothing.
+    c.header('WWW-Authenticate', 'Bearer realm="latchkey-admin"');
+    return jsonError(c, 'admin_token_required');
   });
 
   const user = (u: { id: string; email: string; emailVerified: boolean; createdAt: number; disabled: boolean }) => ({
