@@ -112,6 +112,45 @@ describe('admin API and CLI', () => {
     assert.equal((await admin('/admin/users/disable', { method: 'POST', json: { email: 'not an address' } })).status, 400);
   });
 
+  it('lists every account a page at a time, in address order, and the CLI pages the same way (issue #12)', async () => {
+    const prefix = `list${Date.now()}`;
+    const emails = [3, 1, 4, 2, 5].map((n) => `${prefix}.${n}@example.com`);
+    for (const email of emails) assert.equal((await admin('/admin/users', { method: 'POST', json: { email } })).status, 201);
+    type Page = { users: { email: string; disabled: boolean; createdAt: string }[]; nextCursor: string | null };
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const response = await admin(`/admin/users?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(response.status, 200);
+      const page = (await response.json()) as Page;
+      assert.ok(page.users.length <= 2, 'never more than asked for');
+      seen.push(...page.users.map((u) => u.email));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor !== null && pages < 100);
+    assert.deepEqual(seen, [...seen].sort(), 'address order');
+    assert.equal(new Set(seen).size, seen.length, 'nobody twice');
+    assert.deepEqual(seen.filter((e) => e.startsWith(prefix)), [...emails].sort(), 'everyone, once');
+
+    for (const bad of ['limit=0', 'limit=201', 'limit=abc', 'cursor=not%20base64']) {
+      const refused = await admin(`/admin/users?${bad}`);
+      assert.equal(refused.status, 400, bad);
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'invalid_request');
+    }
+
+    const env = { ...process.env, LATCHKEY_DATABASE_URL: databaseUrl };
+    const cli = async (...args: string[]) => (await run(process.execPath, ['src/cli/main.ts', ...args], { cwd: root, env })).stdout;
+    const listed = await cli('users', 'list', '--limit', '2');
+    assert.equal(listed.split('\n').filter((line) => line.includes('@')).length, 2);
+    const next = /--after (\S+)/.exec(listed)?.[1];
+    assert.ok(next, `the CLI says how to get the next page:\n${listed}`);
+    const rest = await cli('users', 'list', '--limit', '200', '--after', next);
+    assert.ok(!rest.includes(listed.split('\n')[0]!.split(' ')[0]!), 'the next page starts after the first');
+    const json = JSON.parse(await cli('users', 'list', '--json', '--limit', '200')) as Page;
+    for (const email of emails) assert.ok(json.users.some((u) => u.email === email), email);
+  });
+
   it('shows the outbox, and the CLI does what the API does on the same store', async () => {
     const outbox = (await (await admin('/admin/outbox')).json()) as { sent: number; dead: number; troubled: unknown[] };
     assert.ok(outbox.sent >= 1);

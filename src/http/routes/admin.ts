@@ -38,9 +38,15 @@ export function adminRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     disabled: u.disabled,
     createdAt: iso(u.createdAt),
   });
-  const failed = (c: Context<AppEnv>, code: 'invalid_email' | 'not_found') => jsonError(c, code);
+  const failed = (c: Context<AppEnv>, code: 'invalid_email' | 'not_found' | 'invalid_request') => jsonError(c, code);
 
   app.get('/admin/users', async (c) => {
+    // Without ?email: every account, a page at a time (issue #12).
+    if (c.req.query('email') === undefined) {
+      const page = await admin.list({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
+      if (!page.ok) return failed(c, page.code);
+      return c.json({ users: page.value.users.map(user), nextCursor: page.value.nextCursor });
+    }
     const found = await admin.find(c.req.query('email'));
     if (!found.ok) return failed(c, found.code);
     const sessions = await deps.store.listSessions(found.value.id, deps.now());
