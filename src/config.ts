@@ -135,6 +135,12 @@ export interface RateLimits {
   /** The first delay; it doubles with each further failure up to accountMaxDelaySeconds. */
   accountDelaySeconds: number;
   accountMaxDelaySeconds: number;
+  /**
+   * Error answers of one IP per hour that leave an `error.answered` audit event
+   * (issue #12); past it only the log line has the request ID, so a flood of
+   * 404s cannot fill the trail.
+   */
+  errorEventsPerIpPerHour: number;
 }
 
 const LIMIT_ENV: Record<keyof RateLimits, string> = {
@@ -146,6 +152,7 @@ const LIMIT_ENV: Record<keyof RateLimits, string> = {
   accountFailuresBeforeDelay: 'LATCHKEY_LIMIT_ACCOUNT_FAILURES',
   accountDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_DELAY',
   accountMaxDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY',
+  errorEventsPerIpPerHour: 'LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR',
 };
 
 export class ConfigError extends Error {
@@ -200,6 +207,8 @@ const schema = z.object({
   LATCHKEY_LIMIT_ACCOUNT_FAILURES: count(1, 100).default(20),
   LATCHKEY_LIMIT_ACCOUNT_DELAY: seconds(1, 3600).default(60),
   LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: seconds(1, DAY).default(3600),
+  // Issue #12: enough for a person's every error page; a scanner's 404s stay in the logs only.
+  LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR: count(1, 1_000_000).default(60),
   LATCHKEY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
   LATCHKEY_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').nullable().default(null),
   LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),

@@ -21,6 +21,8 @@ export const AUDIT_EVENT_TYPES = [
   'mail.sent',
   'mail.failed',
   'policy.denied',
+  // Issue #12: an error answer whose request wrote no event of its own
+  'error.answered',
   // Cross-device approval (issue #4, LATCHKEY_CROSS_DEVICE_APPROVAL)
   'approval.granted',
   'approval.refused',
@@ -69,6 +71,7 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'mail.sent': 'The outbox handed a message to SMTP (or the dev mailbox); request ID of the request that caused it.',
   'mail.failed': 'A delivery attempt failed; reason `retrying` or `dead`.',
   'policy.denied': 'The policy refused a request; reason: its stable code (e.g. `address_interval`, `ip_mail_limit`, `account_delay`, `cross_site`, `csrf_token`, `approval_mismatch`, `admin_refused`).',
+  'error.answered': 'An error page or JSON error was answered and its request wrote no other event; reason: the error code (e.g. `token_used`, `not_found`), so `latchkey audit --request-id` explains every error answer. At most LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR per IP; past it, the request log line has the ID.',
   'approval.granted': 'Cross-device approval: the device that opened the link picked the number the waiting browser shows; that browser may now take its session.',
   'approval.refused': 'Cross-device approval refused on the device that opened the link: `wrong_number` (one pick, the request is dead) or `not_me`; the token is spent.',
   'second_factor.required': 'A first factor was right and the account asks for TOTP before a session.',

@@ -39,6 +39,7 @@ describe('policy', () => {
       accountFailuresBeforeDelay: 20,
       accountDelaySeconds: 60,
       accountMaxDelaySeconds: 3600,
+      errorEventsPerIpPerHour: 60,
     });
     assert.equal(resolveConfig({ secret: SECRET }).resendIntervalSeconds, 60);
   });
