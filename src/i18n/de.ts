@@ -102,6 +102,11 @@ export const de: Catalog = {
   'recoveryCodes.enabled': 'Die Zwei-Faktor-Authentifizierung ist jetzt eingeschaltet.',
   'recoveryCodes.replaced': 'Deine alten Wiederherstellungscodes gelten nicht mehr.',
   'recoveryCodes.lead': 'Bewahre diese Codes sicher auf, zum Beispiel in einem Passwort-Manager. Wenn du deine Authenticator-App verlierst, meldet dich jeder Code einmal an. Wir zeigen sie nur dieses eine Mal.',
+  'recoveryCodes.copy': 'Codes kopieren',
+  'recoveryCodes.copied': 'Kopiert',
+  'recoveryCodes.copyFailed': 'Kopieren ging nicht: markiere die Codes stattdessen',
+  'recoveryCodes.download': 'Als Textdatei herunterladen',
+  'recoveryCodes.fileHeading': '{product}-Wiederherstellungscodes. Jeder meldet dich einmal an, falls du deine Authenticator-App verlierst.',
   'recoveryCodes.done': 'Ich habe sie gespeichert: zurück zu meinem Konto',
 
   'errorPage.requestIdNote': 'Falls das wieder passiert, melde dich bei uns und nenne die Anfrage-ID unten.',

@@ -104,6 +104,11 @@ export const en = {
   'recoveryCodes.enabled': 'Two-factor authentication is now on.',
   'recoveryCodes.replaced': 'Your old recovery codes no longer work.',
   'recoveryCodes.lead': 'Keep these codes somewhere safe, such as a password manager. If you lose your authenticator app, each one signs you in once. This is the only time we show them.',
+  'recoveryCodes.copy': 'Copy codes',
+  'recoveryCodes.copied': 'Copied',
+  'recoveryCodes.copyFailed': 'Could not copy: select the codes instead',
+  'recoveryCodes.download': 'Download as a text file',
+  'recoveryCodes.fileHeading': '{product} recovery codes. Each one signs you in once, if you lose your authenticator app.',
   'recoveryCodes.done': 'I have saved them: back to my account',
 
   'errorPage.requestIdNote': 'If this keeps happening, contact us and quote the request ID below.',

@@ -21,6 +21,7 @@ const STATIC_ASSETS: Record<string, { body: string; type: string }> = {
   'check-email.js': { body: readFileSync(join(assetsDir, 'check-email.js'), 'utf8'), type: JS },
   'resend.js': { body: readFileSync(join(assetsDir, 'resend.js'), 'utf8'), type: JS },
   'approval.js': { body: readFileSync(join(assetsDir, 'approval.js'), 'utf8'), type: JS },
+  'recovery-codes.js': { body: readFileSync(join(assetsDir, 'recovery-codes.js'), 'utf8'), type: JS },
 };
 
 export function systemRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
