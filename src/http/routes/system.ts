@@ -5,6 +5,7 @@ import type { Hono } from 'hono';
 import openapi from '../../../openapi.json' with { type: 'json' };
 import { brandFromConfig } from '../../branding.ts';
 import { brandStylesheet } from '../../pages/brand-stylesheet.ts';
+import { iconSvg } from '../../pages/icon.ts';
 import { constantTimeEqual, sha256 } from '../../core/crypto.ts';
 import { SCHEMA_VERSION } from '../../store/schema-version.ts';
 import { buildInfo } from '../../version.ts';
@@ -26,7 +27,18 @@ const STATIC_ASSETS: Record<string, { body: string; type: string }> = {
 
 export function systemRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   // brand.css carries the configured accent, so pages need no inline style (strict CSP).
-  const ASSETS = { ...STATIC_ASSETS, 'brand.css': { body: brandStylesheet(brandFromConfig(deps.config)), type: CSS } };
+  const brand = brandFromConfig(deps.config);
+  const icon = { body: iconSvg(brand), type: 'image/svg+xml' };
+  const ASSETS = { ...STATIC_ASSETS, 'brand.css': { body: brandStylesheet(brand), type: CSS }, 'icon.svg': icon };
+
+  // Issue #12: the bare address was a 404. It is the sign-in page (which knows what to do with a signed-in person).
+  app.get('/', (c) => c.redirect('/auth/sign-in', 302));
+  // And /favicon.ico a 404 on every page; browsers and tools that still ask for it get the SVG icon.
+  app.get('/favicon.ico', (c) => {
+    c.header('Content-Type', icon.type);
+    c.header('Cache-Control', 'public, max-age=86400');
+    return c.body(icon.body);
+  });
   app.get('/healthz', async (c) => {
     try {
       await deps.store.ping();
