@@ -2,11 +2,12 @@
 // server, the same options as an object for library mode. Development defaults
 // are loud; production refuses them.
 
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseCidr } from './core/client-ip.ts';
+import { ConfigError, configFailure } from './config-error.ts';
+import { developmentSecret } from './development-secret.ts';
+
+export { ConfigError };
 
 export interface LatchkeyOptions {
   /** The only origin used to build links (never the Host header). Default http://localhost:3000. */
@@ -155,13 +156,6 @@ const LIMIT_ENV: Record<keyof RateLimits, string> = {
   errorEventsPerIpPerHour: 'LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR',
 };
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
 const DAY = 86_400;
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -270,8 +264,7 @@ function optionsToEnv(options: LatchkeyOptions): Record<string, unknown> {
 export function parseEnv(env: Record<string, string | undefined>): z.output<typeof schema> {
   const problems: string[] = [];
   const raw = parseEnvCollecting(env, problems);
-  if (raw === null || problems.length > 0) throw configError(problems);
-  return raw;
+  return raw !== null && problems.length === 0 ? raw : configFailure(problems);
 }
 
 /**
@@ -290,17 +283,9 @@ function parseEnvCollecting(env: Record<string, string | undefined>, problems: s
   return rest.success ? rest.data : null;
 }
 
-function configError(problems: string[]): ConfigError {
-  const heading = problems.length === 1 ? 'Invalid configuration:' : `Invalid configuration (${problems.length} problems):`;
-  return new ConfigError(`${heading}\n  ${problems.join('\n  ')}`);
-}
-
 export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string, string | undefined>): LatchkeyConfig {
   const problems: string[] = [];
-  const given = { ...(env ?? {}), ...(optionsToEnv(options) as Record<string, string>) };
-  const parsed = parseEnvCollecting(given, problems);
-  if (parsed === null) throw configError(problems);
-  const raw = parsed;
+  const raw = parseEnvCollecting({ ...(env ?? {}), ...(optionsToEnv(options) as Record<string, string>) }, problems) ?? configFailure(problems);
   // Every check below adds to `problems` instead of throwing, so one start lists them all (issue #12).
   const problem = (message: string) => problems.push(message);
   const production = raw.NODE_ENV === 'production';
@@ -342,7 +327,7 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
   if (raw.LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY < raw.LATCHKEY_LIMIT_ACCOUNT_DELAY) {
     problem('LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: must be at least LATCHKEY_LIMIT_ACCOUNT_DELAY');
   }
-  if (problems.length > 0) throw configError(problems);
+  if (problems.length > 0) configFailure(problems);
   const dataDir = raw.LATCHKEY_DATA_DIR;
   const secret = raw.LATCHKEY_SECRET ?? developmentSecret(dataDir);
   return {
@@ -388,18 +373,4 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
     logLevel: raw.LATCHKEY_LOG_LEVEL,
     maxCodeAttempts: 5,
   };
-}
-
-/** Generated once and kept under dataDir, so development restarts keep sessions. */
-function developmentSecret(dataDir: string): string {
-  const path = join(dataDir, 'secret');
-  if (existsSync(path)) {
-    const stored = readFileSync(path, 'utf8').trim();
-    if (stored.length >= 32) return stored;
-  }
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
-  chmodSync(path, 0o600);
-  return secret;
 }
