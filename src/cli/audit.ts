@@ -72,7 +72,8 @@ export async function audit(argv: string[], env: Record<string, string | undefin
     } else {
       const events = await store.listAudit(query);
       print(events, values.json, out);
-      if (events.length === 0 && query.requestId && !values.json) explainNoEvents(query.requestId, where, out);
+      // With --json the explanation goes to stderr, so stdout stays one event per line.
+      if (events.length === 0 && query.requestId) explainNoEvents(query.requestId, where, values.json ? (line) => console.error(line) : out);
     }
     return 0;
   } finally {
