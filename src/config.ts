@@ -2,12 +2,13 @@
 // server, the same options as an object for library mode. Development defaults
 // are loud; production refuses them.
 
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseCidr } from './core/client-ip.ts';
 import { parseListenAddress, type ListenAddress } from './listen-address.ts';
+import { ConfigError, configFailure } from './config-error.ts';
+import { developmentSecret } from './development-secret.ts';
+
+export { ConfigError };
 
 export interface LatchkeyOptions {
   /** The only origin used to build links (never the Host header). Default http://localhost:3000. */
@@ -157,6 +158,12 @@ export interface RateLimits {
   accountMaxDelaySeconds: number;
   /** Denials audited one by one per key and minute; the rest are counted (core/denial-audit.ts). */
   deniedAuditEventsPerKeyPerMinute: number;
+  /**
+   * Error answers of one IP per hour that leave an `error.answered` audit event
+   * (issue #12); past it only the log line has the request ID, so a flood of
+   * 404s cannot fill the trail.
+   */
+  errorEventsPerIpPerHour: number;
 }
 
 const LIMIT_ENV: Record<keyof RateLimits, string> = {
@@ -173,14 +180,8 @@ const LIMIT_ENV: Record<keyof RateLimits, string> = {
   accountDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_DELAY',
   accountMaxDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY',
   deniedAuditEventsPerKeyPerMinute: 'LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE',
+  errorEventsPerIpPerHour: 'LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR',
 };
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 const DAY = 86_400;
 
@@ -235,6 +236,8 @@ const schema = z.object({
   LATCHKEY_LIMIT_ACCOUNT_DELAY: seconds(1, 3600).default(60),
   LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: seconds(1, DAY).default(3600),
   LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE: count(1, 10_000).default(10),
+  // Issue #12: enough for a person's every error page; a scanner's 404s stay in the logs only.
+  LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR: count(1, 1_000_000).default(60),
   LATCHKEY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
   LATCHKEY_METRICS_LISTEN: z.string().refine((v) => parseListenAddress(v), 'must be host:port, like 127.0.0.1:9464').nullable().default(null),
   LATCHKEY_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').nullable().default(null),
@@ -296,59 +299,77 @@ function optionsToEnv(options: LatchkeyOptions): Record<string, unknown> {
 }
 
 export function parseEnv(env: Record<string, string | undefined>): z.output<typeof schema> {
+  const problems: string[] = [];
+  const raw = parseEnvCollecting(env, problems);
+  return raw !== null && problems.length === 0 ? raw : configFailure(problems);
+}
+
+/**
+ * The variables parsed, each bad one pushed to `problems` and the rest still
+ * parsed (a bad value falls back to its default), so the checks after it can
+ * report their own problems in the same error (issue #12: one start, every problem).
+ */
+function parseEnvCollecting(env: Record<string, string | undefined>, problems: string[]): z.output<typeof schema> | null {
   // Empty variables count as unset, as in most twelve-factor tooling.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned as EnvInput);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `${String(issue.path[0] ?? 'config')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
-  return result.data;
+  if (result.success) return result.data;
+  const bad = new Set(result.error.issues.map((issue) => String(issue.path[0] ?? 'config')));
+  problems.push(...result.error.issues.map((issue) => `${String(issue.path[0] ?? 'config')}: ${issue.message}`));
+  const rest = schema.safeParse(Object.fromEntries(Object.entries(cleaned).filter(([key]) => !bad.has(key))) as EnvInput);
+  return rest.success ? rest.data : null;
 }
 
 export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string, string | undefined>): LatchkeyConfig {
-  const raw = parseEnv({ ...(env ?? {}), ...(optionsToEnv(options) as Record<string, string>) });
+  const problems: string[] = [];
+  const raw = parseEnvCollecting({ ...(env ?? {}), ...(optionsToEnv(options) as Record<string, string>) }, problems) ?? configFailure(problems);
+  // Every check below adds to `problems` instead of throwing, so one start lists them all (issue #12).
+  const problem = (message: string) => problems.push(message);
   const production = raw.NODE_ENV === 'production';
   const baseUrl = new URL(raw.LATCHKEY_BASE_URL);
   if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash || baseUrl.username) {
-    throw new ConfigError('LATCHKEY_BASE_URL: must be an origin only, like https://auth.example.com');
+    problem('LATCHKEY_BASE_URL: must be an origin only, like https://auth.example.com');
   }
   const allowedRedirectOrigins = raw.LATCHKEY_ALLOWED_REDIRECTS.split(',')
     .map((value) => value.trim())
     .filter(Boolean)
-    .map((value) => {
+    .flatMap((value) => {
       try {
-        return new URL(value).origin;
+        return [new URL(value).origin];
       } catch {
-        throw new ConfigError(`LATCHKEY_ALLOWED_REDIRECTS: "${value}" is not an origin`);
+        problem(`LATCHKEY_ALLOWED_REDIRECTS: "${value}" is not an origin`);
+        return [];
       }
     });
   const metricsListen = raw.LATCHKEY_METRICS_LISTEN === null ? null : parseListenAddress(raw.LATCHKEY_METRICS_LISTEN);
   if (production) {
-    // Issue #12 finding 9: the mail counters tell a real address from an unknown one.
-    if (raw.LATCHKEY_METRICS_TOKEN === null && metricsListen === null) {
-      throw new ConfigError('LATCHKEY_METRICS_TOKEN or LATCHKEY_METRICS_LISTEN: required when NODE_ENV=production (an open /metrics tells which addresses have accounts)');
+    // A variable already reported as malformed is not reported again as missing.
+    const malformed = (name: string) => problems.some((line) => line.startsWith(`${name}:`));
+    if (raw.LATCHKEY_SMTP_URL === null && !malformed('LATCHKEY_SMTP_URL')) {
+      problem('LATCHKEY_SMTP_URL: required when NODE_ENV=production (the dev mailbox is for development only)');
     }
-    if (raw.LATCHKEY_SMTP_URL === null) {
-      throw new ConfigError('LATCHKEY_SMTP_URL: required when NODE_ENV=production (the dev mailbox is for development only)');
+    // Issue #12 finding 9: the mail counters tell a real address from an unknown one.
+    if (raw.LATCHKEY_METRICS_TOKEN === null && metricsListen === null && !malformed('LATCHKEY_METRICS_TOKEN') && !malformed('LATCHKEY_METRICS_LISTEN')) {
+      problem('LATCHKEY_METRICS_TOKEN or LATCHKEY_METRICS_LISTEN: required when NODE_ENV=production (an open /metrics tells which addresses have accounts)');
     }
     const local = ['localhost', '127.0.0.1', '[::1]'].includes(baseUrl.hostname);
     if (baseUrl.protocol !== 'https:' && !local) {
-      throw new ConfigError('LATCHKEY_BASE_URL: must be https:// when NODE_ENV=production (sign-in links are bearer secrets)');
+      problem('LATCHKEY_BASE_URL: must be https:// when NODE_ENV=production (sign-in links are bearer secrets)');
     }
-    if (raw.LATCHKEY_SECRET === null) {
-      throw new ConfigError('LATCHKEY_SECRET: required when NODE_ENV=production (at least 32 bytes, e.g. `openssl rand -base64 48`)');
+    if (raw.LATCHKEY_SECRET === null && !malformed('LATCHKEY_SECRET')) {
+      problem('LATCHKEY_SECRET: required when NODE_ENV=production (at least 32 bytes, e.g. `openssl rand -base64 48`)');
     }
   }
   const trustedProxies = raw.LATCHKEY_TRUSTED_PROXIES.split(',')
     .map((value) => value.trim())
     .filter(Boolean);
   for (const entry of trustedProxies) {
-    if (!parseCidr(entry)) throw new ConfigError(`LATCHKEY_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR`);
+    if (!parseCidr(entry)) problem(`LATCHKEY_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR`);
   }
   if (raw.LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY < raw.LATCHKEY_LIMIT_ACCOUNT_DELAY) {
-    throw new ConfigError('LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: must be at least LATCHKEY_LIMIT_ACCOUNT_DELAY');
+    problem('LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: must be at least LATCHKEY_LIMIT_ACCOUNT_DELAY');
   }
+  if (problems.length > 0) configFailure(problems);
   const dataDir = raw.LATCHKEY_DATA_DIR;
   const secret = raw.LATCHKEY_SECRET ?? developmentSecret(dataDir);
   return {
@@ -395,18 +416,4 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
     logLevel: raw.LATCHKEY_LOG_LEVEL,
     maxCodeAttempts: 5,
   };
-}
-
-/** Generated once and kept under dataDir, so development restarts keep sessions. */
-function developmentSecret(dataDir: string): string {
-  const path = join(dataDir, 'secret');
-  if (existsSync(path)) {
-    const stored = readFileSync(path, 'utf8').trim();
-    if (stored.length >= 32) return stored;
-  }
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
-  chmodSync(path, 0o600);
-  return secret;
 }

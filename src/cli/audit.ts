@@ -5,10 +5,9 @@
 //   latchkey audit --user someone@example.com --since 1h
 //   latchkey audit --type policy.denied --since 24h --json
 import { parseArgs } from 'node:util';
-import { resolveConfig } from '../config.ts';
 import { AUDIT_EVENT_TYPES, type AuditEventType, type StoredAuditEvent } from '../core/audit.ts';
 import { canonicalizeEmail } from '../core/email.ts';
-import { openStore } from '../store/open.ts';
+import { openExistingStore } from './store.ts';
 import type { AuditQuery } from '../store/store.ts';
 
 export const AUDIT_USAGE = `Usage: latchkey audit [--request-id ID] [--user EMAIL] [--type TYPE] [--since 1h|30m|2d] [--limit N] [--json]`;
@@ -56,8 +55,7 @@ export async function audit(argv: string[], env: Record<string, string | undefin
     return 2;
   }
 
-  const config = resolveConfig({}, env);
-  const store = await openStore(config.databaseUrl);
+  const { store, where } = await openExistingStore(env);
   try {
     if (values.user) {
       // Events about an address are found by the address (requests) and by the account (everything after).
@@ -72,12 +70,28 @@ export async function audit(argv: string[], env: Record<string, string | undefin
       const merged = new Map([...byEmail, ...byUser].map((e) => [e.id, e]));
       print([...merged.values()], values.json, out);
     } else {
-      print(await store.listAudit(query), values.json, out);
+      const events = await store.listAudit(query);
+      print(events, values.json, out);
+      // With --json the explanation goes to stderr, so stdout stays one event per line.
+      if (events.length === 0 && query.requestId) explainNoEvents(query.requestId, where, values.json ? (line) => console.error(line) : out);
     }
     return 0;
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Issue #12: "no events" for the request ID of an error page was a dead end.
+ * Every error answer leaves an `error.answered` event unless its IP was over
+ * LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR; the log line of every request has the ID.
+ */
+function explainNoEvents(requestId: string, where: string, out: (line: string) => void): void {
+  out(`checked: the audit trail in ${where}, every event type, for request ID ${requestId}`);
+  out('not there when: the request succeeded without changing anything (a page view), its IP passed');
+  out('  LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR error answers in the hour, the events are older than');
+  out('  LATCHKEY_AUDIT_RETENTION_DAYS, or this is another database than the server\'s (LATCHKEY_DATABASE_URL)');
+  out(`look next: the server's log, one JSON line per request: "requestId":"${requestId}" (route, status, error code)`);
 }
 
 function print(events: StoredAuditEvent[], json: boolean, out: (line: string) => void): void {

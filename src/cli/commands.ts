@@ -15,7 +15,7 @@ Commands:
   migrate      apply pending database migrations and exit
   audit        search the audit trail: --request-id ID | --user EMAIL | --type TYPE, --since 1h, --json
   outbox       mail queue status: counts, oldest unsent, failures (--json)
-  users        find|create|disable|enable EMAIL (disabling revokes every session)
+  users        list [--limit N] [--after CURSOR] | find|create|disable|enable EMAIL (disabling revokes every session)
   sessions     revoke --user EMAIL
   preview-email  render every email template with sample data: [--out DIR] [--locale en|de]
   --version    print the version, schema version and build commit
@@ -73,6 +73,12 @@ main(process.argv.slice(2)).then(
     if (error instanceof ConfigError) {
       console.error(`latchkey: ${error.message}`);
       process.exitCode = 78; // EX_CONFIG
+      return;
+    }
+    // Issue #12: a command that only reads says what went wrong in one line; `start` keeps the stack.
+    if (process.argv[2] !== 'start') {
+      console.error(`latchkey ${process.argv[2] ?? ''}: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
       return;
     }
     console.error('latchkey: failed to start:', error);

@@ -1,13 +1,11 @@
 // `latchkey outbox [--json]`: is mail flowing? Counts by state, the age of the
 // oldest unsent message, and the messages that failed (with their last error).
 import { parseArgs } from 'node:util';
-import { resolveConfig } from '../config.ts';
-import { openStore } from '../store/open.ts';
+import { openExistingStore } from './store.ts';
 
 export async function outbox(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } }, strict: true });
-  const config = resolveConfig({}, env);
-  const store = await openStore(config.databaseUrl);
+  const { store } = await openExistingStore(env);
   try {
     const summary = await store.outboxSummary(20);
     if (values.json) {

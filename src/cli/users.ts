@@ -1,13 +1,14 @@
-// `latchkey users find|create|disable|enable EMAIL` and
+// `latchkey users list [--limit N] [--after CURSOR]`, `latchkey users find|create|disable|enable EMAIL` and
 // `latchkey sessions revoke --user EMAIL`: the admin API's account actions,
 // straight on the store (same code: core/admin.ts), audited with reason "cli".
 import { parseArgs } from 'node:util';
-import { resolveConfig } from '../config.ts';
-import { createAdmin } from '../core/admin.ts';
+import { createAdmin, USER_PAGE_MAX } from '../core/admin.ts';
 import type { User } from '../core/types.ts';
-import { openStore } from '../store/open.ts';
+import { openExistingStore } from './store.ts';
 
-export const USERS_USAGE = 'Usage: latchkey users find|create|disable|enable EMAIL [--json]\n       latchkey sessions revoke --user EMAIL';
+export const USERS_USAGE = `Usage: latchkey users list [--limit N] [--after CURSOR] [--json]
+       latchkey users find|create|disable|enable EMAIL [--json]
+       latchkey sessions revoke --user EMAIL`;
 
 const CLI_CONTEXT = { requestId: null, ip: null, userAgent: 'latchkey-cli' };
 
@@ -16,14 +17,18 @@ function describe(user: User): string {
 }
 
 export async function users(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean', default: false }, limit: { type: 'string' }, after: { type: 'string' } },
+    allowPositionals: true,
+  });
   const [action, email] = positionals;
+  if (action === 'list' && positionals.length === 1) return list(env, values, out);
   if (!action || !email || !['find', 'create', 'disable', 'enable'].includes(action)) {
     console.error(USERS_USAGE);
     return 2;
   }
-  const config = resolveConfig({}, env);
-  const store = await openStore(config.databaseUrl);
+  const { store } = await openExistingStore(env);
   try {
     const admin = createAdmin(store, Date.now);
     const result =
@@ -51,14 +56,36 @@ export async function users(argv: string[], env: Record<string, string | undefin
   }
 }
 
+/** Issue #12: `users list` printed the usage; a page of accounts, and the command for the next page. */
+async function list(env: Record<string, string | undefined>, values: { json?: boolean; limit?: string; after?: string }, out: (line: string) => void): Promise<number> {
+  const { store } = await openExistingStore(env);
+  try {
+    const page = await createAdmin(store, Date.now).list({ limit: values.limit, cursor: values.after });
+    if (!page.ok) {
+      console.error(`latchkey users list: --limit takes a whole number from 1 to ${USER_PAGE_MAX}, --after the cursor a page printed\n${USERS_USAGE}`);
+      return 2;
+    }
+    const { users: found, nextCursor } = page.value;
+    if (values.json) {
+      out(JSON.stringify({ users: found, nextCursor }));
+      return 0;
+    }
+    for (const user of found) out(describe(user));
+    if (found.length === 0) out(values.after ? 'no more accounts' : 'no accounts yet');
+    if (nextCursor) out(`more: latchkey users list${values.limit ? ` --limit ${values.limit}` : ''} --after ${nextCursor}`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
 export async function sessions(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, options: { user: { type: 'string' } }, allowPositionals: true });
   if (positionals[0] !== 'revoke' || !values.user) {
     console.error(USERS_USAGE);
     return 2;
   }
-  const config = resolveConfig({}, env);
-  const store = await openStore(config.databaseUrl);
+  const { store } = await openExistingStore(env);
   try {
     const result = await createAdmin(store, Date.now).revokeSessions(values.user, 'cli', CLI_CONTEXT);
     if (!result.ok) {

@@ -8,7 +8,29 @@ import type { Store } from '../store/store.ts';
 
 export type AdminActor = 'admin_api' | 'cli';
 
-export type AdminResult<T> = { ok: true; value: T } | { ok: false; code: 'invalid_email' | 'not_found' };
+export type AdminResult<T> = { ok: true; value: T } | { ok: false; code: 'invalid_email' | 'not_found' | 'invalid_request' };
+
+/** Accounts per page of `list` (issue #12): the default, and the most one call may ask for. */
+export const USER_PAGE_DEFAULT = 50;
+export const USER_PAGE_MAX = 200;
+
+/**
+ * The cursor is the last address of a page, base64url-encoded so it travels in
+ * a query string as one opaque word. Only its shape is checked: a made-up
+ * cursor just starts the listing elsewhere, and the caller is an operator.
+ */
+const encodeCursor = (email: string) => Buffer.from(email, 'utf8').toString('base64url');
+function decodeCursor(cursor: unknown): string | null | undefined {
+  if (cursor === undefined || cursor === null || cursor === '') return null;
+  if (typeof cursor !== 'string' || cursor.length > 400 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  return Buffer.from(cursor, 'base64url').toString('utf8');
+}
+
+function parseLimit(limit: unknown): number | undefined {
+  if (limit === undefined || limit === null || limit === '') return USER_PAGE_DEFAULT;
+  const value = typeof limit === 'number' ? limit : typeof limit === 'string' && /^\d{1,6}$/.test(limit) ? Number(limit) : NaN;
+  return Number.isInteger(value) && value >= 1 && value <= USER_PAGE_MAX ? value : undefined;
+}
 
 export function createAdmin(store: Store, now: () => number) {
   const find = async (email: unknown): Promise<AdminResult<User>> => {
@@ -20,6 +42,18 @@ export function createAdmin(store: Store, now: () => number) {
 
   return {
     find,
+
+    /** One page of accounts in address order; pass the page's nextCursor to get the next (null: the last page). */
+    async list(input: { limit?: unknown; cursor?: unknown }): Promise<AdminResult<{ users: User[]; nextCursor: string | null }>> {
+      const limit = parseLimit(input.limit);
+      const afterEmail = decodeCursor(input.cursor);
+      if (limit === undefined || afterEmail === undefined) return { ok: false, code: 'invalid_request' };
+      // One more than asked for says whether another page follows.
+      const rows = await store.listUsers({ limit: limit + 1, afterEmail });
+      const users = rows.slice(0, limit);
+      const last = users.at(-1);
+      return { ok: true, value: { users, nextCursor: rows.length > limit && last ? encodeCursor(last.email) : null } };
+    },
 
     /** Creates the account, or returns the existing one (created: false). */
     async create(email: unknown, actor: AdminActor, context: RequestContext): Promise<AdminResult<{ user: User; created: boolean }>> {

@@ -22,6 +22,8 @@ export const AUDIT_EVENT_TYPES = [
   'mail.failed',
   'policy.denied',
   'policy.denials_suppressed',
+  // Issue #12: an error answer whose request wrote no event of its own
+  'error.answered',
   // Cross-device approval (issue #4, LATCHKEY_CROSS_DEVICE_APPROVAL)
   'approval.granted',
   'approval.refused',
@@ -71,6 +73,7 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'mail.failed': 'A delivery attempt failed; reason `retrying` or `dead`.',
   'policy.denied': 'The policy refused a request; reason: its stable code (e.g. `address_interval`, `ip_mail_limit`, `account_delay`, `cross_site`, `csrf_token`, `approval_mismatch`, `admin_refused`).',
   'policy.denials_suppressed': 'More than `LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE` denials of one reason for one client IP (or one account) within a minute: the rest of that minute are counted in `latchkey_policy_denied_total`, not stored; reason: the policy reason. At most one per key and minute (issue #12 finding 8).',
+  'error.answered': 'An error page or JSON error was answered and its request wrote no other event; reason: the error code (e.g. `token_used`, `not_found`), so `latchkey audit --request-id` explains every error answer. At most LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR per IP; past it, the request log line has the ID.',
   'approval.granted': 'Cross-device approval: the device that opened the link picked the number the waiting browser shows; that browser may now take its session.',
   'approval.refused': 'Cross-device approval refused on the device that opened the link: `wrong_number` (one pick, the request is dead) or `not_me`; the token is spent.',
   'second_factor.required': 'A first factor was right and the account asks for TOTP before a session.',

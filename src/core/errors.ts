@@ -31,6 +31,7 @@ export const ERROR_MESSAGES = {
   email_unchanged: 'That is already your address.',
   email_taken: 'That address cannot be used for this account.',
   unauthenticated: 'You are not signed in.',
+  admin_token_required: 'This admin API needs the admin token (LATCHKEY_ADMIN_TOKEN) as Authorization: Bearer.',
   forbidden: 'This request was refused.',
   not_found: 'Not found.',
   rate_limited: 'Too many requests. Wait a little and try again.',

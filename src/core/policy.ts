@@ -190,6 +190,12 @@ export interface Policy {
     input: { totpEnabledAt: number | null; emailSignInRequiresTotp: boolean; changeRequestedAt: number; email: string },
     context: RequestContext,
   ): Promise<PolicyDecision>;
+  /**
+   * May this error answer leave an `error.answered` audit event (issue #12)? Within the
+   * per-IP hourly share only. A refusal is not audited (that would defeat the bound):
+   * the request's log line still carries its ID.
+   */
+  mayRecordErrorAnswer(context: RequestContext): Promise<boolean>;
   /** Admin actions: refused unless authorised, and always within the IP verify bucket. */
   checkAdmin(input: { authorized: boolean }, context: RequestContext): Promise<PolicyDecision>;
 }
@@ -241,6 +247,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
     // Consecutive failures are forgotten a day after the first one if nothing resets them.
     accountFailures: backend.bucket('account-failures', Number.MAX_SAFE_INTEGER, DAY),
     accountDelay: backend.bucket('account-delay', 1, limits.accountMaxDelaySeconds),
+    errorEvents: backend.bucket('ip-error-events', limits.errorEventsPerIpPerHour, HOUR),
   } satisfies Record<string, Bucket>;
   // The IP "unknown" (no socket: library calls) shares one bucket, which is the safe side.
   const key = (kind: string, value: string | null) => hmacSha256(deps.keySecret, `${kind}:${value ?? 'unknown'}`);
@@ -384,6 +391,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
       if (ownSecondFactor && input.emailSignInRequiresTotp) return deny('second_factor_protected', context, input.email);
       return allowed;
     },
+    mayRecordErrorAnswer: (context) => buckets.errorEvents.take(ipKey(context)),
 
     async checkAdmin(input, context) {
       if (!(await buckets.ipVerify.take(ipKey(context)))) return deny('ip_verify_limit', context);

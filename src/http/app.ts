@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import type { AppEnv, HttpDeps } from './env.ts';
 import { errorResponse } from './errors.ts';
 import { requestLogger } from './logging.ts';
+import { errorAudit } from './error-audit.ts';
 import { bodyLimit } from 'hono/body-limit';
 import { clientIpMiddleware } from './client-ip.ts';
 import { crossSiteGuard } from './cross-site.ts';
@@ -37,6 +38,8 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
   app.use(requestLogger(deps.logger, deps.metrics));
   app.use(responseHeaders(deps.config));
   app.use(clientIpMiddleware(deps.config.trustedProxies));
+  // After the client IP (its per-IP bound), before every guard and route, so it sees each error answer.
+  app.use(errorAudit(deps));
   // Every body we accept fits in a few hundred bytes; 16 KiB leaves room and stops floods (issue #4).
   const limitBody = bodyLimit({ maxSize: 16 * 1024, onError: (c) => errorResponse(c, deps, 'request_too_large') });
   // GET and HEAD carry no body; asking for one would make the Node adapter build a full Request.

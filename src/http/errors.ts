@@ -37,6 +37,7 @@ export const ERROR_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   email_unchanged: 400,
   email_taken: 409,
   unauthenticated: 401,
+  admin_token_required: 401,
   forbidden: 403,
   not_found: 404,
   rate_limited: 429,

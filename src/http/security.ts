@@ -44,6 +44,8 @@ export function securityHeaderList(config: LatchkeyConfig): HeaderList {
 }
 
 const ASSETS = '/auth/assets/';
+/** The site icon at the path browsers ask for by themselves (issue #12) is a static asset too. */
+const FAVICON = '/favicon.ico';
 
 /**
  * Adds the security headers, X-Request-Id and `Cache-Control: no-store` (auth
@@ -59,7 +61,7 @@ export function responseHeaders(config: LatchkeyConfig): MiddlewareHandler<AppEn
     const headers = c.res.headers;
     for (const [name, value] of list) if (!headers.has(name)) headers.set(name, value);
     headers.set('X-Request-Id', c.get('requestId'));
-    if (!c.req.path.startsWith(ASSETS)) headers.set('Cache-Control', 'no-store');
+    if (!c.req.path.startsWith(ASSETS) && c.req.path !== FAVICON) headers.set('Cache-Control', 'no-store');
   };
 }
 

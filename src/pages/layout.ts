@@ -34,6 +34,7 @@ export function layout(frame: PageFrame): Html {
 <meta name="robots" content="noindex">
 <meta name="color-scheme" content="light dark">
 <title>${frame.title} · ${frame.productName}</title>
+<link rel="icon" href="/auth/assets/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/auth/assets/style.css">
 <link rel="stylesheet" href="/auth/assets/brand.css">
 ${(frame.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}

@@ -279,6 +279,12 @@ export interface Store {
 
   // Users and sessions
   findUserByEmail(email: string): Promise<User | null>;
+  /**
+   * One page of accounts in address order, after `afterEmail` (null: from the
+   * start): keyset paging on the unique email index, so a page costs the same
+   * however deep it is and accounts created meanwhile are neither skipped nor repeated.
+   */
+  listUsers(query: { limit: number; afterEmail: string | null }): Promise<User[]>;
   /** Creates an account (admin); null when the address is taken. */
   createUser(user: { id: string; email: string; now: number }, events: AuditEvent[]): Promise<User | null>;
   /**

@@ -5,7 +5,8 @@
 // test; axe-core runs on every page; screenshots go to artifacts/.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
+import type { Browser, Page } from 'playwright-core';
 import { totpCode } from '../../src/core/totp.ts';
 import { linkFrom } from '../support/http-client.ts';
 import { useHttpServer } from '../support/http-suite.ts';
@@ -13,6 +14,16 @@ import { TestClock, type TestServer } from '../support/server.ts';
 import type { SmtpSink } from '../support/smtp-sink.ts';
 import { sqliteBackend } from '../support/stores.ts';
 import { assertFitsNarrowScreen, captureAndCheck, chromiumMissing, useChromium, newDevice, type Device } from './harness.ts';
+
+/** Every recovery code on one line of its own: one box per code, each below the one before. */
+async function assertOneLineEach(page: Page): Promise<void> {
+  const boxes = await page.getByTestId('recovery-codes').locator('code').evaluateAll((codes) =>
+    codes.map((code) => ({ lines: code.getClientRects().length, top: code.getBoundingClientRect().top, left: code.getBoundingClientRect().left })),
+  );
+  assert.ok(boxes.every((box) => box.lines === 1), `a code wraps: ${JSON.stringify(boxes)}`);
+  assert.ok(boxes.every((box, i) => i === 0 || box.top > boxes[i - 1]!.top), 'one code per line, in order');
+  assert.equal(new Set(boxes.map((box) => Math.round(box.left))).size, 1, 'one column');
+}
 
 describe('two-factor in Chromium', { skip: chromiumMissing }, () => {
   let browser: Browser;
@@ -38,7 +49,8 @@ describe('two-factor in Chromium', { skip: chromiumMissing }, () => {
 
   it('set up from the account page, then sign in elsewhere with a code, and with a recovery code', async () => {
     const email = `totp.${Date.now()}@example.com`;
-    const owner = await newDevice(browser, server.url);
+    // The clipboard permission a person grants by clicking; headless Chromium needs it given.
+    const owner = await newDevice(browser, server.url, { permissions: ['clipboard-read', 'clipboard-write'] });
     await signInByLink(owner, email);
     await owner.page.waitForURL(/\/auth\/account$/);
 
@@ -61,6 +73,19 @@ describe('two-factor in Chromium', { skip: chromiumMissing }, () => {
     await owner.page.waitForURL(/\/auth\/totp\/confirm$/);
     const codes = (await owner.page.getByTestId('recovery-codes').locator('code').allTextContents()).map((c) => c.trim());
     assert.equal(codes.length, 10);
+    await assertOneLineEach(owner.page);
+    // Issue #12: on a phone the codes wrapped mid-code.
+    await owner.page.setViewportSize({ width: 320, height: 700 });
+    await assertOneLineEach(owner.page);
+    await owner.page.setViewportSize({ width: 1280, height: 800 });
+
+    await owner.page.getByRole('button', { name: 'Copy codes' }).click();
+    await owner.page.getByRole('button', { name: 'Copied' }).waitFor();
+    assert.equal(await owner.page.evaluate(() => navigator.clipboard.readText()), `${codes.join('\n')}\n`);
+    const [download] = await Promise.all([owner.page.waitForEvent('download'), owner.page.getByRole('button', { name: 'Download as a text file' }).click()]);
+    assert.match(download.suggestedFilename(), /^latchkey-recovery-codes\.txt$/);
+    const saved = await readFile((await download.path())!, 'utf8');
+    assert.deepEqual(saved.trim().split('\n').slice(-10), codes, 'the file has every code, one per line');
     await captureAndCheck(owner.page, server.url, 'two-factor-recovery-codes');
     await assertFitsNarrowScreen(owner.page, 'two-factor-recovery-codes');
     await owner.page.getByRole('link', { name: /I have saved them/ }).click();

@@ -75,6 +75,31 @@ describe('configuration', () => {
     assert.equal(resolveConfig({ secret: 's'.repeat(40) }).metricsListen, null);
   });
 
+  it('reports every missing production setting and every invalid value in one error (issue #12)', () => {
+    // A new operator fixed one variable per start; the whole list comes at once now.
+    const env = {
+      NODE_ENV: 'production',
+      LATCHKEY_DATA_DIR: dataDir(),
+      LATCHKEY_BASE_URL: 'http://auth.example.com',
+      LATCHKEY_TOKEN_TTL: '3600',
+      LATCHKEY_TRUSTED_PROXIES: 'not-an-ip',
+    };
+    assert.throws(() => resolveConfig({}, env), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      for (const problem of [
+        /LATCHKEY_TOKEN_TTL: must be at most 600/,
+        /LATCHKEY_SMTP_URL: required when NODE_ENV=production/,
+        /LATCHKEY_BASE_URL: must be https/,
+        /LATCHKEY_SECRET: required when NODE_ENV=production/,
+        /LATCHKEY_TRUSTED_PROXIES: "not-an-ip"/,
+      ]) {
+        assert.match(error.message, problem);
+      }
+      assert.match(error.message, /^Invalid configuration \(5 problems\):\n/);
+      return true;
+    });
+  });
+
   it('accepts the same options as a typed object', () => {
     const config = resolveConfig({ baseUrl: 'https://auth.example.com', signup: 'closed', tokenTtlSeconds: 300, secret: 'k'.repeat(32), outboxLeaseMs: 4000 });
     assert.equal(config.outboxLeaseMs, 4000);

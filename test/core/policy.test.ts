@@ -44,6 +44,7 @@ describe('policy', () => {
       accountDelaySeconds: 60,
       accountMaxDelaySeconds: 3600,
       deniedAuditEventsPerKeyPerMinute: 10,
+      errorEventsPerIpPerHour: 60,
     });
     assert.equal(resolveConfig({ secret: SECRET }).resendIntervalSeconds, 60);
   });

@@ -54,13 +54,17 @@ describe('admin API and CLI', () => {
     }
   });
 
-  it('refuses a missing or wrong key with the same answer, and audits the refusal', async () => {
+  it('refuses a missing or wrong key with the same answer, which asks for the admin token (not a sign-in), and audits the refusal', async () => {
     const missing = await server.client().request('/admin/outbox');
     const wrong = await admin('/admin/outbox', {}, 'admin-token-0123456789-abcdefghijklmnoX');
     const almost = await admin('/admin/outbox', {}, ADMIN_TOKEN.slice(0, -1));
     for (const response of [missing, wrong, almost]) {
       assert.equal(response.status, 401);
-      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'unauthenticated');
+      // Issue #12: "You are not signed in" sent an operator looking for a session cookie.
+      assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer realm="latchkey-admin"/);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'admin_token_required');
+      assert.match(body.error.message, /LATCHKEY_ADMIN_TOKEN/);
     }
     const refusals = await server.latchkey.store.listAudit({ type: 'policy.denied' });
     assert.ok(refusals.filter((e) => e.reason === 'admin_refused').length >= 3);
@@ -106,6 +110,45 @@ describe('admin API and CLI', () => {
     }
     assert.equal((await admin('/admin/users?email=nobody@example.com')).status, 404);
     assert.equal((await admin('/admin/users/disable', { method: 'POST', json: { email: 'not an address' } })).status, 400);
+  });
+
+  it('lists every account a page at a time, in address order, and the CLI pages the same way (issue #12)', async () => {
+    const prefix = `list${Date.now()}`;
+    const emails = [3, 1, 4, 2, 5].map((n) => `${prefix}.${n}@example.com`);
+    for (const email of emails) assert.equal((await admin('/admin/users', { method: 'POST', json: { email } })).status, 201);
+    type Page = { users: { email: string; disabled: boolean; createdAt: string }[]; nextCursor: string | null };
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const response = await admin(`/admin/users?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(response.status, 200);
+      const page = (await response.json()) as Page;
+      assert.ok(page.users.length <= 2, 'never more than asked for');
+      seen.push(...page.users.map((u) => u.email));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor !== null && pages < 100);
+    assert.deepEqual(seen, [...seen].sort(), 'address order');
+    assert.equal(new Set(seen).size, seen.length, 'nobody twice');
+    assert.deepEqual(seen.filter((e) => e.startsWith(prefix)), [...emails].sort(), 'everyone, once');
+
+    for (const bad of ['limit=0', 'limit=201', 'limit=abc', 'cursor=not%20base64']) {
+      const refused = await admin(`/admin/users?${bad}`);
+      assert.equal(refused.status, 400, bad);
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'invalid_request');
+    }
+
+    const env = { ...process.env, LATCHKEY_DATABASE_URL: databaseUrl };
+    const cli = async (...args: string[]) => (await run(process.execPath, ['src/cli/main.ts', ...args], { cwd: root, env })).stdout;
+    const listed = await cli('users', 'list', '--limit', '2');
+    assert.equal(listed.split('\n').filter((line) => line.includes('@')).length, 2);
+    const next = /--after (\S+)/.exec(listed)?.[1];
+    assert.ok(next, `the CLI says how to get the next page:\n${listed}`);
+    const rest = await cli('users', 'list', '--limit', '200', '--after', next);
+    assert.ok(!rest.includes(listed.split('\n')[0]!.split(' ')[0]!), 'the next page starts after the first');
+    const json = JSON.parse(await cli('users', 'list', '--json', '--limit', '200')) as Page;
+    for (const email of emails) assert.ok(json.users.some((u) => u.email === email), email);
   });
 
   it('shows the outbox, and the CLI does what the API does on the same store', async () => {

@@ -23,8 +23,12 @@ export function adminRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const given = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
     const authorized = constantTimeEqual(sha256(given), expected);
     const decision = await deps.signIn.policy.checkAdmin({ authorized }, requestContext(c));
-    if (!decision.allow) return jsonError(c, authorized ? 'rate_limited' : 'unauthenticated');
-    return next();
+    if (decision.allow) return next();
+    if (authorized) return jsonError(c, 'rate_limited');
+    // Issue #12: a missing or wrong key asks for the admin token (RFC 6750 section 3), not for a
+    // sign-in; missing and wrong get the same answer, so a guess learns nothing.
+    c.header('WWW-Authenticate', 'Bearer realm="latchkey-admin"');
+    return jsonError(c, 'admin_token_required');
   });
 
   const user = (u: { id: string; email: string; emailVerified: boolean; createdAt: number; disabled: boolean }) => ({
@@ -34,9 +38,15 @@ export function adminRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     disabled: u.disabled,
     createdAt: iso(u.createdAt),
   });
-  const failed = (c: Context<AppEnv>, code: 'invalid_email' | 'not_found') => jsonError(c, code);
+  const failed = (c: Context<AppEnv>, code: 'invalid_email' | 'not_found' | 'invalid_request') => jsonError(c, code);
 
   app.get('/admin/users', async (c) => {
+    // Without ?email: every account, a page at a time (issue #12).
+    if (c.req.query('email') === undefined) {
+      const page = await admin.list({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
+      if (!page.ok) return failed(c, page.code);
+      return c.json({ users: page.value.users.map(user), nextCursor: page.value.nextCursor });
+    }
     const found = await admin.find(c.req.query('email'));
     if (!found.ok) return failed(c, found.code);
     const sessions = await deps.store.listSessions(found.value.id, deps.now());

@@ -5,6 +5,7 @@ import type { Hono } from 'hono';
 import openapi from '../../../openapi.json' with { type: 'json' };
 import { brandFromConfig } from '../../branding.ts';
 import { brandStylesheet } from '../../pages/brand-stylesheet.ts';
+import { iconSvg } from '../../pages/icon.ts';
 import { SCHEMA_VERSION } from '../../store/schema-version.ts';
 import { buildInfo } from '../../version.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
@@ -20,11 +21,23 @@ const STATIC_ASSETS: Record<string, { body: string; type: string }> = {
   'check-email.js': { body: readFileSync(join(assetsDir, 'check-email.js'), 'utf8'), type: JS },
   'resend.js': { body: readFileSync(join(assetsDir, 'resend.js'), 'utf8'), type: JS },
   'approval.js': { body: readFileSync(join(assetsDir, 'approval.js'), 'utf8'), type: JS },
+  'recovery-codes.js': { body: readFileSync(join(assetsDir, 'recovery-codes.js'), 'utf8'), type: JS },
 };
 
 export function systemRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   // brand.css carries the configured accent, so pages need no inline style (strict CSP).
-  const ASSETS = { ...STATIC_ASSETS, 'brand.css': { body: brandStylesheet(brandFromConfig(deps.config)), type: CSS } };
+  const brand = brandFromConfig(deps.config);
+  const icon = { body: iconSvg(brand), type: 'image/svg+xml' };
+  const ASSETS = { ...STATIC_ASSETS, 'brand.css': { body: brandStylesheet(brand), type: CSS }, 'icon.svg': icon };
+
+  // Issue #12: the bare address was a 404. It is the sign-in page (which knows what to do with a signed-in person).
+  app.get('/', (c) => c.redirect('/auth/sign-in', 302));
+  // And /favicon.ico a 404 on every page; browsers and tools that still ask for it get the SVG icon.
+  app.get('/favicon.ico', (c) => {
+    c.header('Content-Type', icon.type);
+    c.header('Cache-Control', 'public, max-age=86400');
+    return c.body(icon.body);
+  });
   app.get('/healthz', async (c) => {
     try {
       await deps.store.ping();

@@ -8,6 +8,20 @@ import { event, hash, MINUTE, newSession, signedIn, signInInput, T0, tokenRecord
 
 export function sessionCases(test: StoreTest): void {
   describe('users and sign-in', () => {
+    test('listUsers pages through every account by address, each page after the last address of the one before (issue #12)', async (store) => {
+      const emails = ['c@example.com', 'a@example.com', 'e@example.com', 'b@example.com', 'd@example.com'];
+      for (const email of emails) await store.createUser({ id: randomUUID(), email, now: T0 }, []);
+      const first = await store.listUsers({ limit: 2, afterEmail: null });
+      assert.deepEqual(first.map((u) => u.email), ['a@example.com', 'b@example.com']);
+      assert.deepEqual(first[0] && { ...first[0], id: 'x' }, { id: 'x', email: 'a@example.com', emailVerified: false, createdAt: T0, disabled: false });
+      const second = await store.listUsers({ limit: 2, afterEmail: 'b@example.com' });
+      assert.deepEqual(second.map((u) => u.email), ['c@example.com', 'd@example.com']);
+      // An account created between two pages lands in its place, and nothing is listed twice.
+      await store.createUser({ id: randomUUID(), email: 'da@example.com', now: T0 }, []);
+      assert.deepEqual((await store.listUsers({ limit: 2, afterEmail: 'd@example.com' })).map((u) => u.email), ['da@example.com', 'e@example.com']);
+      assert.deepEqual(await store.listUsers({ limit: 2, afterEmail: 'e@example.com' }), []);
+    });
+
     test('an operator creates, disables and enables accounts; a disabled account has no session, no sign-in and no live token', async (store) => {
       const created = await store.createUser({ id: randomUUID(), email: 'op@example.com', now: T0 }, [event('user.created', { reason: 'cli' })]);
       assert.deepEqual(created && { ...created, id: 'x' }, { id: 'x', email: 'op@example.com', emailVerified: false, createdAt: T0, disabled: false });

@@ -179,6 +179,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return row ? toUser(row) : null;
     },
 
+    async listUsers({ limit, afterEmail }) {
+      return (await query(pool, 'listUsers', [afterEmail ?? '', limit])).rows.map((row) => toUser(row));
+    },
+
     async createUser(user, events) {
       return transaction(async (client) => {
         if ((await query(client, 'createUser', [user.id, user.email, user.now])).rowCount === 0) return null;

@@ -24,6 +24,8 @@ export const SQL = {
 
   userById: 'SELECT * FROM users WHERE id = $1',
   userByEmail: 'SELECT * FROM users WHERE email = $1',
+  // Keyset paging on the unique email index (listUsers).
+  listUsers: 'SELECT * FROM users WHERE email > $1 ORDER BY email LIMIT $2',
   // A concurrent first sign-in with the same address waits here, then finds its user.
   insertUser: `INSERT INTO users (id, email, email_verified, created_at) VALUES ($1, $2, FALSE, $3)
     ON CONFLICT (email) DO NOTHING`,

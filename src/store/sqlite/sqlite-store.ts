@@ -240,6 +240,10 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
       return row ? toUser(row) : null;
     },
 
+    async listUsers({ limit, afterEmail }) {
+      return all(SQL.listUsers, afterEmail ?? '', limit).map((row) => toUser(row));
+    },
+
     async createUser(user, events) {
       return transaction(() => {
         if (run(SQL.createUser, user.id, user.email, user.now) === 0) return null;

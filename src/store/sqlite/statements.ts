@@ -22,6 +22,8 @@ export const SQL = {
 
   userById: 'SELECT * FROM users WHERE id = ?',
   userByEmail: 'SELECT * FROM users WHERE email = ?',
+  // Keyset paging on the unique email index (listUsers).
+  listUsers: 'SELECT * FROM users WHERE email > ? ORDER BY email LIMIT ?',
   insertUser: `INSERT INTO users (id, email, email_verified, created_at) VALUES (?, ?, 0, ?)
     ON CONFLICT (email) DO NOTHING`,
   verifyEmail: 'UPDATE users SET email_verified = 1 WHERE id = ?',
