@@ -3,4 +3,9 @@
 // it, so an operator replaying the trail knows which rules decided.
 // 3: CSRF tokens on forms (csrf_token), cross-device approval (approval_mismatch).
 // 4: per-IP limits count an IPv6 client by its /64, not its single address.
-export const POLICY_VERSION = 4;
+// 5: issue #12: per-address caps per mailbox (+tag folded), a network's share of
+//    the hourly cap, notice and account-change caps, Argon2id slots, per-path
+//    account delays counting only real guesses, bounded denial audit, no
+//    mailbox undo of a change the account's own TOTP guards, codes refused on
+//    another device while an approval waits.
+export const POLICY_VERSION = 5;
