@@ -7,8 +7,10 @@ import { parseCidr } from './core/client-ip.ts';
 import { parseListenAddress, type ListenAddress } from './listen-address.ts';
 import { ConfigError, configFailure } from './config-error.ts';
 import { developmentSecret } from './development-secret.ts';
+import { LIMIT_ENV, LIMIT_SCHEMA, type RateLimits } from './rate-limits.ts';
 
 export { ConfigError };
+export type { RateLimits };
 
 export interface LatchkeyOptions {
   /** The only origin used to build links (never the Host header). Default http://localhost:3000. */
@@ -128,61 +130,6 @@ export interface PasswordHashingOptions {
   parallelism: number;
 }
 
-/** The abuse limits; defaults and their sources are in SECURITY.md. */
-export interface RateLimits {
-  mailsPerAddressPer15Minutes: number;
-  mailsPerAddressPerDay: number;
-  mailsPerIpPerHour: number;
-  /** All sign-in mails of this deployment: protects the sender's reputation. */
-  mailsPerHour: number;
-  /**
-   * The most of mailsPerHour one network (IPv4 /24, IPv6 /48) may use, in
-   * percent, so one network cannot make every other user get 429 (issue #12 finding 6).
-   */
-  mailsNetworkSharePercent: number;
-  /**
-   * Security notices (password changed or removed, second factor off, recovery
-   * code used, …) per mailbox and kind of notice per hour; their own cap, apart
-   * from the sign-in mail caps (issue #12 finding 5).
-   */
-  noticesPerAddressPerHour: number;
-  /** Password set, change, removal and re-authentication per account per hour (issue #12 finding 5). */
-  accountChangesPerHour: number;
-  /** Argon2id computations running at once in this process; more wait (boundedly) or get 429 (issue #12 finding 5). */
-  passwordHashConcurrency: number;
-  verifyAttemptsPerIpPer5Minutes: number;
-  /** Consecutive failed guesses on one path of an account (policy delayScope: email, password, session) before its delay starts. */
-  accountFailuresBeforeDelay: number;
-  /** The first delay; it doubles with each further failure up to accountMaxDelaySeconds. */
-  accountDelaySeconds: number;
-  accountMaxDelaySeconds: number;
-  /** Denials audited one by one per key and minute; the rest are counted (core/denial-audit.ts). */
-  deniedAuditEventsPerKeyPerMinute: number;
-  /**
-   * Error answers of one IP per hour that leave an `error.answered` audit event
-   * (issue #12); past it only the log line has the request ID, so a flood of
-   * 404s cannot fill the trail.
-   */
-  errorEventsPerIpPerHour: number;
-}
-
-const LIMIT_ENV: Record<keyof RateLimits, string> = {
-  mailsPerAddressPer15Minutes: 'LATCHKEY_LIMIT_MAILS_PER_ADDRESS_15MIN',
-  mailsPerAddressPerDay: 'LATCHKEY_LIMIT_MAILS_PER_ADDRESS_DAY',
-  mailsPerIpPerHour: 'LATCHKEY_LIMIT_MAILS_PER_IP_HOUR',
-  mailsPerHour: 'LATCHKEY_LIMIT_MAILS_PER_HOUR',
-  mailsNetworkSharePercent: 'LATCHKEY_LIMIT_MAILS_NETWORK_SHARE',
-  noticesPerAddressPerHour: 'LATCHKEY_LIMIT_NOTICES_PER_ADDRESS_HOUR',
-  accountChangesPerHour: 'LATCHKEY_LIMIT_ACCOUNT_CHANGES_HOUR',
-  passwordHashConcurrency: 'LATCHKEY_LIMIT_PASSWORD_HASH_CONCURRENCY',
-  verifyAttemptsPerIpPer5Minutes: 'LATCHKEY_LIMIT_VERIFY_PER_IP_5MIN',
-  accountFailuresBeforeDelay: 'LATCHKEY_LIMIT_ACCOUNT_FAILURES',
-  accountDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_DELAY',
-  accountMaxDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY',
-  deniedAuditEventsPerKeyPerMinute: 'LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE',
-  errorEventsPerIpPerHour: 'LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR',
-};
-
 const DAY = 86_400;
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -218,26 +165,7 @@ const schema = z.object({
   LATCHKEY_SUPPORT_EMAIL: z.email({ error: 'must be an email address' }).max(254).nullable().default(null),
   LATCHKEY_LOCALE: z.enum(['auto', 'en', 'de']).default('auto'),
   LATCHKEY_RESEND_INTERVAL: seconds(10, 3600).default(60),
-  // Abuse limits (issue #4); each default and its source is in SECURITY.md.
-  LATCHKEY_LIMIT_MAILS_PER_ADDRESS_15MIN: count(1, 100).default(3),
-  LATCHKEY_LIMIT_MAILS_PER_ADDRESS_DAY: count(1, 1000).default(10),
-  LATCHKEY_LIMIT_MAILS_PER_IP_HOUR: count(1, 1_000_000).default(20),
-  LATCHKEY_LIMIT_MAILS_PER_HOUR: count(1, 10_000_000).default(1000),
-  // Issue #12 finding 6: one /24 (IPv6 /48) gets at most 10 % of the hourly budget.
-  LATCHKEY_LIMIT_MAILS_NETWORK_SHARE: count(1, 100).default(10),
-  // Issue #12 finding 5: notices and the changes that send them, and Argon2id's CPU and memory.
-  LATCHKEY_LIMIT_NOTICES_PER_ADDRESS_HOUR: count(1, 100).default(3),
-  LATCHKEY_LIMIT_ACCOUNT_CHANGES_HOUR: count(1, 1000).default(10),
-  // libuv runs 4 threads by default (UV_THREADPOOL_SIZE): more would only queue there, holding 19 MiB each.
-  LATCHKEY_LIMIT_PASSWORD_HASH_CONCURRENCY: count(1, 64).default(4),
-  LATCHKEY_LIMIT_VERIFY_PER_IP_5MIN: count(1, 1_000_000).default(30),
-  // NIST SP 800-63B-4 allows at most 100 consecutive failures; we start delaying at 20.
-  LATCHKEY_LIMIT_ACCOUNT_FAILURES: count(1, 100).default(20),
-  LATCHKEY_LIMIT_ACCOUNT_DELAY: seconds(1, 3600).default(60),
-  LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: seconds(1, DAY).default(3600),
-  LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE: count(1, 10_000).default(10),
-  // Issue #12: enough for a person's every error page; a scanner's 404s stay in the logs only.
-  LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR: count(1, 1_000_000).default(60),
+  ...LIMIT_SCHEMA,
   LATCHKEY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
   LATCHKEY_METRICS_LISTEN: z.string().refine((v) => parseListenAddress(v), 'must be host:port, like 127.0.0.1:9464').nullable().default(null),
   LATCHKEY_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').nullable().default(null),
