@@ -89,13 +89,14 @@ describe('configuration', () => {
       for (const problem of [
         /LATCHKEY_TOKEN_TTL: must be at most 600/,
         /LATCHKEY_SMTP_URL: required when NODE_ENV=production/,
+        /LATCHKEY_METRICS_TOKEN or LATCHKEY_METRICS_LISTEN: required when NODE_ENV=production/,
         /LATCHKEY_BASE_URL: must be https/,
         /LATCHKEY_SECRET: required when NODE_ENV=production/,
         /LATCHKEY_TRUSTED_PROXIES: "not-an-ip"/,
       ]) {
         assert.match(error.message, problem);
       }
-      assert.match(error.message, /^Invalid configuration \(5 problems\):\n/);
+      assert.match(error.message, /^Invalid configuration \(6 problems\):\n/);
       return true;
     });
   });
