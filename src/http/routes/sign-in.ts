@@ -5,7 +5,7 @@ import { checkRedirect } from '../../core/redirects.ts';
 import { requestSignIn, verifySignInCode } from '../../core/sign-in.ts';
 import { suggestEmail } from '../../pages/email-typo.ts';
 import { signInPage } from '../../pages/sign-in-page.ts';
-import { clearCookie, cookieNames, readCookie, writeCookie } from '../cookies.ts';
+import { clearCookie, cookieNames, flowHashOf, readCookie, writeCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { ERROR_STATUS, errorResponse, jsonError } from '../errors.ts';
 import { checkEmailResponse } from '../check-email.ts';
@@ -75,14 +75,15 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     if (!parsed.success) return asForm ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
     // A pasted "123 456" or "123-456" is the code the person sees in the mail.
     const code = parsed.data.code.replace(/[\s-]/g, '');
-    const result = await verifySignInCode(deps.signIn, parsed.data.email, code, requestContext(c));
+    const result = await verifySignInCode(deps.signIn, parsed.data.email, code, requestContext(c), flowHashOf(c, names));
     if (result.ok) return answerVerified(c, deps, result, asForm);
     if (!asForm) return jsonError(c, result.code);
     if (result.code === 'code_invalid') {
       const email = typeof parsed.data.email === 'string' ? parsed.data.email : null;
       return checkEmailResponse(c, deps, { email, error: pageContext(c, deps).t('error.code_invalid.message') }, 400);
     }
-    clearCookie(c, names, names.flow);
+    // The request is dead, except when it only belongs to another browser (cross-device approval).
+    if (result.code !== 'code_other_device') clearCookie(c, names, names.flow);
     return errorResponse(c, deps, result.code);
   });
 }
