@@ -253,6 +253,12 @@ export interface Store {
   findToken(tokenHash: string): Promise<TokenRecord | null>;
   /** Newest token (by createdAt) for this address and purpose, whatever its state. */
   findLatestToken(email: string, purpose: TokenPurpose): Promise<TokenRecord | null>;
+  /**
+   * Newest token of this purpose issued to the browser whose flow cookie hashes
+   * to `flowHash`, whatever its state: what that browser asked for, found by a
+   * value only it holds (issue #12 finding 10).
+   */
+  findTokenByFlowHash(flowHash: string, purpose: TokenPurpose): Promise<TokenRecord | null>;
   /** Conditional update: consumed at most once, however many callers race. */
   consumeToken(input: ConsumeTokenInput): Promise<ConsumeResult>;
   /**

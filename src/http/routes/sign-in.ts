@@ -5,15 +5,15 @@ import { checkRedirect } from '../../core/redirects.ts';
 import { requestSignIn, verifySignInCode } from '../../core/sign-in.ts';
 import { suggestEmail } from '../../pages/email-typo.ts';
 import { signInPage } from '../../pages/sign-in-page.ts';
-import { clearCookie, cookieNames, flowHashOf, readCookie, writeCookie } from '../cookies.ts';
+import { clearCookie, cookieNames, flowHashOf, writeCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { ERROR_STATUS, errorResponse, jsonError } from '../errors.ts';
-import { checkEmailResponse } from '../check-email.ts';
+import { checkEmailResponse, resendState } from '../check-email.ts';
 import { pageContext } from '../pages.ts';
 import { codeBody, isFormRequest, readBody, requestContext, signInEmailBody } from '../request.ts';
 import { answerVerified } from './shared.ts';
 
-const FLOW_EMAIL_TTL_SECONDS = 86_400;
+const FLOW_REQUEST_TTL_SECONDS = 86_400;
 
 export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   const names = cookieNames(deps.config);
@@ -23,7 +23,7 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   );
 
   app.get('/auth/check-email', (c) =>
-    checkEmailResponse(c, deps, { email: readCookie(c, names.flowEmail) ?? null, notSent: c.req.query('notice') === 'not-sent' }),
+    checkEmailResponse(c, deps, { notSent: c.req.query('notice') === 'not-sent' }),
   );
 
   app.post('/auth/sign-in/email', async (c) => {
@@ -57,13 +57,14 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     // or over the address's cap): it is told so instead of waiting for a mail that
     // never comes, and keeps its cookies, so the newest link still continues here.
     // Anyone else gets the same answer as for a sent mail.
-    if (result.throttled && asForm && readCookie(c, names.flowEmail) === result.email) {
+    if (result.throttled && asForm && (await resendState(c, deps))?.email === result.email) {
       c.header('Cache-Control', 'no-store');
       return c.redirect('/auth/check-email?notice=not-sent', 303);
     }
     writeCookie(c, names, names.flow, flowId, deps.config.tokenTtlSeconds);
-    // Outlives the link on purpose: an expired-link page can still offer "send a new link" to the same address.
-    writeCookie(c, names, names.flowEmail, result.email, FLOW_EMAIL_TTL_SECONDS);
+    // Outlives the link on purpose: an expired-link page can still offer "send a new link" to the
+    // same address. The flow id, never the address: a forged cookie must find nothing (issue #12 finding 10).
+    writeCookie(c, names, names.flowRequest, flowId, FLOW_REQUEST_TTL_SECONDS);
     c.header('Cache-Control', 'no-store');
     if (asForm) return c.redirect('/auth/check-email', 303);
     return c.json({ status: 'sent' }, 202);
@@ -79,8 +80,8 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     if (result.ok) return answerVerified(c, deps, result, asForm);
     if (!asForm) return jsonError(c, result.code);
     if (result.code === 'code_invalid') {
-      const email = typeof parsed.data.email === 'string' ? parsed.data.email : null;
-      return checkEmailResponse(c, deps, { email, error: pageContext(c, deps).t('error.code_invalid.message') }, 400);
+      const typedEmail = typeof parsed.data.email === 'string' ? parsed.data.email : null;
+      return checkEmailResponse(c, deps, { typedEmail, error: pageContext(c, deps).t('error.code_invalid.message') }, 400);
     }
     // The request is dead, except when it only belongs to another browser (cross-device approval).
     if (result.code !== 'code_other_device') clearCookie(c, names, names.flow);

@@ -91,6 +91,22 @@ export function tokenCases(test: StoreTest): void {
       assert.equal(stored.filter((token) => token !== null && token.retiredAt === null).length, 1);
     });
 
+    test('findTokenByFlowHash finds the request of the browser that asked, never by address (issue #12 finding 10)', async (store) => {
+      const flowHash = hash();
+      const asked = tokenRecord({ flowHash, redirectTo: '/mine' });
+      const someoneElse = tokenRecord({ email: asked.email, createdAt: T0 + 1000 });
+      await store.issueToken(asked, null, []);
+      await store.issueToken(someoneElse, null, []);
+      // Replaced by another browser's newer request, it is still this browser's request.
+      const found = await store.findTokenByFlowHash(flowHash, 'sign_in');
+      assert.equal(found?.id, asked.id);
+      assert.equal(found?.redirectTo, '/mine');
+      assert.equal(await store.findTokenByFlowHash(flowHash, 'password_reset'), null);
+      assert.equal(await store.findTokenByFlowHash(hash(), 'sign_in'), null);
+      await store.consumeToken({ lookup: { tokenId: someoneElse.id }, purpose: 'sign_in', now: T0 + 2000, attemptLimit: MAX });
+      assert.equal((await store.findTokenByFlowHash(someoneElse.flowHash!, 'sign_in'))?.consumedAt, T0 + 2000, 'whatever its state');
+    });
+
     test('findLatestToken returns the newest token of the address and purpose, whatever its state', async (store) => {
       const older = tokenRecord();
       const newest = tokenRecord({ createdAt: T0 + 1000 });

@@ -227,4 +227,13 @@ CREATE TABLE cross_device_approvals (
 );
 `,
   },
+  {
+    version: 8,
+    name: 'sign-in requests found by the browser that asked (issue #12 finding 10)',
+    sql: `
+-- The check-email page, "send a new link" and the resend notice find a browser's
+-- newest request by the SHA-256 of its flow cookie, never by an address it names.
+CREATE INDEX tokens_flow_hash ON tokens (flow_hash, created_at) WHERE flow_hash IS NOT NULL;
+`,
+  },
 ];

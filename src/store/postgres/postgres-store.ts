@@ -159,6 +159,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return row ? toToken(row) : null;
     },
 
+    async findTokenByFlowHash(flowHash, purpose) {
+      const row = await first(pool, 'tokenByFlowHash', [flowHash, purpose]);
+      return row ? toToken(row) : null;
+    },
+
     async consumeToken({ lookup, purpose, now, attemptLimit }) {
       const [consume, select, key] =
         'tokenHash' in lookup

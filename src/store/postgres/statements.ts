@@ -15,6 +15,7 @@ export const SQL = {
   // Ties on created_at (same millisecond) go to the token still alive.
   latestToken: `SELECT * FROM tokens WHERE email = $1 AND purpose = $2
     ORDER BY created_at DESC, (${TOKEN_ALIVE}) DESC LIMIT 1`,
+  tokenByFlowHash: `SELECT * FROM tokens WHERE flow_hash = $1 AND purpose = $2 ORDER BY created_at DESC LIMIT 1`,
   consumeByHash: `UPDATE tokens SET consumed_at = $1
     WHERE token_hash = $2 AND purpose = $3 AND ${TOKEN_ALIVE} AND expires_at > $1 AND code_attempts <= $4 RETURNING *`,
   consumeById: `UPDATE tokens SET consumed_at = $1

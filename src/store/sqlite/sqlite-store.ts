@@ -218,6 +218,11 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
       return row ? toToken(row) : null;
     },
 
+    async findTokenByFlowHash(flowHash, purpose) {
+      const row = get(SQL.tokenByFlowHash, flowHash, purpose);
+      return row ? toToken(row) : null;
+    },
+
     async consumeToken({ lookup, purpose, now, attemptLimit }): Promise<ConsumeResult> {
       const [consumeSql, selectSql, key] =
         'tokenHash' in lookup

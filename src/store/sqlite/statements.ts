@@ -13,6 +13,7 @@ export const SQL = {
   // Ties on created_at (same millisecond) go to the token still alive.
   latestToken: `SELECT * FROM tokens WHERE email = ? AND purpose = ?
     ORDER BY created_at DESC, (${TOKEN_ALIVE}) DESC LIMIT 1`,
+  tokenByFlowHash: `SELECT * FROM tokens WHERE flow_hash = ? AND purpose = ? ORDER BY created_at DESC LIMIT 1`,
   consumeByHash: `UPDATE tokens SET consumed_at = ?
     WHERE token_hash = ? AND purpose = ? AND ${TOKEN_ALIVE} AND expires_at > ? AND code_attempts <= ? RETURNING *`,
   consumeById: `UPDATE tokens SET consumed_at = ?
