@@ -9,6 +9,7 @@ import { canonicalizeEmail } from './email.ts';
 import { heldForWaitingBrowser, startApproval } from './cross-device.ts';
 import type { SecurityNotices } from './security-notices.ts';
 import { admitMailRequest } from './mail-request.ts';
+import { recordSignInFlow } from './sign-in-flow.ts';
 import type { ErrorCode } from './errors.ts';
 import type { Policy } from './policy.ts';
 import { checkRedirect, type RedirectPolicy } from './redirects.ts';
@@ -102,7 +103,11 @@ export async function requestSignIn(
 ): Promise<RequestSignInResult> {
   const admitted = await admitMailRequest(deps, request.email, 'sign_in', context);
   if (!admitted.ok) return admitted;
-  if (admitted.throttled) return { ok: true, email: admitted.email, throttled: true };
+  if (admitted.throttled) {
+    const { target } = await deps.policy.checkRedirect(request.redirectTo, context);
+    await recordSignInFlow(deps.store, { flowHash: request.flowHash, email: admitted.email, redirectTo: target }, deps.now());
+    return { ok: true, email: admitted.email, throttled: true };
+  }
   const { email, user, now } = admitted;
   const redirect = await deps.policy.checkRedirect(request.redirectTo, context);
   // Closed signup and disabled accounts still record a (never mailed) token, so
@@ -143,6 +148,7 @@ export async function requestSignIn(
   );
   // Also for a decoy token: the waiting page looks the same whether or not a mail went out.
   await startApproval(deps, record, now);
+  await recordSignInFlow(deps.store, { flowHash: request.flowHash, email, redirectTo: redirect.target }, now);
   if (mailable) deps.mailQueued();
   return { ok: true, email, throttled: false };
 }

@@ -1,10 +1,10 @@
 // The "check your email" answer, shared by GET /auth/check-email, a wrong code
 // and an approval not yet picked, and the resend state that page and the error
 // pages show. Everything about a request comes from server state found by this
-// browser's flow-request cookie, a random value only it holds; never from an
-// address a client names (issue #12 finding 10). The wait starts from the newest
-// request for the address and is computed by the policy's own arithmetic
-// (LATCHKEY_RESEND_INTERVAL), so a button never promises a mail the server would refuse.
+// browser's flow-request cookie, a random value only it holds (core/sign-in-flow.ts);
+// never from an address a client names (issue #12 finding 10). The wait starts
+// from this browser's own request and is computed by the policy's own arithmetic
+// (LATCHKEY_RESEND_INTERVAL); a request the policy still refuses is told so (not-sent notice).
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { approvalView, waitingApproval } from '../core/cross-device.ts';
@@ -28,12 +28,12 @@ export interface ResendState {
 export async function resendState(c: Context<AppEnv>, deps: HttpDeps): Promise<ResendState | null> {
   const names = cookieNames(deps.config);
   const flowHash = flowHashOf(c, names, names.flowRequest);
-  const asked = flowHash ? await deps.store.findTokenByFlowHash(flowHash, 'sign_in') : null;
+  const asked = flowHash ? await deps.store.findSignInFlow(flowHash, deps.now()) : null;
   if (!asked) return null;
-  const latest = await deps.store.findLatestToken(asked.email, 'sign_in');
   return {
     email: asked.email,
-    waitSeconds: secondsUntilNextMail(latest?.createdAt ?? null, deps.now(), deps.config.resendIntervalSeconds),
+    // From this browser's own request: another browser's requests for the address must not show here.
+    waitSeconds: secondsUntilNextMail(asked.createdAt, deps.now(), deps.config.resendIntervalSeconds),
     redirectTo: asked.redirectTo,
   };
 }
@@ -42,7 +42,7 @@ export async function checkEmailResponse(
   c: Context<AppEnv>,
   deps: HttpDeps,
   /** `typedEmail`: the address a code was typed for; shown again, but it finds no request state. */
-  options: { typedEmail?: string | null; error?: string | null; notSent?: boolean; sent?: boolean },
+  options: { typedEmail?: string | null; error?: string | null; notSent?: boolean; sentAgain?: boolean },
   status: ContentfulStatusCode = 200,
 ): Promise<Response> {
   const asked = await resendState(c, deps);
@@ -61,6 +61,7 @@ export async function checkEmailResponse(
       redirectTo: resend?.redirectTo ?? null,
       error: options.error ?? null,
       notSent: options.notSent ?? false,
+      sentAgain: options.sentAgain ?? false,
       approvalNumber: approval && approvalView(approval, deps.now()) === 'pending' ? approval.number : null,
     }),
     status,

@@ -17,6 +17,7 @@ export const de: Catalog = {
 
   'checkEmail.title': 'Sieh in dein Postfach',
   'checkEmail.sentTo': 'Wir haben einen Anmeldelink und einen Code an {email} geschickt.',
+  'checkEmail.sentAgain': 'Eine neue E-Mail an {email} ist unterwegs. Nur die neueste E-Mail funktioniert: Nimm ihren Link oder Code.',
   'checkEmail.sentToUnknown': 'Wir haben einen Anmeldelink und einen Code an deine E-Mail-Adresse geschickt.',
   'checkEmail.expires': 'Beide laufen in {duration} ab und funktionieren nur einmal.',
   'checkEmail.openInbox': '{provider} öffnen',

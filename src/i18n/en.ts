@@ -27,6 +27,7 @@ export const en = {
   'checkEmail.submitCode': 'Sign in',
   'checkEmail.notArrived': 'Nothing yet? Mail can take a minute; check your spam folder too.',
   'checkEmail.resend': 'Send a new email',
+  'checkEmail.sentAgain': 'A new email is on its way to {email}. Only the newest email works: use its link or code.',
   'checkEmail.resendWait': 'You can ask for a new email in {seconds} s.',
   'checkEmail.resendReady': 'You can ask for a new email now. The new one replaces this one.',
   'checkEmail.differentEmail': 'Use a different email',

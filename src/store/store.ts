@@ -204,6 +204,17 @@ export type ApprovalState = 'pending' | 'approved' | 'refused' | 'completed';
  * LATCHKEY_CROSS_DEVICE_APPROVAL): the waiting browser shows `number`, the
  * device that opened the link picks one of `choices`.
  */
+/** What a browser asked for (issue #12 finding 10), found only by the SHA-256 of its flow cookie. */
+export interface SignInFlow {
+  flowHash: string;
+  /** Canonical address asked for. */
+  email: string;
+  /** The checked redirect, kept by a resend. */
+  redirectTo: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface CrossDeviceApproval {
   /** SHA-256 of the waiting browser's flow cookie (the token's flowHash). */
   flowHash: string;
@@ -253,12 +264,6 @@ export interface Store {
   findToken(tokenHash: string): Promise<TokenRecord | null>;
   /** Newest token (by createdAt) for this address and purpose, whatever its state. */
   findLatestToken(email: string, purpose: TokenPurpose): Promise<TokenRecord | null>;
-  /**
-   * Newest token of this purpose issued to the browser whose flow cookie hashes
-   * to `flowHash`, whatever its state: what that browser asked for, found by a
-   * value only it holds (issue #12 finding 10).
-   */
-  findTokenByFlowHash(flowHash: string, purpose: TokenPurpose): Promise<TokenRecord | null>;
   /** Conditional update: consumed at most once, however many callers race. */
   consumeToken(input: ConsumeTokenInput): Promise<ConsumeResult>;
   /**
@@ -432,6 +437,12 @@ export interface Store {
   createApproval(approval: CrossDeviceApproval): Promise<void>;
   /** Read-only, whatever its state (expiry is judged by the caller). */
   findApproval(flowHash: string): Promise<CrossDeviceApproval | null>;
+
+  // Sign-in flows (issue #12 finding 10): what a browser asked for, by its flow cookie's hash
+  /** Records the flow (first write wins) and drops expired ones in the same transaction. */
+  recordSignInFlow(flow: SignInFlow): Promise<void>;
+  /** The live flow of this cookie hash, or null. */
+  findSignInFlow(flowHash: string, now: number): Promise<SignInFlow | null>;
   /**
    * Conditional, once: pending → approved (or refused) while unexpired and
    * still for this token; decidedAt = now; appends the events when it changed.

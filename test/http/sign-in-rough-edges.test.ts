@@ -74,4 +74,55 @@ describe('sign-in rough edges (issue #12)', () => {
       assert.equal(((await json.json()) as { error: { code: string } }).error.code, 'token_used');
     });
   });
+
+  describe('a person already signed in who opens the sign-in page is sent on, not shown the form again', () => {
+    async function signedIn() {
+      const browser = server.client();
+      const email = address('in');
+      const message = await mailFor(browser, email);
+      assert.equal((await typeCode(browser, email, codeFrom(message.text))).status, 303);
+      return browser;
+    }
+
+    it('to the account page, or to a valid redirectTo; a foreign one or the sign-in page itself goes to the account page', async () => {
+      const browser = await signedIn();
+      const plain = await browser.request('/auth/sign-in', { headers: { accept: 'text/html' } });
+      assert.equal(plain.status, 303);
+      assert.equal(plain.headers.get('location'), '/auth/account');
+      assert.equal(plain.headers.get('cache-control'), 'no-store');
+      const onward = await browser.request('/auth/sign-in?redirectTo=%2Fapp%2Finbox', { headers: { accept: 'text/html' } });
+      assert.equal(onward.headers.get('location'), '/app/inbox');
+      for (const redirectTo of ['https://evil.example/', '/.//evil.example/x', '/auth/sign-in', '/auth/sign-in?redirectTo=%2Fx']) {
+        const response = await browser.request(`/auth/sign-in?redirectTo=${encodeURIComponent(redirectTo)}`, { headers: { accept: 'text/html' } });
+        assert.equal(response.headers.get('location'), '/auth/account', redirectTo);
+      }
+    });
+
+    it('signed out (or with a dead session cookie) the form is shown', async () => {
+      const stranger = server.client();
+      stranger.cookies.set('latchkey_session', 'x'.repeat(43));
+      const page = await stranger.request('/auth/sign-in', { headers: { accept: 'text/html' } });
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /name="email"/);
+    });
+  });
+
+  describe('"Send a new email" says that it was sent', () => {
+    it('the check-email page after a resend says a new email is on its way; a first request does not', async () => {
+      const browser = server.client();
+      const email = address('again');
+      await mailFor(browser, email);
+      const first = await (await browser.request('/auth/check-email', { headers: { accept: 'text/html' } })).text();
+      assert.doesNotMatch(first, /data-testid="sent-again"/);
+      const resendForm = /<form id="resend"[\s\S]*?<\/form>/.exec(first)![0];
+      const fields = Object.fromEntries([...resendForm.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
+      clock.advance(61);
+      const resent = await browser.request('/auth/sign-in/email', { method: 'POST', form: fields });
+      assert.equal(resent.status, 303);
+      const page = await (await browser.request(resent.headers.get('location')!, { headers: { accept: 'text/html' } })).text();
+      assert.match(page, /data-testid="sent-again"[^>]*>A new email is on its way/);
+      assert.ok(page.includes(email));
+      await sink.waitFor((m) => m.to === email && sink.messages.filter((x) => x.to === email).length === 2);
+    });
+  });
 });

@@ -90,7 +90,20 @@ describe('attack: a forged flow cookie (issue #12 finding 10)', () => {
       const asked = await attacker.request('/auth/sign-in/email', { method: 'POST', form: { email, typoChecked: '1' } });
       assert.equal(asked.status, 303);
       assert.equal(asked.headers.get('location'), '/auth/check-email');
-      assertLearnsNothing(await (await attacker.request('/auth/check-email', { headers: html })).text(), email, 'after asking');
+      // Its page is the page of a sent mail: its own address, the full wait, no trace of the victim's request.
+      const page = await (await attacker.request('/auth/check-email', { headers: html })).text();
+      const fresh = address('fresh');
+      const control = target.server.client();
+      await control.request('/auth/sign-in/email', { method: 'POST', form: { email: fresh, typoChecked: '1' } });
+      const sent = await (await control.request('/auth/check-email', { headers: html })).text();
+      const comparable = (body: string, who: string) =>
+        body
+          .replaceAll('<wbr>', '')
+          .replaceAll(who, 'ADDRESS')
+          .replace(/name="csrf" value="[^"]*"/g, '')
+          .replace(/Request ID <code>[^<]*<\/code>/g, '');
+      assert.equal(comparable(page, email), comparable(sent, fresh));
+      assert.doesNotMatch(page, /acquisition-plan|not-sent/);
     } finally {
       await target.close();
     }

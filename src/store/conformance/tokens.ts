@@ -91,20 +91,19 @@ export function tokenCases(test: StoreTest): void {
       assert.equal(stored.filter((token) => token !== null && token.retiredAt === null).length, 1);
     });
 
-    test('findTokenByFlowHash finds the request of the browser that asked, never by address (issue #12 finding 10)', async (store) => {
-      const flowHash = hash();
-      const asked = tokenRecord({ flowHash, redirectTo: '/mine' });
-      const someoneElse = tokenRecord({ email: asked.email, createdAt: T0 + 1000 });
-      await store.issueToken(asked, null, []);
-      await store.issueToken(someoneElse, null, []);
-      // Replaced by another browser's newer request, it is still this browser's request.
-      const found = await store.findTokenByFlowHash(flowHash, 'sign_in');
-      assert.equal(found?.id, asked.id);
-      assert.equal(found?.redirectTo, '/mine');
-      assert.equal(await store.findTokenByFlowHash(flowHash, 'password_reset'), null);
-      assert.equal(await store.findTokenByFlowHash(hash(), 'sign_in'), null);
-      await store.consumeToken({ lookup: { tokenId: someoneElse.id }, purpose: 'sign_in', now: T0 + 2000, attemptLimit: MAX });
-      assert.equal((await store.findTokenByFlowHash(someoneElse.flowHash!, 'sign_in'))?.consumedAt, T0 + 2000, 'whatever its state');
+    test('recordSignInFlow / findSignInFlow: found by the flow hash alone, while it lives; first write wins; expired ones dropped (issue #12 finding 10)', async (store) => {
+      const flow = { flowHash: hash(), email: 'asker@example.com', redirectTo: '/mine', createdAt: T0, expiresAt: T0 + 24 * 60 * MINUTE };
+      await store.recordSignInFlow(flow);
+      assert.deepEqual(await store.findSignInFlow(flow.flowHash, T0 + MINUTE), flow);
+      assert.equal(await store.findSignInFlow(hash(), T0 + MINUTE), null);
+      await store.recordSignInFlow({ ...flow, email: 'other@example.com', redirectTo: null, createdAt: T0 + MINUTE });
+      assert.deepEqual(await store.findSignInFlow(flow.flowHash, T0 + MINUTE), flow, 'a second write with the same hash changes nothing');
+      assert.equal(await store.findSignInFlow(flow.flowHash, flow.expiresAt), null, 'not after it expires');
+      // The next write drops it for good.
+      const later = { ...flow, flowHash: hash(), createdAt: flow.expiresAt, expiresAt: flow.expiresAt + MINUTE };
+      await store.recordSignInFlow(later);
+      assert.equal(await store.findSignInFlow(flow.flowHash, flow.expiresAt - 1), null);
+      assert.deepEqual(await store.findSignInFlow(later.flowHash, later.createdAt), later);
     });
 
     test('findLatestToken returns the newest token of the address and purpose, whatever its state', async (store) => {
