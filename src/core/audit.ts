@@ -63,7 +63,7 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'sign_in.failed': 'A sign-in step failed after its factor was checked.',
   'token.consumed': 'A one-time token (link or code) was used; reason: its purpose.',
   'token.rejected': 'A link or code was refused: `token_invalid`, `token_expired`, `token_used`, `token_replaced`, `code_locked`, `link_other_device`.',
-  'code.failed': 'A wrong 6-digit code (counts toward the 5-attempt cap and the account delay).',
+  'code.failed': 'A 6-digit code was refused: `code_invalid` (counts toward the 5-attempt cap and the account delay), `code_locked`, `code_expired`, `code_used`, `code_replaced`.',
   'user.created': 'An account was created: by a first verified sign-in (open signup), or by an operator (reason `admin_api`, `cli`).',
   'user.disabled': 'An operator disabled the account; its sessions were revoked and unused tokens retired in the same transaction.',
   'user.enabled': 'An operator enabled the account again.',

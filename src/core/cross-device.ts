@@ -58,11 +58,29 @@ export async function waitingApproval(deps: SignInDeps, flowHash: string | null)
   return deps.store.findApproval(flowHash);
 }
 
-/** The approval a link belongs to, while it still awaits a pick on another device. */
-export async function pendingApprovalOf(deps: SignInDeps, record: TokenRecord, now: number): Promise<CrossDeviceApproval | null> {
+/** The approval started for this request (any state), if approval is on. */
+export async function approvalOfToken(deps: SignInDeps, record: TokenRecord): Promise<CrossDeviceApproval | null> {
   if (!deps.crossDeviceApproval || record.flowHash === null) return null;
   const approval = await deps.store.findApproval(record.flowHash);
-  return approval && approval.tokenId === record.id && approvalView(approval, now) === 'pending' ? approval : null;
+  return approval && approval.tokenId === record.id ? approval : null;
+}
+
+/** The approval a link belongs to, while it still awaits a pick on another device. */
+export async function pendingApprovalOf(deps: SignInDeps, record: TokenRecord, now: number): Promise<CrossDeviceApproval | null> {
+  const approval = await approvalOfToken(deps, record);
+  return approval && approvalView(approval, now) === 'pending' ? approval : null;
+}
+
+/**
+ * Whether the request's session belongs to its waiting browser alone: an
+ * approval was started for it and is not over (pending, or approved and not yet
+ * taken). Approving must not hand the session to the device that opened the
+ * link, by the link or by the code (issue #12 finding 11).
+ */
+export async function heldForWaitingBrowser(deps: SignInDeps, record: TokenRecord, now: number): Promise<boolean> {
+  const approval = await approvalOfToken(deps, record);
+  const view = approval ? approvalView(approval, now) : null;
+  return view === 'pending' || view === 'approved';
 }
 
 export type DecisionResult = { ok: true; outcome: 'approved' | 'refused' | 'mismatch' } | { ok: false; code: ErrorCode };

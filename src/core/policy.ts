@@ -52,6 +52,8 @@ export type PolicyReason =
   | 'redirect_refused'
   /** LATCHKEY_LINK_DEVICE=same and the link was opened in another browser: the token stays unused. */
   | 'link_other_device'
+  /** Cross-device approval: the code was typed in a browser other than the waiting one; the request stays usable. */
+  | 'code_other_device'
   /** A state-changing request from another site (login CSRF): 403. */
   | 'cross_site'
   /** A form post without this browser's CSRF token (missing, wrong, or another browser's): 403. */
@@ -114,12 +116,17 @@ export interface Policy {
    */
   checkVerify(input: { verifier: Verifier; account: string | null; after?: FirstFactorKind }, context: RequestContext): Promise<PolicyDecision>;
   /**
-   * LATCHKEY_LINK_DEVICE: may this browser use the link? `sameBrowser`: it holds
-   * the request's flow cookie. `awaitsApproval`: the request waits for a
-   * cross-device approval (core/cross-device.ts), so its session belongs to the
-   * waiting browser alone, whatever LATCHKEY_LINK_DEVICE says.
+   * LATCHKEY_LINK_DEVICE: may this browser use the link (or, `factor: 'code'`,
+   * the code)? `sameBrowser`: it holds the request's flow cookie.
+   * `awaitsApproval`: the request has a cross-device approval pending or approved
+   * (core/cross-device.ts), so its session belongs to the waiting browser alone,
+   * whatever LATCHKEY_LINK_DEVICE says. A code is bound only by an approval:
+   * with LATCHKEY_LINK_DEVICE=same the code is what another device is told to use.
    */
-  checkLinkDevice(input: { sameBrowser: boolean; email: string; awaitsApproval?: boolean }, context: RequestContext): Promise<PolicyDecision>;
+  checkLinkDevice(
+    input: { sameBrowser: boolean; email: string; awaitsApproval?: boolean; factor?: 'link' | 'code' },
+    context: RequestContext,
+  ): Promise<PolicyDecision>;
   /** For the password flow (issue #5): same buckets as every verifier. */
   checkPasswordAttempt(account: string, context: RequestContext): Promise<PolicyDecision>;
   /**
@@ -313,6 +320,9 @@ export function createPolicy(deps: PolicyDeps): Policy {
     checkVerify,
 
     async checkLinkDevice(input, context) {
+      if (input.factor === 'code') {
+        return input.sameBrowser || !input.awaitsApproval ? allowed : deny('code_other_device', context, input.email);
+      }
       if (input.sameBrowser || (deps.linkDevice === 'any' && !input.awaitsApproval)) return allowed;
       return deny('link_other_device', context, input.email);
     },

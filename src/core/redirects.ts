@@ -12,7 +12,10 @@ export function checkRedirect(value: unknown, policy: RedirectPolicy): string | 
   if (/[\p{Cc}\s\\]/u.test(value)) return null;
   if (value.startsWith('/') && !value.startsWith('//')) {
     const url = new URL(value, policy.baseUrl);
-    return url.origin === policy.baseUrl.origin ? `${url.pathname}${url.search}${url.hash}` : null;
+    const target = `${url.pathname}${url.search}${url.hash}`;
+    // Dot segments can collapse into '//' ('/.//evil.example' -> '//evil.example'):
+    // the answer must pass this same check unchanged (issue #12 finding 13).
+    return url.origin === policy.baseUrl.origin && isPlainPath(target) ? target : null;
   }
   let url: URL;
   try {
@@ -23,6 +26,11 @@ export function checkRedirect(value: unknown, policy: RedirectPolicy): string | 
   if (url.username || url.password) return null;
   if (url.origin === policy.baseUrl.origin || policy.allowedOrigins.includes(url.origin)) return url.href;
   return null;
+}
+
+/** A path that no browser or later check reads as another host (protocol-relative). */
+function isPlainPath(target: string): boolean {
+  return target.startsWith('/') && !target.startsWith('//') && !target.startsWith('/\\');
 }
 
 export function redirectOrDefault(value: unknown, policy: RedirectPolicy): string {

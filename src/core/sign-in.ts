@@ -6,15 +6,16 @@ import { randomUUID } from 'node:crypto';
 import { auditEvent, type AuditEvent, type RequestContext } from './audit.ts';
 import { constantTimeEqual } from './crypto.ts';
 import { canonicalizeEmail } from './email.ts';
-import { pendingApprovalOf, startApproval } from './cross-device.ts';
+import { heldForWaitingBrowser, startApproval } from './cross-device.ts';
 import type { SecurityNotices } from './security-notices.ts';
 import { admitMailRequest } from './mail-request.ts';
+import { recordSignInFlow } from './sign-in-flow.ts';
 import type { ErrorCode } from './errors.ts';
 import type { Policy } from './policy.ts';
 import { checkRedirect, type RedirectPolicy } from './redirects.ts';
 import { requireSecondFactor, type SecondFactorRequired } from './second-factor.ts';
 import { newSession, type SessionPolicy } from './sessions.ts';
-import { tokenErrorCode, type TokenEngine } from './tokens.ts';
+import { codeErrorCode, tokenErrorCode, type TokenEngine } from './tokens.ts';
 import type { TwoFactorKeys } from './totp.ts';
 import type { FirstFactorKind, Session, TokenRecord, User } from './types.ts';
 import type { NewOutboxMessage, Store } from '../store/store.ts';
@@ -102,7 +103,11 @@ export async function requestSignIn(
 ): Promise<RequestSignInResult> {
   const admitted = await admitMailRequest(deps, request.email, 'sign_in', context);
   if (!admitted.ok) return admitted;
-  if (admitted.throttled) return { ok: true, email: admitted.email, throttled: true };
+  if (admitted.throttled) {
+    const { target } = await deps.policy.checkRedirect(request.redirectTo, context);
+    await recordSignInFlow(deps.store, { flowHash: request.flowHash, email: admitted.email, redirectTo: target }, deps.now());
+    return { ok: true, email: admitted.email, throttled: true };
+  }
   const { email, user, now } = admitted;
   const redirect = await deps.policy.checkRedirect(request.redirectTo, context);
   // Closed signup and disabled accounts still record a (never mailed) token, so
@@ -143,6 +148,7 @@ export async function requestSignIn(
   );
   // Also for a decoy token: the waiting page looks the same whether or not a mail went out.
   await startApproval(deps, record, now);
+  await recordSignInFlow(deps.store, { flowHash: request.flowHash, email, redirectTo: redirect.target }, now);
   if (mailable) deps.mailQueued();
   return { ok: true, email, throttled: false };
 }
@@ -167,8 +173,9 @@ export async function verifySignInLink(
   const now = deps.now();
   if (held) {
     const sameBrowser = fromAskingBrowser(held, flowHash);
-    // With cross-device approval, another browser may only pick the number (core/cross-device.ts).
-    const awaitsApproval = !sameBrowser && (await pendingApprovalOf(deps, held, now)) !== null;
+    // With cross-device approval, another browser may only pick the number, before
+    // and after the pick (core/cross-device.ts; issue #12 finding 11).
+    const awaitsApproval = !sameBrowser && (await heldForWaitingBrowser(deps, held, now));
     if (!(await deps.policy.checkLinkDevice({ sameBrowser, email: held.email, awaitsApproval }, context)).allow) {
       return { ok: false, code: 'link_other_device' };
     }
@@ -180,11 +187,13 @@ export async function verifySignInLink(
   return finishFirstFactor(deps, emailFactor('link', result.record, context, now), context, now);
 }
 
+/** `flowHash`: SHA-256 of the typing browser's flow cookie, if it carries one (cross-device approval). */
 export async function verifySignInCode(
   deps: SignInDeps,
   emailInput: unknown,
   code: unknown,
   context: RequestContext,
+  flowHash: string | null = null,
 ): Promise<VerifyOutcome> {
   const canonical = canonicalizeEmail(emailInput);
   if (!canonical.ok) return { ok: false, code: 'invalid_email' };
@@ -192,12 +201,23 @@ export async function verifySignInCode(
   // Keyed by the address whether or not an account exists, so the delay reveals nothing either.
   if (!(await deps.policy.checkVerify({ verifier: 'code', account }, context)).allow) return { ok: false, code: 'rate_limited' };
   const now = deps.now();
+  // A request awaiting cross-device approval signs in only its waiting browser: a
+  // code typed elsewhere is refused before it is compared, so it spends no attempt
+  // and tells nothing about the code (issue #12 finding 11).
+  const latest = deps.crossDeviceApproval ? await deps.store.findLatestToken(account, 'sign_in') : null;
+  if (latest) {
+    const sameBrowser = fromAskingBrowser(latest, flowHash);
+    const awaitsApproval = !sameBrowser && (await heldForWaitingBrowser(deps, latest, now));
+    if (!(await deps.policy.checkLinkDevice({ sameBrowser, email: account, awaitsApproval, factor: 'code' }, context)).allow) {
+      return { ok: false, code: 'code_other_device' };
+    }
+  }
   const result = await deps.tokens.consumeCode(account, typeof code === 'string' ? code.trim() : '', 'sign_in', now);
   if (!result.ok) {
     // Every guess at a live code counts, across resends: a new code does not reset the count.
     // A code sent when no live one exists guesses at nothing: it does not count (issue #12 finding 2).
     if (result.guessed) await deps.policy.recordFailure(account, 'code', context);
-    return rejectToken(deps, 'code.failed', tokenErrorCode(result.reason), result.record, context, now, account);
+    return rejectToken(deps, 'code.failed', codeErrorCode(result.reason), result.record, context, now, account);
   }
   return finishFirstFactor(deps, emailFactor('code', result.record, context, now), context, now);
 }

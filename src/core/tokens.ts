@@ -102,6 +102,20 @@ export function tokenErrorCode(reason: TokenFailure): ErrorCode {
   return FAILURE_CODES[reason];
 }
 
+/** A typed code that is refused speaks of the code, not of a link the person never opened (issue #12). */
+const CODE_FAILURE_CODES: Record<TokenFailure, ErrorCode> = {
+  ...FAILURE_CODES,
+  not_found: 'code_invalid',
+  expired: 'code_expired',
+  used: 'code_used',
+  replaced: 'code_replaced',
+};
+
+/** The public error code of a refused typed code. */
+export function codeErrorCode(reason: TokenFailure): ErrorCode {
+  return CODE_FAILURE_CODES[reason];
+}
+
 export function createTokenEngine(store: Store, codeKey: Buffer, maxCodeAttempts: number, ttls: TokenTtls): TokenEngine {
   // Bound to purpose and token id so a code can never be replayed against another request.
   const hashCode = (purpose: TokenPurpose, tokenId: string, code: string) =>

@@ -1,11 +1,14 @@
-// The "check your email" answer, shared by GET /auth/check-email and a wrong
-// code, and the resend wait that page and the error pages show. The wait starts
-// from the newest request for the address and is computed by the policy's own
-// arithmetic (LATCHKEY_RESEND_INTERVAL), so a button never promises a mail the
-// server would refuse.
+// The "check your email" answer, shared by GET /auth/check-email, a wrong code
+// and an approval not yet picked, and the resend state that page and the error
+// pages show. Everything about a request comes from server state found by this
+// browser's flow-request cookie, a random value only it holds (core/sign-in-flow.ts);
+// never from an address a client names (issue #12 finding 10). The wait starts
+// from this browser's own request and is computed by the policy's own arithmetic
+// (LATCHKEY_RESEND_INTERVAL); a request the policy still refuses is told so (not-sent notice).
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { approvalView, waitingApproval } from '../core/cross-device.ts';
+import { canonicalizeEmail } from '../core/email.ts';
 import { secondsUntilNextMail } from '../core/policy.ts';
 import { cookieNames, flowHashOf } from './cookies.ts';
 import { checkEmailPage } from '../pages/check-email-page.ts';
@@ -13,38 +16,52 @@ import type { AppEnv, HttpDeps } from './env.ts';
 import { pageContext } from './pages.ts';
 
 export interface ResendState {
+  /** The canonical address this browser asked for. */
+  email: string;
   /** Seconds until another mail to the address is accepted (0: now). */
   waitSeconds: number;
-  /** The checked redirect of the newest request, kept by a resend. */
+  /** The checked redirect of this browser's request, kept by a resend. */
   redirectTo: string | null;
 }
 
-export async function resendState(deps: HttpDeps, email: string): Promise<ResendState> {
-  const latest = await deps.store.findLatestToken(email, 'sign_in');
+/** This browser's newest sign-in request (by its flow-request cookie) and the wait before another mail, or null. */
+export async function resendState(c: Context<AppEnv>, deps: HttpDeps): Promise<ResendState | null> {
+  const names = cookieNames(deps.config);
+  const flowHash = flowHashOf(c, names, names.flowRequest);
+  const asked = flowHash ? await deps.store.findSignInFlow(flowHash, deps.now()) : null;
+  if (!asked) return null;
   return {
-    waitSeconds: secondsUntilNextMail(latest?.createdAt ?? null, deps.now(), deps.config.resendIntervalSeconds),
-    redirectTo: latest?.redirectTo ?? null,
+    email: asked.email,
+    // From this browser's own request: another browser's requests for the address must not show here.
+    waitSeconds: secondsUntilNextMail(asked.createdAt, deps.now(), deps.config.resendIntervalSeconds),
+    redirectTo: asked.redirectTo,
   };
 }
 
 export async function checkEmailResponse(
   c: Context<AppEnv>,
   deps: HttpDeps,
-  options: { email: string | null; error?: string | null; notSent?: boolean },
+  /** `typedEmail`: the address a code was typed for; shown again, but it finds no request state. */
+  options: { typedEmail?: string | null; error?: string | null; notSent?: boolean; sentAgain?: boolean },
   status: ContentfulStatusCode = 200,
 ): Promise<Response> {
-  const resend = options.email ? await resendState(deps, options.email) : { waitSeconds: 0, redirectTo: null };
+  const asked = await resendState(c, deps);
+  const typed = options.typedEmail === undefined || options.typedEmail === null ? null : canonicalizeEmail(options.typedEmail);
+  const email = typed === null ? (asked?.email ?? null) : typed.ok ? typed.email : null;
+  // The countdown and redirect are this browser's own, shown only beside its own address.
+  const resend = asked && asked.email === email ? asked : null;
   const approval = await waitingApproval(deps.signIn, flowHashOf(c, cookieNames(deps.config)));
   c.header('Cache-Control', 'no-store');
   return c.html(
     checkEmailPage(pageContext(c, deps), {
-      email: options.email,
+      email,
       expiresInSeconds: deps.config.tokenTtlSeconds,
-      resendInSeconds: resend.waitSeconds,
+      resendInSeconds: resend?.waitSeconds ?? 0,
       resendIntervalSeconds: deps.config.resendIntervalSeconds,
-      redirectTo: resend.redirectTo,
+      redirectTo: resend?.redirectTo ?? null,
       error: options.error ?? null,
       notSent: options.notSent ?? false,
+      sentAgain: options.sentAgain ?? false,
       approvalNumber: approval && approvalView(approval, deps.now()) === 'pending' ? approval.number : null,
     }),
     status,

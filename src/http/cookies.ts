@@ -8,7 +8,12 @@ import { sha256 } from '../core/crypto.ts';
 export interface CookieNames {
   session: string;
   flow: string;
-  flowEmail: string;
+  /**
+   * The same random flow id as `flow`, kept 24 hours: finds this browser's newest
+   * sign-in request (check-email page, "send a new link"). Never an address
+   * (issue #12 finding 10).
+   */
+  flowRequest: string;
   /** The pending second factor of a sign-in (issue #5): HttpOnly, 5 minutes. */
   secondFactor: string;
   /** The browser's CSRF secret (http/csrf.ts): HttpOnly, renewed at every sign-in. */
@@ -31,7 +36,7 @@ function computeNames(config: LatchkeyConfig): CookieNames {
   return {
     session: `${prefix}latchkey_session`,
     flow: `${prefix}latchkey_flow`,
-    flowEmail: `${prefix}latchkey_flow_email`,
+    flowRequest: `${prefix}latchkey_flow_request`,
     secondFactor: `${prefix}latchkey_second_factor`,
     csrf: `${prefix}latchkey_csrf`,
     secure,
@@ -39,10 +44,13 @@ function computeNames(config: LatchkeyConfig): CookieNames {
 }
 
 /** SHA-256 of this browser's flow cookie (the mark of the browser that asked for a sign-in), or null. */
-export function flowHashOf(c: Context, names: CookieNames): string | null {
-  const flow = readCookie(c, names.flow);
-  return flow ? sha256(flow) : null;
+export function flowHashOf(c: Context, names: CookieNames, name: string = names.flow): string | null {
+  const flow = readCookie(c, name);
+  // Bounded before any work: only the shape randomToken(32) gives is hashed.
+  return flow && FLOW_ID.test(flow) ? sha256(flow) : null;
 }
+
+const FLOW_ID = /^[A-Za-z0-9_-]{43}$/;
 
 export function readCookie(c: Context, name: string): string | undefined {
   return getCookie(c, name);

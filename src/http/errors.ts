@@ -4,7 +4,6 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ERROR_MESSAGES, type ErrorCode } from '../core/errors.ts';
 import { errorPage, offersNewLink } from '../pages/error-page.ts';
 import { resendState } from './check-email.ts';
-import { cookieNames, readCookie } from './cookies.ts';
 import type { AppEnv, HttpDeps } from './env.ts';
 import { pageContext } from './pages.ts';
 
@@ -21,6 +20,10 @@ export const ERROR_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   approval_refused: 400,
   code_invalid: 400,
   code_locked: 429,
+  code_expired: 400,
+  code_used: 400,
+  code_replaced: 400,
+  code_other_device: 400,
   totp_invalid: 400,
   totp_reused: 400,
   recovery_code_invalid: 400,
@@ -54,10 +57,9 @@ export function jsonError(c: Context<AppEnv>, code: ErrorCode): Response {
 export async function htmlError(c: Context<AppEnv>, deps: HttpDeps, code: ErrorCode): Promise<Response> {
   c.set('errorCode', code);
   c.header('Cache-Control', 'no-store');
-  // The address this browser asked for lets the page offer a one-click "send a new link",
-  // with the countdown of the resend interval when it is too soon for another mail.
-  const resendEmail = offersNewLink(code) ? readCookie(c, cookieNames(deps.config).flowEmail) : undefined;
-  const resend = resendEmail ? { email: resendEmail, ...(await resendState(deps, resendEmail)) } : null;
+  // The request this browser made (found by its flow-request cookie) lets the page offer a
+  // one-click "send a new link", with the countdown of the resend interval when it is too soon.
+  const resend = offersNewLink(code) ? await resendState(c, deps) : null;
   return c.html(errorPage(pageContext(c, deps), { code, resend }), ERROR_STATUS[code]);
 }
 

@@ -26,6 +26,8 @@ export interface CheckEmailPageOptions {
    * else is): within the resend interval, or over the address's cap.
    */
   notSent?: boolean;
+  /** After "Send a new email": says a new one is on its way (issue #12), unless `notSent` says otherwise. */
+  sentAgain?: boolean;
   /** Cross-device approval: the number to pick on the device that opens the link (while pending). */
   approvalNumber?: number | null;
 }
@@ -47,6 +49,7 @@ export function checkEmailPage(page: PageContext, options: CheckEmailPageOptions
     scripts: ['/auth/assets/check-email.js', '/auth/assets/resend.js', ...(options.approvalNumber ? ['/auth/assets/approval.js'] : [])],
     body: html`<h1>${t('checkEmail.title')}</h1>
 ${notSent ? html`<p class="notice" role="status" data-testid="not-sent">${notSent}</p>` : ''}
+${options.sentAgain && !notSent && email ? html`<p class="notice" role="status" data-testid="sent-again">${rich(t, 'checkEmail.sentAgain', { email })}</p>` : ''}
 <p data-testid="sent-to">${email ? rich(t, 'checkEmail.sentTo', { email }) : t('checkEmail.sentToUnknown')}
 ${t('checkEmail.expires', { duration: durationInWords(t, options.expiresInSeconds) })}</p>
 ${webmail ? html`<p><a class="button secondary" href="${webmail.url}" target="_blank" rel="noopener noreferrer">${t('checkEmail.openInbox', { provider: webmail.name })}</a></p>` : ''}

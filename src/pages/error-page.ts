@@ -18,7 +18,17 @@ export interface ErrorPageOptions {
 }
 
 /** Failures whose remedy is a fresh sign-in email. */
-const NEEDS_NEW_LINK = new Set<ErrorCode>(['token_invalid', 'token_expired', 'token_used', 'token_replaced', 'code_locked', 'code_invalid']);
+const NEEDS_NEW_LINK = new Set<ErrorCode>([
+  'token_invalid',
+  'token_expired',
+  'token_used',
+  'token_replaced',
+  'code_locked',
+  'code_invalid',
+  'code_expired',
+  'code_used',
+  'code_replaced',
+]);
 
 export function offersNewLink(code: ErrorCode): boolean {
   return NEEDS_NEW_LINK.has(code);
@@ -26,25 +36,27 @@ export function offersNewLink(code: ErrorCode): boolean {
 
 function nextStep(page: PageContext, options: ErrorPageOptions) {
   const { t } = page;
-  const account = options.code === 'token_used' ? html`<p><a href="/auth/account">${t('account.title')}</a></p>` : '';
+  const account = options.code === 'token_used' || options.code === 'code_used' ? html`<p><a href="/auth/account">${t('account.title')}</a></p>` : '';
   if (NEEDS_NEW_LINK.has(options.code)) {
+    // A person who typed a code never saw a link: the remedy speaks of an email (issue #12).
+    const typedCode = options.code.startsWith('code_');
     // One click, same address; the server treats it like any request (limits apply).
     if (options.resend) {
       return html`${resendForm(page, {
         email: options.resend.email,
         redirectTo: options.resend.redirectTo,
         waitSeconds: options.resend.waitSeconds,
-        waitText: t('errorPage.newLinkWait'),
-        readyText: t('errorPage.newLinkReady'),
+        waitText: t(typedCode ? 'errorPage.newEmailWait' : 'errorPage.newLinkWait'),
+        readyText: t(typedCode ? 'errorPage.newEmailReady' : 'errorPage.newLinkReady'),
         quietWhenReady: true,
-        buttonLabel: html`${rich(t, 'errorPage.sendNewLink', { email: options.resend.email }, { strong: false })}`,
+        buttonLabel: html`${rich(t, typedCode ? 'errorPage.sendNewEmail' : 'errorPage.sendNewLink', { email: options.resend.email }, { strong: false })}`,
         primary: true,
         plain: true,
       })}
 <p><a href="/auth/sign-in">${t('checkEmail.differentEmail')}</a></p>
 ${account}`;
     }
-    return html`<p><a class="button primary" href="/auth/sign-in">${t('errorPage.getNewLink')}</a></p>
+    return html`<p><a class="button primary" href="/auth/sign-in">${t(typedCode ? 'errorPage.getNewEmail' : 'errorPage.getNewLink')}</a></p>
 ${account}`;
   }
   if (options.code === 'reauthentication_required') {

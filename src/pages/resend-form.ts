@@ -41,6 +41,7 @@ export function resendForm(page: PageContext, options: ResendFormOptions) {
   ${options.lead ? html`<p>${options.lead}</p>` : ''}
   <input type="hidden" name="email" value="${options.email}">
   <input type="hidden" name="typoChecked" value="1">
+  <input type="hidden" name="resend" value="1">
   ${options.redirectTo ? html`<input type="hidden" name="redirectTo" value="${options.redirectTo}">` : ''}
   <p id="resend-status" class="hint resend-status" aria-live="polite">${status}</p>
   <button type="submit" class="${options.primary ? 'primary' : 'secondary'}" aria-describedby="resend-status">${options.buttonLabel}</button>

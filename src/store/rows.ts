@@ -18,6 +18,7 @@ import type {
   OutboxSummary,
   PendingSecondFactor,
   RateCounter,
+  SignInFlow,
   TotpRecord,
 } from './store.ts';
 
@@ -172,6 +173,16 @@ export function toApproval(row: Row): CrossDeviceApproval {
     createdAt: int(row, 'created_at'),
     expiresAt: int(row, 'expires_at'),
     decidedAt: intOrNull(row, 'decided_at'),
+  };
+}
+
+export function toSignInFlow(row: Row): SignInFlow {
+  return {
+    flowHash: text(row, 'flow_hash'),
+    email: text(row, 'email'),
+    redirectTo: textOrNull(row, 'redirect_to'),
+    createdAt: int(row, 'created_at'),
+    expiresAt: int(row, 'expires_at'),
   };
 }
 

@@ -219,6 +219,17 @@ export type ApprovalState = 'pending' | 'approved' | 'refused' | 'completed';
  * LATCHKEY_CROSS_DEVICE_APPROVAL): the waiting browser shows `number`, the
  * device that opened the link picks one of `choices`.
  */
+/** What a browser asked for (issue #12 finding 10), found only by the SHA-256 of its flow cookie. */
+export interface SignInFlow {
+  flowHash: string;
+  /** Canonical address asked for. */
+  email: string;
+  /** The checked redirect, kept by a resend. */
+  redirectTo: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface CrossDeviceApproval {
   /** SHA-256 of the waiting browser's flow cookie (the token's flowHash). */
   flowHash: string;
@@ -451,6 +462,12 @@ export interface Store {
   createApproval(approval: CrossDeviceApproval): Promise<void>;
   /** Read-only, whatever its state (expiry is judged by the caller). */
   findApproval(flowHash: string): Promise<CrossDeviceApproval | null>;
+
+  // Sign-in flows (issue #12 finding 10): what a browser asked for, by its flow cookie's hash
+  /** Records the flow (first write wins) and drops expired ones in the same transaction. */
+  recordSignInFlow(flow: SignInFlow): Promise<void>;
+  /** The live flow of this cookie hash, or null. */
+  findSignInFlow(flowHash: string, now: number): Promise<SignInFlow | null>;
   /**
    * Conditional, once: pending → approved (or refused) while unexpired and
    * still for this token; decidedAt = now; appends the events when it changed.

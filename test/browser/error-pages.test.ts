@@ -119,7 +119,7 @@ describe('error pages in Chromium', { skip: chromiumMissing }, () => {
     const response = await d.page.goto(linkFrom(message.text));
     await assertErrorPage(d, 'token_expired', 400, response);
     await d.page.getByRole('button', { name: `Send a new link to ${email}` }).click();
-    await d.page.waitForURL(/\/auth\/check-email$/);
+    await d.page.waitForURL(/\/auth\/check-email\?notice=sent-again$/);
     const fresh = await sink.waitFor((m) => m.to === email && m.messageId !== message.messageId);
     await d.page.goto(linkFrom(fresh.text));
     await d.page.waitForURL(/\/auth\/account$/);
@@ -144,7 +144,7 @@ describe('error pages in Chromium', { skip: chromiumMissing }, () => {
     assert.deepEqual(d.problems, []);
   });
 
-  it('too many wrong codes: the request is dead; "send a new link" counts down the resend interval, then sends', async () => {
+  it('too many wrong codes: the request is dead; "send a new email" counts down the resend interval, then sends', async () => {
     const d = await newDevice(browser, server.url);
     await d.page.clock.install();
     const email = address('locked');
@@ -159,16 +159,17 @@ describe('error pages in Chromium', { skip: chromiumMissing }, () => {
     // The last mail went out seconds ago and the server sends the next one only after
     // the resend interval: the button waits and says for how long, instead of
     // accepting a click that would send nothing.
-    const button = d.page.getByRole('button', { name: `Send a new link to ${email}` });
+    // A person who typed codes never saw a link: the page speaks of an email (issue #12).
+    const button = d.page.getByRole('button', { name: `Send a new email to ${email}` });
     const status = d.page.locator('#resend-status');
     assert.equal(await button.isDisabled(), true);
-    assert.match((await status.textContent()) ?? '', /You can ask for a new link in (5\d|60) s\./);
+    assert.match((await status.textContent()) ?? '', /You can ask for a new one in (5\d|60) s\./);
     await d.page.clock.fastForward(61_000);
     clock.advance(61); // the server's clock moves with the page's
     assert.equal(await button.isDisabled(), false);
-    assert.match((await status.textContent()) ?? '', /You can ask for a new link now/);
+    assert.match((await status.textContent()) ?? '', /You can ask for a new email now/);
     await button.click();
-    await d.page.waitForURL(/\/auth\/check-email$/);
+    await d.page.waitForURL(/\/auth\/check-email\?notice=sent-again$/);
     const fresh = await sink.waitFor((m) => m.to === email && m.messageId !== message.messageId);
     await d.page.getByLabel(/6-digit code/).fill(codeFrom(fresh.text));
     await d.page.getByRole('button', { name: 'Sign in', exact: true }).click();

@@ -141,7 +141,9 @@ describe('hosted sign-in in Chromium', { skip: chromiumMissing }, () => {
     // The server's clock moves with the page's, so the limiter agrees it is time.
     clock.advance(61);
     await button.click();
-    await d.page.waitForURL(/\/auth\/check-email$/);
+    // "Send a new email" says it went (issue #12).
+    await d.page.waitForURL(/\/auth\/check-email\?notice=sent-again$/);
+    assert.match((await d.page.getByTestId('sent-again').textContent()) ?? '', /A new email is on its way/);
     const second = await sink.waitFor((m) => m.to === email && m.messageId !== first.messageId);
     assert.notEqual(linkFrom(second.text), linkFrom(first.text));
     // The new request restarts the countdown, computed by the server from the newest request.

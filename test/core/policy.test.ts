@@ -138,7 +138,12 @@ describe('policy', () => {
     // Another browser may not take a link that awaits a pick, whatever LATCHKEY_LINK_DEVICE says.
     assert.equal((await policy.checkLinkDevice({ sameBrowser: false, email: 'a@example.com', awaitsApproval: true }, context)).reason, 'link_other_device');
     assert.equal((await policy.checkLinkDevice({ sameBrowser: true, email: 'a@example.com', awaitsApproval: true }, context)).allow, true);
-    assert.deepEqual(audit.map((e) => e.reason), ['csrf_token', 'csrf_token', 'csrf_token', 'approval_mismatch', 'approval_mismatch', 'link_other_device']);
+    // Nor the code typed there (issue #12 finding 11); without an approval a code works anywhere.
+    const code = { email: 'a@example.com', factor: 'code' as const };
+    assert.equal((await policy.checkLinkDevice({ ...code, sameBrowser: false, awaitsApproval: true }, context)).reason, 'code_other_device');
+    assert.equal((await policy.checkLinkDevice({ ...code, sameBrowser: true, awaitsApproval: true }, context)).allow, true);
+    assert.equal((await policy.checkLinkDevice({ ...code, sameBrowser: false, awaitsApproval: false }, context)).allow, true);
+    assert.deepEqual(audit.map((e) => e.reason), ['csrf_token', 'csrf_token', 'csrf_token', 'approval_mismatch', 'approval_mismatch', 'link_other_device', 'code_other_device']);
   });
 
   it('admin actions: refused unless authorised, audited', async () => {

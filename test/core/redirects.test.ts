@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { checkRedirect } from '../../src/core/redirects.ts';
 
 const policy = { baseUrl: new URL('https://auth.example.com'), allowedOrigins: ['https://app.example.com'], defaultPath: '/auth/account' };
@@ -29,5 +30,42 @@ describe('redirect checks', () => {
     ]) {
       assert.equal(checkRedirect(value, policy), null, `accepted ${JSON.stringify(value)}`);
     }
+  });
+});
+
+// Issue #12 finding 13: '/.//evil.example/login' came out as '//evil.example/login',
+// a protocol-relative URL that the next check (or a browser) sends off-site.
+describe('redirect checks are idempotent (issue #12 finding 13)', () => {
+  const fragments = fc.constantFrom(
+    '/', '//', '\\', '.', '..', '/./', '/../', '/.//', '/..//', '%2F', '%2f', '%5C', '%5c', '%2e', '%2E%2E', '\t', '\n', '\r',
+    'evil.example', 'app.example.com', 'auth.example.com', 'login', '?', '#', '@', ':', 'https:', 'http:', 'https://',
+    '\u3002', '\uff0f', '\u2215', 'é', '\u200b', ' ', 'javascript:',
+  );
+  const candidate = fc.oneof(
+    fc.array(fragments, { maxLength: 8 }).map((parts) => parts.join('')),
+    fc.array(fragments, { maxLength: 6 }).map((parts) => `/${parts.join('')}`),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+  );
+
+  it('answers "/.//evil.example/login" and its kin without a protocol-relative path', () => {
+    for (const value of ['/.//evil.example/login', '/..//evil.example/login', '/a/..//evil.example', '/./\u002f/evil.example', '/%2e//evil.example']) {
+      const checked = checkRedirect(value, policy);
+      assert.ok(checked === null || !checked.startsWith('//'), `${JSON.stringify(value)} -> ${JSON.stringify(checked)}`);
+      assert.equal(checkRedirect(checked, policy), checked, `not idempotent for ${JSON.stringify(value)}`);
+    }
+  });
+
+  it('check(check(x)) === check(x), and an accepted target stays on our origin or an allowlisted one', () => {
+    fc.assert(
+      fc.property(candidate, (value) => {
+        const checked = checkRedirect(value, policy);
+        if (checked === null) return;
+        assert.equal(checkRedirect(checked, policy), checked, `${JSON.stringify(value)} -> ${JSON.stringify(checked)}`);
+        assert.ok(!checked.startsWith('//') && !checked.startsWith('/\\'), `${JSON.stringify(value)} -> ${JSON.stringify(checked)}`);
+        const origin = new URL(checked, policy.baseUrl).origin;
+        assert.ok(origin === policy.baseUrl.origin || policy.allowedOrigins.includes(origin), `${JSON.stringify(value)} -> ${origin}`);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

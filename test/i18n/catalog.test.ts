@@ -40,6 +40,7 @@ describe('message catalogs', () => {
       const t = translator(locale);
       assert.match(t('checkEmail.resendWait'), /\{seconds\}/);
       assert.match(t('errorPage.newLinkWait'), /\{seconds\}/);
+      assert.match(t('errorPage.newEmailWait'), /\{seconds\}/);
     }
   });
 

@@ -5,7 +5,7 @@
 // and the token stays unused elsewhere.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { linkFrom, tokenFrom } from '../support/http-client.ts';
+import { codeFrom, linkFrom, tokenFrom } from '../support/http-client.ts';
 import type { Client } from '../support/http-client.ts';
 import { BACKENDS, backendSkip } from '../support/stores.ts';
 import { address, askForMail, errorCode, startTarget, type Target } from './harness.ts';
@@ -124,6 +124,63 @@ for (const backend of BACKENDS) {
         const granted = await target.store.listAudit({ type: 'approval.granted', email });
         assert.equal(granted.length, 1);
         assert.equal((await target.store.listAudit({ type: 'session.created', email })).length, 1);
+      } finally {
+        await target.close();
+      }
+    });
+
+    // Issue #12 finding 11: after approving, the device that opened the link took
+    // the session itself with POST /auth/verify; the code typed there skipped the pick.
+    it('no path on another device yields a session, before or after the pick: link or code, JSON or form; only the waiting browser signs in', async (t) => {
+      const target = await start();
+      if (!target) return t.skip('store unavailable');
+      try {
+        const { email, waiting, message, number, token } = await ask(target);
+        const code = codeFrom(message.text);
+        const phone = target.server.client();
+        await phone.request(linkFrom(message.text));
+        const stranger = target.server.client();
+        const tryEveryPath = async (client: Client, when: string) => {
+          const link = await client.request('/auth/verify', { method: 'POST', json: { token } });
+          assert.equal(await errorCode(link), 'link_other_device', `link, JSON, ${when}`);
+          const linkForm = await client.request('/auth/verify', { method: 'POST', form: { token }, headers: { accept: 'text/html' } });
+          assert.equal(linkForm.status, 400, `link, form, ${when}`);
+          assert.match(await linkForm.text(), /data-error-code="link_other_device"/);
+          const typed = await client.request('/auth/sign-in/code', { method: 'POST', json: { email, code } });
+          assert.equal(await errorCode(typed), 'code_other_device', `code, JSON, ${when}`);
+          const typedForm = await client.request('/auth/sign-in/code', { method: 'POST', form: { email, code }, headers: { accept: 'text/html' } });
+          assert.equal(typedForm.status, 400, `code, form, ${when}`);
+          assert.match(await typedForm.text(), /data-error-code="code_other_device"/);
+          assert.equal(client.cookies.has('latchkey_session') || client.cookies.has('latchkey_second_factor'), false, when);
+        };
+        await tryEveryPath(phone, 'before the pick');
+        await tryEveryPath(stranger, 'before the pick, a third browser');
+        const approved = await pick(phone, token, { number: String(number) });
+        assert.match(await approved.text(), /data-outcome="approved"/);
+        await tryEveryPath(phone, 'after the pick');
+        await tryEveryPath(stranger, 'after the pick, a third browser');
+        // The link opened again on the phone offers nothing to click.
+        const reopened = await phone.request(linkFrom(message.text), { headers: { accept: 'text/html' } });
+        assert.doesNotMatch(await reopened.text(), /action="\/auth\/verify"/);
+        assert.equal((await target.store.listAudit({ type: 'session.created', email })).length, 0);
+        // Nothing above spent the request: the waiting browser takes its session.
+        const completed = await waiting.request('/auth/approval/complete', { method: 'POST', json: {} });
+        assert.equal(completed.status, 200);
+        assert.ok(waiting.cookies.has('latchkey_session'));
+        assert.equal((await target.store.listAudit({ type: 'session.created', email })).length, 1);
+      } finally {
+        await target.close();
+      }
+    });
+
+    it('the asking browser may type the code itself while the pick is pending', async (t) => {
+      const target = await start();
+      if (!target) return t.skip('store unavailable');
+      try {
+        const { email, waiting, message } = await ask(target);
+        const typed = await waiting.request('/auth/sign-in/code', { method: 'POST', json: { email, code: codeFrom(message.text) } });
+        assert.equal(typed.status, 200);
+        assert.ok(waiting.cookies.has('latchkey_session'));
       } finally {
         await target.close();
       }

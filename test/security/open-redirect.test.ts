@@ -21,6 +21,9 @@ const EVIL = [
   'data:text/html,<script>alert(1)</script>',
   '/\t/evil.example',
   ' https://evil.example',
+  // Dot segments that collapse into a protocol-relative path (issue #12 finding 13).
+  '/.//evil.example/login',
+  '/a/..//evil.example',
 ];
 
 async function signInWith(target: Target, redirectTo: unknown) {

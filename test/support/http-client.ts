@@ -56,7 +56,11 @@ export class Client {
   async csrfToken(): Promise<string> {
     const known = this.csrfCookie();
     if (known && this.csrf?.cookie === known) return this.csrf.token;
-    const page = await (await this.request('/auth/sign-in')).text();
+    let response = await this.request('/auth/sign-in');
+    // Signed in, the sign-in page sends the browser on (issue #12); the page there carries the same token.
+    const onward = response.status === 303 ? response.headers.get('location') : null;
+    if (onward) response = await this.request(onward);
+    const page = await response.text();
     const token = /<input type="hidden" name="csrf" value="([A-Za-z0-9_-]+)">/.exec(page)?.[1];
     const cookie = this.csrfCookie();
     if (!token || !cookie) throw new Error('the sign-in page carries no CSRF token');

@@ -7,7 +7,7 @@ import type { Hono } from 'hono';
 import { approvalView, completeApproval, decideApproval, waitingApproval } from '../../core/cross-device.ts';
 import { approvalResultPage } from '../../pages/approval-pages.ts';
 import { checkEmailResponse } from '../check-email.ts';
-import { cookieNames, flowHashOf, readCookie } from '../cookies.ts';
+import { cookieNames, flowHashOf } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse, htmlError, jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
@@ -44,8 +44,7 @@ export function approvalRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     if (result.ok) return answerVerified(c, deps, result, asForm);
     if (!asForm) return jsonError(c, result.code);
     if (result.code === 'approval_pending') {
-      const email = readCookie(c, names.flowEmail) ?? null;
-      return checkEmailResponse(c, deps, { email, error: pageContext(c, deps).t('error.approval_pending.message') }, 409);
+      return checkEmailResponse(c, deps, { error: pageContext(c, deps).t('error.approval_pending.message') }, 409);
     }
     return htmlError(c, deps, result.code);
   });

@@ -35,7 +35,7 @@ export function answerVerified(c: Context<AppEnv>, deps: HttpDeps, result: Signe
   if (result.status === 'signed_in') return answerSignedIn(c, deps, result, asForm);
   const names = cookieNames(deps.config);
   writeCookie(c, names, names.secondFactor, result.pendingToken, PENDING_SECOND_FACTOR_TTL_SECONDS);
-  // The email token is spent; the address cookie stays for "send a new link" if this step expires.
+  // The email token is spent; the flow-request cookie stays for "send a new link" if this step expires.
   clearCookie(c, names, names.flow);
   c.header('Cache-Control', 'no-store');
   if (asForm) return c.redirect('/auth/sign-in/totp', 303);
@@ -46,7 +46,7 @@ export function answerSignedIn(c: Context<AppEnv>, deps: HttpDeps, result: Signe
   const names = cookieNames(deps.config);
   writeCookie(c, names, names.session, result.sessionToken, deps.sessions.ttlSeconds);
   clearCookie(c, names, names.flow);
-  clearCookie(c, names, names.flowEmail);
+  clearCookie(c, names, names.flowRequest);
   if (readCookie(c, names.secondFactor) !== undefined) clearCookie(c, names, names.secondFactor);
   // Forms rendered before the sign-in stop working with it (OWASP: new CSRF token at login).
   renewCsrfCookie(c, deps);

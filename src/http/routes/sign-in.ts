@@ -2,29 +2,48 @@
 import type { Hono } from 'hono';
 import { sha256, randomToken } from '../../core/crypto.ts';
 import { canonicalizeEmail } from '../../core/email.ts';
-import { checkRedirect } from '../../core/redirects.ts';
+import { checkRedirect, type RedirectPolicy } from '../../core/redirects.ts';
 import { requestSignIn, verifySignInCode } from '../../core/sign-in.ts';
+import { SIGN_IN_FLOW_TTL_SECONDS } from '../../core/sign-in-flow.ts';
 import { suggestEmail } from '../../pages/email-typo.ts';
 import { signInPage } from '../../pages/sign-in-page.ts';
-import { clearCookie, cookieNames, readCookie, writeCookie } from '../cookies.ts';
+import { clearCookie, cookieNames, flowHashOf, writeCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { ERROR_STATUS, errorResponse, jsonError } from '../errors.ts';
-import { checkEmailResponse } from '../check-email.ts';
+import { checkEmailResponse, resendState } from '../check-email.ts';
 import { pageContext } from '../pages.ts';
 import { codeBody, isFormRequest, readBody, requestContext, signInEmailBody } from '../request.ts';
-import { answerVerified } from './shared.ts';
+import { answerVerified, currentSession } from './shared.ts';
 
-const FLOW_EMAIL_TTL_SECONDS = 86_400;
+const ACCOUNT_PATH = '/auth/account';
+
+/**
+ * Where a signed-in visitor of the sign-in page goes: where a sign-in would have
+ * sent them (the checked redirectTo, else the default page), never back to a
+ * sign-in page of ours (a loop).
+ */
+function onwardFromSignIn(redirectTo: string | null, policy: RedirectPolicy): string {
+  const target = redirectTo ?? policy.defaultPath;
+  const url = new URL(target, policy.baseUrl);
+  return url.origin === policy.baseUrl.origin && url.pathname.startsWith('/auth/sign-in') ? ACCOUNT_PATH : target;
+}
 
 export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   const names = cookieNames(deps.config);
 
-  app.get('/auth/sign-in', (c) =>
-    c.html(signInPage(pageContext(c, deps), { redirectTo: checkRedirect(c.req.query('redirectTo'), deps.signIn.redirects) })),
-  );
+  app.get('/auth/sign-in', async (c) => {
+    const redirectTo = checkRedirect(c.req.query('redirectTo'), deps.signIn.redirects);
+    // Signed in already: sent on, as hosted sign-in pages with a session do (issue #12);
+    // the account page is where one signs out to use another address.
+    if (await currentSession(c, deps)) {
+      c.header('Cache-Control', 'no-store');
+      return c.redirect(onwardFromSignIn(redirectTo, deps.signIn.redirects), 303);
+    }
+    return c.html(signInPage(pageContext(c, deps), { redirectTo }));
+  });
 
   app.get('/auth/check-email', (c) =>
-    checkEmailResponse(c, deps, { email: readCookie(c, names.flowEmail) ?? null, notSent: c.req.query('notice') === 'not-sent' }),
+    checkEmailResponse(c, deps, { notSent: c.req.query('notice') === 'not-sent', sentAgain: c.req.query('notice') === 'sent-again' }),
   );
 
   app.post('/auth/sign-in/email', async (c) => {
@@ -64,15 +83,18 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     // or over the address's cap): it is told so instead of waiting for a mail that
     // never comes, and keeps its cookies, so the newest link still continues here.
     // Anyone else gets the same answer as for a sent mail.
-    if (result.throttled && asForm && readCookie(c, names.flowEmail) === result.email) {
+    if (result.throttled && asForm && (await resendState(c, deps))?.email === result.email) {
       c.header('Cache-Control', 'no-store');
       return c.redirect('/auth/check-email?notice=not-sent', 303);
     }
     writeCookie(c, names, names.flow, flowId, deps.config.tokenTtlSeconds);
-    // Outlives the link on purpose: an expired-link page can still offer "send a new link" to the same address.
-    writeCookie(c, names, names.flowEmail, result.email, FLOW_EMAIL_TTL_SECONDS);
+    // Outlives the link on purpose: an expired-link page can still offer "send a new link" to the
+    // same address. The flow id, never the address: a forged cookie must find nothing (issue #12 finding 10).
+    writeCookie(c, names, names.flowRequest, flowId, SIGN_IN_FLOW_TTL_SECONDS);
     c.header('Cache-Control', 'no-store');
-    if (asForm) return c.redirect('/auth/check-email', 303);
+    // "Send a new email" is answered with a notice that it went (issue #12); a silently
+    // throttled resend from another browser gets the very same answer.
+    if (asForm) return c.redirect(body?.resend === '1' ? '/auth/check-email?notice=sent-again' : '/auth/check-email', 303);
     return c.json({ status: 'sent' }, 202);
   });
 
@@ -82,14 +104,15 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     if (!parsed.success) return asForm ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
     // A pasted "123 456" or "123-456" is the code the person sees in the mail.
     const code = parsed.data.code.replace(/[\s-]/g, '');
-    const result = await verifySignInCode(deps.signIn, parsed.data.email, code, requestContext(c));
+    const result = await verifySignInCode(deps.signIn, parsed.data.email, code, requestContext(c), flowHashOf(c, names));
     if (result.ok) return answerVerified(c, deps, result, asForm);
     if (!asForm) return jsonError(c, result.code);
     if (result.code === 'code_invalid') {
-      const email = typeof parsed.data.email === 'string' ? parsed.data.email : null;
-      return checkEmailResponse(c, deps, { email, error: pageContext(c, deps).t('error.code_invalid.message') }, 400);
+      const typedEmail = typeof parsed.data.email === 'string' ? parsed.data.email : null;
+      return checkEmailResponse(c, deps, { typedEmail, error: pageContext(c, deps).t('error.code_invalid.message') }, 400);
     }
-    clearCookie(c, names, names.flow);
+    // The request is dead, except when it only belongs to another browser (cross-device approval).
+    if (result.code !== 'code_other_device') clearCookie(c, names, names.flow);
     return errorResponse(c, deps, result.code);
   });
 }

@@ -4,9 +4,9 @@
 // sign the victim into the attacker's account.
 import type { Hono } from 'hono';
 import { maskEmail } from '../../core/email.ts';
-import { pendingApprovalOf } from '../../core/cross-device.ts';
+import { approvalOfToken, approvalView } from '../../core/cross-device.ts';
 import { fromAskingBrowser, verifySignInLink } from '../../core/sign-in.ts';
-import { approvalPickPage } from '../../pages/approval-pages.ts';
+import { approvalPickPage, approvalResultPage } from '../../pages/approval-pages.ts';
 import { tokenErrorCode } from '../../core/tokens.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
 import { describeUserAgent, shownIp } from '../../mail/user-agent.ts';
@@ -34,12 +34,15 @@ export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const ip = shownIp(record.requestIp);
     const requestedFrom = `${describeUserAgent(record.requestUserAgent, page.t)}${ip ? ` (IP ${ip})` : ''}`;
     // Cross-device approval: elsewhere, who asked and three numbers; this device never gets the session.
-    const approval = sameBrowser ? null : await pendingApprovalOf(deps.signIn, record, deps.now());
-    if (approval) {
+    const approval = sameBrowser ? null : await approvalOfToken(deps.signIn, record);
+    const view = approval ? approvalView(approval, deps.now()) : null;
+    if (approval && view === 'pending') {
       return c.html(
         approvalPickPage(page, { token, maskedEmail: maskEmail(record.email), requestedFrom, requestedAt: formatUtc(record.createdAt), choices: approval.choices }),
       );
     }
+    // Picked already: the sign-in continues in the waiting browser, never here (issue #12 finding 11).
+    if (view === 'approved') return c.html(approvalResultPage(page, 'approved'));
     // LATCHKEY_LINK_DEVICE=same: elsewhere the page says to type the code in the asking browser; the token stays unused.
     if (!(await deps.signIn.policy.checkLinkDevice({ sameBrowser, email: record.email }, requestContext(c))).allow) {
       return htmlError(c, deps, 'link_other_device');

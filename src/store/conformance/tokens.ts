@@ -91,6 +91,21 @@ export function tokenCases(test: StoreTest): void {
       assert.equal(stored.filter((token) => token !== null && token.retiredAt === null).length, 1);
     });
 
+    test('recordSignInFlow / findSignInFlow: found by the flow hash alone, while it lives; first write wins; expired ones dropped (issue #12 finding 10)', async (store) => {
+      const flow = { flowHash: hash(), email: 'asker@example.com', redirectTo: '/mine', createdAt: T0, expiresAt: T0 + 24 * 60 * MINUTE };
+      await store.recordSignInFlow(flow);
+      assert.deepEqual(await store.findSignInFlow(flow.flowHash, T0 + MINUTE), flow);
+      assert.equal(await store.findSignInFlow(hash(), T0 + MINUTE), null);
+      await store.recordSignInFlow({ ...flow, email: 'other@example.com', redirectTo: null, createdAt: T0 + MINUTE });
+      assert.deepEqual(await store.findSignInFlow(flow.flowHash, T0 + MINUTE), flow, 'a second write with the same hash changes nothing');
+      assert.equal(await store.findSignInFlow(flow.flowHash, flow.expiresAt), null, 'not after it expires');
+      // The next write drops it for good.
+      const later = { ...flow, flowHash: hash(), createdAt: flow.expiresAt, expiresAt: flow.expiresAt + MINUTE };
+      await store.recordSignInFlow(later);
+      assert.equal(await store.findSignInFlow(flow.flowHash, flow.expiresAt - 1), null);
+      assert.deepEqual(await store.findSignInFlow(later.flowHash, later.createdAt), later);
+    });
+
     test('findLatestToken returns the newest token of the address and purpose, whatever its state', async (store) => {
       const older = tokenRecord();
       const newest = tokenRecord({ createdAt: T0 + 1000 });

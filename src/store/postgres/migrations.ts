@@ -236,4 +236,22 @@ CREATE TABLE cross_device_approvals (
 ALTER TABLE pending_second_factors ADD COLUMN password_hash TEXT;
 `,
   },
+  {
+    version: 9,
+    name: 'sign-in requests found by the browser that asked (issue #12 finding 10)',
+    sql: `
+-- What a browser asked for, keyed by the SHA-256 of its flow cookie (a random id
+-- only it holds): the check-email page, "send a new link" and the resend notice
+-- find it by that, never by an address a client names. Also written for a silently
+-- throttled request, so its page looks like a sent one. Rows live 24 hours.
+CREATE TABLE sign_in_flows (
+  flow_hash TEXT PRIMARY KEY,
+  email TEXT NOT NULL,
+  redirect_to TEXT,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX sign_in_flows_expires ON sign_in_flows (expires_at);
+`,
+  },
 ];

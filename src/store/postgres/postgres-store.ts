@@ -15,6 +15,7 @@ import {
   sessionValues,
   approvalValues,
   toApproval,
+  toSignInFlow,
   toAudit,
   toOutbox,
   toOutboxSummary,
@@ -566,6 +567,18 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async findApproval(flowHash) {
       const row = await first(pool, 'approvalByFlow', [flowHash]);
       return row ? toApproval(row) : null;
+    },
+
+    async recordSignInFlow(flow) {
+      await transaction(async (client) => {
+        await query(client, 'pruneSignInFlows', [flow.createdAt]);
+        await query(client, 'insertSignInFlow', [flow.flowHash, flow.email, flow.redirectTo, flow.createdAt, flow.expiresAt]);
+      });
+    },
+
+    async findSignInFlow(flowHash, now) {
+      const row = await first(pool, 'signInFlowByHash', [flowHash, now]);
+      return row ? toSignInFlow(row) : null;
     },
 
     async decideApproval({ flowHash, tokenId, approve, now, events }) {

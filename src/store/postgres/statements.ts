@@ -134,6 +134,10 @@ export const SQL = {
   // Cross-device approval (issue #4): each state change is one conditional UPDATE, so it happens once.
   insertApproval: `INSERT INTO cross_device_approvals (${APPROVAL_COLUMNS}) VALUES (${params(8)})`,
   approvalByFlow: 'SELECT * FROM cross_device_approvals WHERE flow_hash = $1',
+  insertSignInFlow: `INSERT INTO sign_in_flows (flow_hash, email, redirect_to, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (flow_hash) DO NOTHING`,
+  pruneSignInFlows: 'DELETE FROM sign_in_flows WHERE expires_at <= $1',
+  signInFlowByHash: 'SELECT * FROM sign_in_flows WHERE flow_hash = $1 AND expires_at > $2',
   decideApproval: `UPDATE cross_device_approvals SET state = $1, decided_at = $2
     WHERE flow_hash = $3 AND token_id = $4 AND state = 'pending' AND expires_at > $2`,
   completeApproval: `UPDATE cross_device_approvals SET state = 'completed'

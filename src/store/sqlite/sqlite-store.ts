@@ -18,6 +18,7 @@ import {
   sessionValues,
   approvalValues,
   toApproval,
+  toSignInFlow,
   toAudit,
   toOutbox,
   toOutboxSummary,
@@ -608,6 +609,18 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     async findApproval(flowHash) {
       const row = get(SQL.approvalByFlow, flowHash);
       return row ? toApproval(row) : null;
+    },
+
+    async recordSignInFlow(flow) {
+      transaction(() => {
+        run(SQL.pruneSignInFlows, flow.createdAt);
+        run(SQL.insertSignInFlow, flow.flowHash, flow.email, flow.redirectTo, flow.createdAt, flow.expiresAt);
+      });
+    },
+
+    async findSignInFlow(flowHash, now) {
+      const row = get(SQL.signInFlowByHash, flowHash, now);
+      return row ? toSignInFlow(row) : null;
     },
 
     async decideApproval({ flowHash, tokenId, approve, now, events }) {

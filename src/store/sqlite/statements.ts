@@ -124,6 +124,10 @@ export const SQL = {
   // Cross-device approval (issue #4): each state change is one conditional UPDATE, so it happens once.
   insertApproval: `INSERT INTO cross_device_approvals (${APPROVAL_COLUMNS}) VALUES (${marks(8)})`,
   approvalByFlow: 'SELECT * FROM cross_device_approvals WHERE flow_hash = ?',
+  insertSignInFlow: `INSERT INTO sign_in_flows (flow_hash, email, redirect_to, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (flow_hash) DO NOTHING`,
+  pruneSignInFlows: 'DELETE FROM sign_in_flows WHERE expires_at <= ?',
+  signInFlowByHash: 'SELECT * FROM sign_in_flows WHERE flow_hash = ? AND expires_at > ?',
   decideApproval: `UPDATE cross_device_approvals SET state = ?, decided_at = ?
     WHERE flow_hash = ? AND token_id = ? AND state = 'pending' AND expires_at > ?`,
   completeApproval: `UPDATE cross_device_approvals SET state = 'completed'
