@@ -112,7 +112,7 @@ async function consumeAndReset(
     result = await deps.tokens.consumeLink(input.token, 'password_reset', deps.now());
   } else {
     const canonical = canonicalizeEmail(input.email);
-    if (!canonical.ok) return { ok: false, code: 'invalid_email' };
+    if (!canonical.ok) return { ok: false, code: (await deps.policy.checkRefusedVerification(context)).allow ? 'invalid_email' : 'rate_limited' };
     account = canonical.email;
     if (!(await deps.policy.checkVerify({ verifier: 'code', account }, context)).allow) return { ok: false, code: 'rate_limited' };
     const code = typeof input.code === 'string' ? input.code.replace(/[\s-]/g, '') : '';

@@ -34,7 +34,7 @@ async function upgrade(deps: AccountDeps, user: User, password: string, oldHash:
 
 export async function signInWithPassword(deps: AccountDeps, request: PasswordSignInRequest, context: RequestContext): Promise<VerifyOutcome> {
   const canonical = canonicalizeEmail(request.email);
-  if (!canonical.ok) return { ok: false, code: 'invalid_email' };
+  if (!canonical.ok) return { ok: false, code: (await deps.policy.checkRefusedVerification(context)).allow ? 'invalid_email' : 'rate_limited' };
   const account = canonical.email;
   if (!(await deps.policy.checkPasswordAttempt(account, context)).allow) return { ok: false, code: 'rate_limited' };
   const password = asPassword(request.password);

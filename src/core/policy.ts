@@ -127,6 +127,12 @@ export interface Policy {
     input: { sameBrowser: boolean; email: string; awaitsApproval?: boolean; factor?: 'link' | 'code' },
     context: RequestContext,
   ): Promise<PolicyDecision>;
+  /**
+   * Input refused before any secret is compared (a malformed body or address on
+   * a route that verifies one): it still spends the per-IP verify bucket, so
+   * refusals are no free way to make us work (issue #12 finding 1).
+   */
+  checkRefusedVerification(context: RequestContext): Promise<PolicyDecision>;
   /** For the password flow (issue #5): same buckets as every verifier. */
   checkPasswordAttempt(account: string, context: RequestContext): Promise<PolicyDecision>;
   /**
@@ -326,6 +332,8 @@ export function createPolicy(deps: PolicyDeps): Policy {
       if (input.sameBrowser || (deps.linkDevice === 'any' && !input.awaitsApproval)) return allowed;
       return deny('link_other_device', context, input.email);
     },
+
+    checkRefusedVerification: (context) => checkVerify({ verifier: 'code', account: null }, context),
 
     checkPasswordAttempt: (account, context) => checkVerify({ verifier: 'password', account }, context),
 

@@ -196,7 +196,7 @@ export async function verifySignInCode(
   flowHash: string | null = null,
 ): Promise<VerifyOutcome> {
   const canonical = canonicalizeEmail(emailInput);
-  if (!canonical.ok) return { ok: false, code: 'invalid_email' };
+  if (!canonical.ok) return { ok: false, code: (await deps.policy.checkRefusedVerification(context)).allow ? 'invalid_email' : 'rate_limited' };
   const account = canonical.email;
   // Keyed by the address whether or not an account exists, so the delay reveals nothing either.
   if (!(await deps.policy.checkVerify({ verifier: 'code', account }, context)).allow) return { ok: false, code: 'rate_limited' };

@@ -71,4 +71,30 @@ describe('attack: oversized input on the sign-in form (issue #12 finding 1)', ()
     assert.equal(suggestEmail(`a@${'g'.repeat(15_000)}.com`), null);
     assert.equal(suggestEmail('a@gmial.com'), 'a@gmail.com');
   });
+
+  it('malformed bodies on every route that checks a secret spend the per-IP verify bucket: then even a well-formed guess gets 429', async () => {
+    const target = await startTarget({ limits: { verifyAttemptsPerIpPer5Minutes: 7 } });
+    try {
+      const attacker = target.server.client();
+      const json = (body: unknown) => ({ method: 'POST', json: body });
+      // Seven refusals on six routes: none of them is a free try.
+      for (const [path, body, code] of [
+        ['/auth/sign-in/code', { email: address('a'), code: 'x'.repeat(5000) }, 'invalid_request'],
+        ['/auth/sign-in/code', { email: `${'x'.repeat(300)}@example.com`, code: '123456' }, 'invalid_email'],
+        ['/auth/sign-in/password', { email: 42, password: 'long enough password' }, 'invalid_email'],
+        ['/auth/sign-in/totp', { code: { nested: true } }, 'invalid_request'],
+        ['/auth/password/reset', { password: 'long enough password' }, 'invalid_request'],
+        ['/auth/verify/approve', { token: 7 }, 'invalid_request'],
+        ['/auth/email/verify', { token: 'y'.repeat(5000) }, 'invalid_request'],
+      ] as const) {
+        const response = await attacker.request(path, json(body));
+        assert.equal(response.status, 400, path);
+        assert.equal(await errorCode(response), code, path);
+      }
+      const guess = await attacker.request('/auth/sign-in/code', json({ email: address('victim'), code: '123456' }));
+      await assertRateLimited(guess);
+    } finally {
+      await target.close();
+    }
+  });
 });

@@ -9,10 +9,10 @@ import { approvalResultPage } from '../../pages/approval-pages.ts';
 import { checkEmailResponse } from '../check-email.ts';
 import { cookieNames, flowHashOf } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
-import { errorResponse, htmlError, jsonError } from '../errors.ts';
+import { htmlError, jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
 import { approvalBody, isFormRequest, readBody, requestContext } from '../request.ts';
-import { answerVerified } from './shared.ts';
+import { answerVerified, refuseMalformedVerification } from './shared.ts';
 
 export function approvalRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   const names = cookieNames(deps.config);
@@ -20,7 +20,7 @@ export function approvalRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   app.post('/auth/verify/approve', async (c) => {
     const asForm = isFormRequest(c);
     const parsed = approvalBody.safeParse(await readBody(c));
-    if (!parsed.success) return asForm ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
+    if (!parsed.success) return refuseMalformedVerification(c, deps, asForm);
     const { token, number, refuse } = parsed.data;
     const result = await decideApproval(deps.signIn, { token, number: number ?? null, refuse: refuse === true || refuse === '1' }, requestContext(c));
     c.header('Cache-Control', 'no-store');

@@ -16,7 +16,7 @@ import type { AppEnv, HttpDeps } from '../env.ts';
 import { ERROR_STATUS, errorResponse, jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
 import { isFormRequest, readBody, requestContext, verifyBody } from '../request.ts';
-import { currentSession, userJson } from './shared.ts';
+import { currentSession, refuseMalformedVerification, userJson } from './shared.ts';
 
 const changeBody = z.object({ newEmail: z.unknown() });
 
@@ -67,7 +67,7 @@ export function emailRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   async function tokenFrom(c: Context<AppEnv>): Promise<string | Response> {
     const parsed = verifyBody.safeParse(await readBody(c));
     if (parsed.success) return parsed.data.token;
-    return isFormRequest(c) ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
+    return refuseMalformedVerification(c, deps, isFormRequest(c));
   }
 
   // Changing the address.

@@ -17,7 +17,7 @@ import type { AppEnv, HttpDeps } from '../env.ts';
 import { ERROR_STATUS, errorResponse, jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
 import { isFormRequest, readBody, requestContext } from '../request.ts';
-import { answerVerified, currentSession } from './shared.ts';
+import { answerVerified, currentSession, refuseMalformedVerification } from './shared.ts';
 
 // Passwords are left `unknown` past their size cap: core/passwords.ts judges them (and never logs them).
 const password = z.unknown().refine((value) => typeof value !== 'string' || value.length <= MAX_PASSWORD_INPUT);
@@ -73,7 +73,7 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   app.post('/auth/sign-in/password', async (c) => {
     const asForm = isFormRequest(c);
     const parsed = signInBody.safeParse(await readBody(c));
-    if (!parsed.success) return asForm ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
+    if (!parsed.success) return refuseMalformedVerification(c, deps, asForm);
     const result = await signInWithPassword(account, parsed.data, requestContext(c));
     if (result.ok) return answerVerified(c, deps, result, asForm);
     if (!asForm) return jsonError(c, result.code);
@@ -177,7 +177,7 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const asForm = isFormRequest(c);
     const parsed = resetBody.safeParse(await readBody(c));
     if (!parsed.success || (parsed.data.token === undefined && parsed.data.code === undefined)) {
-      return asForm ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
+      return refuseMalformedVerification(c, deps, asForm);
     }
     const body = parsed.data;
     const page = pageContext(c, deps);

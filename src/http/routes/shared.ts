@@ -8,6 +8,8 @@ import type { Session, User } from '../../core/types.ts';
 import { clearCookie, cookieNames, readCookie, writeCookie } from '../cookies.ts';
 import { renewCsrfCookie } from '../csrf.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
+import { errorResponse, jsonError } from '../errors.ts';
+import { requestContext } from '../request.ts';
 
 export async function currentSession(c: Context<AppEnv>, deps: HttpDeps): Promise<ValidSession | null> {
   const names = cookieNames(deps.config);
@@ -54,4 +56,16 @@ export function answerSignedIn(c: Context<AppEnv>, deps: HttpDeps, result: Signe
   c.header('Cache-Control', 'no-store');
   if (asForm) return c.redirect(result.redirectTo, 303);
   return c.json({ user: userJson(result.user), session: sessionJson(result.session) }, 200);
+}
+
+/**
+ * A malformed body on a route that verifies a secret (code, password, link,
+ * second factor): it still spends the per-IP verify bucket, so refused input is
+ * no free way to make us work, and past the bucket it is answered `429` like any
+ * guess (issue #12 finding 1).
+ */
+export async function refuseMalformedVerification(c: Context<AppEnv>, deps: HttpDeps, asForm: boolean): Promise<Response> {
+  const decision = await deps.signIn.policy.checkRefusedVerification(requestContext(c));
+  const code = decision.allow ? 'invalid_request' : 'rate_limited';
+  return asForm ? errorResponse(c, deps, code) : jsonError(c, code);
 }

@@ -13,7 +13,7 @@ import { ERROR_STATUS, errorResponse, jsonError } from '../errors.ts';
 import { checkEmailResponse, resendState } from '../check-email.ts';
 import { pageContext } from '../pages.ts';
 import { codeBody, isFormRequest, readBody, requestContext, signInEmailBody } from '../request.ts';
-import { answerVerified, currentSession } from './shared.ts';
+import { answerVerified, currentSession, refuseMalformedVerification } from './shared.ts';
 
 const ACCOUNT_PATH = '/auth/account';
 
@@ -101,7 +101,7 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   app.post('/auth/sign-in/code', async (c) => {
     const asForm = isFormRequest(c);
     const parsed = codeBody.safeParse(await readBody(c));
-    if (!parsed.success) return asForm ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
+    if (!parsed.success) return refuseMalformedVerification(c, deps, asForm);
     // A pasted "123 456" or "123-456" is the code the person sees in the mail.
     const code = parsed.data.code.replace(/[\s-]/g, '');
     const result = await verifySignInCode(deps.signIn, parsed.data.email, code, requestContext(c), flowHashOf(c, names));

@@ -29,7 +29,7 @@ import type { AppEnv, HttpDeps } from '../env.ts';
 import { ERROR_STATUS, errorResponse, htmlError, jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
 import { isFormRequest, readBody, requestContext } from '../request.ts';
-import { answerSignedIn, currentSession } from './shared.ts';
+import { answerSignedIn, currentSession, refuseMalformedVerification } from './shared.ts';
 
 const secondFactorBody = z
   .object({ code: z.string().max(32).optional(), recoveryCode: z.string().max(64).optional() })
@@ -96,7 +96,7 @@ export function twoFactorRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   app.post('/auth/sign-in/totp', async (c) => {
     const asForm = isFormRequest(c);
     const parsed = secondFactorBody.safeParse(await readBody(c));
-    if (!parsed.success) return asForm ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
+    if (!parsed.success) return refuseMalformedVerification(c, deps, asForm);
     const pendingToken = readCookie(c, names.secondFactor);
     const result = await completeSecondFactor(deps.signIn, pendingToken, parsed.data, requestContext(c));
     if (result.ok) return answerSignedIn(c, deps, result, asForm);
