@@ -3,7 +3,7 @@
 import type { Context } from 'hono';
 import { validateSession, type ValidSession } from '../../core/sessions.ts';
 import { PENDING_SECOND_FACTOR_TTL_SECONDS } from '../../core/second-factor.ts';
-import type { SecondFactorRequired, SignedIn } from '../../core/sign-in.ts';
+import type { SecondFactorRequired, SignedIn } from '../../core/first-factor.ts';
 import type { Session, User } from '../../core/types.ts';
 import { clearCookie, cookieNames, readCookie, writeCookie } from '../cookies.ts';
 import { renewCsrfCookie } from '../csrf.ts';
