@@ -6,5 +6,5 @@ export type { Store } from './store/store.ts';
 export type { VerifyOutcome, SignedIn, SecondFactorRequired } from './core/first-factor.ts';
 export type { Mailer, MailMessage } from './mail/mailer.ts';
 export type { ErrorCode } from './core/errors.ts';
-export { ERROR_MESSAGES } from './core/errors.ts';
+export { ERROR_MESSAGES } from './i18n/catalog.ts';
 export { VERSION } from './version.ts';
