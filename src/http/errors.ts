@@ -2,7 +2,7 @@
 // JSON answer in the pages' English (the en catalog's `error.<code>.message`), so
 // an API client reads what a browser reads. A leaf (issue #13): the error page,
 // which looks up this browser's request in the store and may set the CSRF
-// cookie, is http/error-page.ts; guards and routes below it import this freely.
+// cookie, is http/error-page.ts; an answer in JSON needs none of that.
 import type { Context } from 'hono';
 import { errorStatus, type ErrorCode } from '../core/errors.ts';
 import { errorMessage } from '../i18n/catalog.ts';
