@@ -3,8 +3,8 @@ export { createLatchkey, type CreateLatchkeyOptions, type Latchkey } from './lat
 export type { LatchkeyOptions, LatchkeyConfig } from './config.ts';
 export type { User, Session, TokenPurpose } from './core/types.ts';
 export type { Store } from './store/store.ts';
-export type { VerifyOutcome, SignedIn, SecondFactorRequired } from './core/sign-in.ts';
+export type { VerifyOutcome, SignedIn, SecondFactorRequired } from './core/first-factor.ts';
 export type { Mailer, MailMessage } from './mail/mailer.ts';
 export type { ErrorCode } from './core/errors.ts';
-export { ERROR_MESSAGES } from './core/errors.ts';
+export { ERROR_MESSAGES } from './i18n/catalog.ts';
 export { VERSION } from './version.ts';

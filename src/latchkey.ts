@@ -20,8 +20,8 @@ import {
   verifySignInLink,
   type RequestSignInResult,
   type SignInDeps,
-  type VerifyOutcome,
 } from './core/sign-in.ts';
+import type { VerifyOutcome } from './core/first-factor.ts';
 import { completeSecondFactor, type SecondFactorInput } from './core/second-factor.ts';
 import type { AccountDeps } from './core/account.ts';
 import { requestPasswordReset, resetPassword, type PasswordResetInput, type RequestPasswordResetResult } from './core/password-reset.ts';

@@ -1,7 +1,7 @@
 // What the account flows of issue #5 (passwords, password reset, email
 // verification, email change) need beyond sign-in, and the mail they send. Every
 // one of them issues and consumes its tokens through the one token engine
-// (core/tokens.ts) and ends a sign-in through finishFirstFactor (core/sign-in.ts).
+// (core/tokens.ts) and ends a sign-in through finishFirstFactor (core/first-factor.ts).
 
 import type { RequestContext } from './audit.ts';
 import type { PasswordHasher } from './passwords.ts';

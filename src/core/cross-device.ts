@@ -14,7 +14,8 @@
 import { randomInt } from 'node:crypto';
 import { auditEvent, type RequestContext } from './audit.ts';
 import type { ErrorCode } from './errors.ts';
-import { emailFactor, finishFirstFactor, rejectToken, type SignInDeps, type VerifyOutcome } from './sign-in.ts';
+import { emailFactor, finishFirstFactor, rejectToken, type VerifyOutcome } from './first-factor.ts';
+import type { SignInDeps } from './sign-in.ts';
 import { tokenErrorCode } from './tokens.ts';
 import type { TokenRecord } from './types.ts';
 import type { CrossDeviceApproval } from '../store/store.ts';

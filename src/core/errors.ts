@@ -1,56 +1,86 @@
-// The one registry of public error codes. The HTTP layer maps codes to statuses
-// (http/errors.ts); pages and JSON bodies show `message`. Private detail goes to
-// logs, never into these messages.
+// The one registry of public error codes (issue #13): for each code, the HTTP
+// status of its answer and the next step its page offers. The words live only in
+// the i18n catalogs (`error.<code>.title`, `.message`, `.why`); a JSON body
+// carries the English page message (http/errors.ts), so an API client and a
+// browser read the same thing. Expected failures are returned as values carrying
+// one of these codes; misuse throws and is answered `internal_error`.
 
-export const ERROR_MESSAGES = {
-  invalid_request: 'The request is malformed.',
-  invalid_email: 'Enter a valid email address.',
-  request_too_large: 'The request is too large.',
-  token_invalid: 'This sign-in link is not valid. Request a new one.',
-  token_expired: 'This sign-in link has expired. Request a new one.',
-  token_used: 'This sign-in link has already been used. Request a new one if you need to sign in again.',
-  token_replaced: 'A newer sign-in link was sent; only the newest one works. Use it, or request a new one.',
-  link_other_device: 'Open this link in the browser where you asked for it, or type the code from the email there.',
-  approval_pending: 'Not approved yet. Pick the number shown here on the device where you opened the link.',
-  approval_refused: 'This sign-in was refused on the device where the link was opened. If it was you, start again.',
-  code_invalid: 'That code is not right. Check the newest email and try again.',
-  code_locked: 'Too many wrong codes. Request a new sign-in email.',
-  code_expired: 'This sign-in code has expired. Request a new email.',
-  code_used: 'This sign-in code has already been used. Request a new email if you need to sign in again.',
-  code_replaced: 'A newer sign-in email was sent; only its code works. Use it, or request a new email.',
-  code_other_device: 'Type this code in the browser where you asked for it: this sign-in awaits approval there.',
-  totp_invalid: 'That code is not right. Check your authenticator app and try again.',
-  totp_reused: 'That code was already used. Wait for the next code in your authenticator app.',
-  recovery_code_invalid: 'That recovery code is not right, or it was already used.',
-  second_factor_expired: 'This sign-in step has expired. Sign in again.',
-  second_factor_locked: 'Too many wrong codes. Sign in again.',
-  totp_already_enabled: 'Two-factor authentication is already on for this account.',
-  totp_not_enabled: 'Two-factor authentication is not on for this account.',
-  reauthentication_required: 'For this change, sign in again first.',
-  credentials_invalid: 'That email address and password do not match.',
-  password_too_short: 'Use at least 8 characters.',
-  password_too_long: 'Use at most 128 characters.',
-  password_breached: 'That password is one of the most common ones in data breaches. Choose another.',
-  password_not_set: 'This account has no password.',
-  email_unchanged: 'That is already your address.',
-  email_taken: 'That address cannot be used for this account.',
-  unauthenticated: 'You are not signed in.',
-  admin_token_required: 'This admin API needs the admin token (LATCHKEY_ADMIN_TOKEN) as Authorization: Bearer.',
-  forbidden: 'This request was refused.',
-  not_found: 'Not found.',
-  rate_limited: 'Too many requests. Wait a little and try again.',
-  internal_error: 'Something went wrong on our side. Try again in a moment.',
-  service_unavailable: 'The service is not ready. Try again in a moment.',
-} as const;
+/** The statuses an error answer may have. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503;
 
-export type ErrorCode = keyof typeof ERROR_MESSAGES;
+/**
+ * The next step an error page offers: a new sign-in email (spoken of as a new
+ * link, or as a new email after a typed code, which the person never saw as a
+ * link), a fresh sign-in before a sensitive change, the same thing again a
+ * little later, or the sign-in page.
+ */
+export type ErrorRemedy = 'new_link' | 'new_email' | 'reauthenticate' | 'try_again' | 'sign_in';
 
-/** Misuse and unexpected states throw this; expected failures are returned as values. */
-export class LatchkeyError extends Error {
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, detail?: string, options?: ErrorOptions) {
-    super(detail ?? ERROR_MESSAGES[code], options);
-    this.name = 'LatchkeyError';
-    this.code = code;
-  }
+export interface ErrorSpec {
+  readonly status: ErrorStatus;
+  /** 'sign_in' when absent. */
+  readonly remedy?: ErrorRemedy;
+  /** The link or code was used, perhaps by this person, who may be signed in already: the page also links the account. */
+  readonly perhapsSignedIn?: boolean;
+}
+
+const REGISTRY = {
+  invalid_request: { status: 400 },
+  invalid_email: { status: 400 },
+  request_too_large: { status: 413 },
+  token_invalid: { status: 400, remedy: 'new_link' },
+  token_expired: { status: 400, remedy: 'new_link' },
+  token_used: { status: 400, remedy: 'new_link', perhapsSignedIn: true },
+  token_replaced: { status: 400, remedy: 'new_link' },
+  link_other_device: { status: 400 },
+  approval_pending: { status: 409 },
+  approval_refused: { status: 400 },
+  code_invalid: { status: 400, remedy: 'new_email' },
+  code_locked: { status: 429, remedy: 'new_email' },
+  code_expired: { status: 400, remedy: 'new_email' },
+  code_used: { status: 400, remedy: 'new_email', perhapsSignedIn: true },
+  code_replaced: { status: 400, remedy: 'new_email' },
+  code_other_device: { status: 400 },
+  totp_invalid: { status: 400 },
+  totp_reused: { status: 400 },
+  recovery_code_invalid: { status: 400 },
+  second_factor_expired: { status: 400 },
+  second_factor_locked: { status: 429 },
+  totp_already_enabled: { status: 409 },
+  totp_not_enabled: { status: 409 },
+  reauthentication_required: { status: 403, remedy: 'reauthenticate' },
+  credentials_invalid: { status: 400 },
+  password_too_short: { status: 400 },
+  password_too_long: { status: 400 },
+  password_breached: { status: 400 },
+  password_not_set: { status: 409 },
+  email_unchanged: { status: 400 },
+  email_taken: { status: 409 },
+  unauthenticated: { status: 401 },
+  admin_token_required: { status: 401 },
+  forbidden: { status: 403 },
+  not_found: { status: 404 },
+  rate_limited: { status: 429, remedy: 'try_again' },
+  internal_error: { status: 500, remedy: 'try_again' },
+  service_unavailable: { status: 503, remedy: 'try_again' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof REGISTRY;
+
+export const ERRORS: Readonly<Record<ErrorCode, ErrorSpec>> = REGISTRY;
+
+export const ERROR_CODES = Object.keys(REGISTRY) as readonly ErrorCode[];
+
+export function errorStatus(code: ErrorCode): ErrorStatus {
+  return ERRORS[code].status;
+}
+
+export function errorRemedy(code: ErrorCode): ErrorRemedy {
+  return ERRORS[code].remedy ?? 'sign_in';
+}
+
+/** Failures whose remedy is a fresh sign-in email: their page offers one (with the resend countdown when this browser asked). */
+export function offersNewMail(code: ErrorCode): boolean {
+  const remedy = errorRemedy(code);
+  return remedy === 'new_link' || remedy === 'new_email';
 }

@@ -15,7 +15,7 @@ import { admitMailRequest } from './mail-request.ts';
 import { checkNewPassword, passwordNotice, type NewPasswordCheck } from './passwords.ts';
 import { checkRedirect } from './redirects.ts';
 import { requireSecondFactor } from './second-factor.ts';
-import { finishFirstFactor, type VerifyOutcome } from './sign-in.ts';
+import { finishFirstFactor, type VerifyOutcome } from './first-factor.ts';
 import { tokenErrorCode, type VerifyResult } from './tokens.ts';
 
 export const RESET_PAGE = '/auth/password/reset';

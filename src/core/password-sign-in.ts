@@ -11,7 +11,7 @@ import { auditEvent, type AuditEvent, type RequestContext } from './audit.ts';
 import { canonicalizeEmail } from './email.ts';
 import type { ErrorCode } from './errors.ts';
 import { MAX_PASSWORD_INPUT, withPasswordHashSlot, type PasswordCheck } from './passwords.ts';
-import { finishFirstFactor, type VerifyOutcome } from './sign-in.ts';
+import { finishFirstFactor, type VerifyOutcome } from './first-factor.ts';
 import type { Session, User } from './types.ts';
 
 export interface PasswordSignInRequest {

@@ -1,5 +1,5 @@
 // The second-factor step of sign-in. When a verified first factor needs a
-// second one (sign-in.ts, finishFirstFactor), no session is issued: the browser
+// second one (first-factor.ts, finishFirstFactor), no session is issued: the browser
 // gets a pending state instead, a random cookie value (only its SHA-256 stored)
 // bound to the account and the first factor, alive 5 minutes and good for five
 // attempts. A TOTP code or a recovery code then completes it: the pending row
@@ -11,7 +11,8 @@ import type { ErrorCode } from './errors.ts';
 import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.ts';
 import { checkRedirect } from './redirects.ts';
 import { newSession } from './sessions.ts';
-import type { SignedIn, SignInDeps } from './sign-in.ts';
+import type { SignedIn } from './first-factor.ts';
+import type { SignInDeps } from './sign-in.ts';
 import { matchTotpCode, normalizeTotpCode, unsealTotpSecret } from './totp.ts';
 import type { FirstFactorKind } from './types.ts';
 import type { PendingSecondFactor, SecondFactorProof } from '../store/store.ts';

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { AppEnv, HttpDeps } from './env.ts';
-import { errorResponse } from './errors.ts';
+import { errorResponse } from './error-page.ts';
 import { requestLogger } from './logging.ts';
 import { errorAudit } from './error-audit.ts';
 import { bodyLimit } from 'hono/body-limit';

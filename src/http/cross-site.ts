@@ -3,7 +3,7 @@
 // posting an attacker's token); this only maps its decision to a 403.
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv, HttpDeps } from './env.ts';
-import { errorResponse } from './errors.ts';
+import { errorResponse } from './error-page.ts';
 import { requestContext } from './request.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { brandFromConfig } from '../branding.ts';
 import { negotiateLocale, translator } from '../i18n/catalog.ts';
 import type { PageContext } from '../pages/context.ts';
-import { csrfToken } from './csrf.ts';
+import { csrfToken } from './csrf-token.ts';
 import type { AppEnv, HttpDeps } from './env.ts';
 
 export function pageContext(c: Context<AppEnv>, deps: HttpDeps): PageContext {

@@ -1,5 +1,6 @@
 // The message catalogs and the choice between them. Pages and mail ask for a
 // Translator; nothing else in the code holds user-facing sentences.
+import { ERROR_CODES, type ErrorCode } from '../core/errors.ts';
 import { de } from './de.ts';
 import { en, type MessageKey } from './en.ts';
 
@@ -27,6 +28,19 @@ export function translator(locale: Locale): Translator {
   const t = (key: MessageKey, params?: MessageParams) => interpolate(catalog[key], params);
   return Object.assign(t, { locale });
 }
+
+/**
+ * A code's message: what its page says, and in English what its JSON body says
+ * (issue #13: the words of an error live only in the catalogs).
+ */
+export function errorMessage(code: ErrorCode, locale: Locale = 'en'): string {
+  return CATALOGS[locale][`error.${code}.message`];
+}
+
+/** Each code's English message, for library callers (src/index.ts): read from the en catalog, not a second table. */
+export const ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = Object.freeze(
+  Object.fromEntries(ERROR_CODES.map((code) => [code, errorMessage(code)])) as Record<ErrorCode, string>,
+);
 
 /** A message cut at its placeholders, so a renderer can style the values (bold address) and escape the rest. */
 export interface MessagePart {

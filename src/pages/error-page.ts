@@ -1,7 +1,7 @@
 // One page per failure a person can hit: what happened, why, and the safe next
 // step. The request ID is in the footer's small print (layout.ts).
 import { html } from 'hono/html';
-import type { ErrorCode } from '../core/errors.ts';
+import { errorRemedy, ERRORS, offersNewMail, type ErrorCode } from '../core/errors.ts';
 import { layout, type Html } from './layout.ts';
 import type { PageContext } from './context.ts';
 import { resendForm } from './resend-form.ts';
@@ -17,29 +17,14 @@ export interface ErrorPageOptions {
   resend?: { email: string; waitSeconds: number; redirectTo: string | null } | null;
 }
 
-/** Failures whose remedy is a fresh sign-in email. */
-const NEEDS_NEW_LINK = new Set<ErrorCode>([
-  'token_invalid',
-  'token_expired',
-  'token_used',
-  'token_replaced',
-  'code_locked',
-  'code_invalid',
-  'code_expired',
-  'code_used',
-  'code_replaced',
-]);
-
-export function offersNewLink(code: ErrorCode): boolean {
-  return NEEDS_NEW_LINK.has(code);
-}
-
+// The next step is the registry's (core/errors.ts), so every page of a code offers the same one.
 function nextStep(page: PageContext, options: ErrorPageOptions) {
   const { t } = page;
-  const account = options.code === 'token_used' || options.code === 'code_used' ? html`<p><a href="/auth/account">${t('account.title')}</a></p>` : '';
-  if (NEEDS_NEW_LINK.has(options.code)) {
+  const remedy = errorRemedy(options.code);
+  const account = ERRORS[options.code].perhapsSignedIn ? html`<p><a href="/auth/account">${t('account.title')}</a></p>` : '';
+  if (remedy === 'new_link' || remedy === 'new_email') {
     // A person who typed a code never saw a link: the remedy speaks of an email (issue #12).
-    const typedCode = options.code.startsWith('code_');
+    const typedCode = remedy === 'new_email';
     // One click, same address; the server treats it like any request (limits apply).
     if (options.resend) {
       return html`${resendForm(page, {
@@ -59,10 +44,10 @@ ${account}`;
     return html`<p><a class="button primary" href="/auth/sign-in">${t(typedCode ? 'errorPage.getNewEmail' : 'errorPage.getNewLink')}</a></p>
 ${account}`;
   }
-  if (options.code === 'reauthentication_required') {
+  if (remedy === 'reauthenticate') {
     return html`<p><a class="button primary" href="/auth/sign-in?redirectTo=%2Fauth%2Faccount">${t('twoFactor.signInAgain')}</a></p>`;
   }
-  if (options.code === 'rate_limited' || options.code === 'internal_error' || options.code === 'service_unavailable') {
+  if (remedy === 'try_again') {
     return html`<p><a class="button primary" href="/auth/sign-in">${t('errorPage.tryAgain')}</a></p>`;
   }
   return html`<p><a class="button primary" href="/auth/sign-in">${t('errorPage.backToSignIn')}</a></p>`;
@@ -74,7 +59,7 @@ export function errorPage(page: PageContext, options: ErrorPageOptions): Html {
   return layout({
     ...page,
     title: t(`error.${code}.title`),
-    scripts: options.resend && NEEDS_NEW_LINK.has(code) ? ['/auth/assets/resend.js'] : [],
+    scripts: options.resend && offersNewMail(code) ? ['/auth/assets/resend.js'] : [],
     body: html`<h1>${t(`error.${code}.title`)}</h1>
 <p class="error" role="alert" data-error-code="${code}">${t(`error.${code}.message`)}</p>
 <p>${t(`error.${code}.why`)}</p>

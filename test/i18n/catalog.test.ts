@@ -1,11 +1,12 @@
 // The message catalogs: every key in every catalog, the same placeholders in
-// each translation, and a title, message and reason for every error code a page
-// can show. tsc catches a missing key in a typed catalog; this also catches extra
+// each translation, and for every code of the error registry (core/errors.ts) a
+// status there and a title, message and reason in each catalog, the only place
+// its words live (issue #13). tsc catches a missing key in a typed catalog; this also catches extra
 // or empty ones, and placeholders lost in translation.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ERROR_MESSAGES, type ErrorCode } from '../../src/core/errors.ts';
-import { CATALOGS, LOCALES, negotiateLocale, translator } from '../../src/i18n/catalog.ts';
+import { ERROR_CODES, ERRORS } from '../../src/core/errors.ts';
+import { CATALOGS, ERROR_MESSAGES, LOCALES, negotiateLocale, translator } from '../../src/i18n/catalog.ts';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 const english = CATALOGS.en as Record<string, string>;
@@ -26,7 +27,7 @@ describe('message catalogs', () => {
     });
 
     it(`${locale}: every error code has a title, a message and a reason`, () => {
-      for (const code of Object.keys(ERROR_MESSAGES) as ErrorCode[]) {
+      for (const code of ERROR_CODES) {
         for (const part of ['title', 'message', 'why']) {
           const text = catalog[`error.${code}.${part}`];
           assert.ok(text && text.trim().length > 0, `${locale}: error.${code}.${part} missing`);
@@ -34,6 +35,23 @@ describe('message catalogs', () => {
       }
     });
   }
+
+  it('every error code has an error status in the registry, and its JSON English is the page’s', () => {
+    assert.ok(ERROR_CODES.length > 0);
+    for (const code of ERROR_CODES) {
+      const { status } = ERRORS[code];
+      assert.ok(Number.isInteger(status) && status >= 400 && status <= 599, `${code}: status ${status}`);
+      assert.equal(ERROR_MESSAGES[code], english[`error.${code}.message`], `${code}: the library's English is the en catalog's`);
+    }
+    assert.deepEqual(Object.keys(ERROR_MESSAGES).sort(), [...ERROR_CODES].sort());
+  });
+
+  it('the catalogs describe no error code the registry does not have', () => {
+    for (const locale of LOCALES) {
+      const described = new Set(Object.keys(CATALOGS[locale]).flatMap((key) => /^error\.([a-z_]+)\.(title|message|why)$/.exec(key)?.[1] ?? []));
+      assert.deepEqual([...described].filter((code) => !(ERROR_CODES as readonly string[]).includes(code)), [], locale);
+    }
+  });
 
   it('the countdown texts keep {seconds} for the pages’ script to fill in', () => {
     for (const locale of LOCALES) {

@@ -6,14 +6,15 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { cancelEmailChange, confirmEmailChange, requestEmailChange } from '../../core/email-change.ts';
 import { confirmEmailVerification, requestEmailVerification } from '../../core/email-verification.ts';
-import type { ErrorCode } from '../../core/errors.ts';
+import { errorStatus, type ErrorCode } from '../../core/errors.ts';
 import type { ValidSession } from '../../core/sessions.ts';
 import { tokenErrorCode } from '../../core/tokens.ts';
 import type { TokenPurpose } from '../../core/types.ts';
 import { cancelEmailChangePage, confirmEmailPage, donePage, linkProblemPage, verifyEmailPage } from '../../pages/email-pages.ts';
 import { clearCookie, cookieNames } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
-import { ERROR_STATUS, errorResponse, jsonError } from '../errors.ts';
+import { errorResponse } from '../error-page.ts';
+import { jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
 import { isFormRequest, readBody, requestContext, verifyBody } from '../request.ts';
 import { currentSession, refuseMalformedVerification, userJson } from './shared.ts';
@@ -49,7 +50,7 @@ export function emailRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     c.set('errorCode', code);
     c.header('Cache-Control', 'no-store');
     if (code === 'rate_limited' || code === 'invalid_request') return errorResponse(c, deps, code);
-    return c.html(linkProblemPage(pageContext(c, deps), { code, purpose }), ERROR_STATUS[code]);
+    return c.html(linkProblemPage(pageContext(c, deps), { code, purpose }), errorStatus(code));
   }
 
   /** GET on an emailed link: the token judged without consuming it, then the page that asks for a click. */

@@ -4,7 +4,7 @@
 // redirect. Tokens are judged and consumed by the one token engine only.
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { ErrorCode } from '../../core/errors.ts';
+import { errorStatus, type ErrorCode } from '../../core/errors.ts';
 import { requestPasswordReset, resetPassword } from '../../core/password-reset.ts';
 import { reauthenticateWithPassword, signInWithPassword } from '../../core/password-sign-in.ts';
 import { MAX_PASSWORD_INPUT, removeAccountPassword, setAccountPassword } from '../../core/passwords.ts';
@@ -14,7 +14,8 @@ import { tokenErrorCode } from '../../core/tokens.ts';
 import { linkProblemPage } from '../../pages/email-pages.ts';
 import { forgotPasswordPage, passwordSignInPage, resetByCodePage, resetPasswordPage } from '../../pages/password-pages.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
-import { ERROR_STATUS, errorResponse, jsonError } from '../errors.ts';
+import { errorResponse } from '../error-page.ts';
+import { jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
 import { isFormRequest, readBody, requestContext } from '../request.ts';
 import { answerVerified, currentSession, refuseMalformedVerification } from './shared.ts';
@@ -85,7 +86,7 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
         redirectTo: checkRedirect(parsed.data.redirectTo, deps.signIn.redirects),
         error: page.t(`error.${result.code}.message`),
       }),
-      ERROR_STATUS[result.code],
+      errorStatus(result.code),
     );
   });
 
@@ -150,7 +151,7 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     if (!result.ok) {
       if (!asForm) return jsonError(c, result.code);
       const email = typeof parsed.data.email === 'string' ? parsed.data.email.slice(0, 254) : '';
-      return c.html(forgotPasswordPage(page, { email, error: page.t(`error.${result.code}.message`) }), ERROR_STATUS[result.code]);
+      return c.html(forgotPasswordPage(page, { email, error: page.t(`error.${result.code}.message`) }), errorStatus(result.code));
     }
     if (!asForm) return c.json({ status: 'sent' }, 202);
     return c.html(resetByCodePage(page, { email: result.email, expiresInSeconds: deps.tokens.ttlSeconds('password_reset') }));
@@ -170,7 +171,7 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   function linkProblem(c: Context<AppEnv>, code: ErrorCode): Response | Promise<Response> {
     c.set('errorCode', code);
     c.header('Cache-Control', 'no-store');
-    return c.html(linkProblemPage(pageContext(c, deps), { code, purpose: 'password_reset' }), ERROR_STATUS[code]);
+    return c.html(linkProblemPage(pageContext(c, deps), { code, purpose: 'password_reset' }), errorStatus(code));
   }
 
   app.post('/auth/password/reset', async (c) => {
@@ -187,7 +188,7 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     if (!asForm) return jsonError(c, result.code);
     c.header('Cache-Control', 'no-store');
     const message = page.t(`error.${result.code}.message`);
-    const status = ERROR_STATUS[result.code];
+    const status = errorStatus(result.code);
     // A refused password or a mistyped code: the same form again, with what was wrong.
     if (body.token !== undefined && RULE_ERRORS.has(result.code)) {
       const shown = await deps.tokens.inspect(body.token, 'password_reset', deps.now());

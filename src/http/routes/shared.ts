@@ -3,12 +3,13 @@
 import type { Context } from 'hono';
 import { validateSession, type ValidSession } from '../../core/sessions.ts';
 import { PENDING_SECOND_FACTOR_TTL_SECONDS } from '../../core/second-factor.ts';
-import type { SecondFactorRequired, SignedIn } from '../../core/sign-in.ts';
+import type { SecondFactorRequired, SignedIn } from '../../core/first-factor.ts';
 import type { Session, User } from '../../core/types.ts';
 import { clearCookie, cookieNames, readCookie, writeCookie } from '../cookies.ts';
-import { renewCsrfCookie } from '../csrf.ts';
+import { renewCsrfCookie } from '../csrf-token.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
-import { errorResponse, jsonError } from '../errors.ts';
+import { errorResponse } from '../error-page.ts';
+import { jsonError } from '../errors.ts';
 import { requestContext } from '../request.ts';
 
 export async function currentSession(c: Context<AppEnv>, deps: HttpDeps): Promise<ValidSession | null> {

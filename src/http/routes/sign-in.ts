@@ -5,11 +5,13 @@ import { canonicalizeEmail } from '../../core/email.ts';
 import { checkRedirect, type RedirectPolicy } from '../../core/redirects.ts';
 import { requestSignIn, verifySignInCode } from '../../core/sign-in.ts';
 import { SIGN_IN_FLOW_TTL_SECONDS } from '../../core/sign-in-flow.ts';
+import { errorStatus } from '../../core/errors.ts';
 import { suggestEmail } from '../../pages/email-typo.ts';
 import { signInPage } from '../../pages/sign-in-page.ts';
 import { clearCookie, cookieNames, flowHashOf, writeCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
-import { ERROR_STATUS, errorResponse, jsonError } from '../errors.ts';
+import { errorResponse } from '../error-page.ts';
+import { jsonError } from '../errors.ts';
 import { checkEmailResponse, resendState } from '../check-email.ts';
 import { pageContext } from '../pages.ts';
 import { codeBody, isFormRequest, readBody, requestContext, signInEmailBody } from '../request.ts';
@@ -60,7 +62,7 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const refused = (code: 'invalid_email' | 'rate_limited') => {
       if (!asForm) return jsonError(c, code);
       const email = typeof parsed.data.email === 'string' ? parsed.data.email.slice(0, 254) : '';
-      return c.html(signInPage(page, { email, redirectTo: redirectTo(), error: page.t(`error.${code}.message`) }), ERROR_STATUS[code]);
+      return c.html(signInPage(page, { email, redirectTo: redirectTo(), error: page.t(`error.${code}.message`) }), errorStatus(code));
     };
     // A form whose domain looks mistyped asks first (the page's script asks while typing).
     // Only a well-formed address (bounded, RFC 5321) is measured at all (issue #12 finding 1).

@@ -3,7 +3,7 @@
 // answers JSON, or, for a form from the hosted pages, a page or a redirect.
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { ErrorCode } from '../../core/errors.ts';
+import { errorStatus, type ErrorCode } from '../../core/errors.ts';
 import { RECENT_SIGN_IN_SECONDS } from '../../core/policy.ts';
 import { regenerateRecoveryCodes } from '../../core/recovery-codes.ts';
 import { completeSecondFactor, findPendingSecondFactor } from '../../core/second-factor.ts';
@@ -26,7 +26,8 @@ import { secondFactorPage } from '../../pages/second-factor-page.ts';
 import type { TwoFactorView } from '../../pages/two-factor-section.ts';
 import { clearCookie, cookieNames, readCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
-import { ERROR_STATUS, errorResponse, htmlError, jsonError } from '../errors.ts';
+import { errorResponse, htmlError } from '../error-page.ts';
+import { jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
 import { isFormRequest, readBody, requestContext } from '../request.ts';
 import { answerSignedIn, currentSession, refuseMalformedVerification } from './shared.ts';
@@ -115,7 +116,7 @@ export function twoFactorRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
             expiresInSeconds: Math.max(1, Math.ceil((pending.expiresAt - deps.now()) / 1000)),
             error: page.t(`error.${result.code}.message`),
           }),
-          ERROR_STATUS[result.code],
+          errorStatus(result.code),
         );
       }
     }

@@ -1,0 +1,137 @@
+// The end of every sign-in. Each first factor (email link, email code, approval
+// on another device, password, password reset) is verified in its own module and
+// ends here: a session, the second-factor step for an account with TOTP on, or a
+// refusal with its audit event. Kept apart from the email flow (sign-in.ts) so
+// cross-device approval and the password flows end a sign-in without importing
+// the flow that starts one (issue #13: no run-time import cycle).
+
+import { randomUUID } from 'node:crypto';
+import { auditEvent, type AuditEvent, type RequestContext } from './audit.ts';
+import type { ErrorCode } from './errors.ts';
+import { checkRedirect } from './redirects.ts';
+import { requireSecondFactor, type SecondFactorRequired } from './second-factor.ts';
+import { newSession } from './sessions.ts';
+import type { SignInDeps } from './sign-in.ts';
+import type { FirstFactorKind, Session, TokenRecord, User } from './types.ts';
+
+export type { SecondFactorRequired } from './second-factor.ts';
+
+export interface SignedIn {
+  ok: true;
+  status: 'signed_in';
+  user: User;
+  session: Session;
+  /** The cookie value: returned once, never stored or logged. */
+  sessionToken: string;
+  redirectTo: string;
+  createdUser: boolean;
+}
+
+/** A verified first factor either signs in or, for an account with TOTP on, asks for the second factor. */
+export type VerifyOutcome = SignedIn | SecondFactorRequired | { ok: false; code: ErrorCode };
+
+/** A first factor that has been verified: who, by what, and where to go next. */
+export interface VerifiedFirstFactor {
+  kind: FirstFactorKind;
+  /** Canonical address: the one the email token went to, or the account's (password). */
+  email: string;
+  /** The account, when known; null: found by address, or created (email factors, open signup). */
+  userId: string | null;
+  /** As asked for; checked against the redirect policy here. */
+  redirectTo: string | null;
+  /** The first factor's own events (e.g. token.consumed), committed with the session or the pending step. */
+  events: AuditEvent[];
+}
+
+export function emailFactor(kind: 'link' | 'code', record: TokenRecord, context: RequestContext, now: number): VerifiedFirstFactor {
+  return {
+    kind,
+    email: record.email,
+    userId: record.userId,
+    redirectTo: record.redirectTo,
+    events: [auditEvent(context, { type: 'token.consumed', outcome: 'success', reason: 'sign_in', at: now, userId: record.userId, email: record.email })],
+  };
+}
+
+/**
+ * The one seam between a verified first factor and a session; every first
+ * factor (email link, email code, password) ends here. An account with TOTP on
+ * gets a pending second factor instead of a session: always after a password,
+ * and after an email factor unless the account chose that email alone suffices.
+ * A full sign-in resets the account's failure count (policy); a pending one
+ * does not, so first-factor successes cannot wash out failed TOTP guesses.
+ */
+export async function finishFirstFactor(
+  deps: SignInDeps,
+  factor: VerifiedFirstFactor,
+  context: RequestContext,
+  now: number,
+): Promise<VerifyOutcome> {
+  const userId = factor.userId ?? (await deps.store.findUserByEmail(factor.email))?.id ?? null;
+  const totp = userId === null ? null : await deps.store.getTotp(userId);
+  if (userId !== null && totp !== null && totp.enabledAt !== null && (factor.kind === 'password' || totp.emailSignInRequiresTotp)) {
+    // Checked now and again when the step completes (the allowlist may change meanwhile).
+    const redirectTo = checkRedirect(factor.redirectTo, deps.redirects) ?? deps.redirects.defaultPath;
+    return requireSecondFactor(deps, { userId, email: factor.email, firstFactor: factor.kind, redirectTo, events: factor.events }, context, now);
+  }
+  const outcome = await completeSignIn(deps, factor, context, now);
+  if (outcome.ok) await deps.policy.recordSuccess(factor.email, factor.kind);
+  return outcome;
+}
+
+/** A refused link or code: the audit event, and the public code. */
+export async function rejectToken(
+  deps: SignInDeps,
+  type: 'token.rejected' | 'code.failed',
+  code: ErrorCode,
+  record: TokenRecord | null,
+  context: RequestContext,
+  now: number,
+  email?: string,
+): Promise<VerifyOutcome> {
+  await deps.store.appendAudit([
+    auditEvent(context, { type, outcome: 'failure', reason: code, at: now, userId: record?.userId, email: record?.email ?? email }),
+  ]);
+  return { ok: false, code };
+}
+
+async function completeSignIn(
+  deps: SignInDeps,
+  factor: VerifiedFirstFactor,
+  context: RequestContext,
+  now: number,
+): Promise<VerifyOutcome> {
+  const { token, record: sessionRecord } = newSession(deps.sessions, now, context);
+  const event = (type: AuditEvent['type'], reason: string | null = null) =>
+    auditEvent(context, { type, outcome: 'success', reason, at: now, userId: factor.userId, email: factor.email });
+  const signedIn = await deps.store.signIn({
+    email: factor.email,
+    userId: factor.userId,
+    // Only an email factor may create an account.
+    allowSignup: deps.signup === 'open' && factor.kind !== 'password',
+    newUserId: randomUUID(),
+    now,
+    session: sessionRecord,
+    events: [...factor.events, event('session.created'), event('sign_in.succeeded')],
+    // Recorded in the transaction that creates the account (an audit event never trails its change).
+    createdUserEvent: event('user.created'),
+    emailProven: factor.kind !== 'password',
+  });
+  if (!signedIn) {
+    // Only a closed-signup decoy token gets here, and its code was never mailed.
+    await deps.store.appendAudit([
+      auditEvent(context, { type: 'token.rejected', outcome: 'failure', reason: 'token_invalid', at: now, userId: factor.userId, email: factor.email }),
+    ]);
+    return { ok: false, code: 'token_invalid' };
+  }
+  return {
+    ok: true,
+    status: 'signed_in',
+    user: signedIn.user,
+    session: signedIn.session,
+    sessionToken: token,
+    // Checked again at use: the allowlist may have changed since the link was issued.
+    redirectTo: checkRedirect(factor.redirectTo, deps.redirects) ?? deps.redirects.defaultPath,
+    createdUser: signedIn.createdUser,
+  };
+}
