@@ -61,4 +61,28 @@ describe('attack: request text inside genuine mail and pages', () => {
       await target.close();
     }
   });
+
+  // A variant of finding 7: X-Request-Id is request text too. A well-formed one
+  // ([A-Za-z0-9_-]{8,128}) was kept from any client and became the genuine mail's
+  // X-Latchkey-Request-Id header, and the ID under which the audit trail files the request.
+  it('an X-Request-Id sent by a client never reaches the mail; one set by a trusted proxy does', async () => {
+    const bait = 'URGENT-your-account-is-locked-call-evil-example-now';
+    for (const trustedProxies of [[], ['127.0.0.1']]) {
+      const target = await startTarget({ trustedProxies });
+      try {
+        const victim = address('victim');
+        const asked = await askForMail(target.server.client(), victim, {}, { 'x-request-id': bait });
+        assert.equal(asked.status, 202);
+        await target.settle();
+        const message = target.mailsTo(victim)[0];
+        assert.ok(message, 'the victim got the sign-in mail');
+        const header = message.headers.get('x-latchkey-request-id');
+        assert.equal(header, asked.headers.get('x-request-id'), 'the mail carries the ID the answer gave');
+        if (trustedProxies.length === 0) assert.notEqual(header, bait, "a client's own text reached the mail header");
+        else assert.equal(header, bait, "our proxy's request ID is kept");
+      } finally {
+        await target.close();
+      }
+    }
+  });
 });
