@@ -129,6 +129,8 @@ export async function startEnrolment(
   context: RequestContext,
 ): Promise<TotpResult<{ enrolment: Enrolment }>> {
   if (!(await recent(deps, user, session, context))) return { ok: false, code: 'reauthentication_required' };
+  // Each start stores a secret and an audit row: the account's hourly share of changes bounds them (issue #12 finding 8 variant).
+  if (!(await deps.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) return { ok: false, code: 'rate_limited' };
   const secret = generateTotpSecret();
   const now = deps.now();
   const event = auditEvent(context, { type: 'totp.enrolment_started', outcome: 'info', at: now, userId: user.id, email: user.email });

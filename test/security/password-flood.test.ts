@@ -55,6 +55,24 @@ describe('attack: password changes and their notices (issue #12 finding 5)', () 
     }
   });
 
+  // A variant of finding 8 (and 5): starting TOTP enrolment took no limit at all, and each
+  // start stores a new sealed secret and a totp.enrolment_started row with the 512-byte
+  // User-Agent. Any throwaway account (open signup) could write rows as fast as it could post.
+  it('one session restarting TOTP enrolment in a loop: the account\'s hourly share bounds the rows', async () => {
+    const target = await startTarget();
+    try {
+      const email = address('enroller');
+      const browser = await signedIn(target, email);
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) statuses.push((await browser.request('/auth/totp/enrol', { method: 'POST' })).status);
+      assert.deepEqual(statuses, [...Array(10).fill(200), ...Array(20).fill(429)]);
+      const rows = await target.store.listAudit({ type: 'totp.enrolment_started', email });
+      assert.equal(rows.length, 10, `${rows.length} enrolment rows for 30 posts`);
+    } finally {
+      await target.close();
+    }
+  });
+
   it('email change requests to ever-new addresses cannot bomb the old address with notices', async () => {
     // Per-IP mail bucket out of the way: the account's share is what must hold.
     const target = await startTarget({ limits: { mailsPerIpPerHour: 1000 } });
