@@ -5,7 +5,7 @@
 // verify page. Only a browser and an OS from a closed list may appear there.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { linkFrom } from '../support/http-client.ts';
+import { linkFrom, tokenFrom } from '../support/http-client.ts';
 import { address, askForMail, startTarget } from './harness.ts';
 
 const CRAFTED = [
@@ -83,6 +83,35 @@ describe('attack: request text inside genuine mail and pages', () => {
       } finally {
         await target.close();
       }
+    }
+  });
+
+  // A variant of finding 7: an address is text its owner chose. Anyone can sign up
+  // with a bait address on their own domain and ask to move that account to a
+  // stranger's address: the stranger's genuine confirmation mail (and the page its
+  // link opens) named the bait address as the account asking.
+  it('an email change to a stranger\'s address: the mail and the confirm page never show the asking account\'s address', async () => {
+    const target = await startTarget();
+    try {
+      const bait = `urgent.account-locked.call-0800-555-0199.${Date.now()}@evil.example`;
+      const attacker = target.server.client();
+      await askForMail(attacker, bait);
+      await target.settle();
+      const signIn = target.mailsTo(bait).at(-1)!;
+      assert.equal((await attacker.request('/auth/verify', { method: 'POST', json: { token: tokenFrom(signIn.text) } })).status, 200);
+      const stranger = address('stranger');
+      assert.equal((await attacker.request('/auth/email/change', { method: 'POST', json: { newEmail: stranger } })).status, 202);
+      await target.settle();
+      const message = target.mailsTo(stranger)[0];
+      assert.ok(message, 'the stranger got the confirmation mail');
+      for (const body of [message.text, message.html]) assert.doesNotMatch(body, /urgent|locked|0800|evil/i);
+      const confirmLink = /https?:\/\/\S+\/auth\/email\/confirm\?token=[A-Za-z0-9_-]{43}/.exec(message.text)?.[0];
+      assert.ok(confirmLink, 'the mail has its confirm link');
+      const page = await target.server.client().request(confirmLink);
+      assert.equal(page.status, 200);
+      assert.doesNotMatch(await page.text(), /urgent|locked|0800|evil/i);
+    } finally {
+      await target.close();
     }
   });
 });
