@@ -22,7 +22,7 @@ export interface RateLimits {
    * from the sign-in mail caps (issue #12 finding 5).
    */
   noticesPerAddressPerHour: number;
-  /** Password set, change, removal and re-authentication per account per hour (issue #12 finding 5). */
+  /** Password set, change, removal, re-authentication and TOTP enrolment starts per account per hour (issue #12 findings 5, 8). */
   accountChangesPerHour: number;
   /** Argon2id computations running at once in this process; more wait (boundedly) or get 429 (issue #12 finding 5). */
   passwordHashConcurrency: number;

@@ -175,8 +175,9 @@ export async function withPasswordHashSlot<T>(
 
 /**
  * The "password changed/removed" notice, if the policy's notice cap lets it go
- * (per mailbox and kind; issue #12 finding 5). Over the cap the change is still
- * made, without another mail: the owner was told within the hour.
+ * (per mailbox and kind; issue #12 finding 5), else null. Over the cap a change
+ * from the account waits (429); a reset, already proven by the mailbox, is made
+ * without another mail.
  */
 export async function passwordNotice(
   deps: Pick<AccountDeps, 'policy' | 'composeAccountMail' | 'baseUrl'>,
@@ -249,6 +250,8 @@ async function savePassword(
 ): Promise<PasswordChangeResult> {
   const now = deps.now();
   const mail = await passwordNotice(deps, user.email, change, { at: now, locale }, context);
+  // Over the notice cap the change waits rather than going unseen (see admitNotice, issue #12 finding 12).
+  if (mail === null) return { ok: false, code: 'rate_limited' };
   const events = [
     auditEvent(context, { type: 'password.set', outcome: 'success', reason: change, at: now, userId: user.id, email: user.email }),
     auditEvent(context, { type: 'session.revoked', outcome: 'success', reason: 'other_sessions', at: now, userId: user.id, email: user.email }),

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { auditEvent, type RequestContext } from './audit.ts';
 import { hmacSha256 } from './crypto.ts';
+import { admitNotice } from './security-notices.ts';
 import type { TotpDeps, TotpResult } from './totp.ts';
 import type { Session, User } from './types.ts';
 
@@ -48,12 +49,13 @@ export async function regenerateRecoveryCodes(
   if (!(await deps.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow) {
     return { ok: false, code: 'reauthentication_required' };
   }
+  if (!(await admitNotice(deps, user, 'recovery_codes_regenerated', context))) return { ok: false, code: 'rate_limited' };
   const now = deps.now();
   const recoveryCodes = generateRecoveryCodes();
   const hashes = recoveryCodes.map((code) => hashRecoveryCode(deps.twoFactor.recoveryCodeKey, user.id, normalizeRecoveryCode(code) ?? code));
   const event = auditEvent(context, { type: 'recovery_codes.generated', outcome: 'success', at: now, userId: user.id, email: user.email });
   if (!(await deps.store.replaceRecoveryCodes(user.id, hashes, now, [event]))) return { ok: false, code: 'totp_not_enabled' };
   // The old codes are dead: the owner must hear of it (issue #12 finding 12).
-  await deps.securityNotices?.(user, 'recovery_codes_regenerated', context);
+  await deps.securityNotices?.(user, 'recovery_codes_regenerated', context, { admitted: true });
   return { ok: true, recoveryCodes };
 }

@@ -17,7 +17,31 @@ import type { Store } from '../store/store.ts';
 
 export type { SecurityNoticeKind };
 
-export type SecurityNotices = (user: { id: string; email: string }, kind: SecurityNoticeKind, context: RequestContext) => Promise<void>;
+/** `admitted`: the caller already passed the notice cap (admitNotice) before making the change. */
+export type SecurityNotices = (
+  user: { id: string; email: string },
+  kind: SecurityNoticeKind,
+  context: RequestContext,
+  options?: { admitted: true },
+) => Promise<void>;
+
+/**
+ * Before a change made from a session: may its notice go? Over the cap the
+ * change waits (429) instead of being made unseen: with "change stands, mail
+ * dropped", three TOTP on/off toggles let a fourth "on" pass while the owner's
+ * last mail said "off" (a variant of issue #12 finding 12). Notices of what
+ * already happened (a recovery code spent at sign-in, a reset completed) are
+ * still dropped over the cap, since refusing those would refuse the owner.
+ */
+export async function admitNotice(
+  deps: { policy: Pick<Policy, 'checkNotice'>; securityNotices?: SecurityNotices },
+  user: { email: string },
+  kind: SecurityNoticeKind,
+  context: RequestContext,
+): Promise<boolean> {
+  if (!deps.securityNotices) return true;
+  return (await deps.policy.checkNotice({ email: user.email, kind }, context)).allow;
+}
 
 export function createSecurityNotices(deps: {
   store: Store;
@@ -27,9 +51,9 @@ export function createSecurityNotices(deps: {
   composeAccountMail: ComposeAccountMail;
   mailQueued: () => void;
 }): SecurityNotices {
-  return async (user, kind, context) => {
-    // Over the cap: the change stands, the mail is not sent (the denial is audited).
-    if (!(await deps.policy.checkNotice({ email: user.email, kind }, context)).allow) return;
+  return async (user, kind, context, options) => {
+    // Over the cap: the mail is not sent (the denial is audited); changes made from a session asked first (admitNotice).
+    if (!options?.admitted && !(await deps.policy.checkNotice({ email: user.email, kind }, context)).allow) return;
     const now = deps.now();
     const accountLink = new URL('/auth/account', deps.baseUrl).href;
     const resetLink = new URL('/auth/password/forgot', deps.baseUrl).href;

@@ -74,8 +74,11 @@ export function generateCode(): string {
 /**
  * The one judge of a token's state: why it cannot be used for `purpose` now,
  * or null while it can. Another purpose's token is 'not_found', exactly like an
- * unknown one. The link path passes attemptLimit = maxCodeAttempts - 1 (five
- * wrong codes kill the link too). The store's consume statements enforce the
+ * unknown one. The code path passes attemptLimit = maxCodeAttempts - 1 (five
+ * wrong codes lock the code); the link path passes maxCodeAttempts, which the
+ * attempts never pass: wrong codes guess at the code, never at the 256-bit link,
+ * so they must not kill the owner's link (issue #12 finding 2: guesses must not
+ * deny the owner). The store's consume statements enforce the
  * same conditions atomically; this explains their answer (store/rows.ts) and
  * what the GET pages show.
  */
@@ -120,6 +123,8 @@ export function createTokenEngine(store: Store, codeKey: Buffer, maxCodeAttempts
   // Bound to purpose and token id so a code can never be replayed against another request.
   const hashCode = (purpose: TokenPurpose, tokenId: string, code: string) =>
     hmacSha256(codeKey, `${purpose}:${tokenId}:${code}`);
+  // reserveCodeAttempt never counts past maxCodeAttempts: a link is never locked by wrong codes.
+  const linkAttemptLimit = maxCodeAttempts;
   const result = (consumed: Awaited<ReturnType<Store['consumeToken']>>): VerifyResult =>
     consumed.ok ? { ok: true, record: consumed.token } : { ok: false, reason: consumed.reason, record: consumed.token };
 
@@ -159,18 +164,18 @@ export function createTokenEngine(store: Store, codeKey: Buffer, maxCodeAttempts
 
     async inspect(token, purpose, now) {
       const record = LINK_TOKEN.test(token) ? await store.findToken(sha256(token)) : null;
-      const problem = tokenProblem(record, purpose, now, maxCodeAttempts - 1);
+      const problem = tokenProblem(record, purpose, now, linkAttemptLimit);
       if (problem === null && record) return { ok: true, record };
       return { ok: false, reason: problem ?? 'not_found', record: problem === 'not_found' ? null : record };
     },
 
     async consumeLink(token, purpose, now) {
       if (!LINK_TOKEN.test(token)) return { ok: false, reason: 'not_found', record: null };
-      return result(await store.consumeToken({ lookup: { tokenHash: sha256(token) }, purpose, now, attemptLimit: maxCodeAttempts - 1 }));
+      return result(await store.consumeToken({ lookup: { tokenHash: sha256(token) }, purpose, now, attemptLimit: linkAttemptLimit }));
     },
 
     async consumeApproved(tokenId, purpose, now) {
-      return result(await store.consumeToken({ lookup: { tokenId }, purpose, now, attemptLimit: maxCodeAttempts - 1 }));
+      return result(await store.consumeToken({ lookup: { tokenId }, purpose, now, attemptLimit: linkAttemptLimit }));
     },
 
     async consumeCode(email, code, purpose, now) {

@@ -9,7 +9,7 @@ import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 import { auditEvent, type RequestContext } from './audit.ts';
 import { seal, unseal } from './crypto.ts';
-import type { SecurityNotices } from './security-notices.ts';
+import { admitNotice, type SecurityNotices } from './security-notices.ts';
 import type { ErrorCode } from './errors.ts';
 import type { Policy } from './policy.ts';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.ts';
@@ -129,6 +129,8 @@ export async function startEnrolment(
   context: RequestContext,
 ): Promise<TotpResult<{ enrolment: Enrolment }>> {
   if (!(await recent(deps, user, session, context))) return { ok: false, code: 'reauthentication_required' };
+  // Each start stores a secret and an audit row: the account's hourly share of changes bounds them (issue #12 finding 8 variant).
+  if (!(await deps.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) return { ok: false, code: 'rate_limited' };
   const secret = generateTotpSecret();
   const now = deps.now();
   const event = auditEvent(context, { type: 'totp.enrolment_started', outcome: 'info', at: now, userId: user.id, email: user.email });
@@ -172,6 +174,7 @@ export async function confirmEnrolment(
   const secret = unsealTotpSecret(deps.twoFactor.totpKey, user.id, record.secretSealed);
   const step = code === null ? null : matchTotpCode(secret, code, now);
   if (step === null) return wrongCode(deps, user, context, 'totp_invalid');
+  if (!(await admitNotice(deps, user, 'totp_enabled', context))) return { ok: false, code: 'rate_limited' };
   const recoveryCodes = generateRecoveryCodes();
   const event = (type: 'totp.enabled' | 'recovery_codes.generated') =>
     auditEvent(context, { type, outcome: 'success', at: now, userId: user.id, email: user.email });
@@ -186,7 +189,7 @@ export async function confirmEnrolment(
   if (!enabled) return { ok: false, code: 'totp_already_enabled' };
   await deps.policy.recordSuccess(user.email, 'totp');
   // An intruder with a fresh session could otherwise add a second factor unseen and lock the owner out (issue #12 finding 12).
-  await deps.securityNotices?.(user, 'totp_enabled', context);
+  await deps.securityNotices?.(user, 'totp_enabled', context, { admitted: true });
   return { ok: true, recoveryCodes };
 }
 
@@ -244,10 +247,11 @@ export async function disableTotp(
   if (!(await recent(deps, user, session, context))) return { ok: false, code: 'reauthentication_required' };
   const proof = await proveSecondFactor(deps, user, input, context);
   if (!proof.ok) return proof;
+  if (!(await admitNotice(deps, user, 'totp_disabled', context))) return { ok: false, code: 'rate_limited' };
   const event = auditEvent(context, { type: 'totp.disabled', outcome: 'success', reason: proof.via, at: deps.now(), userId: user.id, email: user.email });
   if (!(await deps.store.disableTotp(user.id, [event]))) return { ok: false, code: 'totp_not_enabled' };
   // One notice, whether the proof was a current code or a recovery code.
-  await deps.securityNotices?.(user, 'totp_disabled', context);
+  await deps.securityNotices?.(user, 'totp_disabled', context, { admitted: true });
   return { ok: true };
 }
 
@@ -268,16 +272,18 @@ export async function setEmailSignInRequiresTotp(
     if (!proof.ok) return proof;
     if (proof.via === 'recovery_code') await deps.securityNotices?.(user, 'recovery_code_used', context);
   }
+  const kind = input.value ? 'email_sign_in_requires_totp' : 'email_sign_in_alone';
+  if (!(await admitNotice(deps, user, kind, context))) return { ok: false, code: 'rate_limited' };
   const event = auditEvent(context, {
     type: 'totp.settings_changed',
     outcome: 'success',
-    reason: input.value ? 'email_sign_in_requires_totp' : 'email_sign_in_alone',
+    reason: kind,
     at: deps.now(),
     userId: user.id,
     email: user.email,
   });
   if (!(await deps.store.setEmailSignInRequiresTotp(user.id, input.value, [event]))) return { ok: false, code: 'totp_not_enabled' };
-  await deps.securityNotices?.(user, input.value ? 'email_sign_in_requires_totp' : 'email_sign_in_alone', context);
+  await deps.securityNotices?.(user, kind, context, { admitted: true });
   return { ok: true };
 }
 

@@ -7,6 +7,7 @@ import { requestLogger } from './logging.ts';
 import { errorAudit } from './error-audit.ts';
 import { bodyLimit } from 'hono/body-limit';
 import { clientIpMiddleware } from './client-ip.ts';
+import { normalizeIp, trustedProxies } from '../core/client-ip.ts';
 import { crossSiteGuard } from './cross-site.ts';
 import { csrfGuard } from './csrf.ts';
 import { responseHeaders } from './security.ts';
@@ -26,11 +27,16 @@ const REQUEST_ID = /^[A-Za-z0-9_-]{8,128}$/;
 
 export function createApp(deps: HttpDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // Kept only from one of our own proxies, as X-Forwarded-For is: from a client it
+  // is request text, and it went into the genuine mail's headers (a variant of issue #12 finding 7).
+  const proxies = trustedProxies(deps.config.trustedProxies);
   app.use(
     requestId({
       generator: (c) => {
         const incoming = c.req.header('x-request-id');
-        return incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+        const peer = c.env?.incoming?.socket?.remoteAddress;
+        const fromProxy = typeof peer === 'string' && proxies.has(normalizeIp(peer));
+        return fromProxy && incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
       },
       headerName: '',
     }),

@@ -110,9 +110,11 @@ export function renderAccountMessage(input: AccountMessageInput): RenderedMessag
         footer(requested(t, input), t('mail.verify.ignore')),
       ]);
     case 'email_change_confirm':
+      // The asking account's address is not shown: its owner chose that text, and this
+      // mail goes to any address they name (a variant of issue #12 finding 7).
       return frame(t('mail.emailChange.subject', { product }), [
-        { kind: 'paragraph', only: 'html', parts: messageParts(t, 'mail.emailChange.intro', { email, oldEmail: mail.oldEmail, product }) },
-        { kind: 'paragraph', only: 'text', parts: messageParts(t, 'mail.emailChange.introText', { email, oldEmail: mail.oldEmail, product }) },
+        { kind: 'paragraph', only: 'html', parts: messageParts(t, 'mail.emailChange.intro', { email, product }) },
+        { kind: 'paragraph', only: 'text', parts: messageParts(t, 'mail.emailChange.introText', { email, product }) },
         button(t('mail.emailChange.button'), mail.link),
         { kind: 'paragraph', muted: true, parts: t('mail.linkExpires', { duration: durationInWords(t, mail.expiresInSeconds) }) },
         pasteLink(t, mail.link),

@@ -24,7 +24,7 @@ export function confirmEmailPage(page: PageContext, options: { token: string; em
     ...page,
     title: t('emailConfirm.title'),
     body: html`<h1>${t('emailConfirm.title')}</h1>
-<p>${rich(t, 'emailConfirm.lead', { email: options.email, oldEmail: options.oldEmail, product: page.productName })}</p>
+<p>${rich(t, 'emailConfirm.lead', { email: options.email, product: page.productName })}</p>
 <p class="hint">${t('emailConfirm.note')}</p>
 ${tokenForm(page, '/auth/email/confirm', options.token, t('emailConfirm.submit'))}`,
   });

@@ -55,6 +55,18 @@ describe('redirect checks are idempotent (issue #12 finding 13)', () => {
     }
   });
 
+  // A variant of finding 13: the 2,048-character bound was checked on the input only,
+  // and percent-encoding makes 'é' six characters ('%C3%A9'), so an accepted answer
+  // could be refused by the same check (and a stored redirectTo grew sixfold).
+  it('an answer that percent-encoding lengthens past the bound is refused, not answered', () => {
+    for (const value of [`/${'é'.repeat(2000)}`, `/?q=${'é'.repeat(2000)}`, `https://app.example.com/${'é'.repeat(2000)}`, `/#${'\u{1F600}'.repeat(1000)}`]) {
+      assert.ok(value.length <= 2048, 'the input itself is within the bound');
+      const checked = checkRedirect(value, policy);
+      assert.ok(checked === null || checked.length <= 2048, `${value.slice(0, 30)}… -> ${checked?.length} characters`);
+      assert.equal(checkRedirect(checked, policy), checked, `not idempotent for ${value.slice(0, 30)}…`);
+    }
+  });
+
   it('check(check(x)) === check(x), and an accepted target stays on our origin or an allowlisted one', () => {
     fc.assert(
       fc.property(candidate, (value) => {

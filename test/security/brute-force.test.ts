@@ -66,6 +66,48 @@ for (const backend of BACKENDS) {
   });
 }
 
+// A variant of issue #12 finding 2 ("guesses must not be able to deny the owner"):
+// five wrong codes locked the whole request, the link included. A stranger who
+// knows only the address sprays wrong codes (free while no code is live) and kills
+// every link the owner asks for, as soon as it is issued.
+describe('attack: killing the owner\'s link with wrong codes', () => {
+  it("a stranger's five wrong codes lock the code, not the owner's link in the same mail (sign-in and reset)", async () => {
+    const target = await startTarget();
+    try {
+      const owner = address('owner');
+      await createAccount(target, owner);
+      const stranger = target.server.client();
+      const mail = await freshMail(target, owner);
+      const wrong = wrongFor(codeFrom(mail.text));
+      const answers: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const response = await stranger.request('/auth/sign-in/code', { method: 'POST', json: { email: owner, code: wrong } });
+        answers.push(`${response.status} ${await errorCode(response)}`);
+      }
+      assert.equal(answers[4], '429 code_locked', 'the code is locked');
+      const device = target.server.client();
+      const link = await device.request('/auth/verify', { method: 'POST', json: { token: tokenFrom(mail.text) } });
+      assert.equal(link.status, 200, `the owner's link: ${link.status}`);
+      assert.ok(device.cookies.has('latchkey_session'));
+
+      // The same for a password reset mail: its link still sets the password.
+      target.clock.advance(61);
+      assert.equal((await target.server.client().request('/auth/password/forgot', { method: 'POST', json: { email: owner } })).status, 202);
+      await target.settle();
+      const reset = target.mailsTo(owner).at(-1)!;
+      const resetCode = codeFrom(reset.text);
+      for (let i = 0; i < 5; i++) {
+        await stranger.request('/auth/password/reset', { method: 'POST', json: { email: owner, code: wrongFor(resetCode), password: 'a new passphrase for the owner' } });
+      }
+      const token = /token=([A-Za-z0-9_-]{43})/.exec(reset.text)![1];
+      const byLink = await target.server.client().request('/auth/password/reset', { method: 'POST', json: { token, password: 'a new passphrase for the owner' } });
+      assert.equal(byLink.status, 200, `the owner's reset link: ${byLink.status}`);
+    } finally {
+      await target.close();
+    }
+  });
+});
+
 describe('attack: progressive delay', () => {
   it('the delay ends (the owner gets back in by code), and the next failure doubles it', async () => {
     const target = await startTarget({ limits: { accountFailuresBeforeDelay: 3, accountDelaySeconds: 1, mailsPerAddressPer15Minutes: 10 } });

@@ -5,7 +5,7 @@
 // verify page. Only a browser and an OS from a closed list may appear there.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { linkFrom } from '../support/http-client.ts';
+import { linkFrom, tokenFrom } from '../support/http-client.ts';
 import { address, askForMail, startTarget } from './harness.ts';
 
 const CRAFTED = [
@@ -57,6 +57,59 @@ describe('attack: request text inside genuine mail and pages', () => {
       const message = target.mailsTo(victim)[0]!;
       assert.match(message.text, /Requested from Firefox on Windows, IP 127\.0\.0\.1,/);
       assert.doesNotMatch(message.text, /133/);
+    } finally {
+      await target.close();
+    }
+  });
+
+  // A variant of finding 7: X-Request-Id is request text too. A well-formed one
+  // ([A-Za-z0-9_-]{8,128}) was kept from any client and became the genuine mail's
+  // X-Latchkey-Request-Id header, and the ID under which the audit trail files the request.
+  it('an X-Request-Id sent by a client never reaches the mail; one set by a trusted proxy does', async () => {
+    const bait = 'URGENT-your-account-is-locked-call-evil-example-now';
+    for (const trustedProxies of [[], ['127.0.0.1']]) {
+      const target = await startTarget({ trustedProxies });
+      try {
+        const victim = address('victim');
+        const asked = await askForMail(target.server.client(), victim, {}, { 'x-request-id': bait });
+        assert.equal(asked.status, 202);
+        await target.settle();
+        const message = target.mailsTo(victim)[0];
+        assert.ok(message, 'the victim got the sign-in mail');
+        const header = message.headers.get('x-latchkey-request-id');
+        assert.equal(header, asked.headers.get('x-request-id'), 'the mail carries the ID the answer gave');
+        if (trustedProxies.length === 0) assert.notEqual(header, bait, "a client's own text reached the mail header");
+        else assert.equal(header, bait, "our proxy's request ID is kept");
+      } finally {
+        await target.close();
+      }
+    }
+  });
+
+  // A variant of finding 7: an address is text its owner chose. Anyone can sign up
+  // with a bait address on their own domain and ask to move that account to a
+  // stranger's address: the stranger's genuine confirmation mail (and the page its
+  // link opens) named the bait address as the account asking.
+  it('an email change to a stranger\'s address: the mail and the confirm page never show the asking account\'s address', async () => {
+    const target = await startTarget();
+    try {
+      const bait = `urgent.account-locked.call-0800-555-0199.${Date.now()}@evil.example`;
+      const attacker = target.server.client();
+      await askForMail(attacker, bait);
+      await target.settle();
+      const signIn = target.mailsTo(bait).at(-1)!;
+      assert.equal((await attacker.request('/auth/verify', { method: 'POST', json: { token: tokenFrom(signIn.text) } })).status, 200);
+      const stranger = address('stranger');
+      assert.equal((await attacker.request('/auth/email/change', { method: 'POST', json: { newEmail: stranger } })).status, 202);
+      await target.settle();
+      const message = target.mailsTo(stranger)[0];
+      assert.ok(message, 'the stranger got the confirmation mail');
+      for (const body of [message.text, message.html]) assert.doesNotMatch(body, /urgent|locked|0800|evil/i);
+      const confirmLink = /https?:\/\/\S+\/auth\/email\/confirm\?token=[A-Za-z0-9_-]{43}/.exec(message.text)?.[0];
+      assert.ok(confirmLink, 'the mail has its confirm link');
+      const page = await target.server.client().request(confirmLink);
+      assert.equal(page.status, 200);
+      assert.doesNotMatch(await page.text(), /urgent|locked|0800|evil/i);
     } finally {
       await target.close();
     }

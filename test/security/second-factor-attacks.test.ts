@@ -265,5 +265,28 @@ for (const backend of BACKENDS) {
       assert.equal((await browser.request('/auth/totp/settings', { method: 'POST', json: { emailSignInRequiresTotp: true } })).status, 204);
       await nextMail(email, /Email sign-in asks for/);
     });
+
+    // A variant of finding 12: the notice cap (3 per kind an hour, finding 5) dropped
+    // the fourth notice but kept the change, so an intruder who toggles TOTP on and off
+    // three times can turn it on a fourth time unseen: the owner's last mail says "off".
+    it('toggling TOTP past the notice cap: a change that cannot be mailed is not made', async () => {
+      const email = uniqueEmail('toggle');
+      const intruder = server.client();
+      assert.equal((await linkSignIn(intruder, email)).status, 200);
+      const statuses: number[] = [];
+      for (let round = 0; round < 4; round++) {
+        const { secret } = (await (await intruder.request('/auth/totp/enrol', { method: 'POST' })).json()) as { secret: string };
+        clock.advance(30);
+        const on = await intruder.request('/auth/totp/confirm', { method: 'POST', json: { code: appCode(secret) } });
+        statuses.push(on.status);
+        if (on.status !== 200) break;
+        clock.advance(30);
+        statuses.push((await intruder.request('/auth/totp/disable', { method: 'POST', json: { code: appCode(secret) } })).status);
+      }
+      assert.deepEqual(statuses, [200, 204, 200, 204, 200, 204, 429], 'the fourth "on" within the hour is refused');
+      const status = (await (await intruder.request('/auth/totp')).json()) as { enabled: boolean };
+      assert.equal(status.enabled, false, 'what the last notice said is still true');
+      for (let i = 0; i < 3; i++) await nextMail(email, /Two-factor authentication was turned on/);
+    });
   });
 }
