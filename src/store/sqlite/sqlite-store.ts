@@ -1,4 +1,6 @@
-// SQLite backend on node:sqlite. DatabaseSync is synchronous, so each method
+// SQLite backend on node:sqlite: its statements (statements.ts), migrations and
+// the executor the shared logic (store/logic/) runs on. DatabaseSync is
+// synchronous and the logic is driven here without awaiting, so each method
 // runs start to finish without yielding: no interleaving inside this process.
 // Other processes on the same file are kept out by BEGIN IMMEDIATE (the write
 // lock is taken up front) and by the conditional UPDATEs themselves.
@@ -12,27 +14,13 @@ import { checkNotNewer } from '../schema-version.ts';
 import type { Store } from '../store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { startCheckpointer } from './checkpointer.ts';
+import { groupCommit } from './group-commit.ts';
 import { INSERT_AUDIT, SQL } from './statements.ts';
 
 export interface SqliteStoreOptions {
   /** WAL checkpoints on a thread of their own (checkpointer.ts); default true for a database file. */
   backgroundCheckpoints?: boolean;
 }
-
-/** One turn's writes on one connection (group commit, see transaction() below). */
-interface Group {
-  /** Settles after the commit; rejects when the group could not commit. */
-  committed: Promise<void>;
-  /**
-   * Commits now (idempotent); normally called when the turn ends. With `lost`
-   * (SQLite rolled the whole transaction back: I/O error, disk full) it ends the
-   * group without committing, and every write of it fails with that error.
-   */
-  end(lost?: unknown): void;
-}
-
-/** Groups still open in this process, over every store. */
-const OPEN_GROUPS = new Set<Group>();
 
 /** SQLite's own default: checkpoint on commit once the WAL holds this many pages. */
 const AUTO_CHECKPOINT_PAGES = 1000;
@@ -79,62 +67,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     return prepared;
   };
 
-  // Group commit. node:sqlite is synchronous, so each write runs start to end
-  // before the next begins; the writes of every request handled in one turn of
-  // the event loop share one transaction, committed (setImmediate) before any of
-  // them is answered. Each write is a savepoint of its own, so one that fails
-  // rolls back alone. A commit (WAL frames, their syscalls) was most of a write's
-  // cost; under load it is now paid once per turn, not once per request (bench).
-  // Reads on this connection see the group's writes at once: to this process the
-  // order is the same, and nobody is answered before the commit.
-  let open: Group | null = null;
-  const begin = (): Group => {
-    // Another store of this process holds its group's write lock until its turn
-    // ends; waiting for it here would block that very turn. Commit it now.
-    for (const other of OPEN_GROUPS) other.end();
-    db.exec('BEGIN IMMEDIATE');
-    let ended = false;
-    let failure: unknown = null;
-    const group: Group = {
-      end(lost) {
-        if (ended) return;
-        ended = true;
-        OPEN_GROUPS.delete(group);
-        if (open === group) open = null;
-        if (lost) return void (failure = lost);
-        try {
-          db.exec('COMMIT');
-        } catch (error) {
-          failure = error;
-          if (db.isTransaction) db.exec('ROLLBACK');
-        }
-      },
-      committed: new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        group.end();
-        if (failure) throw failure;
-      }),
-    };
-    OPEN_GROUPS.add(group);
-    return (open = group);
-  };
-  const transaction = <T>(work: () => T): Promise<T> => {
-    const group = open ?? begin();
-    db.exec('SAVEPOINT write');
-    let result: T;
-    try {
-      result = work();
-      db.exec('RELEASE write');
-    } catch (error) {
-      if (db.isTransaction) {
-        db.exec('ROLLBACK TO write');
-        db.exec('RELEASE write');
-      } else {
-        group.end(error);
-      }
-      throw error;
-    }
-    return group.committed.then(() => result);
-  };
+  const { transaction, settled } = groupCommit(db);
 
   /** The executor: one step of the shared logic (logic/steps.ts), run now. */
   const execute = (step: Step): unknown => {
@@ -197,7 +130,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     },
 
     async close() {
-      await open?.committed.catch(() => {});
+      await settled();
       await checkpointer?.stop();
       if (db.isOpen) db.close();
     },
