@@ -1,5 +1,12 @@
 // The Store's logic, written once (issue #13): every aggregate's methods over
 // one backend's driver. A backend adds only its lifecycle (migrate, ping, close).
+//
+// A new store method: its signature in the aggregate's interface (store.ts);
+// its logic here, in the aggregate's file, as a generator yielding named
+// statements (steps.ts), run by db.read, db.write or db.transaction; each new
+// statement's name in StatementName and its text in BOTH sqlite/statements.ts
+// and postgres/statements.ts (the compiler checks both have every name, with
+// the same parameters in the same order); a case in conformance/ for both.
 
 import type { StoreLogic } from '../store.ts';
 import { accountStore } from './accounts.ts';

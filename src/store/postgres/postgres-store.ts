@@ -1,10 +1,12 @@
-// PostgreSQL backend on a pg pool. Races are settled by the database: single
+// PostgreSQL backend on a pg pool: its statements (statements.ts), migrations
+// and the executor the shared logic (store/logic/) runs on, awaiting each
+// statement. Races are settled by the database: single
 // conditional UPDATEs, ON CONFLICT, row locks with SKIP LOCKED, and advisory
 // locks where two transactions must see each other's rows.
 
 import pg from 'pg';
 import { auditValues, type Row } from '../rows.ts';
-import { storeLogic, type Driver, type Param, type Step, type Work } from '../logic/index.ts';
+import { storeLogic, type Driver, type Param, type StatementName, type Step, type Work } from '../logic/index.ts';
 import { checkNotNewer } from '../schema-version.ts';
 import type { Store } from '../store.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
@@ -143,7 +145,7 @@ async function execute(db: Queryable, step: Step): Promise<unknown> {
 }
 
 /** Each statement runs as a named (server-side prepared) statement; pg sends booleans and text[] as they are. */
-function query(db: Queryable, name: Extract<Step, { name: unknown }>['name'], params: readonly Param[]): Promise<pg.QueryResult<Row>> {
+function query(db: Queryable, name: StatementName, params: readonly Param[]): Promise<pg.QueryResult<Row>> {
   return db.query<Row>({ name: `latchkey_${name}`, text: SQL[name], values: [...params] });
 }
 
