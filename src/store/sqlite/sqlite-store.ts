@@ -79,7 +79,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
       case 'all':
         return statement(SQL[step.name]).all(...bind(step.params));
       case 'tuple':
-        return tupleStatement(step.name).get(...bind(step.params));
+        return tupleStatement(step.name).get(...(step.params as SqlValue[]));
       case 'audit':
         for (const event of step.events) statement(INSERT_AUDIT).run(...auditValues(event));
         return undefined;
