@@ -71,7 +71,7 @@ export function toUser(row: Row, prefix = ''): User {
 }
 
 /**
- * A session and its user from one positional row (sqlite statements.sessionLookup):
+ * A session and its user from one positional row (each backend's statements.sessionLookup):
  * the session check runs on every authenticated request, and an array row saves
  * building an object with named keys per row (measured: about a third of the query's cost).
  */
@@ -91,7 +91,8 @@ export function toSessionLookup(values: readonly unknown[]): { session: Session;
       ip: values[7] === null ? null : str(7),
     },
     // The lookup's join filters disabled accounts out.
-    user: { id: userId, email: str(8), emailVerified: num(9) !== 0, createdAt: num(10), disabled: false },
+    // email_verified: 0/1 from SQLite, a boolean from PostgreSQL.
+    user: { id: userId, email: str(8), emailVerified: values[9] === true || (values[9] !== false && num(9) !== 0), createdAt: num(10), disabled: false },
   };
 }
 

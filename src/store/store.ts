@@ -258,7 +258,8 @@ export interface OutboxSummary {
   troubled: Array<Omit<OutboxMessage, 'payload'>>;
 }
 
-export interface Store {
+/** The database itself: schema, health, shutdown. */
+export interface StoreLifecycle {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; running it twice changes nothing. Returns how many ran. */
   migrate(): Promise<number>;
@@ -267,8 +268,10 @@ export interface Store {
   /** The newest migration applied to this database (0 before the first). */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;
+}
 
-  // One-time tokens
+/** One-time tokens (core/tokens.ts). */
+export interface TokenStore {
   /**
    * One transaction: retire the unused, unretired tokens of the same email and
    * purpose (retiredAt = token.createdAt), insert the token, the outbox row (if
@@ -287,27 +290,10 @@ export interface Store {
    * when no attempt is left (or the token is consumed/retired).
    */
   reserveCodeAttempt(tokenId: string, maxCodeAttempts: number): Promise<number | null>;
+}
 
-  // Users and sessions
-  findUserByEmail(email: string): Promise<User | null>;
-  /**
-   * One page of accounts in address order, after `afterEmail` (null: from the
-   * start): keyset paging on the unique email index, so a page costs the same
-   * however deep it is and accounts created meanwhile are neither skipped nor repeated.
-   */
-  listUsers(query: { limit: number; afterEmail: string | null }): Promise<User[]>;
-  /** Creates an account (admin); null when the address is taken. */
-  createUser(user: { id: string; email: string; now: number }, events: AuditEvent[]): Promise<User | null>;
-  /**
-   * One transaction: disable (disabledAt set) or enable (null) the account. Disabling
-   * also revokes every session and retires every unused token of the account.
-   * false when it was already in that state (nothing written).
-   */
-  setUserDisabled(userId: string, disabledAt: number | null, now: number, events: AuditEvent[]): Promise<boolean>;
-  /** Revokes every session of the account; returns how many. */
-  revokeUserSessions(userId: string, now: number, events: AuditEvent[]): Promise<number>;
-  /** Retention: deletes audit events older than `before` (the only delete the audit trail allows). */
-  pruneAudit(before: number): Promise<number>;
+/** Sessions, from the sign-in that creates one to its revocation. */
+export interface SessionStore {
   /**
    * One transaction: find the user (by id, else by email), create it when absent
    * and allowed, mark the email verified, insert the session, append the events.
@@ -323,59 +309,73 @@ export interface Store {
   listSessions(userId: string, now: number): Promise<Session[]>;
   /** Revokes one session of this user; false when it is not theirs or already revoked. */
   revokeSession(sessionId: string, userId: string, now: number, events: AuditEvent[]): Promise<boolean>;
+  /** Revokes every session of the account; returns how many. */
+  revokeUserSessions(userId: string, now: number, events: AuditEvent[]): Promise<number>;
+  /** The session proved who it is again (password): authenticatedAt = now. false when revoked or not this user's. */
+  reauthenticateSession(sessionId: string, userId: string, now: number, events: AuditEvent[]): Promise<boolean>;
+}
 
-  // Outbox
+/** Accounts: the user rows, their address and its verification (issue #5). */
+export interface AccountStore {
+  findUserByEmail(email: string): Promise<User | null>;
   /**
-   * Claims up to `limit` messages that are due: queued with nextAttemptAt <= now,
-   * or sending with an expired lease (a worker died). Sets status 'sending',
-   * the lease and the claimant. Two workers never claim the same row.
+   * One page of accounts in address order, after `afterEmail` (null: from the
+   * start): keyset paging on the unique email index, so a page costs the same
+   * however deep it is and accounts created meanwhile are neither skipped nor repeated.
    */
-  claimOutbox(workerId: string, now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]>;
+  listUsers(query: { limit: number; afterEmail: string | null }): Promise<User[]>;
+  /** Creates an account (admin); null when the address is taken. */
+  createUser(user: { id: string; email: string; now: number }, events: AuditEvent[]): Promise<User | null>;
   /**
-   * Marks these messages sent (those still claimed by this worker), clears their
-   * payloads and appends the events, in one transaction: the outbox records the
-   * sends that finish together in one commit.
+   * One transaction: disable (disabledAt set) or enable (null) the account. Disabling
+   * also revokes every session and retires every unused token of the account.
+   * false when it was already in that state (nothing written).
    */
-  markOutboxSent(ids: string[], workerId: string, now: number, events: AuditEvent[]): Promise<void>;
+  setUserDisabled(userId: string, disabledAt: number | null, now: number, events: AuditEvent[]): Promise<boolean>;
+  /** Marks the address verified while it is still the account's; appends the events when it is. */
+  markEmailVerified(userId: string, email: string, events: AuditEvent[]): Promise<boolean>;
   /**
-   * Records a failed attempt: attempts + 1, lastError, and either back to queued
-   * at nextAttemptAt, or 'dead' (payload cleared) when nextAttemptAt is null.
+   * One transaction: switches the account from fromEmail to toEmail (verified),
+   * revokes every session but keepSessionId, retires the account's unused
+   * tokens except "this wasn't me" links, appends the events. Refused, with
+   * nothing written, when toEmail is taken or the account moved on.
    */
-  markOutboxFailed(
-    id: string,
-    workerId: string,
-    error: string,
-    nextAttemptAt: number | null,
-    events: AuditEvent[],
-  ): Promise<void>;
-  getOutboxMessage(id: string): Promise<OutboxMessage | null>;
-  /** Queues a message that no token or account change carries (security notices), with its events, in one transaction. */
-  queueMail(mail: NewOutboxMessage, events: AuditEvent[]): Promise<void>;
-  /** Counts by state, the oldest unsent message, and up to `limit` troubled messages. */
-  outboxSummary(limit: number): Promise<OutboxSummary>;
+  changeEmail(input: ChangeEmailInput): Promise<ChangeEmailResult>;
   /**
-   * Hands back messages this worker claimed but did not start sending (it is
-   * shutting down, or their lease is too short to start): queued again and due
-   * at once, attempts unchanged, so any worker takes them without waiting for the
-   * lease. Rows no longer claimed by this worker are left alone. Returns how many.
+   * One transaction ("this wasn't me"): back to restoreEmail from any other
+   * address (while restoreEmail is free), every session and pending second
+   * factor revoked, every unused token retired but the cancel links issued
+   * before cancelIssuedAt, the password removed
+   * (an intruder may have set it; the owner can set a new one by reset), TOTP
+   * enrolled since removeTotpSince removed, the events appended. Null when the
+   * account is gone.
    */
-  releaseOutbox(ids: string[], workerId: string): Promise<number>;
+  undoEmailChange(input: UndoEmailChangeInput): Promise<UndoEmailChangeResult | null>;
+}
 
-  // Rate-limit counters: shared by every instance on this database while Redis is away
+/** Passwords (issue #5). */
+export interface PasswordStore {
   /**
-   * Adds `points` in one atomic statement. A missing or expired counter starts
-   * over at `points`, expiring at now + durationMs (never when durationMs is 0);
-   * `reset` starts it over whatever its state. Returns the counter after the change.
+   * The account of this address with its password hash (null: none set), or
+   * null when there is no account. One query whatever the answer: the password
+   * sign-in must take the same time for every address.
    */
-  hitRateCounter(key: string, points: number, durationMs: number, reset: boolean, now: number): Promise<RateCounter>;
-  /** The counter, or null when missing or expired. */
-  getRateCounter(key: string, now: number): Promise<RateCounter | null>;
-  /** false when there was no such counter. */
-  deleteRateCounter(key: string): Promise<boolean>;
-  /** Deletes expired counters; returns how many. */
-  pruneRateCounters(now: number): Promise<number>;
+  findPasswordByEmail(email: string): Promise<{ user: User; passwordHash: string | null } | null>;
+  getPassword(userId: string): Promise<StoredPassword | null>;
+  /** Conditional: the same password under new parameters; false when the hash changed meanwhile. */
+  rehashPassword(userId: string, oldHash: string, newHash: string): Promise<boolean>;
+  /**
+   * One transaction: sets (or removes) the password of an enabled account,
+   * revokes its sessions (all, or all but keepSessionId), retires its unused
+   * tokens except "this wasn't me" links, marks verifiedEmail verified while it
+   * is the account's address, queues the mail and appends the events. Null
+   * (nothing written) when the account is gone or disabled.
+   */
+  setPassword(input: SetPasswordInput): Promise<User | null>;
+}
 
-  // Two-factor: TOTP, recovery codes, the pending second factor (issue #5)
+/** Two-factor: TOTP, recovery codes, the pending second factor (issue #5). */
+export interface SecondFactorStore {
   getTotp(userId: string): Promise<TotpRecord | null>;
   /**
    * Stores a new, not yet enabled secret, replacing an unconfirmed one. Returns
@@ -416,58 +416,69 @@ export interface Store {
    * events. Any refusal rolls everything back.
    */
   completeSecondFactor(input: CompleteSecondFactorInput): Promise<CompleteSecondFactorResult>;
+}
 
-  // Passwords, email verification and email change (issue #5)
+/** The mail outbox (mail/outbox.ts): queued in the transaction of the change it reports, sent by workers. */
+export interface OutboxStore {
+  /** Queues a message that no token or account change carries (security notices), with its events, in one transaction. */
+  queueMail(mail: NewOutboxMessage, events: AuditEvent[]): Promise<void>;
   /**
-   * The account of this address with its password hash (null: none set), or
-   * null when there is no account. One query whatever the answer: the password
-   * sign-in must take the same time for every address.
+   * Claims up to `limit` messages that are due: queued with nextAttemptAt <= now,
+   * or sending with an expired lease (a worker died). Sets status 'sending',
+   * the lease and the claimant. Two workers never claim the same row.
    */
-  findPasswordByEmail(email: string): Promise<{ user: User; passwordHash: string | null } | null>;
-  getPassword(userId: string): Promise<StoredPassword | null>;
-  /** Conditional: the same password under new parameters; false when the hash changed meanwhile. */
-  rehashPassword(userId: string, oldHash: string, newHash: string): Promise<boolean>;
+  claimOutbox(workerId: string, now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]>;
   /**
-   * One transaction: sets (or removes) the password of an enabled account,
-   * revokes its sessions (all, or all but keepSessionId), retires its unused
-   * tokens except "this wasn't me" links, marks verifiedEmail verified while it
-   * is the account's address, queues the mail and appends the events. Null
-   * (nothing written) when the account is gone or disabled.
+   * Marks these messages sent (those still claimed by this worker), clears their
+   * payloads and appends the events, in one transaction: the outbox records the
+   * sends that finish together in one commit.
    */
-  setPassword(input: SetPasswordInput): Promise<User | null>;
-  /** Marks the address verified while it is still the account's; appends the events when it is. */
-  markEmailVerified(userId: string, email: string, events: AuditEvent[]): Promise<boolean>;
+  markOutboxSent(ids: string[], workerId: string, now: number, events: AuditEvent[]): Promise<void>;
   /**
-   * One transaction: switches the account from fromEmail to toEmail (verified),
-   * revokes every session but keepSessionId, retires the account's unused
-   * tokens except "this wasn't me" links, appends the events. Refused, with
-   * nothing written, when toEmail is taken or the account moved on.
+   * Records a failed attempt: attempts + 1, lastError, and either back to queued
+   * at nextAttemptAt, or 'dead' (payload cleared) when nextAttemptAt is null.
    */
-  changeEmail(input: ChangeEmailInput): Promise<ChangeEmailResult>;
+  markOutboxFailed(
+    id: string,
+    workerId: string,
+    error: string,
+    nextAttemptAt: number | null,
+    events: AuditEvent[],
+  ): Promise<void>;
   /**
-   * One transaction ("this wasn't me"): back to restoreEmail from any other
-   * address (while restoreEmail is free), every session and pending second
-   * factor revoked, every unused token retired but the cancel links issued
-   * before cancelIssuedAt, the password removed
-   * (an intruder may have set it; the owner can set a new one by reset), TOTP
-   * enrolled since removeTotpSince removed, the events appended. Null when the
-   * account is gone.
+   * Hands back messages this worker claimed but did not start sending (it is
+   * shutting down, or their lease is too short to start): queued again and due
+   * at once, attempts unchanged, so any worker takes them without waiting for the
+   * lease. Rows no longer claimed by this worker are left alone. Returns how many.
    */
-  undoEmailChange(input: UndoEmailChangeInput): Promise<UndoEmailChangeResult | null>;
-  /** The session proved who it is again (password): authenticatedAt = now. false when revoked or not this user's. */
-  reauthenticateSession(sessionId: string, userId: string, now: number, events: AuditEvent[]): Promise<boolean>;
+  releaseOutbox(ids: string[], workerId: string): Promise<number>;
+  getOutboxMessage(id: string): Promise<OutboxMessage | null>;
+  /** Counts by state, the oldest unsent message, and up to `limit` troubled messages. */
+  outboxSummary(limit: number): Promise<OutboxSummary>;
+}
 
-  // Cross-device approval (issue #4): shared by every instance, so any of them may answer the poll
+/** Rate-limit counters: shared by every instance on this database while Redis is away. */
+export interface RateCounterStore {
+  /**
+   * Adds `points` in one atomic statement. A missing or expired counter starts
+   * over at `points`, expiring at now + durationMs (never when durationMs is 0);
+   * `reset` starts it over whatever its state. Returns the counter after the change.
+   */
+  hitRateCounter(key: string, points: number, durationMs: number, reset: boolean, now: number): Promise<RateCounter>;
+  /** The counter, or null when missing or expired. */
+  getRateCounter(key: string, now: number): Promise<RateCounter | null>;
+  /** false when there was no such counter. */
+  deleteRateCounter(key: string): Promise<boolean>;
+  /** Deletes expired counters; returns how many. */
+  pruneRateCounters(now: number): Promise<number>;
+}
+
+/** Cross-device approval (issue #4): shared by every instance, so any of them may answer the poll. */
+export interface ApprovalStore {
   /** Inserts a pending approval (its token must exist). */
   createApproval(approval: CrossDeviceApproval): Promise<void>;
   /** Read-only, whatever its state (expiry is judged by the caller). */
   findApproval(flowHash: string): Promise<CrossDeviceApproval | null>;
-
-  // Sign-in flows (issue #12 finding 10): what a browser asked for, by its flow cookie's hash
-  /** Records the flow (first write wins) and drops expired ones in the same transaction. */
-  recordSignInFlow(flow: SignInFlow): Promise<void>;
-  /** The live flow of this cookie hash, or null. */
-  findSignInFlow(flowHash: string, now: number): Promise<SignInFlow | null>;
   /**
    * Conditional, once: pending → approved (or refused) while unexpired and
    * still for this token; decidedAt = now; appends the events when it changed.
@@ -476,9 +487,42 @@ export interface Store {
   decideApproval(input: { flowHash: string; tokenId: string; approve: boolean; now: number; events: AuditEvent[] }): Promise<boolean>;
   /** Conditional, once: approved → completed while unexpired. true for exactly one caller (the waiting browser's session). */
   completeApproval(flowHash: string, now: number): Promise<boolean>;
+}
 
-  // Audit (append-only: there is no update or delete here)
+/** Sign-in flows (issue #12 finding 10): what a browser asked for, by its flow cookie's hash. */
+export interface SignInFlowStore {
+  /** Records the flow (first write wins) and drops expired ones in the same transaction. */
+  recordSignInFlow(flow: SignInFlow): Promise<void>;
+  /** The live flow of this cookie hash, or null. */
+  findSignInFlow(flowHash: string, now: number): Promise<SignInFlow | null>;
+}
+
+/** Audit (append-only: the only delete is retention). */
+export interface AuditStore {
   appendAudit(events: AuditEvent[]): Promise<void>;
   /** Newest first. */
   listAudit(query: AuditQuery): Promise<StoredAuditEvent[]>;
+  /** Retention: deletes audit events older than `before` (the only delete the audit trail allows). */
+  pruneAudit(before: number): Promise<number>;
 }
+
+/**
+ * The one narrow storage interface, one part per aggregate. Every method is one
+ * atomic statement or one transaction, its logic written once (store/logic/)
+ * and run by each backend's executor.
+ */
+export interface Store
+  extends StoreLifecycle,
+    TokenStore,
+    SessionStore,
+    AccountStore,
+    PasswordStore,
+    SecondFactorStore,
+    OutboxStore,
+    RateCounterStore,
+    ApprovalStore,
+    SignInFlowStore,
+    AuditStore {}
+
+/** Everything but the lifecycle: what store/logic/ builds over a backend's driver. */
+export type StoreLogic = Omit<Store, keyof StoreLifecycle>;

@@ -1,13 +1,13 @@
 // The PostgreSQL backend's statements, one place to read them against the
-// indexes in migrations.ts. Each runs as a named (server-side prepared) statement.
+// indexes in migrations.ts. Keyed by the names the shared logic yields
+// (store/logic/steps.ts); each runs as a named (server-side prepared) statement.
 
+import type { StatementName } from '../logic/steps.ts';
 import { APPROVAL_COLUMNS, AUDIT_COLUMNS, PENDING_SECOND_FACTOR_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS } from '../rows.ts';
 
 const TOKEN_ALIVE = 'consumed_at IS NULL AND retired_at IS NULL';
 
 export const SQL = {
-  // Serializes issuers of one address and purpose, so each sees (and retires) the previous token.
-  lockIssuer: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
   retireTokens: `UPDATE tokens SET retired_at = $1 WHERE email = $2 AND purpose = $3 AND ${TOKEN_ALIVE}`,
   insertToken: `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (${params(16)})`,
   tokenByHash: 'SELECT * FROM tokens WHERE token_hash = $1',
@@ -32,7 +32,9 @@ export const SQL = {
   verifyEmail: 'UPDATE users SET email_verified = TRUE WHERE id = $1',
 
   insertSession: `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${params(9)})`,
-  sessionByHash: `SELECT s.*, u.id AS u_id, u.email AS u_email, u.email_verified AS u_email_verified, u.created_at AS u_created_at
+  /** The hot path: the columns of SESSION_LOOKUP_COLUMNS (store/rows.ts), in order, read as an array. */
+  sessionLookup: `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.authenticated_at, s.user_agent, s.ip,
+      u.email, u.email_verified, u.created_at
     FROM sessions s JOIN users u ON u.id = s.user_id
     WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND u.disabled_at IS NULL`,
   touchSession: 'UPDATE sessions SET last_seen_at = $1 WHERE id = $2',
@@ -43,8 +45,10 @@ export const SQL = {
   retireUserTokens: `UPDATE tokens SET retired_at = $1 WHERE (user_id = $2 OR email = $3) AND consumed_at IS NULL AND retired_at IS NULL`,
   setUserDisabled: 'UPDATE users SET disabled_at = $1 WHERE id = $2 AND (disabled_at IS NULL) = ($1::bigint IS NOT NULL)',
   createUser: `INSERT INTO users (id, email, email_verified, created_at) VALUES ($1, $2, FALSE, $3) ON CONFLICT (email) DO NOTHING`,
-  auditPruneSetting: "SELECT set_config('latchkey.audit_prune_before', $1, true)",
+  // The audit trigger lets this transaction delete rows older than the setting (migrations.ts), until it ends.
+  auditPruneOpen: "SELECT set_config('latchkey.audit_prune_before', $1::text, true)",
   auditPrune: 'DELETE FROM audit_events WHERE at < $1',
+  auditPruneClose: "SELECT set_config('latchkey.audit_prune_before', '', true)",
 
   insertOutbox: `INSERT INTO outbox (id, created_at, request_id, recipient, payload, status, attempts, next_attempt_at)
     VALUES ($1, $2, $3, $4, $5, 'queued', 0, $2)`,
@@ -142,11 +146,10 @@ export const SQL = {
     WHERE flow_hash = $3 AND token_id = $4 AND state = 'pending' AND expires_at > $2`,
   completeApproval: `UPDATE cross_device_approvals SET state = 'completed'
     WHERE flow_hash = $1 AND state = 'approved' AND expires_at > $2`,
+} as const satisfies Record<StatementName, string>;
 
-  ping: 'SELECT 1',
-} as const;
-
-export type StatementName = keyof typeof SQL;
+/** A transaction-scoped advisory lock on a key (logic/steps.ts `lock`): held until commit. */
+export const LOCK = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 
 /** One multi-row INSERT for a batch of events (not prepared: its shape varies with the count). */
 export function insertAuditSql(count: number): string {

@@ -1,6 +1,8 @@
 // The SQLite backend's statements, one place to read them against the indexes
-// in migrations.ts. Positional parameters; the store passes them in order.
+// in migrations.ts. Keyed by the names the shared logic yields (store/logic/steps.ts),
+// with the PostgreSQL statements' parameters in the same order: ?n where one is used twice.
 
+import type { StatementName } from '../logic/steps.ts';
 import { APPROVAL_COLUMNS, AUDIT_COLUMNS, PENDING_SECOND_FACTOR_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS } from '../rows.ts';
 
 const TOKEN_ALIVE = 'consumed_at IS NULL AND retired_at IS NULL';
@@ -13,15 +15,17 @@ export const SQL = {
   // Ties on created_at (same millisecond) go to the token still alive.
   latestToken: `SELECT * FROM tokens WHERE email = ? AND purpose = ?
     ORDER BY created_at DESC, (${TOKEN_ALIVE}) DESC LIMIT 1`,
-  consumeByHash: `UPDATE tokens SET consumed_at = ?
-    WHERE token_hash = ? AND purpose = ? AND ${TOKEN_ALIVE} AND expires_at > ? AND code_attempts <= ? RETURNING *`,
-  consumeById: `UPDATE tokens SET consumed_at = ?
-    WHERE id = ? AND purpose = ? AND ${TOKEN_ALIVE} AND expires_at > ? AND code_attempts <= ? RETURNING *`,
+  consumeByHash: `UPDATE tokens SET consumed_at = ?1
+    WHERE token_hash = ?2 AND purpose = ?3 AND ${TOKEN_ALIVE} AND expires_at > ?1 AND code_attempts <= ?4 RETURNING *`,
+  consumeById: `UPDATE tokens SET consumed_at = ?1
+    WHERE id = ?2 AND purpose = ?3 AND ${TOKEN_ALIVE} AND expires_at > ?1 AND code_attempts <= ?4 RETURNING *`,
   reserveAttempt: `UPDATE tokens SET code_attempts = code_attempts + 1
     WHERE id = ? AND code_attempts < ? AND ${TOKEN_ALIVE} RETURNING code_attempts`,
 
   userById: 'SELECT * FROM users WHERE id = ?',
   userByEmail: 'SELECT * FROM users WHERE email = ?',
+  // BEGIN IMMEDIATE already holds the database's write lock (PostgreSQL locks the row).
+  lockUser: 'SELECT * FROM users WHERE id = ?',
   // Keyset paging on the unique email index (listUsers).
   listUsers: 'SELECT * FROM users WHERE email > ? ORDER BY email LIMIT ?',
   insertUser: `INSERT INTO users (id, email, email_verified, created_at) VALUES (?, ?, 0, ?)
@@ -40,23 +44,23 @@ export const SQL = {
   revokeSession: 'UPDATE sessions SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL',
   revokeUserSessions: 'UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL',
   retireUserTokens: `UPDATE tokens SET retired_at = ? WHERE (user_id = ? OR email = ?) AND ${TOKEN_ALIVE}`,
-  setUserDisabled: 'UPDATE users SET disabled_at = ? WHERE id = ? AND (disabled_at IS NULL) = (? IS NOT NULL)',
+  setUserDisabled: 'UPDATE users SET disabled_at = ? WHERE id = ?2 AND (disabled_at IS NULL) = (?1 IS NOT NULL)',
   createUser: `INSERT INTO users (id, email, email_verified, created_at) VALUES (?, ?, 0, ?) ON CONFLICT (email) DO NOTHING`,
   auditPruneOpen: 'INSERT INTO audit_prune (before) VALUES (?)',
   auditPrune: 'DELETE FROM audit_events WHERE at < ?',
   auditPruneClose: 'DELETE FROM audit_prune',
 
   insertOutbox: `INSERT INTO outbox (id, created_at, request_id, recipient, payload, status, attempts, next_attempt_at)
-    VALUES (?, ?, ?, ?, ?, 'queued', 0, ?)`,
+    VALUES (?1, ?2, ?3, ?4, ?5, 'queued', 0, ?2)`,
   outboxById: 'SELECT * FROM outbox WHERE id = ?',
   outboxCounts: `SELECT status, attempts > 0 AS retried, count(*) AS n, min(created_at) AS oldest FROM outbox GROUP BY 1, 2`,
   outboxTroubled: `SELECT * FROM outbox WHERE status <> 'sent' AND attempts > 0 ORDER BY created_at DESC, id DESC LIMIT ?`,
   schemaVersion: 'SELECT coalesce(max(version), 0) AS version FROM schema_migrations',
-  claimOutbox: `UPDATE outbox SET status = 'sending', claimed_by = ?, lease_until = ?
+  claimOutbox: `UPDATE outbox SET status = 'sending', claimed_by = ?1, lease_until = ?2
     WHERE id IN (
       SELECT id FROM outbox
-      WHERE (status = 'queued' AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until <= ?)
-      ORDER BY next_attempt_at LIMIT ?)
+      WHERE (status = 'queued' AND next_attempt_at <= ?3) OR (status = 'sending' AND lease_until <= ?3)
+      ORDER BY next_attempt_at LIMIT ?4)
     RETURNING *`,
   markSent: `UPDATE outbox SET status = 'sent', sent_at = ?, payload = NULL, lease_until = NULL
     WHERE id IN (SELECT value FROM json_each(?)) AND claimed_by = ? AND status = 'sending'`,
@@ -70,10 +74,10 @@ export const SQL = {
     WHERE id IN (SELECT value FROM json_each(?)) AND claimed_by = ? AND status = 'sending'`,
 
   // rate-limiter-flexible's fixed window in one statement: an expired counter (or reset) starts over.
-  hitRateCounter: `INSERT INTO rate_limit_counters (key, points, expires_at) VALUES (?, ?, ?)
+  hitRateCounter: `INSERT INTO rate_limit_counters (key, points, expires_at) VALUES (?1, ?2, ?3)
     ON CONFLICT (key) DO UPDATE SET
-      points = CASE WHEN ? OR expires_at <= ? THEN excluded.points ELSE points + excluded.points END,
-      expires_at = CASE WHEN ? OR expires_at <= ? THEN excluded.expires_at ELSE expires_at END
+      points = CASE WHEN ?4 OR expires_at <= ?5 THEN excluded.points ELSE points + excluded.points END,
+      expires_at = CASE WHEN ?4 OR expires_at <= ?5 THEN excluded.expires_at ELSE expires_at END
     RETURNING points, expires_at`,
   getRateCounter: 'SELECT points, expires_at FROM rate_limit_counters WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)',
   deleteRateCounter: 'DELETE FROM rate_limit_counters WHERE key = ?',
@@ -87,13 +91,15 @@ export const SQL = {
       last_used_step = NULL, email_sign_in_requires_totp = 1
     WHERE user_totp.enabled_at IS NULL`,
   enableTotp: 'UPDATE user_totp SET enabled_at = ?, last_used_step = ? WHERE user_id = ? AND enabled_at IS NULL',
-  useTotpStep: `UPDATE user_totp SET last_used_step = ?
-    WHERE user_id = ? AND enabled_at IS NOT NULL AND (last_used_step IS NULL OR last_used_step < ?)`,
+  useTotpStep: `UPDATE user_totp SET last_used_step = ?1
+    WHERE user_id = ?2 AND enabled_at IS NOT NULL AND (last_used_step IS NULL OR last_used_step < ?1)`,
   disableTotp: 'DELETE FROM user_totp WHERE user_id = ? RETURNING enabled_at',
   setEmailSignInRequiresTotp: 'UPDATE user_totp SET email_sign_in_requires_totp = ? WHERE user_id = ? AND enabled_at IS NOT NULL',
-  totpEnabled: 'SELECT 1 AS on_ FROM user_totp WHERE user_id = ? AND enabled_at IS NOT NULL',
+  // BEGIN IMMEDIATE already holds the write lock: a concurrent disableTotp cannot slip in (PostgreSQL: FOR UPDATE).
+  lockTotpEnabled: 'SELECT 1 AS on_ FROM user_totp WHERE user_id = ? AND enabled_at IS NOT NULL',
   deleteRecoveryCodes: 'DELETE FROM recovery_codes WHERE user_id = ?',
-  insertRecoveryCode: 'INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (?, ?, ?)',
+  // ?2: the hashes as a JSON array (sqlite-store.ts binds lists as JSON), one row each, in order.
+  insertRecoveryCodes: 'INSERT INTO recovery_codes (user_id, code_hash, created_at) SELECT ?1, value, ?3 FROM json_each(?2)',
   countRecoveryCodes: 'SELECT count(*) AS unused FROM recovery_codes WHERE user_id = ? AND used_at IS NULL',
   consumeRecoveryCode: 'UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL',
   sweepPendingSecondFactors: 'DELETE FROM pending_second_factors WHERE user_id = ? AND expires_at <= ?',
@@ -106,7 +112,7 @@ export const SQL = {
 
   // Passwords, email verification and email change (issue #5).
   passwordOf: 'SELECT password_hash, password_changed_at FROM users WHERE id = ? AND password_hash IS NOT NULL',
-  setPassword: 'UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ? AND disabled_at IS NULL',
+  setPassword: 'UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ? AND disabled_at IS NULL RETURNING *',
   // Only while the hash is still the one that was verified: a password set meanwhile wins.
   rehashPassword: 'UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?',
   revokeOtherSessions: 'UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id <> ?',
@@ -116,7 +122,7 @@ export const SQL = {
   retireAccountTokens: `UPDATE tokens SET retired_at = ? WHERE (user_id = ? OR email = ?) AND purpose <> 'email_change_cancel' AND ${TOKEN_ALIVE}`,
   deletePendingSecondFactors: 'DELETE FROM pending_second_factors WHERE user_id = ?',
   markEmailVerified: 'UPDATE users SET email_verified = 1 WHERE id = ? AND email = ?',
-  changeEmail: 'UPDATE users SET email = ?, email_verified = 1 WHERE id = ? AND email = ? AND disabled_at IS NULL',
+  changeEmail: 'UPDATE users SET email = ?, email_verified = 1 WHERE id = ? AND email = ? AND disabled_at IS NULL RETURNING *',
   dropPassword: 'UPDATE users SET password_hash = NULL, password_changed_at = ? WHERE id = ? AND password_hash IS NOT NULL',
   dropTotpSince: 'DELETE FROM user_totp WHERE user_id = ? AND (enabled_at IS NULL OR enabled_at >= ?) RETURNING user_id',
   reauthenticateSession: 'UPDATE sessions SET authenticated_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL',
@@ -128,13 +134,15 @@ export const SQL = {
     ON CONFLICT (flow_hash) DO NOTHING`,
   pruneSignInFlows: 'DELETE FROM sign_in_flows WHERE expires_at <= ?',
   signInFlowByHash: 'SELECT * FROM sign_in_flows WHERE flow_hash = ? AND expires_at > ?',
-  decideApproval: `UPDATE cross_device_approvals SET state = ?, decided_at = ?
-    WHERE flow_hash = ? AND token_id = ? AND state = 'pending' AND expires_at > ?`,
+  decideApproval: `UPDATE cross_device_approvals SET state = ?1, decided_at = ?2
+    WHERE flow_hash = ?3 AND token_id = ?4 AND state = 'pending' AND expires_at > ?2`,
   completeApproval: `UPDATE cross_device_approvals SET state = 'completed'
     WHERE flow_hash = ? AND state = 'approved' AND expires_at > ?`,
 
-  insertAudit: `INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${marks(10)})`,
-} as const;
+} as const satisfies Record<StatementName, string>;
+
+/** One event per row (prepared once; SQLite inserts are cheap and the transaction commits them together). */
+export const INSERT_AUDIT = `INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${marks(10)})`;
 
 function marks(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');

@@ -1,0 +1,141 @@
+// Two-factor (issue #5): TOTP, recovery codes and the pending second factor.
+// The logic of SecondFactorStore, written once for both backends.
+
+import type { AuditEvent } from '../../core/audit.ts';
+import {
+  newSessionRecord,
+  pendingSecondFactorValues,
+  Refusal,
+  sessionValues,
+  toPendingSecondFactor,
+  toTotp,
+  toUser,
+  withUserId,
+} from '../rows.ts';
+import type {
+  CompleteSecondFactorInput,
+  CompleteSecondFactorResult,
+  PendingSecondFactor,
+  SecondFactorStore,
+  TotpRecord,
+} from '../store.ts';
+import { appendEvents, get, run, type Driver, type Work } from './steps.ts';
+
+export function secondFactorStore(db: Driver): SecondFactorStore {
+  return {
+    getTotp: (userId) => db.read(getTotp(userId)),
+    startTotpEnrolment: (userId, secretSealed, now, events) =>
+      db.transaction(changed('startTotpEnrolment', [userId, secretSealed, now], events)),
+    enableTotp: (input) => db.transaction(enableTotp(input)),
+    useTotpStep: async (userId, step) => (await db.write(run('useTotpStep', [step, userId]))) === 1,
+    disableTotp: (userId, events) => db.transaction(disableTotp(userId, events)),
+    setEmailSignInRequiresTotp: (userId, value, events) =>
+      db.transaction(changed('setEmailSignInRequiresTotp', [value, userId], events)),
+    replaceRecoveryCodes: (userId, codeHashes, now, events) => db.transaction(replaceRecoveryCodes(userId, codeHashes, now, events)),
+    countRecoveryCodes: (userId) => db.read(countRecoveryCodes(userId)),
+    consumeRecoveryCode: (userId, codeHash, now, events) =>
+      db.transaction(changed('consumeRecoveryCode', [now, userId, codeHash], events)),
+    createPendingSecondFactor: (pending, events) => db.transaction(createPendingSecondFactor(pending, events)),
+    findPendingSecondFactor: (tokenHash) => db.read(findPendingSecondFactor(tokenHash)),
+    reserveSecondFactorAttempt: (tokenHash, max, now) => db.write(reserveSecondFactorAttempt(tokenHash, max, now)),
+    async completeSecondFactor(input) {
+      try {
+        return await db.transaction(completeSecondFactor(input));
+      } catch (error) {
+        if (error instanceof Refusal) return { ok: false, reason: error.reason };
+        throw error;
+      }
+    },
+  };
+}
+
+/** One conditional statement; the events are appended when it changed the one row. */
+function* changed(
+  name: 'startTotpEnrolment' | 'setEmailSignInRequiresTotp' | 'consumeRecoveryCode',
+  params: (string | number | boolean)[],
+  events: AuditEvent[],
+): Work<boolean> {
+  const done = (yield* run(name, params)) === 1;
+  if (done) yield* appendEvents(events);
+  return done;
+}
+
+function* getTotp(userId: string): Work<TotpRecord | null> {
+  const row = yield* get('totpByUser', [userId]);
+  return row ? toTotp(row) : null;
+}
+
+function* enableTotp(input: { userId: string; step: number; now: number; recoveryCodeHashes: string[]; events: AuditEvent[] }): Work<boolean> {
+  if ((yield* run('enableTotp', [input.now, input.step, input.userId])) !== 1) return false;
+  yield* run('deleteRecoveryCodes', [input.userId]);
+  yield* run('insertRecoveryCodes', [input.userId, input.recoveryCodeHashes, input.now]);
+  yield* appendEvents(input.events);
+  return true;
+}
+
+function* disableTotp(userId: string, events: AuditEvent[]): Work<boolean> {
+  const row = yield* get('disableTotp', [userId]);
+  yield* run('deleteRecoveryCodes', [userId]);
+  const wasOn = row !== undefined && row.enabled_at !== null;
+  if (wasOn) yield* appendEvents(events);
+  return wasOn;
+}
+
+function* replaceRecoveryCodes(userId: string, codeHashes: string[], now: number, events: AuditEvent[]): Work<boolean> {
+  // Locked (PostgreSQL FOR UPDATE): a concurrent disableTotp waits, so codes are never stored for an account without TOTP.
+  if (!(yield* get('lockTotpEnabled', [userId]))) return false;
+  yield* run('deleteRecoveryCodes', [userId]);
+  yield* run('insertRecoveryCodes', [userId, codeHashes, now]);
+  yield* appendEvents(events);
+  return true;
+}
+
+function* countRecoveryCodes(userId: string): Work<number> {
+  return Number((yield* get('countRecoveryCodes', [userId]))?.unused ?? 0);
+}
+
+function* createPendingSecondFactor(pending: PendingSecondFactor, events: AuditEvent[]): Work<void> {
+  yield* run('sweepPendingSecondFactors', [pending.userId, pending.createdAt]);
+  yield* run('insertPendingSecondFactor', pendingSecondFactorValues(pending));
+  yield* appendEvents(events);
+}
+
+function* findPendingSecondFactor(tokenHash: string): Work<PendingSecondFactor | null> {
+  const row = yield* get('pendingSecondFactorByHash', [tokenHash]);
+  return row ? toPendingSecondFactor(row) : null;
+}
+
+function* reserveSecondFactorAttempt(tokenHash: string, max: number, now: number): Work<number | null> {
+  const row = yield* get('reserveSecondFactorAttempt', [tokenHash, max, now]);
+  return row ? Number(row.attempts) : null;
+}
+
+/** Any refusal throws, so the transaction rolls everything back (the caller turns it into a value). */
+function* completeSecondFactor(input: CompleteSecondFactorInput): Work<CompleteSecondFactorResult> {
+  const row = yield* get('takePendingSecondFactor', [input.tokenHash, input.now]);
+  if (!row) throw new Refusal('pending_gone');
+  const { userId, passwordHash } = toPendingSecondFactor(row);
+  const proof = input.proof;
+  const proved =
+    'totpStep' in proof
+      ? (yield* run('useTotpStep', [proof.totpStep, userId])) === 1
+      : (yield* run('consumeRecoveryCode', [input.now, userId, proof.recoveryCodeHash])) === 1;
+  if (!proved) throw new Refusal('proof_refused');
+  const userRow = yield* get('userById', [userId]);
+  if (!userRow) throw new Refusal('pending_gone');
+  const user = toUser(userRow);
+  if (passwordHash) {
+    // The held reset, now that the second factor passed (issue #12 finding 4).
+    if (!(yield* get('setPassword', [passwordHash, input.now, userId]))) throw new Refusal('pending_gone');
+    yield* run('revokeUserSessions', [input.now, userId]);
+    yield* run('deletePendingSecondFactors', [userId]);
+    yield* run('retireAccountTokens', [input.now, userId, user.email]);
+  }
+  if (input.verifiedEmail !== null && user.email === input.verifiedEmail && !user.emailVerified) {
+    yield* run('verifyEmail', [user.id]);
+    user.emailVerified = true;
+  }
+  yield* run('insertSession', sessionValues(input.session, user.id));
+  yield* appendEvents(withUserId(input.events, user.id));
+  return { ok: true, user, session: newSessionRecord(input.session, user.id) };
+}
