@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Store } from '../../src/store/store.ts';
-import { tokenFrom, type Client } from '../support/http-client.ts';
+import { errorCode, linkToken, tokenFrom, type Client } from '../support/http-client.ts';
 import { TestClock, type TestServer } from '../support/server.ts';
 import type { ParsedMessage, SmtpSink } from '../support/smtp-sink.ts';
 import { BACKENDS } from '../support/stores.ts';
@@ -13,15 +13,6 @@ import { skippedOn, useHttpServer } from '../support/http-suite.ts';
 
 let counter = 0;
 const uniqueEmail = (label: string) => `${label}.${Date.now()}.${++counter}@example.com`;
-
-type ErrorBody = { error: { code: string } };
-const errorCode = async (response: Response) => ((await response.json()) as ErrorBody).error.code;
-
-function linkToken(text: string, path: string): string {
-  const match = new RegExp(`${path.replace(/\//g, '\\/')}\\?token=([A-Za-z0-9_-]{43})`).exec(text);
-  if (!match) throw new Error(`no ${path} link in the message`);
-  return match[1]!;
-}
 
 for (const backend of BACKENDS) {
   describe(`email change and verification over HTTP (${backend.name})`, async () => {

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { totpCode } from '../../src/core/totp.ts';
-import { codeFrom, tokenFrom, type Client } from '../support/http-client.ts';
+import { codeFrom, errorCode, linkToken, tokenFrom, type Client } from '../support/http-client.ts';
 import { TestClock, type TestServer } from '../support/server.ts';
 import type { ParsedMessage, SmtpSink } from '../support/smtp-sink.ts';
 import { BACKENDS } from '../support/stores.ts';
@@ -20,15 +20,6 @@ const uniqueEmail = (label: string) => `${label}.${Date.now()}.${++counter}@exam
 const FAILURES_BEFORE_DELAY = 8;
 const PASSWORD = 'owner passphrase 4 the win';
 const wrongFor = (right: string) => (right === '000000' ? '111111' : '000000');
-
-type ErrorBody = { error: { code: string } };
-const errorCode = async (response: Response) => ((await response.json()) as ErrorBody).error.code;
-
-function linkToken(text: string, path: string): string {
-  const match = new RegExp(`${path.replace(/\//g, '\\/')}\\?token=([A-Za-z0-9_-]{43})`).exec(text);
-  if (!match) throw new Error(`no ${path} link in the message`);
-  return match[1]!;
-}
 
 for (const backend of BACKENDS) {
   describe(`attack: second-factor accounts (${backend.name})`, async () => {

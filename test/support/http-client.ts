@@ -89,3 +89,15 @@ export function codeFrom(text: string): string {
   if (!match) throw new Error('no code in the message');
   return match[1]!;
 }
+
+/** The token of the first `path?token=…` link in a mail's text. */
+export function linkToken(text: string, path: string): string {
+  const match = new RegExp(`${path.replace(/\//g, '\\/')}\\?token=([A-Za-z0-9_-]{43})`).exec(text);
+  if (!match) throw new Error(`no ${path} link in the message`);
+  return match[1]!;
+}
+
+/** The stable `error.code` of a JSON error answer. */
+export async function errorCode(response: Response): Promise<string> {
+  return ((await response.json()) as { error: { code: string } }).error.code;
+}
