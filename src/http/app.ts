@@ -6,8 +6,8 @@ import { errorResponse } from './error-page.ts';
 import { requestLogger } from './logging.ts';
 import { errorAudit } from './error-audit.ts';
 import { bodyLimit } from 'hono/body-limit';
-import { clientIpMiddleware } from './client-ip.ts';
-import { normalizeIp, trustedProxies } from '../core/client-ip.ts';
+import { clientIpMiddleware, fromTrustedProxy } from './client-ip.ts';
+import { trustedProxies } from '../core/client-ip.ts';
 import { crossSiteGuard } from './cross-site.ts';
 import { csrfGuard } from './csrf.ts';
 import { responseHeaders } from './security.ts';
@@ -34,16 +34,14 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
     requestId({
       generator: (c) => {
         const incoming = c.req.header('x-request-id');
-        const peer = c.env?.incoming?.socket?.remoteAddress;
-        const fromProxy = typeof peer === 'string' && proxies.has(normalizeIp(peer));
-        return fromProxy && incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+        return fromTrustedProxy(c, proxies) && incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
       },
       headerName: '',
     }),
   );
   app.use(requestLogger(deps.logger, deps.metrics));
   app.use(responseHeaders(deps.config));
-  app.use(clientIpMiddleware(deps.config.trustedProxies));
+  app.use(clientIpMiddleware(proxies));
   // After the client IP (its per-IP bound), before every guard and route, so it sees each error answer.
   app.use(errorAudit(deps));
   // Every body we accept fits in a few hundred bytes; 16 KiB leaves room and stops floods (issue #4).
