@@ -42,6 +42,7 @@ import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { buildInfo } from './version.ts';
 import { createMetrics } from './core/metrics.ts';
+import { absoluteUrlFor, urlFor } from './route-table.ts';
 
 export interface CreateLatchkeyOptions extends LatchkeyOptions {
   /** An opened store (tests, custom pools); otherwise databaseUrl is opened. */
@@ -127,6 +128,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
   const store = options.store ?? (await openStore(config.databaseUrl));
   await store.migrate();
 
+  const devLinkStart = absoluteUrlFor(config.baseUrl, 'verifyPage', undefined, { token: '' });
   const devMailbox =
     usesDevMailbox
       ? new DevMailbox({
@@ -134,8 +136,8 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
           // link is the dev mailbox's purpose, so this is the one place a link is logged.
           onMessage: (message: MailMessage) =>
             logger.info(
-              { to: message.to, link: /https?:\/\/\S+\/auth\/verify\?token=\S+/.exec(message.text)?.[0] },
-              `dev mailbox: "${message.subject}", also at ${config.baseUrl.origin}/dev/mailbox`,
+              { to: message.to, link: message.text.split(/\s/).find((word) => word.startsWith(devLinkStart)) },
+              `dev mailbox: "${message.subject}", also at ${absoluteUrlFor(config.baseUrl, 'devMailbox')}`,
             ),
         })
       : null;
@@ -159,7 +161,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
   });
 
   const sessions: SessionPolicy = { ttlSeconds: config.sessionTtlSeconds, idleTtlSeconds: config.sessionIdleTtlSeconds };
-  const redirects: RedirectPolicy = { baseUrl: config.baseUrl, allowedOrigins: config.allowedRedirectOrigins, defaultPath: '/auth/account' };
+  const redirects: RedirectPolicy = { baseUrl: config.baseUrl, allowedOrigins: config.allowedRedirectOrigins, defaultPath: urlFor('account') };
   const limiters = await openLimiters(config, logger, store);
   await limiters.ready;
   const policy = createPolicy({

@@ -136,8 +136,11 @@ export function urlFor(name: RouteName, params?: Readonly<Record<string, string>
   return search ? `${path}?${search}` : path;
 }
 
+/** The sign-in page, back to the account page after it: where the account's forms and pages send a browser without a (recent) session. */
+export const SIGN_IN_TO_ACCOUNT = urlFor('signIn', undefined, { redirectTo: urlFor('account') });
+
 /** The absolute URL of a route on this server (mail links, the CLI's hints). */
-export function absoluteUrlFor(baseUrl: URL, name: RouteName, params?: Readonly<Record<string, string>>, query?: UrlQuery): string {
+export function absoluteUrlFor(baseUrl: URL | string, name: RouteName, params?: Readonly<Record<string, string>>, query?: UrlQuery): string {
   return new URL(urlFor(name, params, query), baseUrl).href;
 }
 

@@ -18,8 +18,6 @@ import { requireSecondFactor } from './second-factor.ts';
 import { finishFirstFactor, type VerifyOutcome } from './first-factor.ts';
 import { tokenErrorCode, type VerifyResult } from './tokens.ts';
 
-export const RESET_PAGE = '/auth/password/reset';
-
 export interface PasswordResetRequest {
   email: unknown;
   redirectTo?: unknown;
@@ -62,7 +60,7 @@ export async function requestPasswordReset(
       mail: ({ token, code }) =>
         mailable
           ? deps.composeAccountMail(
-              { kind: 'password_reset', link: tokenLink(deps.baseUrl, RESET_PAGE, token), code, expiresInSeconds: deps.tokens.ttlSeconds('password_reset') },
+              { kind: 'password_reset', link: tokenLink(deps.baseUrl, 'passwordResetPage', token), code, expiresInSeconds: deps.tokens.ttlSeconds('password_reset') },
               mailEnvelope(email, now, context, request.locale ?? null),
             )
           : null,

@@ -19,6 +19,7 @@ import { auditEvent, type RequestContext } from './audit.ts';
 import type { ErrorCode } from './errors.ts';
 import type { Policy } from './policy.ts';
 import type { Session, User } from './types.ts';
+import { absoluteUrlFor } from '../route-table.ts';
 
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 128;
@@ -188,7 +189,7 @@ export async function passwordNotice(
 ) {
   if (!(await deps.policy.checkNotice({ email, kind: 'password_changed' }, context)).allow) return null;
   return deps.composeAccountMail(
-    { kind: 'password_changed', change, resetLink: new URL('/auth/password/forgot', deps.baseUrl).href },
+    { kind: 'password_changed', change, resetLink: absoluteUrlFor(deps.baseUrl, 'passwordForgotPage') },
     mailEnvelope(email, envelope.at, context, envelope.locale),
   );
 }

@@ -14,6 +14,7 @@ import type { RequestContext } from './audit.ts';
 import type { Policy } from './policy.ts';
 import { mailEnvelope, type AccountMail, type ComposeAccountMail, type SecurityNoticeKind } from './account.ts';
 import type { Store } from '../store/store.ts';
+import { absoluteUrlFor } from '../route-table.ts';
 
 export type { SecurityNoticeKind };
 
@@ -55,8 +56,8 @@ export function createSecurityNotices(deps: {
     // Over the cap: the mail is not sent (the denial is audited); changes made from a session asked first (admitNotice).
     if (!options?.admitted && !(await deps.policy.checkNotice({ email: user.email, kind }, context)).allow) return;
     const now = deps.now();
-    const accountLink = new URL('/auth/account', deps.baseUrl).href;
-    const resetLink = new URL('/auth/password/forgot', deps.baseUrl).href;
+    const accountLink = absoluteUrlFor(deps.baseUrl, 'account');
+    const resetLink = absoluteUrlFor(deps.baseUrl, 'passwordForgotPage');
     const notice: AccountMail = kind === 'password_reset' ? { kind: 'password_changed', change: 'reset', resetLink } : { kind, accountLink };
     const mail = deps.composeAccountMail(notice, mailEnvelope(user.email, now, context, null));
     // The change's own event (totp.disabled, recovery_code.used) is already in the trail, with this request ID.

@@ -4,7 +4,7 @@ import { auditEvent } from '../../core/audit.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
 import { describeUserAgent, shownIp } from '../../mail/user-agent.ts';
 import { accountPage } from '../../pages/account-page.ts';
-import { urlFor } from '../../route-table.ts';
+import { SIGN_IN_TO_ACCOUNT, urlFor } from '../../route-table.ts';
 import { clearCookie, cookieNames } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { jsonError } from '../errors.ts';
@@ -12,7 +12,7 @@ import { pageContext } from '../pages.ts';
 import { finalJsonFactory } from '../security.ts';
 import { requestContext } from '../request.ts';
 import type { Endpoints, Handler } from '../route-groups.ts';
-import { currentSession, SIGN_IN_AGAIN, sessionJson, userJson } from './shared.ts';
+import { currentSession, sessionJson, userJson } from './shared.ts';
 import { accountSecurityViews } from './account-security.ts';
 import { twoFactorView } from './two-factor.ts';
 
@@ -105,7 +105,7 @@ export function sessionRoutes(deps: HttpDeps): Endpoints {
   const account: Handler = async (c) => {
     c.header('Cache-Control', 'no-store');
     const found = await currentSession(c, deps);
-    if (!found) return c.redirect(SIGN_IN_AGAIN, 303);
+    if (!found) return c.redirect(SIGN_IN_TO_ACCOUNT, 303);
     const sessions = await deps.store.listSessions(found.user.id, deps.now());
     const page = pageContext(c, deps);
     return c.html(

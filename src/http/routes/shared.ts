@@ -7,7 +7,7 @@ import { validateSession, type ValidSession } from '../../core/sessions.ts';
 import { PENDING_SECOND_FACTOR_TTL_SECONDS } from '../../core/second-factor.ts';
 import type { SecondFactorRequired, SignedIn } from '../../core/first-factor.ts';
 import type { Session, User } from '../../core/types.ts';
-import { urlFor } from '../../route-table.ts';
+import { SIGN_IN_TO_ACCOUNT, urlFor } from '../../route-table.ts';
 import { clearCookie, cookieNames, readCookie, writeCookie } from '../cookies.ts';
 import { renewCsrfCookie } from '../csrf-token.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
@@ -31,9 +31,6 @@ export function sessionJson(session: Session) {
   return { id: session.id, expiresAt: new Date(session.expiresAt).toISOString() };
 }
 
-/** Where a form of the account page goes without a session: the sign-in page, and back to the account after it. */
-export const SIGN_IN_AGAIN = urlFor('signIn', undefined, { redirectTo: urlFor('account') });
-
 type SessionHandler = (c: Context<AppEnv>, found: ValidSession) => Response | Promise<Response>;
 
 /**
@@ -48,7 +45,7 @@ export function withSession(deps: HttpDeps, handlers: { json: SessionHandler; fo
     },
     form: async (c) => {
       const found = await currentSession(c, deps);
-      return found ? handlers.form(c, found) : c.redirect(SIGN_IN_AGAIN, 303);
+      return found ? handlers.form(c, found) : c.redirect(SIGN_IN_TO_ACCOUNT, 303);
     },
   };
 }
