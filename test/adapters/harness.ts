@@ -13,11 +13,16 @@ import { Client, tokenFrom } from '../support/http-client.ts';
 import { RELAXED_IP_LIMITS } from '../support/server.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 
-export interface MountedServer {
+/** Where a sign-in story runs: a browser or API client for the server, and the text of the newest mail to an address. */
+export interface SignInTarget {
+  client(): Client;
+  mailText(email: string): Promise<string>;
+}
+
+export interface MountedServer extends SignInTarget {
   latchkey: Latchkey;
   url: string;
   sink: SmtpSink;
-  client(): Client;
   close(): Promise<void>;
 }
 
@@ -51,6 +56,7 @@ export async function startMounted(
     url,
     sink,
     client: () => new Client(url),
+    mailText: async (email) => (await sink.waitFor((message) => message.to === email)).text,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -64,16 +70,12 @@ export async function startMounted(
 let counter = 0;
 export const uniqueEmail = (label: string) => `${label}.${Date.now()}.${++counter}@example.com`;
 
-async function mailTo(server: MountedServer, email: string) {
-  return server.sink.waitFor((message) => message.to === email);
-}
-
 /** An API client: the JSON sign-in (request, token from the mail, verify), then its session. Returns the signed-in client. */
-export async function signInWithJson(server: MountedServer, email = uniqueEmail('json')): Promise<Client> {
+export async function signInWithJson(server: SignInTarget, email = uniqueEmail('json')): Promise<Client> {
   const client = server.client();
   const requested = await client.request('/auth/sign-in/email', { method: 'POST', json: { email } });
   assert.equal(requested.status, 202, `sign-in request answered ${requested.status}: ${await requested.clone().text()}`);
-  const token = tokenFrom((await mailTo(server, email)).text);
+  const token = tokenFrom(await server.mailText(email));
   const verified = await client.request('/auth/verify', { method: 'POST', json: { token } });
   assert.equal(verified.status, 200, `verify answered ${verified.status}: ${await verified.clone().text()}`);
   assert.equal(((await verified.json()) as { user: { email: string } }).user.email, email);
@@ -88,7 +90,7 @@ export async function signInWithJson(server: MountedServer, email = uniqueEmail(
  * real page), the link from the mail, the confirm form; it lands on
  * `redirectTo` signed in. Returns the browser.
  */
-export async function signInWithForms(server: MountedServer, options: { email?: string; redirectTo?: string } = {}): Promise<Client> {
+export async function signInWithForms(server: SignInTarget, options: { email?: string; redirectTo?: string } = {}): Promise<Client> {
   const email = options.email ?? uniqueEmail('form');
   const browser = server.client();
   const form: Record<string, string> = { email, typoChecked: '1' };
@@ -96,7 +98,7 @@ export async function signInWithForms(server: MountedServer, options: { email?: 
   const requested = await browser.request('/auth/sign-in/email', { method: 'POST', form });
   assert.equal(requested.status, 303, `sign-in form answered ${requested.status}: ${await requested.clone().text()}`);
   assert.equal(requested.headers.get('location'), '/auth/check-email');
-  const token = tokenFrom((await mailTo(server, email)).text);
+  const token = tokenFrom(await server.mailText(email));
   const page = await browser.request(`/auth/verify?token=${token}`, { headers: { accept: 'text/html' } });
   assert.equal(page.status, 200);
   assert.match(await page.text(), /<form[^>]+action="\/auth\/verify"/);
@@ -108,7 +110,7 @@ export async function signInWithForms(server: MountedServer, options: { email?: 
 }
 
 /** What requireSession does for a protected path: 303 to the sign-in page for a browser, 401 JSON for anything else. */
-export async function assertGuarded(server: MountedServer, path: string): Promise<void> {
+export async function assertGuarded(server: SignInTarget, path: string): Promise<void> {
   const stranger = server.client();
   const navigation = await stranger.request(path, { headers: { accept: 'text/html,application/xhtml+xml' } });
   assert.equal(navigation.status, 303);
