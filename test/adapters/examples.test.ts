@@ -3,17 +3,13 @@
 // folder, the dev mailbox), then used as a person would: a real sign-in, then
 // the protected thing.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromiumMissing, launchChromium } from '../browser/harness.ts';
-import { Client, codeFrom } from '../support/http-client.ts';
-import { assertGuarded, signInWithForms, signInWithJson, uniqueEmail, type SignInTarget } from './harness.ts';
-
-const ROOT = join(import.meta.dirname, '../..');
+import { codeFrom } from '../support/http-client.ts';
+import { startChildApp, ROOT, type ChildApp } from './child-app.ts';
+import { assertGuarded, signInWithForms, signInWithJson, uniqueEmail } from './harness.ts';
 
 /** The command in the README's first ```sh block that starts the example. */
 function readmeCommand(example: string): string[] {
@@ -23,68 +19,14 @@ function readmeCommand(example: string): string[] {
   return command.split(/\s+/);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
-
-const unescapeHtml = (text: string) =>
-  text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-
-interface RunningExample extends SignInTarget {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startExample(example: string): Promise<RunningExample> {
+function startExample(example: string): Promise<ChildApp> {
   const [node, ...args] = readmeCommand(example);
   assert.equal(node, 'node');
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: ROOT,
-    // Only what the README's reader has: no LATCHKEY_* of this shell.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), LATCHKEY_DATA_DIR: mkdtempSync(join(tmpdir(), `latchkey-example-${example}-`)), LATCHKEY_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
-  await new Promise<void>((resolve, reject) => {
-    const check = () => output.includes('example listening on') && resolve();
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`examples/${example} exited (${code}) before listening:\n${output}`)));
-  });
-  const url = `http://localhost:${port}`;
-  return {
-    url,
-    client: () => new Client(url),
-    // The dev mailbox page, newest first: the plain text of the first message to the address (the outbox sends it just after the answer).
-    mailText: async (email) => {
-      for (let attempt = 0; attempt < 200; attempt++) {
-        const page = await (await fetch(`${url}/dev/mailbox`)).text();
-        const article = page.split('<article>').find((part) => part.includes(`<dd>${email}</dd>`));
-        const text = article && /<pre>([\s\S]*?)<\/pre>/.exec(article)?.[1];
-        if (text) return unescapeHtml(text);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      throw new Error(`no mail to ${email} in the dev mailbox:\n${output}`);
-    },
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return startChildApp(`example-${example}`, args);
 }
 
 describe('examples/express: an Express app with a protected page', () => {
-  let example: RunningExample;
+  let example: ChildApp;
   before(async () => (example = await startExample('express')));
   after(() => example.stop());
 
@@ -99,7 +41,7 @@ describe('examples/express: an Express app with a protected page', () => {
 });
 
 describe('examples/fastify: an API with a protected route', () => {
-  let example: RunningExample;
+  let example: ChildApp;
   before(async () => (example = await startExample('fastify')));
   after(() => example.stop());
 
@@ -115,7 +57,7 @@ describe('examples/fastify: an API with a protected route', () => {
 });
 
 describe('examples/static: a static page on the JSON API, in Chromium', { skip: chromiumMissing }, () => {
-  let example: RunningExample;
+  let example: ChildApp;
   before(async () => (example = await startExample('static')));
   after(() => example.stop());
 
