@@ -7,6 +7,7 @@ import express, { type RequestHandler } from 'express';
 import { latchkeyExpress, requireSession } from '../../src/adapters/express.ts';
 import type { Latchkey } from '../../src/latchkey.ts';
 import { en } from '../../src/i18n/en.ts';
+import { errorCode } from '../support/http-client.ts';
 import { assertGuarded, signInWithForms, signInWithJson, startMounted, type MountedServer } from './harness.ts';
 
 /** An Express app as people write it: `parsers` first (or not), Latchkey at `mountPath`, then a protected page. */
@@ -87,6 +88,27 @@ describe('Express: the app around Latchkey', () => {
     const sessions = await client.request('/auth/sessions');
     const listed = (await sessions.json()) as { sessions: { ip: string | null; current: boolean }[] };
     assert.equal(listed.sessions.find((s) => s.current)?.ip, '127.0.0.1');
+  });
+});
+
+describe('Express: a form express.urlencoded({ extended: true }) reshaped', () => {
+  let server: MountedServer;
+  before(async () => (server = await mountExpress(() => [express.urlencoded({ extended: true })])));
+  after(() => server.close());
+
+  it('reaches Latchkey as sent: a repeated or bracketed field is refused, not flattened into an address', async () => {
+    const browser = server.client();
+    const csrf = await browser.csrfToken();
+    for (const body of [`email=a%40example.com&email=b%40example.com&csrf=${csrf}`, `email%5Bx%5D=a%40example.com&csrf=${csrf}`]) {
+      const response = await browser.request('/auth/sign-in/email', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url },
+      });
+      assert.equal(response.status, 400, body);
+      assert.equal(await errorCode(response), 'invalid_request');
+    }
+    assert.equal(server.sink.messages.length, 0, 'no mail went out');
   });
 });
 
