@@ -29,9 +29,8 @@ function fromRecord(headers: HeaderRecord): string | null {
 
 /** The Cookie header of a request in any of its shapes, or null. */
 export function cookieHeaderOf(source: SessionSource): string | null {
-  if (isHeadersLike(source)) return source.get('cookie');
-  const headers: unknown = (source as { headers?: unknown }).headers;
-  // A request (its headers are an object); else the source is itself a headers object (where `headers` would be a string).
-  if (typeof headers === 'object' && headers !== null) return isHeadersLike(headers) ? headers.get('cookie') : fromRecord(headers as HeaderRecord);
-  return fromRecord(source as HeaderRecord);
+  // A request's headers (a Headers or an object); else the source is the headers (where `headers` would be a string).
+  const inner: unknown = (source as { headers?: unknown }).headers;
+  const headers = typeof inner === 'object' && inner !== null ? inner : source;
+  return isHeadersLike(headers) ? (headers.get('cookie') ?? null) : fromRecord(headers as HeaderRecord);
 }
