@@ -1,6 +1,6 @@
 // Assembles the Hono app: middleware once, routes once, at creation (never per
-// request). Global: request ID, logging, headers, client IP, error audit, body
-// limit. Per route group (http/route-groups.ts): the guards. The routes are
+// request). Global: request ID, logging, headers, client IP, error audit, a body
+// the host app already read (adapters/), body limit. Per route group (http/route-groups.ts): the guards. The routes are
 // those of the table (src/route-table.ts), each file serving one group of endpoints.
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
@@ -11,6 +11,7 @@ import { errorAudit } from './error-audit.ts';
 import { bodyLimit } from 'hono/body-limit';
 import { clientIpMiddleware, fromTrustedProxy } from './client-ip.ts';
 import { trustedProxies } from '../core/client-ip.ts';
+import { consumedBodyGuard } from './consumed-body.ts';
 import { groupGuards, mountRoutes } from './route-groups.ts';
 import { responseHeaders } from './security.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -49,6 +50,8 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
   app.use(clientIpMiddleware(proxies));
   // After the client IP (its per-IP bound), before every guard and route, so it sees each error answer.
   app.use(errorAudit(deps));
+  // A body the host app's parser already read (adapters/) is refused by name, before anything reads it as empty.
+  app.use(consumedBodyGuard(deps));
   // Every body we accept fits in a few hundred bytes; 16 KiB leaves room and stops floods (issue #4).
   const limitBody = bodyLimit({ maxSize: 16 * 1024, onError: (c) => errorResponse(c, deps, 'request_too_large') });
   // GET and HEAD carry no body; asking for one would make the Node adapter build a full Request.
