@@ -144,9 +144,14 @@ export function absoluteUrlFor(baseUrl: URL | string, name: RouteName, params?: 
   return new URL(urlFor(name, params, query), baseUrl).href;
 }
 
-const BY_METHOD_AND_PATH = new Map<string, RouteName>(ROUTE_NAMES.map((name) => [`${ROUTES[name].method} ${ROUTES[name].path}`, name]));
+// By path, then method: read once per request (the request log), so no string is built for the look-up.
+const BY_PATH = new Map<string, Map<string, RouteName>>();
+for (const name of ROUTE_NAMES) {
+  const { path, method } = ROUTES[name];
+  BY_PATH.set(path, (BY_PATH.get(path) ?? new Map()).set(method, name));
+}
 
 /** The route a method and a matched pattern belong to (HEAD is answered by the GET route), or null. */
 export function routeNamed(method: string, pattern: string): RouteName | null {
-  return BY_METHOD_AND_PATH.get(`${method === 'HEAD' ? 'GET' : method} ${pattern}`) ?? null;
+  return BY_PATH.get(pattern)?.get(method === 'HEAD' ? 'GET' : method) ?? null;
 }
