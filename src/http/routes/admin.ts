@@ -17,7 +17,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export function adminRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   if (!deps.config.adminToken) return;
   const expected = sha256(deps.config.adminToken);
-  const admin = createAdmin(deps.store, deps.now);
+  const admin = createAdmin(deps);
 
   app.use('/admin/*', async (c, next) => {
     const given = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';

@@ -18,7 +18,7 @@ import {
   setEmailSignInRequiresTotp,
   startEnrolment,
   totpStatus,
-  type TotpDeps,
+  type TotpContext,
 } from '../../core/totp.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
 import { recoveryCodesPage } from '../../pages/recovery-codes-page.ts';
@@ -81,7 +81,7 @@ export async function twoFactorView(c: Context<AppEnv>, deps: HttpDeps, found: V
 
 export function twoFactorRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   const names = cookieNames(deps.config);
-  const totpDeps: TotpDeps = deps.signIn;
+  const totpDeps: TotpContext = deps.signIn;
 
   // The second step of sign-in.
 
