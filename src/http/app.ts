@@ -35,8 +35,6 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
     ...parts,
     cookies: cookieNames(ctx.config),
     csrfKey: deriveKey(ctx.config.secret, 'csrf-token'),
-    signIn: ctx,
-    account: ctx,
   };
   const app = new Hono<AppEnv>();
   // Kept only from one of our own proxies, as X-Forwarded-For is: from a client it

@@ -31,7 +31,7 @@ export function csrfGuard(deps: HttpDeps): MiddlewareHandler<AppEnv> {
     if (!body) return errorResponse(c, deps, 'invalid_request');
     const field = body[CSRF_FIELD];
     const cookie = readCookie(c, names.csrf);
-    const decision = await deps.signIn.policy.checkFormToken(
+    const decision = await deps.policy.checkFormToken(
       {
         expected: cookie && CSRF_COOKIE_VALUE.test(cookie) ? csrfTokenFor(deps.csrfKey, cookie) : null,
         presented: typeof field === 'string' ? field : null,

@@ -30,7 +30,4 @@ export interface HttpDeps extends Context {
   readonly cookies: CookieNames;
   /** Keys the CSRF tokens (http/csrf-token.ts). */
   readonly csrfKey: Buffer;
-  /** The context, under the names the route files used before it (they move to it). */
-  readonly signIn: Context;
-  readonly account: Context;
 }

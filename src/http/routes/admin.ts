@@ -22,7 +22,7 @@ export function adminRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   app.use('/admin/*', async (c, next) => {
     const given = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
     const authorized = constantTimeEqual(sha256(given), expected);
-    const decision = await deps.signIn.policy.checkAdmin({ authorized }, requestContext(c));
+    const decision = await deps.policy.checkAdmin({ authorized }, requestContext(c));
     if (decision.allow) return next();
     if (authorized) return jsonError(c, 'rate_limited');
     // Issue #12: a missing or wrong key asks for the admin token (RFC 6750 section 3), not for a
