@@ -1,6 +1,10 @@
 // Assembles the Hono app: middleware once, routes once, at creation (never per request).
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
+import type { Context } from '../context.ts';
+import { deriveKey } from '../core/crypto.ts';
+import type { DevMailbox } from '../mail/dev-mailbox.ts';
+import { cookieNames } from './cookies.ts';
 import type { AppEnv, HttpDeps } from './env.ts';
 import { errorResponse } from './error-page.ts';
 import { requestLogger } from './logging.ts';
@@ -26,7 +30,13 @@ import { approvalRoutes } from './routes/approval.ts';
 /** An incoming X-Request-Id is kept only when well-formed (it reaches logs and mail headers). */
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,128}$/;
 
-export function createApp(deps: HttpDeps): Hono<AppEnv> {
+export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; version: string }): Hono<AppEnv> {
+  const deps: HttpDeps = {
+    ...ctx,
+    ...parts,
+    cookies: cookieNames(ctx.config),
+    csrfKey: deriveKey(ctx.config.secret, 'csrf-token'),
+  };
   const app = new Hono<AppEnv>();
   // Kept only from one of our own proxies, as X-Forwarded-For is: from a client it
   // is request text, and it went into the genuine mail's headers (a variant of issue #12 finding 7).
@@ -35,7 +45,7 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
     requestId({
       generator: (c) => {
         const incoming = c.req.header('x-request-id');
-        return fromTrustedProxy(c, proxies) && incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+        return fromTrustedProxy(c, proxies) && incoming && REQUEST_ID.test(incoming) ? incoming : deps.random.uuid();
       },
       headerName: '',
     }),
