@@ -47,7 +47,8 @@ function build(): void {
   for (const file of assets) cpSync(file, join(dist, relative(src, file)));
   chmodSync(join(dist, 'cli', 'main.js'), 0o755); // the `latchkey` bin
   writeFileSync(stamp, '');
-  console.log(`latchkey: built dist/ (${assets.length} assets copied)`);
+  // stderr: `npm pack --json` (which runs this as prepack) keeps stdout for its JSON.
+  console.error(`latchkey: built dist/ (${assets.length} assets copied)`);
 }
 
 if (!process.argv.includes('--if-stale') || isStale()) build();
