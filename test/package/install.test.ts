@@ -108,7 +108,8 @@ describe('the npm package, installed from its tarball into a fresh app (issue #1
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      const message = await sink.waitFor((m) => m.to === email, 15_000);
+      const died = exited.then((code) => Promise.reject(new Error(`library-sign-in.js exited (${code}) before any mail:\n${stderr}`)));
+      const message = await Promise.race([sink.waitFor((m) => m.to === email, 15_000), died]);
       const token = tokenIn(message.text);
       assert.ok(token, 'the mail carries a sign-in link');
       child.stdin.end(`${token}\n`);
