@@ -5,7 +5,7 @@
 // dependencies): without it npm would want the newest version in every range,
 // which that cache does not hold; the Dockerfile installs the same way.
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { writeLockedApp } from '../../scripts/locked-app.ts';
@@ -80,6 +80,7 @@ export async function installPackedApp(): Promise<{ app: InstalledApp } | { skip
   writeLockedApp(dir, 'latchkey-user-app');
   const install = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', packed.tarball], { cwd: dir });
   if (install.code !== 0) {
+    rmSync(base, { recursive: true, force: true });
     if (/ENOTCACHED/.test(install.stderr) && process.env.CI !== 'true') {
       const missing = /request to (\S+) failed/.exec(install.stderr)?.[1] ?? 'a dependency';
       return { skip: `the npm cache lacks ${missing} (run npm ci first); required when CI=true` };
