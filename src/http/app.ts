@@ -10,6 +10,7 @@ import { clientIpMiddleware, fromTrustedProxy } from './client-ip.ts';
 import { trustedProxies } from '../core/client-ip.ts';
 import { crossSiteGuard } from './cross-site.ts';
 import { csrfGuard } from './csrf.ts';
+import { consumedBodyGuard } from './consumed-body.ts';
 import { responseHeaders } from './security.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { devRoutes } from './routes/dev.ts';
@@ -44,6 +45,8 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
   app.use(clientIpMiddleware(proxies));
   // After the client IP (its per-IP bound), before every guard and route, so it sees each error answer.
   app.use(errorAudit(deps));
+  // A body the host app's parser already read (adapters/) is refused by name, before anything reads it as empty.
+  app.use(consumedBodyGuard(deps));
   // Every body we accept fits in a few hundred bytes; 16 KiB leaves room and stops floods (issue #4).
   const limitBody = bodyLimit({ maxSize: 16 * 1024, onError: (c) => errorResponse(c, deps, 'request_too_large') });
   // GET and HEAD carry no body; asking for one would make the Node adapter build a full Request.

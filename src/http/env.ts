@@ -12,7 +12,15 @@ import type { Store } from '../store/store.ts';
 import type { Metrics } from '../core/metrics.ts';
 
 export interface AppEnv {
-  Bindings: { incoming?: IncomingMessage };
+  Bindings: {
+    incoming?: IncomingMessage;
+    /**
+     * Set by the Node adapters (src/adapters/): a body parser of the host app
+     * read this request's body before Latchkey and it could not be rebuilt, so
+     * the request is answered `body_already_parsed` instead of read as empty.
+     */
+    bodyConsumed?: boolean;
+  };
   Variables: {
     requestId: string;
     userId?: string;

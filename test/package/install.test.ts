@@ -44,6 +44,7 @@ describe('the npm package, installed from its tarball into a fresh app (issue #1
     t.diagnostic(`tarball: ${entryCount} files, ${(size / 1000).toFixed(1)} kB packed, ${(unpackedSize / 1000).toFixed(1)} kB unpacked`);
     const needed = ['package.json', 'README.md', 'SECURITY.md', 'CHANGELOG.md', 'openapi.json', 'docs/deploy.md'];
     const compiled = ['dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/cli/main.js', 'dist/store/sqlite/checkpointer-thread.js'];
+    compiled.push(...['node', 'express', 'fastify'].flatMap((name) => [`dist/adapters/${name}.js`, `dist/adapters/${name}.d.ts`]));
     const assets = ['dist/pages/assets/style.css', 'dist/pages/assets/sign-in.js', 'dist/core/breached-passwords.txt'];
     for (const file of [...needed, ...compiled, ...assets]) assert.ok(files.includes(file), `${file} is in the tarball`);
     const tooling = files.filter(
@@ -67,10 +68,11 @@ describe('the npm package, installed from its tarball into a fresh app (issue #1
     assert.deepEqual(javascript.filter((file) => importsTypeScript.test(readFileSync(join(installed, 'dist', file), 'utf8'))), []);
   });
 
-  it('(a) imports from ESM: import { createLatchkey } from "latchkey"', async () => {
+  it('(a) imports from ESM: import { createLatchkey } from "latchkey", and the adapters from latchkey/node, /express, /fastify', async () => {
     const result = await run(process.execPath, ['esm.js'], { cwd: app.dir });
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { createLatchkey: 'function', VERSION: version });
+    const functions = { createLatchkey: 'function', toNodeHandler: 'function', latchkeyExpress: 'function', latchkeyFastify: 'function' };
+    assert.deepEqual(JSON.parse(result.stdout), { ...functions, VERSION: version });
   });
 
   it('(a) type-checks a TypeScript app against the declarations, and rejects a type error', async () => {
