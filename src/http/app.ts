@@ -4,6 +4,10 @@
 // those of the table (src/route-table.ts), each file serving one group of endpoints.
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
+import type { Context } from '../context.ts';
+import { deriveKey } from '../core/crypto.ts';
+import type { DevMailbox } from '../mail/dev-mailbox.ts';
+import { cookieNames } from './cookies.ts';
 import type { AppEnv, HttpDeps } from './env.ts';
 import { errorResponse } from './error-page.ts';
 import { requestLogger } from './logging.ts';
@@ -31,7 +35,13 @@ import { approvalRoutes } from './routes/approval.ts';
 /** An incoming X-Request-Id is kept only when well-formed (it reaches logs and mail headers). */
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,128}$/;
 
-export function createApp(deps: HttpDeps): Hono<AppEnv> {
+export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; version: string }): Hono<AppEnv> {
+  const deps: HttpDeps = {
+    ...ctx,
+    ...parts,
+    cookies: cookieNames(ctx.config),
+    csrfKey: deriveKey(ctx.config.secret, 'csrf-token'),
+  };
   const app = new Hono<AppEnv>();
   // Kept only from one of our own proxies, as X-Forwarded-For is: from a client it
   // is request text, and it went into the genuine mail's headers (a variant of issue #12 finding 7).
@@ -40,7 +50,7 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
     requestId({
       generator: (c) => {
         const incoming = c.req.header('x-request-id');
-        return fromTrustedProxy(c, proxies) && incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+        return fromTrustedProxy(c, proxies) && incoming && REQUEST_ID.test(incoming) ? incoming : deps.random.uuid();
       },
       headerName: '',
     }),
@@ -59,7 +69,13 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
 
   // Login CSRF (every state-changing request from our own origin, core/policy.ts decides) and
   // this browser's form token (http/csrf.ts): on the browser, API and admin groups, not on machine routes.
-  const guards = groupGuards({ config: deps.config, policy: deps.signIn.policy, refuse: (c, code) => errorResponse(c, deps, code) });
+  const guards = groupGuards({
+    config: deps.config,
+    policy: deps.policy,
+    cookies: deps.cookies,
+    csrfKey: deps.csrfKey,
+    refuse: (c, code) => errorResponse(c, deps, code),
+  });
   mountRoutes(app, guards, {
     ...systemRoutes(deps),
     ...signInRoutes(deps),

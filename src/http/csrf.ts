@@ -8,7 +8,7 @@
 // the Origin / Fetch-Metadata check alone. Mounted on the browser, API and admin
 // route groups, never on machine-to-machine routes (http/route-groups.ts).
 import type { MiddlewareHandler } from 'hono';
-import { cookieNames, readCookie } from './cookies.ts';
+import { readCookie } from './cookies.ts';
 import { CSRF_COOKIE_VALUE, csrfTokenFor } from './csrf-token.ts';
 import type { AppEnv } from './env.ts';
 import { readBody, requestContext } from './request.ts';
@@ -21,8 +21,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const SIMPLE_BODIES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
 
 /** Refuses a form post whose token is missing or is not this browser's: the policy decides and audits it. */
-export function csrfGuard(deps: Pick<GuardDeps, 'config' | 'policy' | 'refuse'>): MiddlewareHandler<AppEnv> {
-  const names = cookieNames(deps.config);
+export function csrfGuard(deps: Pick<GuardDeps, 'cookies' | 'csrfKey' | 'policy' | 'refuse'>): MiddlewareHandler<AppEnv> {
+  const names = deps.cookies;
   return async (c, next) => {
     if (SAFE_METHODS.has(c.req.method)) return next();
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -34,7 +34,7 @@ export function csrfGuard(deps: Pick<GuardDeps, 'config' | 'policy' | 'refuse'>)
     const cookie = readCookie(c, names.csrf);
     const decision = await deps.policy.checkFormToken(
       {
-        expected: cookie && CSRF_COOKIE_VALUE.test(cookie) ? csrfTokenFor(deps.config, cookie) : null,
+        expected: cookie && CSRF_COOKIE_VALUE.test(cookie) ? csrfTokenFor(deps.csrfKey, cookie) : null,
         presented: typeof field === 'string' ? field : null,
       },
       requestContext(c),

@@ -11,6 +11,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { LatchkeyConfig } from '../config.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { Policy } from '../core/policy.ts';
+import type { CookieNames } from './cookies.ts';
 import { GROUP_PREFIXES, ROUTE_NAMES, ROUTES, type RouteGroup, type RouteName, type RouteSpec } from '../route-table.ts';
 import { adminTokenGuard } from './admin-token.ts';
 import { crossSiteGuard } from './cross-site.ts';
@@ -37,8 +38,12 @@ export type Endpoints = Partial<Record<RouteName, Endpoint>>;
 export type GroupGuards = Readonly<Partial<Record<RouteGroup, readonly MiddlewareHandler<AppEnv>[]>>>;
 
 export interface GuardDeps {
-  config: LatchkeyConfig;
+  /** LATCHKEY_ADMIN_TOKEN: the admin group's guard. */
+  config: Pick<LatchkeyConfig, 'adminToken'>;
   policy: Pick<Policy, 'checkCrossSite' | 'checkFormToken' | 'checkAdmin'>;
+  /** This browser's CSRF cookie name, and the key its form tokens are checked with (http/csrf-token.ts). */
+  cookies: CookieNames;
+  csrfKey: Buffer;
   /** How a guard's refusal is answered (http/app.ts: the error page for a browser, JSON otherwise). */
   refuse: (c: Context<AppEnv>, code: ErrorCode) => Response | Promise<Response>;
 }

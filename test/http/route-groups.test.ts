@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Hono } from 'hono';
 import { pino } from 'pino';
+import { deriveKey } from '../../src/core/crypto.ts';
+import { cookieNames } from '../../src/http/cookies.ts';
 import type { AppEnv } from '../../src/http/env.ts';
 import { jsonError } from '../../src/http/errors.ts';
 import { readBody } from '../../src/http/request.ts';
@@ -31,7 +33,14 @@ describe('route groups: guards per group', () => {
       logger: pino({ level: 'silent' }),
       startWorker: false,
     });
-    const guards = groupGuards({ config: latchkey.config, policy: latchkey.policy, refuse: (c, code) => jsonError(c, code) });
+    // As createApp builds them: the cookie names and the CSRF key from the configuration.
+    const guards = groupGuards({
+      config: latchkey.config,
+      policy: latchkey.policy,
+      cookies: cookieNames(latchkey.config),
+      csrfKey: deriveKey(latchkey.config.secret, 'csrf-token'),
+      refuse: (c, code) => jsonError(c, code),
+    });
     const answer =
       (route: string): Handler =>
       async (c) => {

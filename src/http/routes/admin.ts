@@ -15,7 +15,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export function adminRoutes(deps: HttpDeps): Endpoints {
   if (!deps.config.adminToken) return {};
-  const admin = createAdmin(deps.store, deps.now);
+  const admin = createAdmin(deps);
 
   const user = (u: { id: string; email: string; emailVerified: boolean; createdAt: number; disabled: boolean }) => ({
     id: u.id,

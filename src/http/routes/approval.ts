@@ -7,7 +7,7 @@ import type { Context } from 'hono';
 import { approvalView, completeApproval, decideApproval, waitingApproval } from '../../core/cross-device.ts';
 import { approvalResultPage } from '../../pages/approval-pages.ts';
 import { checkEmailResponse } from '../check-email.ts';
-import { cookieNames, flowHashOf } from '../cookies.ts';
+import { flowHashOf } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse, htmlError } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
@@ -17,14 +17,14 @@ import type { Endpoints, Handler } from '../route-groups.ts';
 import { malformedVerification, verifiedForm, verifiedJson } from './shared.ts';
 
 export function approvalRoutes(deps: HttpDeps): Endpoints {
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
 
   /** The pick, the same for JSON and forms (null: a malformed body). */
   async function decide(c: Context<AppEnv>) {
     const parsed = approvalBody.safeParse(await readBody(c));
     if (!parsed.success) return null;
     const { token, number, refuse } = parsed.data;
-    const result = await decideApproval(deps.signIn, { token, number: number ?? null, refuse: refuse === true || refuse === '1' }, requestContext(c));
+    const result = await decideApproval(deps, { token, number: number ?? null, refuse: refuse === true || refuse === '1' }, requestContext(c));
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');
     return result;
@@ -46,13 +46,13 @@ export function approvalRoutes(deps: HttpDeps): Endpoints {
 
   const approvalState: Handler = async (c) => {
     c.header('Cache-Control', 'no-store');
-    const approval = await waitingApproval(deps.signIn, flowHashOf(c, names));
+    const approval = await waitingApproval(deps, flowHashOf(c, names));
     const state = approval ? approvalView(approval, deps.now()) : 'none';
     // The number is this browser's own to show (a custom UI may render it); only while it can still be picked.
     return c.json(state === 'pending' ? { state, number: approval!.number } : { state }, 200);
   };
 
-  const complete = (c: Context<AppEnv>) => completeApproval(deps.signIn, flowHashOf(c, names), requestContext(c));
+  const complete = (c: Context<AppEnv>) => completeApproval(deps, flowHashOf(c, names), requestContext(c));
 
   const completeJson: Handler = async (c) => {
     const result = await complete(c);

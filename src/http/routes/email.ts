@@ -13,7 +13,7 @@ import { tokenErrorCode } from '../../core/tokens.ts';
 import type { TokenPurpose } from '../../core/types.ts';
 import { cancelEmailChangePage, confirmEmailPage, donePage, linkProblemPage, verifyEmailPage } from '../../pages/email-pages.ts';
 import { urlFor, type UrlQuery } from '../../route-table.ts';
-import { clearCookie, cookieNames } from '../cookies.ts';
+import { clearCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
@@ -32,8 +32,7 @@ type LinkPurpose = Exclude<TokenPurpose, 'sign_in'>;
 type Failure = { ok: false; code: ErrorCode };
 
 export function emailRoutes(deps: HttpDeps): Endpoints {
-  const account = deps.account;
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
 
   function backToAccount(c: Context<AppEnv>, query: UrlQuery): Response {
     c.header('Cache-Control', 'no-store');
@@ -99,7 +98,7 @@ export function emailRoutes(deps: HttpDeps): Endpoints {
     const parsed = changeBody.safeParse(await readBody(c));
     if (!parsed.success) return MALFORMED;
     const page = pageContext(c, deps);
-    return requestEmailChange(account, found.user, found.session, { newEmail: parsed.data.newEmail, locale: page.t.locale }, requestContext(c));
+    return requestEmailChange(deps, found.user, found.session, { newEmail: parsed.data.newEmail, locale: page.t.locale }, requestContext(c));
   }
 
   const emailChange = withSession(deps, {
@@ -117,7 +116,7 @@ export function emailRoutes(deps: HttpDeps): Endpoints {
 
   const emailConfirm = linkAction(
     'email_change',
-    async (c, token) => confirmEmailChange(account, token, await currentSession(c, deps), requestContext(c)),
+    async (c, token) => confirmEmailChange(deps, token, await currentSession(c, deps), requestContext(c)),
     {
       json: (c, result) => c.json({ user: userJson(result.user) }, 200),
       form: (c, result) =>
@@ -131,7 +130,7 @@ export function emailRoutes(deps: HttpDeps): Endpoints {
     },
   );
 
-  const emailCancel = linkAction('email_change_cancel', (c, token) => cancelEmailChange(account, token, requestContext(c)), {
+  const emailCancel = linkAction('email_change_cancel', (c, token) => cancelEmailChange(deps, token, requestContext(c)), {
     json: (c, result) => {
       // Every session of the account is revoked; this browser's cookie goes too.
       clearCookie(c, names, names.session);
@@ -157,7 +156,7 @@ export function emailRoutes(deps: HttpDeps): Endpoints {
   // Verifying the address.
 
   const sendVerification = (c: Context<AppEnv>, found: ValidSession) =>
-    requestEmailVerification(account, found.user, { locale: pageContext(c, deps).t.locale }, requestContext(c));
+    requestEmailVerification(deps, found.user, { locale: pageContext(c, deps).t.locale }, requestContext(c));
 
   const emailVerification = withSession(deps, {
     json: async (c, found) => {
@@ -172,7 +171,7 @@ export function emailRoutes(deps: HttpDeps): Endpoints {
     },
   });
 
-  const emailVerify = linkAction('email_verify', (c, token) => confirmEmailVerification(account, token, requestContext(c)), {
+  const emailVerify = linkAction('email_verify', (c, token) => confirmEmailVerification(deps, token, requestContext(c)), {
     json: (c, result) => c.json({ status: 'verified', email: result.email }, 200),
     form: (c, result) =>
       c.html(

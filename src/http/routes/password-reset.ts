@@ -29,7 +29,6 @@ const resetBody = z.object({
 const RULE_ERRORS = new Set<ErrorCode>(['password_too_short', 'password_too_long', 'password_breached', 'invalid_request']);
 
 export function passwordResetRoutes(deps: HttpDeps): Endpoints {
-  const account = deps.account;
 
   const passwordForgotPage: Handler = (c) => c.html(forgotPasswordPage(pageContext(c, deps), {}));
 
@@ -38,11 +37,11 @@ export function passwordResetRoutes(deps: HttpDeps): Endpoints {
     const parsed = forgotBody.safeParse(await readBody(c));
     if (!parsed.success) {
       // A malformed request still spends the per-IP mail bucket (issue #12 finding 1).
-      const code: ErrorCode = (await deps.signIn.policy.checkMailRequest(requestContext(c))).allow ? 'invalid_request' : 'rate_limited';
+      const code: ErrorCode = (await deps.policy.checkMailRequest(requestContext(c))).allow ? 'invalid_request' : 'rate_limited';
       return code;
     }
     const page = pageContext(c, deps);
-    const result = await requestPasswordReset(account, { ...parsed.data, locale: page.t.locale }, requestContext(c));
+    const result = await requestPasswordReset(deps, { ...parsed.data, locale: page.t.locale }, requestContext(c));
     c.header('Cache-Control', 'no-store');
     return { result, body: parsed.data, page };
   }
@@ -88,7 +87,7 @@ export function passwordResetRoutes(deps: HttpDeps): Endpoints {
     const body = parsed.data;
     const page = pageContext(c, deps);
     const input = body.token !== undefined ? { token: body.token, password: body.password } : { email: body.email, code: body.code, password: body.password };
-    const result = await resetPassword(account, { ...input, locale: page.t.locale }, requestContext(c));
+    const result = await resetPassword(deps, { ...input, locale: page.t.locale }, requestContext(c));
     return { result, body, page };
   }
 

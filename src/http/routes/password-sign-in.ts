@@ -20,16 +20,15 @@ export const passwordField = z.unknown().refine((value) => typeof value !== 'str
 const signInBody = z.object({ email: z.unknown(), password: passwordField, redirectTo: z.string().max(2048).optional() });
 
 export function passwordSignInRoutes(deps: HttpDeps): Endpoints {
-  const account = deps.account;
 
   const signInPasswordPage: Handler = (c) =>
-    c.html(passwordSignInPage(pageContext(c, deps), { redirectTo: checkRedirect(c.req.query('redirectTo'), deps.signIn.redirects) }));
+    c.html(passwordSignInPage(pageContext(c, deps), { redirectTo: checkRedirect(c.req.query('redirectTo'), deps.redirects) }));
 
   /** The check, the same for JSON and forms (null: a malformed body). */
   async function signIn(c: Context<AppEnv>) {
     const parsed = signInBody.safeParse(await readBody(c));
     if (!parsed.success) return null;
-    const result = await signInWithPassword(account, parsed.data, requestContext(c));
+    const result = await signInWithPassword(deps, parsed.data, requestContext(c));
     return { result, body: parsed.data };
   }
 
@@ -49,7 +48,7 @@ export function passwordSignInRoutes(deps: HttpDeps): Endpoints {
     return c.html(
       passwordSignInPage(page, {
         email: typeof body.email === 'string' ? body.email.slice(0, 254) : '',
-        redirectTo: checkRedirect(body.redirectTo, deps.signIn.redirects),
+        redirectTo: checkRedirect(body.redirectTo, deps.redirects),
         error: page.t(`error.${result.code}.message`),
       }),
       errorStatus(result.code),

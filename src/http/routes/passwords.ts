@@ -33,7 +33,6 @@ export const PASSWORD_INLINE_ERRORS = new Set<ErrorCode>([
 ]);
 
 export function passwordRoutes(deps: HttpDeps): Endpoints {
-  const account = deps.account;
   const locale = (c: Context<AppEnv>) => pageContext(c, deps).t.locale;
 
   function backToAccount(c: Context<AppEnv>, outcome: string): Response {
@@ -56,7 +55,7 @@ export function passwordRoutes(deps: HttpDeps): Endpoints {
   async function set(c: Context<AppEnv>, found: ValidSession) {
     const parsed = passwordBody.safeParse(await readBody(c));
     if (!parsed.success) return MALFORMED;
-    return setAccountPassword(account, found.user, found.session, { password: parsed.data.password, locale: locale(c) }, requestContext(c));
+    return setAccountPassword(deps, found.user, found.session, { password: parsed.data.password, locale: locale(c) }, requestContext(c));
   }
 
   const passwordSet = withSession(deps, {
@@ -71,7 +70,7 @@ export function passwordRoutes(deps: HttpDeps): Endpoints {
   });
 
   const remove = (c: Context<AppEnv>, found: ValidSession) =>
-    removeAccountPassword(account, found.user, found.session, { locale: locale(c) }, requestContext(c));
+    removeAccountPassword(deps, found.user, found.session, { locale: locale(c) }, requestContext(c));
 
   const passwordRemove = withSession(deps, {
     json: async (c, found) => {
@@ -87,7 +86,7 @@ export function passwordRoutes(deps: HttpDeps): Endpoints {
   async function reauthenticate(c: Context<AppEnv>, found: ValidSession) {
     const parsed = passwordBody.safeParse(await readBody(c));
     if (!parsed.success) return MALFORMED;
-    return reauthenticateWithPassword(account, found.user, found.session, parsed.data.password, requestContext(c));
+    return reauthenticateWithPassword(deps, found.user, found.session, parsed.data.password, requestContext(c));
   }
 
   return {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { errorStatus, type ErrorCode } from '../../core/errors.ts';
 import { completeSecondFactor, findPendingSecondFactor } from '../../core/second-factor.ts';
 import { secondFactorPage } from '../../pages/second-factor-page.ts';
-import { clearCookie, cookieNames, readCookie } from '../cookies.ts';
+import { clearCookie, readCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse, htmlError } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
@@ -23,11 +23,11 @@ const secondFactorBody = z
 const RETRYABLE = new Set<ErrorCode>(['totp_invalid', 'totp_reused', 'recovery_code_invalid', 'rate_limited']);
 
 export function secondFactorRoutes(deps: HttpDeps): Endpoints {
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
 
   const secondFactorPageHandler: Handler = async (c) => {
     c.header('Cache-Control', 'no-store');
-    const pending = await findPendingSecondFactor(deps.signIn, readCookie(c, names.secondFactor));
+    const pending = await findPendingSecondFactor(deps, readCookie(c, names.secondFactor));
     if (!pending) return htmlError(c, deps, 'second_factor_expired');
     const method = c.req.query('method') === 'recovery' ? 'recovery' : 'totp';
     const expiresInSeconds = Math.max(1, Math.ceil((pending.expiresAt - deps.now()) / 1000));
@@ -39,7 +39,7 @@ export function secondFactorRoutes(deps: HttpDeps): Endpoints {
     const parsed = secondFactorBody.safeParse(await readBody(c));
     if (!parsed.success) return null;
     const pendingToken = readCookie(c, names.secondFactor);
-    const result = await completeSecondFactor(deps.signIn, pendingToken, parsed.data, requestContext(c));
+    const result = await completeSecondFactor(deps, pendingToken, parsed.data, requestContext(c));
     // Expired, used or locked: the cookie is worthless now; a wrong code may be retried.
     if (!result.ok && !RETRYABLE.has(result.code)) clearCookie(c, names, names.secondFactor);
     return { result, pendingToken, body: parsed.data };
@@ -57,7 +57,7 @@ export function secondFactorRoutes(deps: HttpDeps): Endpoints {
     const { result, pendingToken, body } = done;
     if (result.ok) return signedInForm(c, deps, result);
     if (RETRYABLE.has(result.code)) {
-      const pending = await findPendingSecondFactor(deps.signIn, pendingToken);
+      const pending = await findPendingSecondFactor(deps, pendingToken);
       if (pending) {
         const page = pageContext(c, deps);
         c.header('Cache-Control', 'no-store');

@@ -8,7 +8,7 @@ import { PENDING_SECOND_FACTOR_TTL_SECONDS } from '../../core/second-factor.ts';
 import type { SecondFactorRequired, SignedIn } from '../../core/first-factor.ts';
 import type { Session, User } from '../../core/types.ts';
 import { SIGN_IN_TO_ACCOUNT, urlFor } from '../../route-table.ts';
-import { clearCookie, cookieNames, readCookie, writeCookie } from '../cookies.ts';
+import { clearCookie, readCookie, writeCookie } from '../cookies.ts';
 import { renewCsrfCookie } from '../csrf-token.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { jsonError } from '../errors.ts';
@@ -16,7 +16,7 @@ import { requestContext } from '../request.ts';
 import type { JsonAndForm } from '../route-groups.ts';
 
 export async function currentSession(c: Context<AppEnv>, deps: HttpDeps): Promise<ValidSession | null> {
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
   const found = await validateSession(deps.store, deps.sessions, readCookie(c, names.session), deps.now());
   if (found) c.set('userId', found.user.id);
   deps.metrics.sessionCheck(found !== null);
@@ -57,7 +57,7 @@ export function withSession(deps: HttpDeps, handlers: { json: SessionHandler; fo
 export type Verified = SignedIn | SecondFactorRequired;
 
 function secondFactorStarted(c: Context<AppEnv>, deps: HttpDeps, result: SecondFactorRequired): void {
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
   writeCookie(c, names, names.secondFactor, result.pendingToken, PENDING_SECOND_FACTOR_TTL_SECONDS);
   // The email token is spent; the flow-request cookie stays for "send a new link" if this step expires.
   clearCookie(c, names, names.flow);
@@ -65,7 +65,7 @@ function secondFactorStarted(c: Context<AppEnv>, deps: HttpDeps, result: SecondF
 }
 
 function sessionStarted(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn): void {
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
   writeCookie(c, names, names.session, result.sessionToken, deps.sessions.ttlSeconds);
   clearCookie(c, names, names.flow);
   clearCookie(c, names, names.flowRequest);
@@ -107,6 +107,6 @@ export function signedInForm(c: Context<AppEnv>, deps: HttpDeps, result: SignedI
  * answered `429` like any guess (issue #12 finding 1).
  */
 export async function malformedVerification(c: Context<AppEnv>, deps: HttpDeps): Promise<ErrorCode> {
-  const decision = await deps.signIn.policy.checkRefusedVerification(requestContext(c));
+  const decision = await deps.policy.checkRefusedVerification(requestContext(c));
   return decision.allow ? 'invalid_request' : 'rate_limited';
 }

@@ -1,6 +1,6 @@
 // POST /auth/sign-in/email and /auth/sign-in/code, and the pages that drive them.
 import type { Context } from 'hono';
-import { sha256, randomToken } from '../../core/crypto.ts';
+import { sha256 } from '../../core/crypto.ts';
 import { canonicalizeEmail } from '../../core/email.ts';
 import { checkRedirect, type RedirectPolicy } from '../../core/redirects.ts';
 import { requestSignIn, verifySignInCode } from '../../core/sign-in.ts';
@@ -9,7 +9,7 @@ import { errorStatus } from '../../core/errors.ts';
 import { suggestEmail } from '../../pages/email-typo.ts';
 import { signInPage } from '../../pages/sign-in-page.ts';
 import { urlFor } from '../../route-table.ts';
-import { clearCookie, cookieNames, flowHashOf, writeCookie } from '../cookies.ts';
+import { clearCookie, flowHashOf, writeCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
@@ -31,15 +31,15 @@ function onwardFromSignIn(redirectTo: string | null, policy: RedirectPolicy): st
 }
 
 export function signInRoutes(deps: HttpDeps): Endpoints {
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
 
   const signIn: Handler = async (c) => {
-    const redirectTo = checkRedirect(c.req.query('redirectTo'), deps.signIn.redirects);
+    const redirectTo = checkRedirect(c.req.query('redirectTo'), deps.redirects);
     // Signed in already: sent on, as hosted sign-in pages with a session do (issue #12);
     // the account page is where one signs out to use another address.
     if (await currentSession(c, deps)) {
       c.header('Cache-Control', 'no-store');
-      return c.redirect(onwardFromSignIn(redirectTo, deps.signIn.redirects), 303);
+      return c.redirect(onwardFromSignIn(redirectTo, deps.redirects), 303);
     }
     return c.html(signInPage(pageContext(c, deps), { redirectTo }));
   };
@@ -49,7 +49,7 @@ export function signInRoutes(deps: HttpDeps): Endpoints {
 
   // Refused before the gate, a request still spends the per-IP mail bucket: refusals
   // are no free way to make us work (issue #12 finding 1).
-  const ipAllowed = async (c: Context<AppEnv>) => (await deps.signIn.policy.checkMailRequest(requestContext(c))).allow;
+  const ipAllowed = async (c: Context<AppEnv>) => (await deps.policy.checkMailRequest(requestContext(c))).allow;
 
   /** The body, or the answer to a malformed one (JSON, forms too). */
   async function readSignInBody(c: Context<AppEnv>) {
@@ -61,9 +61,9 @@ export function signInRoutes(deps: HttpDeps): Endpoints {
 
   /** The request itself, the same for JSON and forms. The flow cookie marks the browser that asked, so only it may auto-complete the link. */
   async function ask(c: Context<AppEnv>, data: { email: unknown; redirectTo?: string | undefined }, locale: string) {
-    const flowId = randomToken(32);
+    const flowId = deps.random.token(32);
     const result = await requestSignIn(
-      deps.signIn,
+      deps,
       { email: data.email, redirectTo: data.redirectTo, flowHash: sha256(flowId), locale },
       requestContext(c),
     );
@@ -92,7 +92,7 @@ export function signInRoutes(deps: HttpDeps): Endpoints {
     if (read instanceof Response) return read;
     const { body, data } = read;
     const page = pageContext(c, deps);
-    const redirectTo = () => checkRedirect(data.redirectTo, deps.signIn.redirects);
+    const redirectTo = () => checkRedirect(data.redirectTo, deps.redirects);
     const refused = (code: 'invalid_email' | 'rate_limited') => {
       const email = typeof data.email === 'string' ? data.email.slice(0, 254) : '';
       return c.html(signInPage(page, { email, redirectTo: redirectTo(), error: page.t(`error.${code}.message`) }), errorStatus(code));
@@ -128,7 +128,7 @@ export function signInRoutes(deps: HttpDeps): Endpoints {
     if (!parsed.success) return null;
     // A pasted "123 456" or "123-456" is the code the person sees in the mail.
     const code = parsed.data.code.replace(/[\s-]/g, '');
-    const result = await verifySignInCode(deps.signIn, parsed.data.email, code, requestContext(c), flowHashOf(c, names));
+    const result = await verifySignInCode(deps, parsed.data.email, code, requestContext(c), flowHashOf(c, names));
     return { result, email: parsed.data.email };
   }
 

@@ -17,7 +17,6 @@ import {
   setEmailSignInRequiresTotp,
   startEnrolment,
   totpStatus,
-  type TotpDeps,
 } from '../../core/totp.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
 import { recoveryCodesPage } from '../../pages/recovery-codes-page.ts';
@@ -64,10 +63,10 @@ function formProof(body: z.infer<typeof proofBody>): Proof {
 
 /** The account page's two-factor section (routes/session.ts renders it). */
 export async function twoFactorView(c: Context<AppEnv>, deps: HttpDeps, found: ValidSession): Promise<TwoFactorView> {
-  const status = await totpStatus(deps.signIn, found.user.id);
+  const status = await totpStatus(deps, found.user.id);
   // Display only: the actions themselves ask the policy (and audit a refusal).
   const recent = deps.now() - found.session.authenticatedAt <= RECENT_SIGN_IN_SECONDS * 1000;
-  const enrolment = status.enrolling && recent ? await pendingEnrolment(deps.signIn, found.user) : null;
+  const enrolment = status.enrolling && recent ? await pendingEnrolment(deps, found.user) : null;
   const asked = c.req.query('totp') as ErrorCode | undefined;
   const error = asked && INLINE_ERRORS.has(asked) ? pageContext(c, deps).t(`error.${asked}.message`) : null;
   return {
@@ -82,7 +81,6 @@ export async function twoFactorView(c: Context<AppEnv>, deps: HttpDeps, found: V
 }
 
 export function twoFactorRoutes(deps: HttpDeps): Endpoints {
-  const totpDeps: TotpDeps = deps.signIn;
 
   function backToAccount(c: Context<AppEnv>, error: ErrorCode | null): Response {
     c.header('Cache-Control', 'no-store');
@@ -108,7 +106,7 @@ export function twoFactorRoutes(deps: HttpDeps): Endpoints {
     c.header('Cache-Control', 'no-store');
     const found = await currentSession(c, deps);
     if (!found) return jsonError(c, 'unauthenticated');
-    const status = await totpStatus(deps.signIn, found.user.id);
+    const status = await totpStatus(deps, found.user.id);
     return c.json({
       enabled: status.enabled,
       enabledAt: status.enabledAt === null ? null : new Date(status.enabledAt).toISOString(),
@@ -119,27 +117,27 @@ export function twoFactorRoutes(deps: HttpDeps): Endpoints {
   };
 
   // No fields: whatever body came is not read.
-  const enrol = (c: Context<AppEnv>, found: ValidSession) => startEnrolment(totpDeps, found.user, found.session, requestContext(c));
+  const enrol = (c: Context<AppEnv>, found: ValidSession) => startEnrolment(deps, found.user, found.session, requestContext(c));
 
   async function confirm(c: Context<AppEnv>, found: ValidSession) {
     const parsed = confirmBody.safeParse(await readBody(c));
     if (!parsed.success) return MALFORMED;
-    return confirmEnrolment(totpDeps, found.user, found.session, parsed.data.code, requestContext(c));
+    return confirmEnrolment(deps, found.user, found.session, parsed.data.code, requestContext(c));
   }
 
-  const regenerate = (c: Context<AppEnv>, found: ValidSession) => regenerateRecoveryCodes(totpDeps, found.user, found.session, requestContext(c));
+  const regenerate = (c: Context<AppEnv>, found: ValidSession) => regenerateRecoveryCodes(deps, found.user, found.session, requestContext(c));
 
   async function changeSetting(c: Context<AppEnv>, found: ValidSession, proofFrom: (body: z.infer<typeof proofBody>) => Proof) {
     const parsed = settingsBody.safeParse(await readBody(c));
     if (!parsed.success) return MALFORMED;
     const input = { value: parsed.data.emailSignInRequiresTotp, ...proofFrom(parsed.data) };
-    return setEmailSignInRequiresTotp(totpDeps, found.user, found.session, input, requestContext(c));
+    return setEmailSignInRequiresTotp(deps, found.user, found.session, input, requestContext(c));
   }
 
   async function disable(c: Context<AppEnv>, found: ValidSession, proofFrom: (body: z.infer<typeof proofBody>) => Proof) {
     const parsed = proofBody.safeParse(await readBody(c));
     if (!parsed.success) return MALFORMED;
-    return disableTotp(totpDeps, found.user, found.session, proofFrom(parsed.data), requestContext(c));
+    return disableTotp(deps, found.user, found.session, proofFrom(parsed.data), requestContext(c));
   }
 
   return {
