@@ -25,6 +25,7 @@ import { composeAccountMail, composeSignInMail } from './mail/compose.ts';
 import type { Mailer } from './mail/mailer.ts';
 import type { Store } from './store/store.ts';
 import { buildInfo } from './version.ts';
+import { urlFor } from './route-table.ts';
 
 export interface Context {
   readonly config: LatchkeyConfig;
@@ -80,7 +81,7 @@ export function createContext(parts: ContextParts): Context {
   const { config, now, random, store } = parts;
   const sealKey = deriveKey(config.secret, 'outbox-seal');
   const metrics = createMetrics(buildInfo(), () => store.outboxSummary(0), now);
-  const redirects: RedirectPolicy = { baseUrl: config.baseUrl, allowedOrigins: config.allowedRedirectOrigins, defaultPath: '/auth/account' };
+  const redirects: RedirectPolicy = { baseUrl: config.baseUrl, allowedOrigins: config.allowedRedirectOrigins, defaultPath: urlFor('account') };
   const policy = createPolicy({
     limits: config.limits,
     resendIntervalSeconds: config.resendIntervalSeconds,

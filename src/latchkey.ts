@@ -32,6 +32,7 @@ import { OutboxWorker } from './mail/outbox.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { buildInfo } from './version.ts';
+import { absoluteUrlFor } from './route-table.ts';
 
 export interface CreateLatchkeyOptions extends LatchkeyOptions {
   /** An opened store (tests, custom pools); otherwise databaseUrl is opened. */
@@ -124,6 +125,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
   const store = options.store ?? (await openStore(config.databaseUrl));
   await store.migrate();
 
+  const devLinkStart = absoluteUrlFor(config.baseUrl, 'verifyPage', undefined, { token: '' });
   const devMailbox =
     usesDevMailbox
       ? new DevMailbox({
@@ -131,8 +133,8 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
           // link is the dev mailbox's purpose, so this is the one place a link is logged.
           onMessage: (message: MailMessage) =>
             logger.info(
-              { to: message.to, link: /https?:\/\/\S+\/auth\/verify\?token=\S+/.exec(message.text)?.[0] },
-              `dev mailbox: "${message.subject}", also at ${config.baseUrl.origin}/dev/mailbox`,
+              { to: message.to, link: message.text.split(/\s/).find((word) => word.startsWith(devLinkStart)) },
+              `dev mailbox: "${message.subject}", also at ${absoluteUrlFor(config.baseUrl, 'devMailbox')}`,
             ),
         })
       : null;

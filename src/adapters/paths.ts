@@ -6,9 +6,6 @@
 // they are its home page and its icon.
 import type { Latchkey } from '../latchkey.ts';
 
-/** Where requireSession sends a browser that is not signed in. */
-export const SIGN_IN_PATH = '/auth/sign-in';
-
 const HOST_APP_NAMES = new Set(['', 'favicon.ico']);
 
 /** The first segment of each path Latchkey serves when mounted: `auth` for `/auth/sign-in`. */

@@ -10,7 +10,7 @@ import { acceptsHtml } from '../http/errors.ts';
 import type { HeaderRecord } from '../http/session-source.ts';
 import { errorMessage } from '../i18n/catalog.ts';
 import type { Latchkey } from '../latchkey.ts';
-import { SIGN_IN_PATH } from './paths.ts';
+import { urlFor } from '../route-table.ts';
 
 /** The body of the 401 answer: Latchkey's JSON error (http/errors.ts); no request ID, the host app answered. */
 export interface UnauthenticatedBody {
@@ -43,5 +43,5 @@ function signInLocation(latchkey: Pick<Latchkey, 'config'>, target: string): str
   const { baseUrl, allowedRedirectOrigins } = latchkey.config;
   // A target the sign-in would refuse (`//elsewhere`) is left out rather than sent along.
   const back = checkRedirect(target, { baseUrl, allowedOrigins: allowedRedirectOrigins, defaultPath: '/' });
-  return back ? `${SIGN_IN_PATH}?redirectTo=${encodeURIComponent(back)}` : SIGN_IN_PATH;
+  return urlFor('signIn', undefined, { redirectTo: back });
 }

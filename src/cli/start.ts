@@ -6,6 +6,7 @@ import { parseEnv } from '../config.ts';
 import { createLatchkey } from '../latchkey.ts';
 import { describeDatabaseUrl } from '../store/open.ts';
 import { VERSION } from '../version.ts';
+import { absoluteUrlFor } from '../route-table.ts';
 
 export async function start(env: Record<string, string | undefined>): Promise<void> {
   const port = parseEnv(env).PORT;
@@ -30,8 +31,8 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
     if (!config.production) {
       // Development defaults are loud.
       logger.warn(
-        `development mode: open ${config.baseUrl.origin}/auth/sign-in` +
-          (latchkey.devMailbox ? `; mail goes to the dev mailbox at ${config.baseUrl.origin}/dev/mailbox` : '') +
+        `development mode: open ${absoluteUrlFor(config.baseUrl, 'signIn')}` +
+          (latchkey.devMailbox ? `; mail goes to the dev mailbox at ${absoluteUrlFor(config.baseUrl, 'devMailbox')}` : '') +
           (config.secretGenerated ? `; using a generated secret in ${config.dataDir}/secret` : '') +
           (!config.metricsToken && !config.metricsListen ? '; /metrics is open to anyone who reaches this listener' : ''),
       );

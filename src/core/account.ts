@@ -6,6 +6,7 @@
 import type { RequestContext } from './audit.ts';
 import type { NewOutboxMessage } from '../store/store.ts';
 import type { Context } from '../context.ts';
+import { absoluteUrlFor, type RouteName } from '../route-table.ts';
 
 /** The emails of the account flows; mail/account-messages.ts renders each one. */
 export type AccountMail =
@@ -54,10 +55,8 @@ export type ComposeAccountMail = (mail: AccountMail, envelope: AccountMailEnvelo
 export type AccountMailContext = Pick<Context, 'policy' | 'store' | 'now' | 'tokens' | 'baseUrl' | 'composeAccountMail' | 'mailQueued'>;
 
 /** Absolute link to a hosted page that takes a token (GET shows it, POST consumes it). */
-export function tokenLink(baseUrl: URL, path: string, token: string): string {
-  const url = new URL(path, baseUrl);
-  url.searchParams.set('token', token);
-  return url.href;
+export function tokenLink(baseUrl: URL, page: RouteName, token: string): string {
+  return absoluteUrlFor(baseUrl, page, undefined, { token });
 }
 
 export function mailEnvelope(to: string, at: number, context: RequestContext, locale: string | null): AccountMailEnvelope {

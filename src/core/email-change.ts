@@ -28,9 +28,6 @@ import type { ValidSession } from './sessions.ts';
 import { tokenErrorCode } from './tokens.ts';
 import type { Session, TokenPurpose, TokenRecord, User } from './types.ts';
 
-export const CONFIRM_EMAIL_PAGE = '/auth/email/confirm';
-export const CANCEL_EMAIL_PAGE = '/auth/email/cancel';
-
 type Failure = { ok: false; code: ErrorCode };
 
 /** POST /auth/email/change {newEmail}: 202, the same whether or not the new address is taken. */
@@ -72,7 +69,7 @@ export async function requestEmailChange(
         taken
           ? null
           : ctx.composeAccountMail(
-              { kind: 'email_change_confirm', link: tokenLink(ctx.baseUrl, CONFIRM_EMAIL_PAGE, token), oldEmail: user.email, expiresInSeconds: ttl },
+              { kind: 'email_change_confirm', link: tokenLink(ctx.baseUrl, 'emailConfirmPage', token), oldEmail: user.email, expiresInSeconds: ttl },
               mailEnvelope(newEmail, now, context, input.locale),
             ),
       events: [
@@ -111,7 +108,7 @@ export async function requestEmailChange(
       otherEmail: newEmail,
       mail: ({ token }) =>
         ctx.composeAccountMail(
-          { kind: 'email_change_notice', newEmail, cancelLink: tokenLink(ctx.baseUrl, CANCEL_EMAIL_PAGE, token), expiresInSeconds: ttl },
+          { kind: 'email_change_notice', newEmail, cancelLink: tokenLink(ctx.baseUrl, 'emailCancelPage', token), expiresInSeconds: ttl },
           mailEnvelope(user.email, now, context, input.locale),
         ),
       events: [],

@@ -10,8 +10,6 @@ import type { ErrorCode } from './errors.ts';
 import { tokenErrorCode } from './tokens.ts';
 import type { User } from './types.ts';
 
-export const VERIFY_EMAIL_PAGE = '/auth/email/verify';
-
 /** POST /auth/email/verification: a link to the account's own address. */
 export async function requestEmailVerification(
   ctx: AccountMailContext,
@@ -36,7 +34,7 @@ export async function requestEmailVerification(
       requestUserAgent: context.userAgent?.slice(0, 512) ?? null,
       mail: ({ token }) =>
         ctx.composeAccountMail(
-          { kind: 'email_verify', link: tokenLink(ctx.baseUrl, VERIFY_EMAIL_PAGE, token), expiresInSeconds: ctx.tokens.ttlSeconds('email_verify') },
+          { kind: 'email_verify', link: tokenLink(ctx.baseUrl, 'emailVerifyPage', token), expiresInSeconds: ctx.tokens.ttlSeconds('email_verify') },
           mailEnvelope(user.email, now, context, input.locale),
         ),
       events: [auditEvent(context, { type: 'email_verification.requested', outcome: 'success', at: now, userId: user.id, email: user.email })],

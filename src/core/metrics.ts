@@ -3,21 +3,26 @@
 // Labels are closed sets: route patterns, status codes, reason codes. Never an
 // address, a token or a raw path.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RouteName } from '../route-table.ts';
 import type { OutboxSummary } from '../store/store.ts';
 import type { BuildInfo } from '../version.ts';
 
-/** The routes whose outcome is a sign-in step, and the step each one is. */
-const SIGN_IN_STEPS: Record<string, string> = {
-  'POST /auth/verify': 'link',
-  'POST /auth/sign-in/code': 'code',
-  'POST /auth/sign-in/password': 'password',
-  'POST /auth/sign-in/totp': 'second_factor',
+/** The routes (by name, src/route-table.ts) whose outcome is a sign-in step, and the step each one is. */
+const SIGN_IN_STEPS: Partial<Record<RouteName, string>> = {
+  verify: 'link',
+  signInCode: 'code',
+  signInPassword: 'password',
+  secondFactor: 'second_factor',
 };
 
 export interface Metrics {
   readonly registry: Registry;
-  /** One finished HTTP request; `errorCode` is the stable code of an error answer. */
-  request(method: string, route: string, status: number, seconds: number, errorCode: string | undefined): void;
+  /**
+   * One finished HTTP request: `name` is its route in the table (null when no
+   * route matched), `route` the pattern its labels carry; `errorCode` is the
+   * stable code of an error answer.
+   */
+  request(name: RouteName | null, method: string, route: string, status: number, seconds: number, errorCode: string | undefined): void;
   sessionCheck(valid: boolean): void;
   policyDenied(reason: string): void;
   mailAttempt(result: 'sent' | 'retrying' | 'dead'): void;
@@ -103,12 +108,12 @@ export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSumm
 
   return {
     registry,
-    request(method, route, status, seconds, errorCode) {
+    request(name, method, route, status, seconds, errorCode) {
       requests.labels(method, route, String(status)).inc();
       latency.labels(method, route).observe(seconds);
-      const key = `${method} ${route}`;
-      if (key === 'POST /auth/sign-in/email' && status === 202) signInRequests.inc();
-      const step = SIGN_IN_STEPS[key];
+      if (name === null) return;
+      if (name === 'signInEmail' && status === 202) signInRequests.inc();
+      const step = SIGN_IN_STEPS[name];
       if (step) {
         const ok = status < 400;
         signIns.labels(step, ok ? 'succeeded' : 'failed', ok ? 'none' : (errorCode ?? `http_${status}`)).inc();

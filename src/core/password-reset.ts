@@ -18,8 +18,6 @@ import { finishFirstFactor, type FirstFactorContext, type VerifyOutcome } from '
 import { tokenErrorCode, type VerifyResult } from './tokens.ts';
 import type { Context } from '../context.ts';
 
-export const RESET_PAGE = '/auth/password/reset';
-
 /** A reset ends like any first factor, after hashing the new password. */
 type ResetContext = FirstFactorContext & AccountMailContext & Pick<Context, 'passwords'>;
 
@@ -65,7 +63,7 @@ export async function requestPasswordReset(
       mail: ({ token, code }) =>
         mailable
           ? ctx.composeAccountMail(
-              { kind: 'password_reset', link: tokenLink(ctx.baseUrl, RESET_PAGE, token), code, expiresInSeconds: ctx.tokens.ttlSeconds('password_reset') },
+              { kind: 'password_reset', link: tokenLink(ctx.baseUrl, 'passwordResetPage', token), code, expiresInSeconds: ctx.tokens.ttlSeconds('password_reset') },
               mailEnvelope(email, now, context, request.locale ?? null),
             )
           : null,

@@ -19,6 +19,7 @@ import type { ErrorCode } from './errors.ts';
 import type { Policy } from './policy.ts';
 import type { Session, User } from './types.ts';
 import type { Context } from '../context.ts';
+import { absoluteUrlFor } from '../route-table.ts';
 
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 128;
@@ -188,7 +189,7 @@ export async function passwordNotice(
 ) {
   if (!(await ctx.policy.checkNotice({ email, kind: 'password_changed' }, context)).allow) return null;
   return ctx.composeAccountMail(
-    { kind: 'password_changed', change, resetLink: new URL('/auth/password/forgot', ctx.baseUrl).href },
+    { kind: 'password_changed', change, resetLink: absoluteUrlFor(ctx.baseUrl, 'passwordForgotPage') },
     mailEnvelope(email, envelope.at, context, envelope.locale),
   );
 }

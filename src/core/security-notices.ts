@@ -13,6 +13,7 @@
 import type { RequestContext } from './audit.ts';
 import { mailEnvelope, type AccountMail, type SecurityNoticeKind } from './account.ts';
 import type { Context } from '../context.ts';
+import { absoluteUrlFor } from '../route-table.ts';
 
 export type { SecurityNoticeKind };
 
@@ -46,8 +47,8 @@ export function createSecurityNotices(ctx: Pick<Context, 'store' | 'policy' | 'n
     // Over the cap: the mail is not sent (the denial is audited); changes made from a session asked first (admitNotice).
     if (!options?.admitted && !(await ctx.policy.checkNotice({ email: user.email, kind }, context)).allow) return;
     const now = ctx.now();
-    const accountLink = new URL('/auth/account', ctx.baseUrl).href;
-    const resetLink = new URL('/auth/password/forgot', ctx.baseUrl).href;
+    const accountLink = absoluteUrlFor(ctx.baseUrl, 'account');
+    const resetLink = absoluteUrlFor(ctx.baseUrl, 'passwordForgotPage');
     const notice: AccountMail = kind === 'password_reset' ? { kind: 'password_changed', change: 'reset', resetLink } : { kind, accountLink };
     const mail = ctx.composeAccountMail(notice, mailEnvelope(user.email, now, context, null));
     // The change's own event (totp.disabled, recovery_code.used) is already in the trail, with this request ID.

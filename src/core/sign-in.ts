@@ -14,6 +14,7 @@ import { codeErrorCode, tokenErrorCode } from './tokens.ts';
 import type { TokenRecord } from './types.ts';
 import type { NewOutboxMessage } from '../store/store.ts';
 import type { Context } from '../context.ts';
+import { absoluteUrlFor } from '../route-table.ts';
 
 export interface ComposeSignInMail {
   (input: { to: string; link: string; code: string; record: TokenRecord; requestId: string | null; locale: string | null }): NewOutboxMessage;
@@ -40,9 +41,7 @@ export interface SignInRequest {
 export type RequestSignInResult = { ok: true; email: string; throttled: boolean } | { ok: false; code: 'invalid_email' | 'rate_limited' };
 
 export function verifyLinkUrl(baseUrl: URL, token: string): string {
-  const url = new URL('/auth/verify', baseUrl);
-  url.searchParams.set('token', token);
-  return url.href;
+  return absoluteUrlFor(baseUrl, 'verifyPage', undefined, { token });
 }
 
 export async function requestSignIn(

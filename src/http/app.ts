@@ -1,4 +1,7 @@
-// Assembles the Hono app: middleware once, routes once, at creation (never per request).
+// Assembles the Hono app: middleware once, routes once, at creation (never per
+// request). Global: request ID, logging, headers, client IP, error audit, a body
+// the host app already read (adapters/), body limit. Per route group (http/route-groups.ts): the guards. The routes are
+// those of the table (src/route-table.ts), each file serving one group of endpoints.
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { Context } from '../context.ts';
@@ -12,14 +15,16 @@ import { errorAudit } from './error-audit.ts';
 import { bodyLimit } from 'hono/body-limit';
 import { clientIpMiddleware, fromTrustedProxy } from './client-ip.ts';
 import { trustedProxies } from '../core/client-ip.ts';
-import { crossSiteGuard } from './cross-site.ts';
-import { csrfGuard } from './csrf.ts';
 import { consumedBodyGuard } from './consumed-body.ts';
+import { groupGuards, mountRoutes } from './route-groups.ts';
 import { responseHeaders } from './security.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { devRoutes } from './routes/dev.ts';
 import { emailRoutes } from './routes/email.ts';
+import { passwordResetRoutes } from './routes/password-reset.ts';
+import { passwordSignInRoutes } from './routes/password-sign-in.ts';
 import { passwordRoutes } from './routes/passwords.ts';
+import { secondFactorRoutes } from './routes/second-factor.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { signInRoutes } from './routes/sign-in.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -61,21 +66,31 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
   const limitBody = bodyLimit({ maxSize: 16 * 1024, onError: (c) => errorResponse(c, deps, 'request_too_large') });
   // GET and HEAD carry no body; asking for one would make the Node adapter build a full Request.
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
-  // Login CSRF: every state-changing request must come from our own origin (core/policy.ts decides).
-  app.use(crossSiteGuard(deps));
-  // And every form post must carry this browser's CSRF token (http/csrf.ts).
-  app.use(csrfGuard(deps));
 
-  systemRoutes(app, deps);
-  signInRoutes(app, deps);
-  verifyRoutes(app, deps);
-  approvalRoutes(app, deps);
-  sessionRoutes(app, deps);
-  twoFactorRoutes(app, deps);
-  passwordRoutes(app, deps);
-  emailRoutes(app, deps);
-  adminRoutes(app, deps);
-  if (deps.devMailbox) devRoutes(app, deps.devMailbox);
+  // Login CSRF (every state-changing request from our own origin, core/policy.ts decides) and
+  // this browser's form token (http/csrf.ts): on the browser, API and admin groups, not on machine routes.
+  const guards = groupGuards({
+    config: deps.config,
+    policy: deps.policy,
+    cookies: deps.cookies,
+    csrfKey: deps.csrfKey,
+    refuse: (c, code) => errorResponse(c, deps, code),
+  });
+  mountRoutes(app, guards, {
+    ...systemRoutes(deps),
+    ...signInRoutes(deps),
+    ...verifyRoutes(deps),
+    ...approvalRoutes(deps),
+    ...passwordSignInRoutes(deps),
+    ...secondFactorRoutes(deps),
+    ...sessionRoutes(deps),
+    ...twoFactorRoutes(deps),
+    ...passwordRoutes(deps),
+    ...passwordResetRoutes(deps),
+    ...emailRoutes(deps),
+    ...adminRoutes(deps),
+    ...devRoutes(deps.devMailbox),
+  });
 
   app.notFound((c) => errorResponse(c, deps, 'not_found'));
   app.onError((error, c) => {

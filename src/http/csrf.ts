@@ -5,13 +5,14 @@
 // Only bodies a foreign page can send without a CORS preflight are checked:
 // urlencoded, multipart and text/plain. A cross-site request with
 // application/json needs a preflight, which Latchkey never grants, so JSON keeps
-// the Origin / Fetch-Metadata check alone.
+// the Origin / Fetch-Metadata check alone. Mounted on the browser, API and admin
+// route groups, never on machine-to-machine routes (http/route-groups.ts).
 import type { MiddlewareHandler } from 'hono';
 import { readCookie } from './cookies.ts';
 import { CSRF_COOKIE_VALUE, csrfTokenFor } from './csrf-token.ts';
-import type { AppEnv, HttpDeps } from './env.ts';
-import { errorResponse } from './error-page.ts';
+import type { AppEnv } from './env.ts';
 import { readBody, requestContext } from './request.ts';
+import type { GuardDeps } from './route-groups.ts';
 
 /** The hidden field every POST form carries (pages/csrf-field.ts renders it). */
 export const CSRF_FIELD = 'csrf';
@@ -20,7 +21,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const SIMPLE_BODIES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
 
 /** Refuses a form post whose token is missing or is not this browser's: the policy decides and audits it. */
-export function csrfGuard(deps: HttpDeps): MiddlewareHandler<AppEnv> {
+export function csrfGuard(deps: Pick<GuardDeps, 'cookies' | 'csrfKey' | 'policy' | 'refuse'>): MiddlewareHandler<AppEnv> {
   const names = deps.cookies;
   return async (c, next) => {
     if (SAFE_METHODS.has(c.req.method)) return next();
@@ -28,7 +29,7 @@ export function csrfGuard(deps: HttpDeps): MiddlewareHandler<AppEnv> {
     if (!SIMPLE_BODIES.has(type)) return next();
     // The same reading the routes do (parsed once, cached by Hono); text/plain and repeated fields are malformed.
     const body = await readBody(c);
-    if (!body) return errorResponse(c, deps, 'invalid_request');
+    if (!body) return deps.refuse(c, 'invalid_request');
     const field = body[CSRF_FIELD];
     const cookie = readCookie(c, names.csrf);
     const decision = await deps.policy.checkFormToken(
@@ -38,7 +39,7 @@ export function csrfGuard(deps: HttpDeps): MiddlewareHandler<AppEnv> {
       },
       requestContext(c),
     );
-    if (!decision.allow) return errorResponse(c, deps, 'forbidden');
+    if (!decision.allow) return deps.refuse(c, 'forbidden');
     return next();
   };
 }

@@ -1,10 +1,12 @@
 // One JSON log line and one metrics observation per request, from one timing.
-// Only the route pattern is logged and labelled, never the raw URL:
-// /auth/verify?token=… would put a live bearer secret in the logs.
+// Only the route's name (src/route-table.ts) and pattern are logged and
+// labelled, never the raw URL: /auth/verify?token=… would put a live bearer
+// secret in the logs.
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
 import type { Metrics } from '../core/metrics.ts';
+import { routeNamed } from '../route-table.ts';
 import type { AppEnv } from './env.ts';
 
 export function requestLogger(logger: Logger, metrics: Metrics): MiddlewareHandler<AppEnv> {
@@ -13,14 +15,16 @@ export function requestLogger(logger: Logger, metrics: Metrics): MiddlewareHandl
     await next();
     const ms = performance.now() - started;
     const route = routePath(c, -1);
+    const name = routeNamed(c.req.method, route);
     const status = c.res.status;
     const errorCode = c.get('errorCode');
-    metrics.request(c.req.method, route, status, ms / 1000, errorCode);
+    metrics.request(name, c.req.method, route, status, ms / 1000, errorCode);
     logger.info(
       {
         requestId: c.get('requestId'),
         method: c.req.method,
         route,
+        routeName: name ?? undefined,
         status,
         durationMs: Math.round(ms * 100) / 100,
         userId: c.get('userId'),

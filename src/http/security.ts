@@ -9,6 +9,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { LatchkeyConfig } from '../config.ts';
 import type { AppEnv } from './env.ts';
+import { urlFor } from '../route-table.ts';
 
 export type HeaderList = readonly (readonly [name: string, value: string])[];
 
@@ -43,9 +44,9 @@ export function securityHeaderList(config: LatchkeyConfig): HeaderList {
   return list;
 }
 
-const ASSETS = '/auth/assets/';
+const ASSETS = urlFor('asset', { name: '' });
 /** The site icon at the path browsers ask for by themselves (issue #12) is a static asset too. */
-const FAVICON = '/favicon.ico';
+const FAVICON = urlFor('favicon');
 
 /**
  * Adds the security headers, X-Request-Id and `Cache-Control: no-store` (auth

@@ -9,6 +9,7 @@ import { durationInWords, formatUtc, messageParts, translator, type Locale, type
 import { renderEmail, singleLine, webUrl, type EmailBlock, type RenderedMessage } from './layout.ts';
 import type { MailTemplate } from './templates.ts';
 import { describeUserAgent, shownIp } from './user-agent.ts';
+import { absoluteUrlFor, type RouteName } from '../route-table.ts';
 
 export interface AccountMessageInput {
   mail: AccountMail;
@@ -150,7 +151,7 @@ const SAMPLE = {
   ip: '203.0.113.7',
   userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
 };
-const sampleLink = (baseUrl: string, path: string) => `${new URL(path, baseUrl).href}?token=${SAMPLE_TOKEN}`;
+const sampleLink = (baseUrl: string, page: RouteName) => absoluteUrlFor(baseUrl, page, undefined, { token: SAMPLE_TOKEN });
 
 function template(name: string, description: string, mail: (baseUrl: string) => AccountMail, email = SAMPLE.email): MailTemplate {
   return {
@@ -163,54 +164,54 @@ function template(name: string, description: string, mail: (baseUrl: string) => 
 export const accountTemplates: readonly MailTemplate[] = [
   template('password-reset', 'Password reset link and code, sent when someone asks to reset (or add) a password.', (baseUrl) => ({
     kind: 'password_reset',
-    link: sampleLink(baseUrl, '/auth/password/reset'),
+    link: sampleLink(baseUrl, 'passwordResetPage'),
     code: '731904',
     expiresInSeconds: 900,
   })),
   template('password-changed', 'Notice after a password was added, changed, removed or reset, with a way back.', (baseUrl) => ({
     kind: 'password_changed',
     change: 'changed',
-    resetLink: new URL('/auth/password/forgot', baseUrl).href,
+    resetLink: absoluteUrlFor(baseUrl, 'passwordForgotPage'),
   })),
   template('totp-disabled', 'Security notice after two-factor authentication was turned off.', (baseUrl) => ({
     kind: 'totp_disabled',
-    accountLink: new URL('/auth/account', baseUrl).href,
+    accountLink: absoluteUrlFor(baseUrl, 'account'),
   })),
   template('totp-enabled', 'Security notice after two-factor authentication was turned on.', (baseUrl) => ({
     kind: 'totp_enabled',
-    accountLink: new URL('/auth/account', baseUrl).href,
+    accountLink: absoluteUrlFor(baseUrl, 'account'),
   })),
   template('recovery-codes-regenerated', 'Security notice after a new set of recovery codes replaced the old one.', (baseUrl) => ({
     kind: 'recovery_codes_regenerated',
-    accountLink: new URL('/auth/account', baseUrl).href,
+    accountLink: absoluteUrlFor(baseUrl, 'account'),
   })),
   template('email-sign-in-alone', 'Security notice after email sign-in stopped asking for the authenticator code.', (baseUrl) => ({
     kind: 'email_sign_in_alone',
-    accountLink: new URL('/auth/account', baseUrl).href,
+    accountLink: absoluteUrlFor(baseUrl, 'account'),
   })),
   template('email-sign-in-requires-totp', 'Security notice after email sign-in started asking for the authenticator code again.', (baseUrl) => ({
     kind: 'email_sign_in_requires_totp',
-    accountLink: new URL('/auth/account', baseUrl).href,
+    accountLink: absoluteUrlFor(baseUrl, 'account'),
   })),
   template('recovery-code-used', 'Security notice after a recovery code was used (to sign in, or to change two-factor settings).', (baseUrl) => ({
     kind: 'recovery_code_used',
-    accountLink: new URL('/auth/account', baseUrl).href,
+    accountLink: absoluteUrlFor(baseUrl, 'account'),
   })),
   template('email-verify', "Verification link for the account's address.", (baseUrl) => ({
     kind: 'email_verify',
-    link: sampleLink(baseUrl, '/auth/email/verify'),
+    link: sampleLink(baseUrl, 'emailVerifyPage'),
     expiresInSeconds: 86_400,
   })),
   template(
     'email-change-confirm',
     'Confirmation link, sent to the new address of an email change.',
-    (baseUrl) => ({ kind: 'email_change_confirm', link: sampleLink(baseUrl, '/auth/email/confirm'), oldEmail: SAMPLE.email, expiresInSeconds: 86_400 }),
+    (baseUrl) => ({ kind: 'email_change_confirm', link: sampleLink(baseUrl, 'emailConfirmPage'), oldEmail: SAMPLE.email, expiresInSeconds: 86_400 }),
     'ada.lovelace@example.org',
   ),
   template('email-change-notice', 'Notice to the old address of an email change, with "this wasn\'t me".', (baseUrl) => ({
     kind: 'email_change_notice',
     newEmail: 'ada.lovelace@example.org',
-    cancelLink: sampleLink(baseUrl, '/auth/email/cancel'),
+    cancelLink: sampleLink(baseUrl, 'emailCancelPage'),
     expiresInSeconds: 86_400,
   })),
   template('email-change-notice-guarded', 'Notice to the old address of an email change the account\'s second factor guards: no "this wasn\'t me" link.', () => ({

@@ -12,6 +12,7 @@ import {
 import { renderEmail, singleLine, webUrl, type RenderedMessage } from './layout.ts';
 import type { MailTemplate } from './templates.ts';
 import { describeUserAgent, shownIp } from './user-agent.ts';
+import { absoluteUrlFor } from '../route-table.ts';
 
 export type { RenderedMessage } from './layout.ts';
 
@@ -77,7 +78,7 @@ export const signInTemplate: MailTemplate = {
       productName: brand.productName,
       brand,
       locale,
-      link: `${new URL('/auth/verify', baseUrl).href}?token=${'pREv1ew-T0ken_'.repeat(3)}x`,
+      link: absoluteUrlFor(baseUrl, 'verifyPage', undefined, { token: `${'pREv1ew-T0ken_'.repeat(3)}x` }),
       code: '048213',
       email: 'ada@example.com',
       expiresInSeconds: 600,

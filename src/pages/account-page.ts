@@ -5,6 +5,7 @@ import { rich } from './text.ts';
 import { twoFactorSection, type TwoFactorView } from './two-factor-section.ts';
 import { emailSection, passwordSection, type EmailView, type PasswordView } from './account-security-section.ts';
 import { csrfField } from './csrf-field.ts';
+import { urlFor } from '../route-table.ts';
 
 export interface AccountSessionView {
   id: string;
@@ -37,7 +38,7 @@ ${sessions.map(
   <small>${session.ip ? t('account.ip', { ip: session.ip }) : t('account.unknownIp')} · ${t('account.created', { time: session.createdAt })} · ${t('account.lastSeen', { time: session.lastSeenAt })}</small>
   ${session.current
     ? ''
-    : html`<form method="post" action="/auth/sessions/${session.id}/revoke">${csrfField(page)}<button type="submit" class="secondary small" aria-label="${`${t('account.revoke')}: ${session.device}, ${session.createdAt}`}">${t('account.revoke')}</button></form>`}
+    : html`<form method="post" action="${urlFor('sessionRevoke', { id: session.id })}">${csrfField(page)}<button type="submit" class="secondary small" aria-label="${`${t('account.revoke')}: ${session.device}, ${session.createdAt}`}">${t('account.revoke')}</button></form>`}
 </li>`,
 )}
 </ul>
@@ -45,8 +46,8 @@ ${options.emailView ? emailSection(page, options.emailView) : ''}
 ${options.password ? passwordSection(page, options.password) : ''}
 ${options.twoFactor ? twoFactorSection(page, options.twoFactor) : ''}
 <div class="actions">
-${others > 0 ? html`<form method="post" action="/auth/sessions/revoke-others">${csrfField(page)}<button type="submit" class="secondary">${t('account.revokeOthers')}</button></form>` : ''}
-<form method="post" action="/auth/sign-out">${csrfField(page)}<button type="submit" class="primary">${t('account.signOut')}</button></form>
+${others > 0 ? html`<form method="post" action="${urlFor('otherSessionsRevoke')}">${csrfField(page)}<button type="submit" class="secondary">${t('account.revokeOthers')}</button></form>` : ''}
+<form method="post" action="${urlFor('signOut')}">${csrfField(page)}<button type="submit" class="primary">${t('account.signOut')}</button></form>
 </div>`,
   });
 }

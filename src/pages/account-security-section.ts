@@ -8,6 +8,7 @@ import type { PageContext } from './context.ts';
 import { newPasswordField } from './password-pages.ts';
 import { rich } from './text.ts';
 import { csrfField } from './csrf-field.ts';
+import { SIGN_IN_TO_ACCOUNT, urlFor } from '../route-table.ts';
 
 export interface PasswordView {
   /** "2026-11-22 13:45 UTC", or null: no password. */
@@ -29,9 +30,9 @@ export interface EmailView {
 function notRecent(page: PageContext, hasPassword: boolean) {
   const { t } = page;
   return html`<p>${t('twoFactor.needsRecentSignIn')}</p>
-<p><a class="button secondary" href="/auth/sign-in?redirectTo=%2Fauth%2Faccount">${t('twoFactor.signInAgain')}</a></p>
+<p><a class="button secondary" href="${SIGN_IN_TO_ACCOUNT}">${t('twoFactor.signInAgain')}</a></p>
 ${hasPassword
-  ? html`<form method="post" action="/auth/reauthenticate" novalidate>${csrfField(page)}
+  ? html`<form method="post" action="${urlFor('reauthenticate')}" novalidate>${csrfField(page)}
   <label for="reauth-password">${t('password.reauthLabel')}</label>
   <input id="reauth-password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
   <button type="submit" class="secondary">${t('password.reauthSubmit')}</button>
@@ -42,12 +43,12 @@ ${hasPassword
 export function passwordSection(page: PageContext, view: PasswordView) {
   const { t } = page;
   const hasPassword = view.setAt !== null;
-  const forms = html`<form method="post" action="/auth/password" novalidate>${csrfField(page)}
+  const forms = html`<form method="post" action="${urlFor('passwordSet')}" novalidate>${csrfField(page)}
   ${newPasswordField(page, { id: 'account-password', label: t('password.newLabel'), error: view.error })}
   <button type="submit" class="secondary">${hasPassword ? t('password.change') : t('password.add')}</button>
 </form>
 ${hasPassword
-  ? html`<form method="post" action="/auth/password/remove">${csrfField(page)}<button type="submit" class="secondary">${t('password.remove')}</button></form>`
+  ? html`<form method="post" action="${urlFor('passwordRemove')}">${csrfField(page)}<button type="submit" class="secondary">${t('password.remove')}</button></form>`
   : ''}`;
   return html`<section id="password" class="account-section" aria-labelledby="password-heading">
 <h2 id="password-heading">${t('password.heading')}</h2>
@@ -62,7 +63,7 @@ export function emailSection(page: PageContext, view: EmailView) {
   const notice = view.notice
     ? html`<p class="notice" role="status">${rich(t, view.notice.kind === 'changeSent' ? 'email.notice.changeSent' : 'email.notice.verificationSent', { email: view.notice.email })}</p>`
     : '';
-  const change = html`<form method="post" action="/auth/email/change" novalidate>${csrfField(page)}
+  const change = html`<form method="post" action="${urlFor('emailChange')}" novalidate>${csrfField(page)}
   <label for="new-email">${t('email.newLabel')}</label>
   <input id="new-email" name="newEmail" type="email" autocomplete="email" autocapitalize="none" spellcheck="false" required maxlength="254"
     aria-describedby="new-email-hint new-email-error"${view.error ? html` aria-invalid="true"` : ''}>
@@ -76,7 +77,7 @@ ${notice}
 <p>${rich(t, 'email.current', { email: view.email })} <span data-testid="email-verified">${view.verified ? t('email.verified') : t('email.unverified')}</span></p>
 ${view.verified
   ? ''
-  : html`<form method="post" action="/auth/email/verification">${csrfField(page)}<button type="submit" class="secondary">${t('email.sendVerification')}</button></form>`}
+  : html`<form method="post" action="${urlFor('emailVerification')}">${csrfField(page)}<button type="submit" class="secondary">${t('email.sendVerification')}</button></form>`}
 ${view.recent ? change : html`<p class="hint">${t('twoFactor.needsRecentSignIn')}</p>`}
 </section>`;
 }

@@ -7,6 +7,7 @@ import { layout, type Html } from './layout.ts';
 import type { PageContext } from './context.ts';
 import { csrfField } from './csrf-field.ts';
 import { rich } from './text.ts';
+import { urlFor } from '../route-table.ts';
 
 export interface ApprovalPickOptions {
   token: string;
@@ -24,7 +25,7 @@ export function approvalPickPage(page: PageContext, options: ApprovalPickOptions
     title: t('verify.title'),
     body: html`<h1>${rich(t, 'approval.heading', { email: options.maskedEmail }, { strong: false, breakable: false })}</h1>
 <p>${rich(t, 'approval.requested', { device: options.requestedFrom, time: options.requestedAt })}</p>
-<form id="approval" method="post" action="/auth/verify/approve">${csrfField(page)}
+<form id="approval" method="post" action="${urlFor('approve')}">${csrfField(page)}
   <input type="hidden" name="token" value="${options.token}">
   <fieldset class="choices" aria-describedby="approval-hint">
     <legend>${t('approval.question')}</legend>
@@ -55,7 +56,7 @@ export function approvalWaitSection(page: PageContext, number: number): Html {
   return html`<section class="approval-wait" aria-labelledby="approval-wait-heading">
 <h2 id="approval-wait-heading">${t('approval.waitHeading')}</h2>
 <p>${t('approval.waitNumber')} <strong class="approval-number" data-testid="approval-number">${number}</strong></p>
-<form id="approval-complete" method="post" action="/auth/approval/complete" data-poll="/auth/approval">${csrfField(page)}
+<form id="approval-complete" method="post" action="${urlFor('approvalComplete')}" data-poll="${urlFor('approvalState')}">${csrfField(page)}
   <p class="hint" aria-live="polite" id="approval-status">${t('approval.waitHint')}</p>
   <button type="submit" class="secondary">${t('approval.waitContinue')}</button>
 </form>

@@ -9,6 +9,7 @@ import { rich } from './text.ts';
 import { webmailFor } from './webmail.ts';
 import { csrfField } from './csrf-field.ts';
 import { approvalWaitSection } from './approval-pages.ts';
+import { urlFor } from '../route-table.ts';
 
 export interface CheckEmailPageOptions {
   /** The address this browser asked for (flow cookie), if known. */
@@ -36,7 +37,7 @@ export function checkEmailPage(page: PageContext, options: CheckEmailPageOptions
   const { t } = page;
   const email = options.email;
   const webmail = email ? webmailFor(email) : null;
-  const differentEmail = options.redirectTo ? `/auth/sign-in?redirectTo=${encodeURIComponent(options.redirectTo)}` : '/auth/sign-in';
+  const differentEmail = urlFor('signIn', undefined, { redirectTo: options.redirectTo || null });
   const invalid = options.error ? html` aria-invalid="true"` : '';
   const notSent = options.notSent
     ? options.resendInSeconds > 0
@@ -46,14 +47,14 @@ export function checkEmailPage(page: PageContext, options: CheckEmailPageOptions
   return layout({
     ...page,
     title: t('checkEmail.title'),
-    scripts: ['/auth/assets/check-email.js', '/auth/assets/resend.js', ...(options.approvalNumber ? ['/auth/assets/approval.js'] : [])],
+    scripts: [urlFor('asset', { name: 'check-email.js' }), urlFor('asset', { name: 'resend.js' }), ...(options.approvalNumber ? [urlFor('asset', { name: 'approval.js' })] : [])],
     body: html`<h1>${t('checkEmail.title')}</h1>
 ${notSent ? html`<p class="notice" role="status" data-testid="not-sent">${notSent}</p>` : ''}
 ${options.sentAgain && !notSent && email ? html`<p class="notice" role="status" data-testid="sent-again">${rich(t, 'checkEmail.sentAgain', { email })}</p>` : ''}
 <p data-testid="sent-to">${email ? rich(t, 'checkEmail.sentTo', { email }) : t('checkEmail.sentToUnknown')}
 ${t('checkEmail.expires', { duration: durationInWords(t, options.expiresInSeconds) })}</p>
 ${webmail ? html`<p><a class="button secondary" href="${webmail.url}" target="_blank" rel="noopener noreferrer">${t('checkEmail.openInbox', { provider: webmail.name })}</a></p>` : ''}
-<form id="code-form" method="post" action="/auth/sign-in/code" novalidate>${csrfField(page)}
+<form id="code-form" method="post" action="${urlFor('signInCode')}" novalidate>${csrfField(page)}
   ${email ? html`<input type="hidden" name="email" value="${email}">` : html`<label for="email">${t('signIn.emailLabel')}</label>
   <input id="email" name="email" type="email" autocomplete="email" autocapitalize="none" spellcheck="false" required>`}
   <label for="code">${t('checkEmail.codeLabel')}</label>

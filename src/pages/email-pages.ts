@@ -10,6 +10,7 @@ import type { PageContext } from './context.ts';
 import { layout, type Html } from './layout.ts';
 import { rich } from './text.ts';
 import { csrfField } from './csrf-field.ts';
+import { urlFor } from '../route-table.ts';
 
 function tokenForm(page: PageContext, action: string, token: string, label: string, primary = true) {
   return html`<form method="post" action="${action}">${csrfField(page)}
@@ -26,7 +27,7 @@ export function confirmEmailPage(page: PageContext, options: { token: string; em
     body: html`<h1>${t('emailConfirm.title')}</h1>
 <p>${rich(t, 'emailConfirm.lead', { email: options.email, product: page.productName })}</p>
 <p class="hint">${t('emailConfirm.note')}</p>
-${tokenForm(page, '/auth/email/confirm', options.token, t('emailConfirm.submit'))}`,
+${tokenForm(page, urlFor('emailConfirm'), options.token, t('emailConfirm.submit'))}`,
   });
 }
 
@@ -38,7 +39,7 @@ export function cancelEmailChangePage(page: PageContext, options: { token: strin
     body: html`<h1>${t('emailCancel.title')}</h1>
 <p>${rich(t, 'emailCancel.lead', { email: options.email, newEmail: options.newEmail, product: page.productName })}</p>
 <p>${rich(t, 'emailCancel.what', { email: options.email })}</p>
-${tokenForm(page, '/auth/email/cancel', options.token, t('emailCancel.submit'))}`,
+${tokenForm(page, urlFor('emailCancel'), options.token, t('emailCancel.submit'))}`,
   });
 }
 
@@ -49,7 +50,7 @@ export function verifyEmailPage(page: PageContext, options: { token: string; ema
     title: t('emailVerify.title'),
     body: html`<h1>${t('emailVerify.title')}</h1>
 <p>${rich(t, 'emailVerify.lead', { email: options.email, product: page.productName })}</p>
-${tokenForm(page, '/auth/email/verify', options.token, t('emailVerify.submit'))}`,
+${tokenForm(page, urlFor('emailVerify'), options.token, t('emailVerify.submit'))}`,
   });
 }
 
@@ -73,10 +74,10 @@ ${options.lines.map((line) => html`<p>${rich(t, line.key, line.params ?? {})}</p
 }
 
 const LINK_ACTIONS: Record<Exclude<TokenPurpose, 'sign_in'>, { href: string; label: MessageKey }> = {
-  password_reset: { href: '/auth/password/forgot', label: 'linkProblem.newReset' },
-  email_verify: { href: '/auth/account', label: 'done.toAccount' },
-  email_change: { href: '/auth/account', label: 'done.toAccount' },
-  email_change_cancel: { href: '/auth/sign-in', label: 'done.signIn' },
+  password_reset: { href: urlFor('passwordForgotPage'), label: 'linkProblem.newReset' },
+  email_verify: { href: urlFor('account'), label: 'done.toAccount' },
+  email_change: { href: urlFor('account'), label: 'done.toAccount' },
+  email_change_cancel: { href: urlFor('signIn'), label: 'done.signIn' },
 };
 
 /** An emailed link of these flows that cannot be used (unknown, expired, used, replaced): what it was for, and what to do now. */

@@ -6,6 +6,7 @@ import { layout, type Html } from './layout.ts';
 import type { PageContext } from './context.ts';
 import { resendForm } from './resend-form.ts';
 import { rich } from './text.ts';
+import { SIGN_IN_TO_ACCOUNT, urlFor } from '../route-table.ts';
 
 export interface ErrorPageOptions {
   code: ErrorCode;
@@ -21,7 +22,7 @@ export interface ErrorPageOptions {
 function nextStep(page: PageContext, options: ErrorPageOptions) {
   const { t } = page;
   const remedy = errorRemedy(options.code);
-  const account = ERRORS[options.code].perhapsSignedIn ? html`<p><a href="/auth/account">${t('account.title')}</a></p>` : '';
+  const account = ERRORS[options.code].perhapsSignedIn ? html`<p><a href="${urlFor('account')}">${t('account.title')}</a></p>` : '';
   if (remedy === 'new_link' || remedy === 'new_email') {
     // A person who typed a code never saw a link: the remedy speaks of an email (issue #12).
     const typedCode = remedy === 'new_email';
@@ -38,19 +39,19 @@ function nextStep(page: PageContext, options: ErrorPageOptions) {
         primary: true,
         plain: true,
       })}
-<p><a href="/auth/sign-in">${t('checkEmail.differentEmail')}</a></p>
+<p><a href="${urlFor('signIn')}">${t('checkEmail.differentEmail')}</a></p>
 ${account}`;
     }
-    return html`<p><a class="button primary" href="/auth/sign-in">${t(typedCode ? 'errorPage.getNewEmail' : 'errorPage.getNewLink')}</a></p>
+    return html`<p><a class="button primary" href="${urlFor('signIn')}">${t(typedCode ? 'errorPage.getNewEmail' : 'errorPage.getNewLink')}</a></p>
 ${account}`;
   }
   if (remedy === 'reauthenticate') {
-    return html`<p><a class="button primary" href="/auth/sign-in?redirectTo=%2Fauth%2Faccount">${t('twoFactor.signInAgain')}</a></p>`;
+    return html`<p><a class="button primary" href="${SIGN_IN_TO_ACCOUNT}">${t('twoFactor.signInAgain')}</a></p>`;
   }
   if (remedy === 'try_again') {
-    return html`<p><a class="button primary" href="/auth/sign-in">${t('errorPage.tryAgain')}</a></p>`;
+    return html`<p><a class="button primary" href="${urlFor('signIn')}">${t('errorPage.tryAgain')}</a></p>`;
   }
-  return html`<p><a class="button primary" href="/auth/sign-in">${t('errorPage.backToSignIn')}</a></p>`;
+  return html`<p><a class="button primary" href="${urlFor('signIn')}">${t('errorPage.backToSignIn')}</a></p>`;
 }
 
 export function errorPage(page: PageContext, options: ErrorPageOptions): Html {
@@ -59,7 +60,7 @@ export function errorPage(page: PageContext, options: ErrorPageOptions): Html {
   return layout({
     ...page,
     title: t(`error.${code}.title`),
-    scripts: options.resend && offersNewMail(code) ? ['/auth/assets/resend.js'] : [],
+    scripts: options.resend && offersNewMail(code) ? [urlFor('asset', { name: 'resend.js' })] : [],
     body: html`<h1>${t(`error.${code}.title`)}</h1>
 <p class="error" role="alert" data-error-code="${code}">${t(`error.${code}.message`)}</p>
 <p>${t(`error.${code}.why`)}</p>

@@ -7,6 +7,7 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 import type { PageContext } from './context.ts';
 import { messageParts } from '../i18n/catalog.ts';
 import { PRODUCT } from '../version.ts';
+import { urlFor } from '../route-table.ts';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -34,9 +35,9 @@ export function layout(frame: PageFrame): Html {
 <meta name="robots" content="noindex">
 <meta name="color-scheme" content="light dark">
 <title>${frame.title} · ${frame.productName}</title>
-<link rel="icon" href="/auth/assets/icon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/auth/assets/style.css">
-<link rel="stylesheet" href="/auth/assets/brand.css">
+<link rel="icon" href="${urlFor('asset', { name: 'icon.svg' })}" type="image/svg+xml">
+<link rel="stylesheet" href="${urlFor('asset', { name: 'style.css' })}">
+<link rel="stylesheet" href="${urlFor('asset', { name: 'brand.css' })}">
 ${(frame.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 </head>
 <body>

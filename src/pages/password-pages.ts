@@ -10,6 +10,7 @@ import type { PageContext } from './context.ts';
 import { layout, type Html } from './layout.ts';
 import { rich } from './text.ts';
 import { csrfField } from './csrf-field.ts';
+import { urlFor } from '../route-table.ts';
 
 function errorLine(id: string, error: string | null | undefined) {
   return html`<p id="${id}" class="error" role="alert">${error ?? ''}</p>`;
@@ -36,12 +37,11 @@ export interface PasswordSignInPageOptions {
 export function passwordSignInPage(page: PageContext, options: PasswordSignInPageOptions): Html {
   const { t } = page;
   const redirect = options.redirectTo ? html`<input type="hidden" name="redirectTo" value="${options.redirectTo}">` : '';
-  const query = options.redirectTo ? `?redirectTo=${encodeURIComponent(options.redirectTo)}` : '';
   return layout({
     ...page,
     title: t('passwordSignIn.title'),
     body: html`<h1>${t('passwordSignIn.heading', { product: page.productName })}</h1>
-<form id="password-sign-in" method="post" action="/auth/sign-in/password" novalidate>${csrfField(page)}
+<form id="password-sign-in" method="post" action="${urlFor('signInPassword')}" novalidate>${csrfField(page)}
   <label for="email">${t('signIn.emailLabel')}</label>
   <input id="email" name="email" type="email" autocomplete="username" autocapitalize="none" spellcheck="false" required
     maxlength="254" value="${options.email ?? ''}"${options.email ? '' : html` autofocus`}>
@@ -52,8 +52,8 @@ export function passwordSignInPage(page: PageContext, options: PasswordSignInPag
   ${redirect}
   <button type="submit" class="primary">${t('passwordSignIn.submit')}</button>
 </form>
-<p><a href="/auth/password/forgot">${t('passwordSignIn.forgot')}</a></p>
-<p><a href="/auth/sign-in${query}">${t('passwordSignIn.useEmail')}</a></p>`,
+<p><a href="${urlFor('passwordForgotPage')}">${t('passwordSignIn.forgot')}</a></p>
+<p><a href="${urlFor('signIn', undefined, { redirectTo: options.redirectTo || null })}">${t('passwordSignIn.useEmail')}</a></p>`,
   });
 }
 
@@ -64,14 +64,14 @@ export function forgotPasswordPage(page: PageContext, options: { email?: string;
     title: t('forgot.title'),
     body: html`<h1>${t('forgot.title')}</h1>
 <p>${t('forgot.lead')}</p>
-<form id="forgot" method="post" action="/auth/password/forgot" novalidate>${csrfField(page)}
+<form id="forgot" method="post" action="${urlFor('passwordForgot')}" novalidate>${csrfField(page)}
   <label for="email">${t('signIn.emailLabel')}</label>
   <input id="email" name="email" type="email" autocomplete="username" autocapitalize="none" spellcheck="false" autofocus required
     maxlength="254" value="${options.email ?? ''}" aria-describedby="email-error"${invalid(options.error)}>
   ${errorLine('email-error', options.error)}
   <button type="submit" class="primary">${t('forgot.submit')}</button>
 </form>
-<p><a href="/auth/sign-in/password">${t('forgot.back')}</a></p>`,
+<p><a href="${urlFor('signInPasswordPage')}">${t('forgot.back')}</a></p>`,
   });
 }
 
@@ -96,7 +96,7 @@ export function resetByCodePage(page: PageContext, options: ResetByCodePageOptio
     body: html`<h1>${t('forgotSent.title')}</h1>
 <p>${rich(t, 'forgotSent.lead', { email: options.email, duration: durationInWords(t, options.expiresInSeconds) })}</p>
 <p>${t('forgotSent.codeLead')}</p>
-<form id="reset-by-code" method="post" action="/auth/password/reset" novalidate>${csrfField(page)}
+<form id="reset-by-code" method="post" action="${urlFor('passwordReset')}" novalidate>${csrfField(page)}
   <input type="hidden" name="email" value="${options.email}">
   <input type="text" name="username" value="${options.email}" autocomplete="username" hidden>
   <label for="code">${t('reset.codeLabel')}</label>
@@ -106,7 +106,7 @@ export function resetByCodePage(page: PageContext, options: ResetByCodePageOptio
   ${newPasswordField(page, { id: 'new-password', label: t('password.newLabel'), error: passwordError })}
   <button type="submit" class="primary">${t('reset.submit')}</button>
 </form>
-<p><a href="/auth/password/forgot">${t('linkProblem.newReset')}</a></p>`,
+<p><a href="${urlFor('passwordForgotPage')}">${t('linkProblem.newReset')}</a></p>`,
   });
 }
 
@@ -118,7 +118,7 @@ export function resetPasswordPage(page: PageContext, options: { token: string; e
     title: t('reset.title'),
     body: html`<h1>${t('reset.title')}</h1>
 <p>${rich(t, 'reset.lead', { email: options.email })}</p>
-<form id="reset" method="post" action="/auth/password/reset" novalidate>${csrfField(page)}
+<form id="reset" method="post" action="${urlFor('passwordReset')}" novalidate>${csrfField(page)}
   <input type="hidden" name="token" value="${options.token}">
   <input type="text" name="username" value="${options.email}" autocomplete="username" hidden>
   ${newPasswordField(page, { id: 'new-password', label: t('password.newLabel'), error: options.error })}

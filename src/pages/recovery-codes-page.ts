@@ -6,6 +6,7 @@
 import { html } from 'hono/html';
 import { layout, type Html } from './layout.ts';
 import type { PageContext } from './context.ts';
+import { urlFor } from '../route-table.ts';
 
 /** "latchkey-recovery-codes.txt" for the product "Latchkey": a file name every system accepts. */
 function fileName(productName: string): string {
@@ -18,7 +19,7 @@ export function recoveryCodesPage(page: PageContext, options: { codes: string[];
   return layout({
     ...page,
     title: t('recoveryCodes.title'),
-    scripts: ['/auth/assets/recovery-codes.js'],
+    scripts: [urlFor('asset', { name: 'recovery-codes.js' })],
     body: html`<h1>${t('recoveryCodes.title')}</h1>
 <p role="status"><strong>${options.reason === 'enabled' ? t('recoveryCodes.enabled') : t('recoveryCodes.replaced')}</strong></p>
 <p>${t('recoveryCodes.lead')}</p>
@@ -29,6 +30,6 @@ ${options.codes.map((code) => html`<li><code>${code}</code></li>`)}
 <button type="button" class="secondary" id="recovery-copy" hidden>${t('recoveryCodes.copy')}</button>
 <button type="button" class="secondary" id="recovery-download">${t('recoveryCodes.download')}</button>
 </div>
-<p><a class="button primary" href="/auth/account">${t('recoveryCodes.done')}</a></p>`,
+<p><a class="button primary" href="${urlFor('account')}">${t('recoveryCodes.done')}</a></p>`,
   });
 }

@@ -6,6 +6,7 @@
 import { html } from 'hono/html';
 import type { PageContext } from './context.ts';
 import { csrfField } from './csrf-field.ts';
+import { urlFor } from '../route-table.ts';
 
 export interface ResendFormOptions {
   email: string;
@@ -34,7 +35,7 @@ export function resendForm(page: PageContext, options: ResendFormOptions) {
     : options.quietWhenReady
       ? ''
       : options.readyText;
-  return html`<form id="resend" class="resend${options.plain ? ' plain' : ''}" method="post" action="/auth/sign-in/email"
+  return html`<form id="resend" class="resend${options.plain ? ' plain' : ''}" method="post" action="${urlFor('signInEmail')}"
   data-wait-seconds="${String(options.waitSeconds)}"
   data-wait-text="${options.waitText}"
   data-ready-text="${options.readyText}">${csrfField(page)}

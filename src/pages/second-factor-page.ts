@@ -6,6 +6,7 @@ import { durationInWords } from '../i18n/catalog.ts';
 import { layout, type Html } from './layout.ts';
 import type { PageContext } from './context.ts';
 import { csrfField } from './csrf-field.ts';
+import { urlFor } from '../route-table.ts';
 
 export interface SecondFactorPageOptions {
   method: 'totp' | 'recovery';
@@ -31,16 +32,16 @@ export function secondFactorPage(page: PageContext, options: SecondFactorPageOpt
     title: t('secondFactor.title'),
     body: html`<h1>${t('secondFactor.title')}</h1>
 <p>${options.method === 'totp' ? t('secondFactor.lead', { product: page.productName }) : t('secondFactor.recoveryLead')}</p>
-<form id="second-factor" method="post" action="/auth/sign-in/totp" novalidate>${csrfField(page)}
+<form id="second-factor" method="post" action="${urlFor('secondFactor')}" novalidate>${csrfField(page)}
   ${field}
   <button type="submit" class="primary">${t('secondFactor.submit')}</button>
 </form>
 <p class="hint">${t('secondFactor.expires', { duration: durationInWords(t, options.expiresInSeconds) })}</p>
 <p>${
       options.method === 'totp'
-        ? html`<a href="/auth/sign-in/totp?method=recovery">${t('secondFactor.useRecovery')}</a>`
-        : html`<a href="/auth/sign-in/totp">${t('secondFactor.useTotp')}</a>`
+        ? html`<a href="${urlFor('secondFactorPage', undefined, { method: 'recovery' })}">${t('secondFactor.useRecovery')}</a>`
+        : html`<a href="${urlFor('secondFactorPage')}">${t('secondFactor.useTotp')}</a>`
     }</p>
-<p><a href="/auth/sign-in">${t('secondFactor.startOver')}</a></p>`,
+<p><a href="${urlFor('signIn')}">${t('secondFactor.startOver')}</a></p>`,
   });
 }

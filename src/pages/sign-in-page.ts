@@ -3,6 +3,7 @@ import { layout, type Html } from './layout.ts';
 import type { PageContext } from './context.ts';
 import { COMMON_EMAIL_DOMAINS } from './email-typo.ts';
 import { csrfField } from './csrf-field.ts';
+import { urlFor } from '../route-table.ts';
 
 export interface SignInPageOptions {
   redirectTo?: string | null;
@@ -19,11 +20,11 @@ export function signInPage(page: PageContext, options: SignInPageOptions): Html 
   return layout({
     ...page,
     title: t('signIn.title'),
-    scripts: ['/auth/assets/sign-in.js'],
+    scripts: [urlFor('asset', { name: 'sign-in.js' })],
     body: html`<h1>${t('signIn.heading', { product: page.productName })}</h1>
 <p>${t('signIn.lead')}</p>
 ${options.suggestion ? typoQuestion(page, options.email ?? '', options.suggestion, redirect) : ''}
-<form id="sign-in" method="post" action="/auth/sign-in/email" novalidate
+<form id="sign-in" method="post" action="${urlFor('signInEmail')}" novalidate
   data-typo-domains="${COMMON_EMAIL_DOMAINS.join(',')}"
   data-typo-question="${t('signIn.typo.question')}"
   data-typo-accept="${t('signIn.typo.accept')}"
@@ -37,14 +38,14 @@ ${options.suggestion ? typoQuestion(page, options.email ?? '', options.suggestio
   ${redirect}
   <button type="submit" class="primary">${t('signIn.submit')}</button>
 </form>
-<p><a href="/auth/sign-in/password${options.redirectTo ? `?redirectTo=${encodeURIComponent(options.redirectTo)}` : ''}">${t('signIn.usePassword')}</a></p>`,
+<p><a href="${urlFor('signInPasswordPage', undefined, { redirectTo: options.redirectTo || null })}">${t('signIn.usePassword')}</a></p>`,
   });
 }
 
 function typoQuestion(page: PageContext, email: string, suggestion: string, redirect: unknown) {
   const { t } = page;
   // Either button submits its own address; typoChecked stops the server asking twice.
-  return html`<form class="typo-question" method="post" action="/auth/sign-in/email" role="alert">${csrfField(page)}
+  return html`<form class="typo-question" method="post" action="${urlFor('signInEmail')}" role="alert">${csrfField(page)}
   <p>${t('signIn.typo.question', { suggestion })}</p>
   <input type="hidden" name="typoChecked" value="1">
   ${redirect}

@@ -6,6 +6,7 @@
 import { html } from 'hono/html';
 import type { PageContext } from './context.ts';
 import { csrfField } from './csrf-field.ts';
+import { SIGN_IN_TO_ACCOUNT, urlFor } from '../route-table.ts';
 
 export interface TwoFactorView {
   enabled: boolean;
@@ -32,7 +33,7 @@ function enrolmentForm(page: PageContext, enrolment: NonNullable<TwoFactorView['
 <p class="qr"><img src="${qr}" width="200" height="200" alt="${t('twoFactor.qrAlt', { product: page.productName })}"></p>
 <p>${t('twoFactor.manual')}</p>
 <p><code class="secret" data-testid="totp-secret">${enrolment.secret}</code></p>
-<form method="post" action="/auth/totp/confirm" novalidate>${csrfField(page)}
+<form method="post" action="${urlFor('totpConfirm')}" novalidate>${csrfField(page)}
   <label for="totp-confirm">${t('twoFactor.confirmLabel')}</label>
   <input id="totp-confirm" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 \\-]*" maxlength="9" required>
   <button type="submit" class="primary">${t('twoFactor.confirm')}</button>
@@ -41,17 +42,17 @@ function enrolmentForm(page: PageContext, enrolment: NonNullable<TwoFactorView['
 
 function enabledForms(page: PageContext, view: TwoFactorView) {
   const { t } = page;
-  return html`<form method="post" action="/auth/totp/recovery-codes">${csrfField(page)}
+  return html`<form method="post" action="${urlFor('totpRecoveryCodes')}">${csrfField(page)}
   <button type="submit" class="secondary" aria-describedby="regenerate-hint">${t('twoFactor.regenerate')}</button>
   <p id="regenerate-hint" class="hint small">${t('twoFactor.regenerateHint')}</p>
 </form>
-<form method="post" action="/auth/totp/settings" novalidate>${csrfField(page)}
+<form method="post" action="${urlFor('totpSettings')}" novalidate>${csrfField(page)}
   <p>${view.emailSignInRequiresTotp ? t('twoFactor.emailRequiresTotp') : t('twoFactor.emailAlone')}</p>
   <input type="hidden" name="emailSignInRequiresTotp" value="${view.emailSignInRequiresTotp ? 'false' : 'true'}">
   ${view.emailSignInRequiresTotp ? codeField(page, 'settings-code') : ''}
   <button type="submit" class="secondary">${view.emailSignInRequiresTotp ? t('twoFactor.emailTurnOff') : t('twoFactor.emailTurnOn')}</button>
 </form>
-<form method="post" action="/auth/totp/disable" novalidate>${csrfField(page)}
+<form method="post" action="${urlFor('totpDisable')}" novalidate>${csrfField(page)}
   ${codeField(page, 'disable-code')}
   <button type="submit" class="secondary">${t('twoFactor.disable')}</button>
 </form>`;
@@ -60,7 +61,7 @@ function enabledForms(page: PageContext, view: TwoFactorView) {
 export function twoFactorSection(page: PageContext, view: TwoFactorView) {
   const { t } = page;
   const signInAgain = html`<p>${t('twoFactor.needsRecentSignIn')}</p>
-<p><a class="button secondary" href="/auth/sign-in?redirectTo=%2Fauth%2Faccount">${t('twoFactor.signInAgain')}</a></p>`;
+<p><a class="button secondary" href="${SIGN_IN_TO_ACCOUNT}">${t('twoFactor.signInAgain')}</a></p>`;
   let body;
   if (view.enabled) {
     body = html`<p data-testid="totp-status">${t('twoFactor.on', { time: view.enabledAt ?? '' })}</p>
@@ -73,7 +74,7 @@ ${signInAgain}`;
     body = enrolmentForm(page, view.enrolment);
   } else {
     body = html`<p data-testid="totp-status">${t('twoFactor.off')}</p>
-<form method="post" action="/auth/totp/enrol">${csrfField(page)}<button type="submit" class="secondary">${t('twoFactor.setUp')}</button></form>`;
+<form method="post" action="${urlFor('totpEnrol')}">${csrfField(page)}<button type="submit" class="secondary">${t('twoFactor.setUp')}</button></form>`;
   }
   return html`<section id="two-factor" class="two-factor" aria-labelledby="two-factor-heading">
 <h2 id="two-factor-heading">${t('twoFactor.heading')}</h2>

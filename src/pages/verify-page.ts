@@ -8,6 +8,7 @@ import { layout, type Html } from './layout.ts';
 import type { PageContext } from './context.ts';
 import { rich } from './text.ts';
 import { csrfField } from './csrf-field.ts';
+import { urlFor } from '../route-table.ts';
 
 export interface VerifyPageOptions {
   token: string;
@@ -23,10 +24,10 @@ export function verifyPage(page: PageContext, options: VerifyPageOptions): Html 
   return layout({
     ...page,
     title: t('verify.title'),
-    scripts: options.sameBrowser ? ['/auth/assets/verify.js'] : [],
+    scripts: options.sameBrowser ? [urlFor('asset', { name: 'verify.js' })] : [],
     body: html`<h1>${rich(t, 'verify.heading', { email: options.maskedEmail }, { strong: false, breakable: false })}</h1>
 <p>${rich(t, 'verify.requested', { device: options.requestedFrom, time: options.requestedAt })}</p>
-<form id="verify" method="post" action="/auth/verify"${options.sameBrowser ? html` data-auto-submit="true" data-continuing="${t('verify.continuing')}"` : ''}>${csrfField(page)}
+<form id="verify" method="post" action="${urlFor('verify')}"${options.sameBrowser ? html` data-auto-submit="true" data-continuing="${t('verify.continuing')}"` : ''}>${csrfField(page)}
   <input type="hidden" name="token" value="${options.token}">
   ${options.sameBrowser ? html`<p id="verify-status" class="hint" aria-live="polite"></p>` : ''}
   <button type="submit" class="primary">${t('verify.confirm')}</button>

@@ -1,35 +1,21 @@
-// The admin API under /admin: only registered when LATCHKEY_ADMIN_TOKEN is set
-// (otherwise every /admin path is a plain 404). The bearer is compared as
-// SHA-256 digests in constant time, and every refusal goes through the policy
-// (audited, and inside the per-IP verify bucket, so the key cannot be guessed fast).
-import type { Context, Hono } from 'hono';
+// The admin API under /admin: only served when LATCHKEY_ADMIN_TOKEN is set
+// (otherwise every /admin path is a plain 404). Its group's guard checks the
+// bearer on every /admin path (http/admin-token.ts, http/route-groups.ts).
+import type { Context } from 'hono';
 import { AUDIT_EVENT_TYPES, type AuditEventType } from '../../core/audit.ts';
 import { createAdmin } from '../../core/admin.ts';
-import { constantTimeEqual, sha256 } from '../../core/crypto.ts';
 import { canonicalizeEmail } from '../../core/email.ts';
 import type { AuditQuery } from '../../store/store.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { jsonError } from '../errors.ts';
 import { readBody, requestContext } from '../request.ts';
+import type { Endpoints, Handler } from '../route-groups.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function adminRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
-  if (!deps.config.adminToken) return;
-  const expected = sha256(deps.config.adminToken);
+export function adminRoutes(deps: HttpDeps): Endpoints {
+  if (!deps.config.adminToken) return {};
   const admin = createAdmin(deps);
-
-  app.use('/admin/*', async (c, next) => {
-    const given = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-    const authorized = constantTimeEqual(sha256(given), expected);
-    const decision = await deps.policy.checkAdmin({ authorized }, requestContext(c));
-    if (decision.allow) return next();
-    if (authorized) return jsonError(c, 'rate_limited');
-    // Issue #12: a missing or wrong key asks for the admin token (RFC 6750 section 3), not for a
-    // sign-in; missing and wrong get the same answer, so a guess learns nothing.
-    c.header('WWW-Authenticate', 'Bearer realm="latchkey-admin"');
-    return jsonError(c, 'admin_token_required');
-  });
 
   const user = (u: { id: string; email: string; emailVerified: boolean; createdAt: number; disabled: boolean }) => ({
     id: u.id,
@@ -40,7 +26,7 @@ export function adminRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   });
   const failed = (c: Context<AppEnv>, code: 'invalid_email' | 'not_found' | 'invalid_request') => jsonError(c, code);
 
-  app.get('/admin/users', async (c) => {
+  const adminUsers: Handler = async (c) => {
     // Without ?email: every account, a page at a time (issue #12).
     if (c.req.query('email') === undefined) {
       const page = await admin.list({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
@@ -54,32 +40,32 @@ export function adminRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
       user: user(found.value),
       sessions: sessions.map((s) => ({ id: s.id, createdAt: iso(s.createdAt), lastSeenAt: iso(s.lastSeenAt), userAgent: s.userAgent, ip: s.ip })),
     });
-  });
+  };
 
-  app.post('/admin/users', async (c) => {
+  const adminUserCreate: Handler = async (c) => {
     const body = await readBody(c);
     const result = await admin.create(body?.email, 'admin_api', requestContext(c));
     if (!result.ok) return failed(c, result.code);
     return c.json({ user: user(result.value.user), created: result.value.created }, result.value.created ? 201 : 200);
-  });
+  };
 
-  for (const [path, disabled] of [['/admin/users/disable', true], ['/admin/users/enable', false]] as const) {
-    app.post(path, async (c) => {
+  const setDisabled =
+    (disabled: boolean): Handler =>
+    async (c) => {
       const body = await readBody(c);
       const result = await admin.setDisabled(body?.email, disabled, 'admin_api', requestContext(c));
       if (!result.ok) return failed(c, result.code);
       return c.json({ user: user(result.value.user), changed: result.value.changed });
-    });
-  }
+    };
 
-  app.post('/admin/sessions/revoke', async (c) => {
+  const adminSessionsRevoke: Handler = async (c) => {
     const body = await readBody(c);
     const result = await admin.revokeSessions(body?.email, 'admin_api', requestContext(c));
     if (!result.ok) return failed(c, result.code);
     return c.json(result.value);
-  });
+  };
 
-  app.get('/admin/audit', async (c) => {
+  const adminAudit: Handler = async (c) => {
     const query: AuditQuery = { limit: Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100)) };
     const requestId = c.req.query('requestId');
     const type = c.req.query('type');
@@ -102,14 +88,24 @@ export function adminRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     }
     const events = await deps.store.listAudit(query);
     return c.json({ events: events.map((e) => ({ ...e, at: iso(e.at) })) });
-  });
+  };
 
-  app.get('/admin/outbox', async (c) => {
+  const adminOutbox: Handler = async (c) => {
     const summary = await deps.store.outboxSummary(50);
     return c.json({
       ...summary,
       oldestUnsentAt: iso(summary.oldestUnsentAt),
       troubled: summary.troubled.map((m) => ({ ...m, createdAt: iso(m.createdAt), nextAttemptAt: iso(m.nextAttemptAt), sentAt: iso(m.sentAt) })),
     });
-  });
+  };
+
+  return {
+    adminUsers,
+    adminUserCreate,
+    adminUserDisable: setDisabled(true),
+    adminUserEnable: setDisabled(false),
+    adminSessionsRevoke,
+    adminAudit,
+    adminOutbox,
+  };
 }

@@ -6,12 +6,14 @@
 // serves nothing else (metricsApp).
 import { Hono } from 'hono';
 import { constantTimeEqual, sha256 } from '../../core/crypto.ts';
+import { ROUTES } from '../../route-table.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { jsonError } from '../errors.ts';
+import { mountRoute, type Handler } from '../route-groups.ts';
 
-export function metricsRoutes(app: Hono<AppEnv>, deps: Pick<HttpDeps, 'config' | 'metrics'>): void {
+export function metricsEndpoint(deps: Pick<HttpDeps, 'config' | 'metrics'>): Handler {
   const metricsToken = deps.config.metricsToken ? sha256(deps.config.metricsToken) : null;
-  app.get('/metrics', async (c) => {
+  return async (c) => {
     if (metricsToken) {
       const given = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
       // Digests of equal length: the comparison time says nothing about the token.
@@ -19,13 +21,13 @@ export function metricsRoutes(app: Hono<AppEnv>, deps: Pick<HttpDeps, 'config' |
     }
     const registry = deps.metrics.registry;
     return c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
-  });
+  };
 }
 
 /** The app of the LATCHKEY_METRICS_LISTEN listener: /metrics and nothing else. */
 export function createMetricsApp(deps: Pick<HttpDeps, 'config' | 'metrics'>): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  metricsRoutes(app, deps);
+  mountRoute(app, { metrics: [] }, ROUTES.metrics, metricsEndpoint(deps));
   app.notFound((c) => c.text('Not found', 404));
   return app;
 }

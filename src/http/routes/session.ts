@@ -1,22 +1,24 @@
 // The signed-in side: who am I, my sessions, sign out, the account page.
-import type { Context, Hono } from 'hono';
+import type { Context } from 'hono';
 import { auditEvent } from '../../core/audit.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
 import { describeUserAgent, shownIp } from '../../mail/user-agent.ts';
 import { accountPage } from '../../pages/account-page.ts';
+import { SIGN_IN_TO_ACCOUNT, urlFor } from '../../route-table.ts';
 import { clearCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
 import { finalJsonFactory } from '../security.ts';
-import { isFormRequest, requestContext } from '../request.ts';
+import { requestContext } from '../request.ts';
+import type { Endpoints, Handler } from '../route-groups.ts';
 import { currentSession, sessionJson, userJson } from './shared.ts';
 import { accountSecurityViews } from './account-security.ts';
 import { twoFactorView } from './two-factor.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function sessionRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
+export function sessionRoutes(deps: HttpDeps): Endpoints {
   const names = deps.cookies;
 
   async function revoke(c: Context<AppEnv>, sessionId: string, userId: string): Promise<boolean> {
@@ -27,23 +29,32 @@ export function sessionRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
 
   // The hot path of every app behind Latchkey: one indexed look-up, one plain-object response.
   const finalJson = finalJsonFactory(deps.config);
-  app.get('/auth/session', async (c) => {
+  const session: Handler = async (c) => {
     const found = await currentSession(c, deps);
     if (!found) return jsonError(c, 'unauthenticated');
     return finalJson(c, { user: userJson(found.user), session: sessionJson(found.session) });
-  });
+  };
 
-  app.post('/auth/sign-out', async (c) => {
+  /** Signing out, the same for JSON and forms. */
+  async function signOut(c: Context<AppEnv>): Promise<void> {
     const found = await currentSession(c, deps);
     if (found) await revoke(c, found.session.id, found.user.id);
     clearCookie(c, names, names.session);
     // Also drops anything else this origin left in the browser (issue #4, OWASP Session Management).
     c.header('Clear-Site-Data', '"cookies"');
-    if (isFormRequest(c)) return c.redirect('/auth/sign-in', 303);
-    return c.body(null, 204);
-  });
+  }
 
-  app.get('/auth/sessions', async (c) => {
+  const signOutJson: Handler = async (c) => {
+    await signOut(c);
+    return c.body(null, 204);
+  };
+
+  const signOutForm: Handler = async (c) => {
+    await signOut(c);
+    return c.redirect(urlFor('signIn'), 303);
+  };
+
+  const sessions: Handler = async (c) => {
     c.header('Cache-Control', 'no-store');
     const found = await currentSession(c, deps);
     if (!found) return jsonError(c, 'unauthenticated');
@@ -60,40 +71,41 @@ export function sessionRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
         current: s.id === found.session.id,
       })),
     });
-  });
+  };
 
-  app.delete('/auth/sessions/:id', async (c) => {
+  const sessionDelete: Handler = async (c) => {
     const found = await currentSession(c, deps);
     if (!found) return jsonError(c, 'unauthenticated');
     // Someone else's session id answers like an unknown one.
-    if (!(await revoke(c, c.req.param('id'), found.user.id))) return jsonError(c, 'not_found');
-    if (c.req.param('id') === found.session.id) clearCookie(c, names, names.session);
+    const id = c.req.param('id') ?? '';
+    if (!(await revoke(c, id, found.user.id))) return jsonError(c, 'not_found');
+    if (id === found.session.id) clearCookie(c, names, names.session);
     return c.body(null, 204);
-  });
+  };
 
   // HTML forms cannot send DELETE.
-  app.post('/auth/sessions/:id/revoke', async (c) => {
+  const sessionRevoke: Handler = async (c) => {
     const found = await currentSession(c, deps);
-    if (!found) return c.redirect('/auth/sign-in', 303);
-    await revoke(c, c.req.param('id'), found.user.id);
-    return c.redirect('/auth/account', 303);
-  });
+    if (!found) return c.redirect(urlFor('signIn'), 303);
+    await revoke(c, c.req.param('id') ?? '', found.user.id);
+    return c.redirect(urlFor('account'), 303);
+  };
 
   // "Sign out everywhere else" from the account page: every session but this one.
-  app.post('/auth/sessions/revoke-others', async (c) => {
+  const otherSessionsRevoke: Handler = async (c) => {
     const found = await currentSession(c, deps);
-    if (!found) return c.redirect('/auth/sign-in', 303);
+    if (!found) return c.redirect(urlFor('signIn'), 303);
     const sessions = await deps.store.listSessions(found.user.id, deps.now());
     for (const session of sessions) {
       if (session.id !== found.session.id) await revoke(c, session.id, found.user.id);
     }
-    return c.redirect('/auth/account', 303);
-  });
+    return c.redirect(urlFor('account'), 303);
+  };
 
-  app.get('/auth/account', async (c) => {
+  const account: Handler = async (c) => {
     c.header('Cache-Control', 'no-store');
     const found = await currentSession(c, deps);
-    if (!found) return c.redirect('/auth/sign-in?redirectTo=%2Fauth%2Faccount', 303);
+    if (!found) return c.redirect(SIGN_IN_TO_ACCOUNT, 303);
     const sessions = await deps.store.listSessions(found.user.id, deps.now());
     const page = pageContext(c, deps);
     return c.html(
@@ -112,5 +124,15 @@ export function sessionRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
         ...(await accountSecurityViews(c, deps, found)),
       }),
     );
-  });
+  };
+
+  return {
+    session,
+    signOut: { json: signOutJson, form: signOutForm },
+    sessions,
+    sessionDelete,
+    sessionRevoke,
+    otherSessionsRevoke,
+    account,
+  };
 }

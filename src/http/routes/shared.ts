@@ -1,16 +1,19 @@
-// Pieces shared by the auth routes: the session of the request, and how a
-// successful sign-in is answered.
+// Pieces shared by the auth routes: the session of the request, how a
+// successful sign-in is answered (JSON or a form's redirect), and the account
+// endpoints' answer to a request without a session.
 import type { Context } from 'hono';
+import type { ErrorCode } from '../../core/errors.ts';
 import { validateSession, type ValidSession } from '../../core/sessions.ts';
 import { PENDING_SECOND_FACTOR_TTL_SECONDS } from '../../core/second-factor.ts';
 import type { SecondFactorRequired, SignedIn } from '../../core/first-factor.ts';
 import type { Session, User } from '../../core/types.ts';
+import { SIGN_IN_TO_ACCOUNT, urlFor } from '../../route-table.ts';
 import { clearCookie, readCookie, writeCookie } from '../cookies.ts';
 import { renewCsrfCookie } from '../csrf-token.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
-import { errorResponse } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
 import { requestContext } from '../request.ts';
+import type { JsonAndForm } from '../route-groups.ts';
 
 export async function currentSession(c: Context<AppEnv>, deps: HttpDeps): Promise<ValidSession | null> {
   const names = deps.cookies;
@@ -28,24 +31,40 @@ export function sessionJson(session: Session) {
   return { id: session.id, expiresAt: new Date(session.expiresAt).toISOString() };
 }
 
+type SessionHandler = (c: Context<AppEnv>, found: ValidSession) => Response | Promise<Response>;
+
 /**
- * How every verified first factor (link, code, password) and the second factor
- * are answered: a session, or, for an account with TOTP on, the pending
- * second-factor cookie and `{status: "second_factor_required"}` (a form goes to
- * the second-factor page).
+ * An endpoint of the signed-in account: without a session a JSON client gets
+ * 401 and a form goes to the sign-in page (and back to the account after it).
  */
-export function answerVerified(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn | SecondFactorRequired, asForm: boolean): Response {
-  if (result.status === 'signed_in') return answerSignedIn(c, deps, result, asForm);
+export function withSession(deps: HttpDeps, handlers: { json: SessionHandler; form: SessionHandler }): JsonAndForm {
+  return {
+    json: async (c) => {
+      const found = await currentSession(c, deps);
+      return found ? handlers.json(c, found) : jsonError(c, 'unauthenticated');
+    },
+    form: async (c) => {
+      const found = await currentSession(c, deps);
+      return found ? handlers.form(c, found) : c.redirect(SIGN_IN_TO_ACCOUNT, 303);
+    },
+  };
+}
+
+/**
+ * Every verified first factor (link, code, password): a session, or, for an
+ * account with TOTP on, the pending second-factor cookie (`secondFactorStarted`).
+ */
+export type Verified = SignedIn | SecondFactorRequired;
+
+function secondFactorStarted(c: Context<AppEnv>, deps: HttpDeps, result: SecondFactorRequired): void {
   const names = deps.cookies;
   writeCookie(c, names, names.secondFactor, result.pendingToken, PENDING_SECOND_FACTOR_TTL_SECONDS);
   // The email token is spent; the flow-request cookie stays for "send a new link" if this step expires.
   clearCookie(c, names, names.flow);
   c.header('Cache-Control', 'no-store');
-  if (asForm) return c.redirect('/auth/sign-in/totp', 303);
-  return c.json({ status: 'second_factor_required' }, 200);
 }
 
-export function answerSignedIn(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn, asForm: boolean): Response {
+function sessionStarted(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn): void {
   const names = deps.cookies;
   writeCookie(c, names, names.session, result.sessionToken, deps.sessions.ttlSeconds);
   clearCookie(c, names, names.flow);
@@ -55,18 +74,39 @@ export function answerSignedIn(c: Context<AppEnv>, deps: HttpDeps, result: Signe
   renewCsrfCookie(c, deps);
   c.set('userId', result.user.id);
   c.header('Cache-Control', 'no-store');
-  if (asForm) return c.redirect(result.redirectTo, 303);
+}
+
+/** A verified first factor, to a JSON client: the session, or `{status: "second_factor_required"}`. */
+export function verifiedJson(c: Context<AppEnv>, deps: HttpDeps, result: Verified): Response {
+  if (result.status === 'signed_in') return signedInJson(c, deps, result);
+  secondFactorStarted(c, deps, result);
+  return c.json({ status: 'second_factor_required' }, 200);
+}
+
+/** A verified first factor, to a form: on to the checked redirect, or to the second-factor page. */
+export function verifiedForm(c: Context<AppEnv>, deps: HttpDeps, result: Verified): Response {
+  if (result.status === 'signed_in') return signedInForm(c, deps, result);
+  secondFactorStarted(c, deps, result);
+  return c.redirect(urlFor('secondFactorPage'), 303);
+}
+
+export function signedInJson(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn): Response {
+  sessionStarted(c, deps, result);
   return c.json({ user: userJson(result.user), session: sessionJson(result.session) }, 200);
 }
 
+export function signedInForm(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn): Response {
+  sessionStarted(c, deps, result);
+  return c.redirect(result.redirectTo, 303);
+}
+
 /**
- * A malformed body on a route that verifies a secret (code, password, link,
- * second factor): it still spends the per-IP verify bucket, so refused input is
- * no free way to make us work, and past the bucket it is answered `429` like any
- * guess (issue #12 finding 1).
+ * The code for a malformed body on a route that verifies a secret (code,
+ * password, link, second factor): it still spends the per-IP verify bucket, so
+ * refused input is no free way to make us work, and past the bucket it is
+ * answered `429` like any guess (issue #12 finding 1).
  */
-export async function refuseMalformedVerification(c: Context<AppEnv>, deps: HttpDeps, asForm: boolean): Promise<Response> {
+export async function malformedVerification(c: Context<AppEnv>, deps: HttpDeps): Promise<ErrorCode> {
   const decision = await deps.policy.checkRefusedVerification(requestContext(c));
-  const code = decision.allow ? 'invalid_request' : 'rate_limited';
-  return asForm ? errorResponse(c, deps, code) : jsonError(c, code);
+  return decision.allow ? 'invalid_request' : 'rate_limited';
 }

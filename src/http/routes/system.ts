@@ -1,14 +1,15 @@
 // Health, version, the OpenAPI document and the static page assets.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hono } from 'hono';
 import openapi from '../../../openapi.json' with { type: 'json' };
 import { brandStylesheet } from '../../pages/brand-stylesheet.ts';
 import { iconSvg } from '../../pages/icon.ts';
+import { urlFor } from '../../route-table.ts';
 import { SCHEMA_VERSION } from '../../store/schema-version.ts';
 import { buildInfo } from '../../version.ts';
-import type { AppEnv, HttpDeps } from '../env.ts';
-import { metricsRoutes } from './metrics.ts';
+import type { HttpDeps } from '../env.ts';
+import type { Endpoints, Handler } from '../route-groups.ts';
+import { metricsEndpoint } from './metrics.ts';
 
 const assetsDir = join(import.meta.dirname, '../../pages/assets');
 const CSS = 'text/css; charset=utf-8';
@@ -23,21 +24,21 @@ const STATIC_ASSETS: Record<string, { body: string; type: string }> = {
   'recovery-codes.js': { body: readFileSync(join(assetsDir, 'recovery-codes.js'), 'utf8'), type: JS },
 };
 
-export function systemRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
+export function systemRoutes(deps: HttpDeps): Endpoints {
   // brand.css carries the configured accent, so pages need no inline style (strict CSP).
   const brand = deps.brand;
   const icon = { body: iconSvg(brand), type: 'image/svg+xml' };
   const ASSETS = { ...STATIC_ASSETS, 'brand.css': { body: brandStylesheet(brand), type: CSS }, 'icon.svg': icon };
 
   // Issue #12: the bare address was a 404. It is the sign-in page (which knows what to do with a signed-in person).
-  app.get('/', (c) => c.redirect('/auth/sign-in', 302));
+  const home: Handler = (c) => c.redirect(urlFor('signIn'), 302);
   // And /favicon.ico a 404 on every page; browsers and tools that still ask for it get the SVG icon.
-  app.get('/favicon.ico', (c) => {
+  const favicon: Handler = (c) => {
     c.header('Content-Type', icon.type);
     c.header('Cache-Control', 'public, max-age=86400');
     return c.body(icon.body);
-  });
-  app.get('/healthz', async (c) => {
+  };
+  const health: Handler = async (c) => {
     try {
       await deps.store.ping();
       return c.json({ status: 'ok' });
@@ -45,12 +46,12 @@ export function systemRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
       deps.logger.warn({ err: error, requestId: c.get('requestId') }, 'health check: store unreachable');
       return c.json({ status: 'unavailable' }, 503);
     }
-  });
+  };
 
   // Liveness says the process answers; readiness says this instance can serve
   // sign-ins: the store answers at the schema this code expects, and mail can leave.
   let mailChecked: { at: number; ok: boolean } | null = null;
-  app.get('/readyz', async (c) => {
+  const readiness: Handler = async (c) => {
     const checks: Record<string, string> = {};
     try {
       const applied = await deps.store.schemaVersion();
@@ -69,20 +70,26 @@ export function systemRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const ready = Object.values(checks).every((value) => value.startsWith('ok'));
     if (!ready) deps.logger.warn({ requestId: c.get('requestId'), checks }, 'not ready');
     return c.json({ status: ready ? 'ready' : 'unavailable', checks }, ready ? 200 : 503);
-  });
+  };
 
-  app.get('/version', (c) => c.json(buildInfo()));
-
-  // /metrics: here unless LATCHKEY_METRICS_LISTEN gives it a listener of its own (issue #12 finding 9).
-  if (!deps.config.metricsListen) metricsRoutes(app, deps);
-
-  app.get('/openapi.json', (c) => c.json(openapi));
-
-  app.get('/auth/assets/:name', (c) => {
-    const asset = Object.hasOwn(ASSETS, c.req.param('name')) ? ASSETS[c.req.param('name') as keyof typeof ASSETS] : undefined;
-    if (!asset) return c.notFound();
-    c.header('Content-Type', asset.type);
+  const asset: Handler = (c) => {
+    const name = c.req.param('name') ?? '';
+    const found = Object.hasOwn(ASSETS, name) ? ASSETS[name as keyof typeof ASSETS] : undefined;
+    if (!found) return c.notFound();
+    c.header('Content-Type', found.type);
     c.header('Cache-Control', 'public, max-age=3600');
-    return c.body(asset.body);
-  });
+    return c.body(found.body);
+  };
+
+  return {
+    home,
+    favicon,
+    health,
+    ready: readiness,
+    version: (c) => c.json(buildInfo()),
+    openapi: (c) => c.json(openapi),
+    asset,
+    // /metrics: here unless LATCHKEY_METRICS_LISTEN gives it a listener of its own (issue #12 finding 9).
+    ...(deps.config.metricsListen ? {} : { metrics: metricsEndpoint(deps) }),
+  };
 }

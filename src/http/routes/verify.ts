@@ -2,7 +2,7 @@
 // links); POST /auth/verify consumes. A browser without the flow cookie of the
 // request must click, so a link an attacker mails to a victim cannot silently
 // sign the victim into the attacker's account.
-import type { Hono } from 'hono';
+import type { Context } from 'hono';
 import { maskEmail } from '../../core/email.ts';
 import { approvalOfToken, approvalView } from '../../core/cross-device.ts';
 import { fromAskingBrowser, verifySignInLink } from '../../core/sign-in.ts';
@@ -16,13 +16,14 @@ import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse, htmlError } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
-import { isFormRequest, readBody, requestContext, verifyBody } from '../request.ts';
-import { answerVerified } from './shared.ts';
+import { readBody, requestContext, verifyBody } from '../request.ts';
+import type { Endpoints, Handler } from '../route-groups.ts';
+import { verifiedForm, verifiedJson } from './shared.ts';
 
-export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
+export function verifyRoutes(deps: HttpDeps): Endpoints {
   const names = deps.cookies;
 
-  app.get('/auth/verify', async (c) => {
+  const verifyPageHandler: Handler = async (c) => {
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');
     const token = c.req.query('token') ?? '';
@@ -57,14 +58,26 @@ export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
         requestedAt: formatUtc(record.createdAt),
       }),
     );
-  });
+  };
 
-  app.post('/auth/verify', async (c) => {
-    const asForm = isFormRequest(c);
+  /** POST's work, the same for JSON and forms: the link consumed (null: a malformed body). */
+  async function consumeLink(c: Context<AppEnv>) {
     const parsed = verifyBody.safeParse(await readBody(c));
-    if (!parsed.success) return asForm ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
-    const result = await verifySignInLink(deps, parsed.data.token, requestContext(c), flowHashOf(c, names));
-    if (result.ok) return answerVerified(c, deps, result, asForm);
-    return asForm ? htmlError(c, deps, result.code) : jsonError(c, result.code);
-  });
+    if (!parsed.success) return null;
+    return verifySignInLink(deps, parsed.data.token, requestContext(c), flowHashOf(c, names));
+  }
+
+  const verifyJson: Handler = async (c) => {
+    const result = await consumeLink(c);
+    if (!result) return jsonError(c, 'invalid_request');
+    return result.ok ? verifiedJson(c, deps, result) : jsonError(c, result.code);
+  };
+
+  const verifyForm: Handler = async (c) => {
+    const result = await consumeLink(c);
+    if (!result) return errorResponse(c, deps, 'invalid_request');
+    return result.ok ? verifiedForm(c, deps, result) : htmlError(c, deps, result.code);
+  };
+
+  return { verifyPage: verifyPageHandler, verify: { json: verifyJson, form: verifyForm } };
 }
