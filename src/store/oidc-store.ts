@@ -2,7 +2,9 @@
 // its models (sessions, interactions, grants, codes, tokens, …) and its signing
 // keys. oidc-provider's ids of opaque tokens ARE the token values, so a model
 // is found only by the SHA-256 of its id (like our own tokens), and its payload
-// is stored without the id (src/oidc/adapter.ts).
+// is sealed (src/oidc/adapter.ts).
+
+import type { User } from '../core/types.ts';
 
 /** One model instance as the provider saves it. */
 export interface OidcRecord {
@@ -10,7 +12,7 @@ export interface OidcRecord {
   model: string;
   /** SHA-256 of the provider's id, base64url. */
   idHash: string;
-  /** The payload as JSON, without its jti. */
+  /** The payload, sealed by the adapter (it may name other token values). */
   payload: string;
   /** The grant it belongs to (revokeByGrantId), or null. */
   grantId: string | null;
@@ -59,4 +61,6 @@ export interface OidcStore {
   addOidcSigningKey(key: OidcSigningKey): Promise<boolean>;
   /** Every key, newest generation first. */
   listOidcSigningKeys(): Promise<OidcSigningKey[]>;
+  /** The account a token or session names, while it exists and is enabled (a disabled account's tokens are dead). */
+  findOidcAccount(userId: string): Promise<User | null>;
 }

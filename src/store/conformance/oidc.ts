@@ -87,6 +87,15 @@ export function oidcCases(test: StoreTest): void {
       assert.ok(await store.findOidcRecord('AuthorizationCode', forever.idHash, T0));
     });
 
+    test('the account of a token is found while it exists and is enabled', async (store) => {
+      const user = await store.createUser({ id: 'u-oidc', email: 'ada@example.com', now: T0 }, []);
+      assert.ok(user);
+      assert.equal((await store.findOidcAccount('u-oidc'))?.email, 'ada@example.com');
+      assert.equal(await store.findOidcAccount('nobody'), null);
+      await store.setUserDisabled('u-oidc', T0 + MINUTE, T0 + MINUTE, []);
+      assert.equal(await store.findOidcAccount('u-oidc'), null);
+    });
+
     test('instances starting together agree on one first signing key; keys list newest generation first', async (store) => {
       assert.deepEqual(await store.listOidcSigningKeys(), []);
       const racers = [signingKey(1), signingKey(1), signingKey(1), signingKey(1)];

@@ -1,7 +1,8 @@
 // The OpenID Connect provider's models and signing keys (issue #15): the logic
 // of OidcStore, written once for both backends.
 
-import type { Row } from '../rows.ts';
+import type { User } from '../../core/types.ts';
+import { toUser, type Row } from '../rows.ts';
 import type { OidcRecord, OidcSigningKey, OidcStore, StoredOidcRecord } from '../oidc-store.ts';
 import { all, get, run, type Driver, type Work } from './steps.ts';
 
@@ -18,6 +19,7 @@ export function oidcStore(db: Driver): OidcStore {
     addOidcSigningKey: async (k) =>
       (await db.write(run('insertOidcKey', [k.kid, k.generation, k.alg, k.createdAt, k.sealedJwk]))) === 1,
     listOidcSigningKeys: () => db.read(listKeys()),
+    findOidcAccount: (userId) => db.read(findAccount(userId)),
   };
 }
 
@@ -52,4 +54,10 @@ function* listKeys(): Work<OidcSigningKey[]> {
     createdAt: Number(row.created_at),
     sealedJwk: String(row.sealed_jwk),
   }));
+}
+
+function* findAccount(userId: string): Work<User | null> {
+  const row = yield* get('userById', [userId]);
+  const user = row ? toUser(row) : null;
+  return user && !user.disabled ? user : null;
 }
