@@ -42,6 +42,7 @@ import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { buildInfo } from './version.ts';
 import { createMetrics } from './core/metrics.ts';
+import { startOidcProvider } from './oidc/start.ts';
 
 export interface CreateLatchkeyOptions extends LatchkeyOptions {
   /** An opened store (tests, custom pools); otherwise databaseUrl is opened. */
@@ -212,7 +213,10 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     passwords: createPasswordHasher(config.passwordHashing),
     composeAccountMail: accountMail,
   };
-  const app = createApp({ config, store, tokens, signIn, account, sessions, logger, mailer, devMailbox, now, version: buildInfo().version, metrics });
+  const sessionCookie = cookieNames(config).session;
+  const oidc = await startOidcProvider({ config, store, now, signedInUser: async (cookieHeader) =>
+    (await validateSession(store, sessions, readCookieHeader(cookieHeader ?? null, sessionCookie), now()))?.user.id ?? null });
+  const app = createApp({ config, store, tokens, signIn, account, sessions, logger, mailer, devMailbox, now, version: buildInfo().version, metrics, oidc });
   if (options.startWorker !== false) outbox.start();
   // Retention prunes the audit trail by age only (the one delete it allows), hourly.
   const pruneAudit = () =>
@@ -222,7 +226,6 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     );
   const pruneTimer = options.startWorker !== false ? setInterval(pruneAudit, 3_600_000).unref() : null;
   if (pruneTimer) void pruneAudit();
-  const sessionCookie = cookieNames(config).session;
 
   return {
     config,

@@ -21,6 +21,7 @@ import { systemRoutes } from './routes/system.ts';
 import { twoFactorRoutes } from './routes/two-factor.ts';
 import { verifyRoutes } from './routes/verify.ts';
 import { approvalRoutes } from './routes/approval.ts';
+import { oidcRoutes } from './routes/oidc.ts';
 
 /** An incoming X-Request-Id is kept only when well-formed (it reaches logs and mail headers). */
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,128}$/;
@@ -44,6 +45,9 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
   app.use(clientIpMiddleware(proxies));
   // After the client IP (its per-IP bound), before every guard and route, so it sees each error answer.
   app.use(errorAudit(deps));
+  // The OpenID Connect provider's endpoints come before the body limit and the browser guards:
+  // relying parties call them from their own servers, and the provider bounds its own bodies.
+  if (deps.oidc) oidcRoutes(app, deps, deps.oidc);
   // Every body we accept fits in a few hundred bytes; 16 KiB leaves room and stops floods (issue #4).
   const limitBody = bodyLimit({ maxSize: 16 * 1024, onError: (c) => errorResponse(c, deps, 'request_too_large') });
   // GET and HEAD carry no body; asking for one would make the Node adapter build a full Request.

@@ -1,5 +1,5 @@
 // Hono environment and the dependencies every route receives.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { LatchkeyConfig } from '../config.ts';
 import type { SessionPolicy } from '../core/sessions.ts';
@@ -10,9 +10,11 @@ import type { DevMailbox } from '../mail/dev-mailbox.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from '../core/metrics.ts';
+import type { OidcProvider } from '../oidc/provider.ts';
 
 export interface AppEnv {
-  Bindings: { incoming?: IncomingMessage };
+  /** Under @hono/node-server; absent in library mode (latchkey.fetch(request) alone). */
+  Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
   Variables: {
     requestId: string;
     userId?: string;
@@ -40,4 +42,6 @@ export interface HttpDeps {
   now: () => number;
   version: string;
   metrics: Metrics;
+  /** The OpenID Connect provider (issue #15), when LATCHKEY_OIDC_CLIENTS is set. */
+  oidc?: OidcProvider | null;
 }

@@ -64,6 +64,8 @@ function toClient(input: ClientInput): OidcClient {
       ...metadata,
       grant_types: metadata.grant_types ?? ['authorization_code', 'refresh_token'],
       response_types: ['code'],
+      // auth_time in every id_token: a client can judge how recent the sign-in is.
+      require_auth_time: true,
       token_endpoint_auth_method: metadata.token_endpoint_auth_method ?? (metadata.client_secret ? 'client_secret_basic' : 'none'),
     },
   };

@@ -1,0 +1,48 @@
+// The OpenID Connect provider's endpoints (issue #15), mounted under the Hono
+// app: oidc-provider is a Koa app and answers on Node's request and response
+// themselves, so these routes hand them over and tell @hono/node-server the
+// answer is sent. They are registered before the body limit and the browser
+// guards (http/app.ts): relying parties post to the token endpoint from their
+// own servers, and the provider reads and bounds its own bodies.
+// Library mode without Node's objects (latchkey.fetch(request) alone) cannot
+// run them: they answer not_found there.
+
+import type { Context, Hono } from 'hono';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { OIDC_PATHS, type OidcProvider } from '../../oidc/provider.ts';
+import { loginStep } from '../../oidc/interaction.ts';
+import type { AppEnv, HttpDeps } from '../env.ts';
+import { errorResponse } from '../error-page.ts';
+import { currentSession } from './shared.ts';
+
+export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider): void {
+  const callback = oidc.provider.callback();
+  const toProvider = async (c: Context<AppEnv>) => {
+    const { incoming, outgoing } = c.env ?? {};
+    if (!incoming || !outgoing) return errorResponse(c, deps, 'not_found');
+    await callback(incoming, outgoing);
+    return RESPONSE_ALREADY_SENT;
+  };
+  app.get('/.well-known/openid-configuration', toProvider);
+  app.get(OIDC_PATHS.jwks, toProvider);
+  app.on(['GET', 'POST'], OIDC_PATHS.authorization, toProvider);
+  // The authorization resumes here once the interaction is finished.
+  app.get(`${OIDC_PATHS.authorization}/:uid`, toProvider);
+  app.post(OIDC_PATHS.token, toProvider);
+  app.on(['GET', 'POST'], OIDC_PATHS.userinfo, toProvider);
+
+  // Login and consent, delegated to Latchkey's own sign-in.
+  app.get(`${OIDC_PATHS.interaction}/:uid`, async (c) => {
+    const { incoming, outgoing } = c.env ?? {};
+    if (!incoming || !outgoing) return errorResponse(c, deps, 'not_found');
+    c.header('Cache-Control', 'no-store');
+    const details = await oidc.provider.interactionDetails(incoming, outgoing).catch(() => null);
+    // No interaction cookie (another browser, or it expired), or a uid other than this browser's.
+    if (!details || details.uid !== c.req.param('uid')) return errorResponse(c, deps, 'invalid_request');
+    const signedIn = await currentSession(c, deps);
+    const step = loginStep(details, signedIn, oidc.isFirstParty(String(details.params.client_id)), deps.now());
+    if (step.kind === 'sign_in') return c.redirect(step.location, 303);
+    await oidc.provider.interactionFinished(incoming, outgoing, step.result, { mergeWithLastSubmission: false });
+    return RESPONSE_ALREADY_SENT;
+  });
+}

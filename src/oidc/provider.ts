@@ -1,0 +1,136 @@
+// Latchkey as an OpenID Connect provider (issue #15, first slice): panva's
+// oidc-provider configured for the authorization code flow only, its storage
+// in our Store (adapter.ts), its keys from the database (keys.ts), its clients
+// from the operator's file (clients.ts), and its login delegated to Latchkey's
+// own sign-in (interaction.ts). Only what works is enabled, so discovery
+// advertises only that.
+
+import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { deriveKey } from '../core/crypto.ts';
+import type { LatchkeyConfig } from '../config.ts';
+import type { OidcStore } from '../store/oidc-store.ts';
+import { oidcAdapter, type AdapterStore } from './adapter.ts';
+import type { OidcClient } from './clients.ts';
+import type { SigningJwk } from './keys.ts';
+
+/** Where the provider's endpoints live; discovery stays at /.well-known/openid-configuration (RFC 8414). */
+export const OIDC_PATHS = {
+  authorization: '/oidc/auth',
+  token: '/oidc/token',
+  userinfo: '/oidc/userinfo',
+  jwks: '/oidc/jwks',
+  interaction: '/oidc/interaction',
+} as const;
+
+/** Seconds. A code lives one minute (issue #15); an interaction long enough to fetch an emailed link. */
+const TTL = { AuthorizationCode: 60, AccessToken: 3600, IdToken: 3600, Interaction: 3600, Grant: 14 * 86_400 } as const;
+
+export interface OidcProviderDeps {
+  config: Pick<LatchkeyConfig, 'baseUrl' | 'secret' | 'trustedProxies' | 'sessionTtlSeconds'>;
+  store: AdapterStore & Pick<OidcStore, 'findOidcAccount'>;
+  clients: OidcClient[];
+  keys: SigningJwk[];
+  now: () => number;
+  /**
+   * The user id of the Latchkey session the request's cookie header carries, or
+   * null. Every authorization asks it: the Latchkey session, not the provider's
+   * own, says who is signed in (signing out of Latchkey ends single sign-on).
+   */
+  signedInUser: (cookieHeader: string | undefined) => Promise<string | null>;
+}
+
+export interface OidcProvider {
+  provider: Provider;
+  isFirstParty(clientId: string): boolean;
+}
+
+export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
+  const firstParty = new Set(deps.clients.filter((c) => c.firstParty).map((c) => c.metadata.client_id));
+  const configuration: Configuration = {
+    adapter: oidcAdapter({ store: deps.store, sealKey: deriveKey(deps.config.secret, 'oidc-seal'), now: deps.now }),
+    clients: deps.clients.map((c) => c.metadata),
+    jwks: { keys: deps.keys },
+    async findAccount(_ctx, sub) {
+      // A disabled or deleted account has no claims: userinfo answers invalid_token.
+      const user = await deps.store.findOidcAccount(sub);
+      if (!user) return undefined;
+      return { accountId: user.id, claims: () => ({ sub: user.id, email: user.email, email_verified: user.emailVerified }) };
+    },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+    scopes: ['openid', 'email', 'offline_access'],
+    // The id_token carries the scopes' claims (email) even when an access token is issued too.
+    conformIdTokenClaims: false,
+    responseTypes: ['code'],
+    // RFC 7636: PKCE for every public client (S256 only: oidc-provider 9 knows no `plain`).
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    enabledJWA: { idTokenSigningAlgValues: ['RS256'], userinfoSigningAlgValues: ['RS256'] },
+    features: {
+      devInteractions: { enabled: false },
+      // Later slices of #15: logout (ends the Latchkey session too), revocation, introspection, CORS.
+      rpInitiatedLogout: { enabled: false },
+      dPoP: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      resourceIndicators: { enabled: false },
+      userinfo: { enabled: true },
+    },
+    clientBasedCORS: () => false,
+    interactions: {
+      url: (_ctx, interaction) => `${OIDC_PATHS.interaction}/${interaction.uid}`,
+      policy: policy(deps),
+    },
+    loadExistingGrant: (ctx) => loadGrant(ctx, firstParty),
+    cookies: {
+      keys: [deriveKey(deps.config.secret, 'oidc-cookies').toString('base64url')],
+      names: { session: 'latchkey_oidc_session', interaction: 'latchkey_oidc_interaction', resume: 'latchkey_oidc_resume' },
+    },
+    routes: {
+      authorization: OIDC_PATHS.authorization,
+      token: OIDC_PATHS.token,
+      userinfo: OIDC_PATHS.userinfo,
+      jwks: OIDC_PATHS.jwks,
+    },
+    ttl: { ...TTL, Session: deps.config.sessionTtlSeconds },
+  };
+  // The issuer is the base URL exactly: an origin, no trailing slash.
+  const provider = new Provider(deps.config.baseUrl.origin, configuration);
+  // Behind our own reverse proxy, X-Forwarded-Proto tells the provider the request was https (secure cookies).
+  provider.proxy = deps.config.trustedProxies.length > 0;
+  return { provider, isFirstParty: (clientId) => firstParty.has(clientId) };
+}
+
+/**
+ * The default prompts, with one more login check: the provider's session must
+ * name the account of a live Latchkey session. The resumption that carries a
+ * login we just finished passes it; otherwise a missing, ended or other
+ * account's Latchkey session sends the browser through the interaction (which
+ * finishes at once when a Latchkey session exists), and `prompt=none` gets
+ * `login_required`.
+ */
+function policy(deps: OidcProviderDeps): interactionPolicy.DefaultPolicy {
+  const prompts = interactionPolicy.base();
+  prompts.get('login')?.checks.add(
+    new interactionPolicy.Check('latchkey_session', 'End-User is not signed in to Latchkey', 'login_required', async (ctx) => {
+      if (ctx.oidc.result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const userId = await deps.signedInUser(ctx.get('cookie') || undefined);
+      return userId !== null && userId === ctx.oidc.session?.accountId
+        ? interactionPolicy.Check.NO_NEED_TO_PROMPT
+        : interactionPolicy.Check.REQUEST_PROMPT;
+    }),
+  );
+  return prompts;
+}
+
+/** The grant of this session and client; a first-party client gets the scopes it asks for without a consent screen. */
+async function loadGrant(ctx: KoaContextWithOIDC, firstParty: ReadonlySet<string>) {
+  const { oidc } = ctx;
+  const clientId = oidc.client?.clientId;
+  const accountId = oidc.session?.accountId;
+  if (!clientId || !accountId) return undefined;
+  const grantId = oidc.result?.consent?.grantId ?? oidc.session?.grantIdFor(clientId);
+  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  if (!firstParty.has(clientId)) return existing;
+  const grant = existing && existing.accountId === accountId ? existing : new oidc.provider.Grant({ clientId, accountId });
+  grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+  await grant.save();
+  return grant;
+}

@@ -1,0 +1,26 @@
+// Starts the OpenID Connect provider (issue #15) when LATCHKEY_OIDC_CLIENTS names
+// a clients file: the clients validated, the signing keys loaded (the first made
+// and stored sealed at first start), the provider configured. Null otherwise:
+// no discovery document, no endpoints.
+
+import type { LatchkeyConfig } from '../config.ts';
+import { deriveKey } from '../core/crypto.ts';
+import type { Store } from '../store/store.ts';
+import { loadOidcClients } from './clients.ts';
+import { loadSigningKeys } from './keys.ts';
+import { createOidcProvider, type OidcProvider, type OidcProviderDeps } from './provider.ts';
+
+export interface StartOidcDeps {
+  config: LatchkeyConfig;
+  store: Store;
+  now: () => number;
+  signedInUser: OidcProviderDeps['signedInUser'];
+}
+
+export async function startOidcProvider(deps: StartOidcDeps): Promise<OidcProvider | null> {
+  const { config } = deps;
+  if (!config.oidcClientsFile) return null;
+  const clients = loadOidcClients(config.oidcClientsFile, config.production);
+  const keys = await loadSigningKeys({ store: deps.store, sealKey: deriveKey(config.secret, 'oidc-seal'), now: deps.now });
+  return createOidcProvider({ config, store: deps.store, clients, keys, now: deps.now, signedInUser: deps.signedInUser });
+}
