@@ -46,7 +46,8 @@ export function loginStep(view: InteractionView, signedIn: ValidSession | null, 
 
 function isFreshEnough(view: InteractionView, authenticatedAt: number, now: number): boolean {
   const { reasons, details } = view.prompt;
-  if (reasons.includes('login_prompt') && authenticatedAt < view.iat * 1000) return false;
+  // iat counts whole seconds: a sign-in counts as newer only from the next second on (never an older one).
+  if (reasons.includes('login_prompt') && authenticatedAt < (view.iat + 1) * 1000) return false;
   const maxAge = Number(details.max_age);
   if (reasons.includes('max_age') && Number.isFinite(maxAge) && now - authenticatedAt > maxAge * 1000) return false;
   return true;

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { skippedOn, useHttpServer, type HttpSuiteParts } from '../support/http-suite.ts';
 import type { Backend } from '../support/stores.ts';
-import { authorizationRequest, clientsFile, CONFIDENTIAL, follow, PUBLIC, relyingParty, signInByLink } from './harness.ts';
+import { authorizationRequest, clientsFile, CONFIDENTIAL, follow, PUBLIC, relyingParty, signInByLink, THIRD_PARTY } from './harness.ts';
 
 let counter = 0;
 const uniqueEmail = (label: string) => `${label}.${Date.now()}.${++counter}@example.com`;
@@ -82,6 +82,123 @@ export function runOidcFlowSuite(backend: Backend): void {
         expectedState: request.state,
       });
       assert.equal(tokens.claims()!.email, email);
+    });
+
+    it('single sign-on: a second authorization, for another client too, needs no sign-in page', async () => {
+      const email = uniqueEmail('sso');
+      const { browser } = await signInThroughApp(CONFIDENTIAL, email);
+      const again = await authorizationRequest(await relyingParty(issuer(), CONFIDENTIAL), CONFIDENTIAL.redirect_uris[0]!);
+      const first = await follow(browser, again.url.href);
+      assert.ok(first.location?.startsWith(CONFIDENTIAL.redirect_uris[0]!));
+      assert.ok(!first.hops.includes('/auth/sign-in'), `no sign-in page: ${first.hops.join(' → ')}`);
+      const cli = await relyingParty(issuer(), PUBLIC);
+      const other = await authorizationRequest(cli, PUBLIC.redirect_uris[0]!);
+      const second = await follow(browser, other.url.href);
+      assert.ok(!second.hops.includes('/auth/sign-in'), `no sign-in page: ${second.hops.join(' → ')}`);
+      const tokens = await oidc.authorizationCodeGrant(cli, new URL(second.location!), {
+        pkceCodeVerifier: other.verifier,
+        expectedNonce: other.nonce,
+        expectedState: other.state,
+      });
+      assert.equal(tokens.claims()!.email, email);
+    });
+
+    it('signing out of Latchkey ends single sign-on: the next authorization asks to sign in', async () => {
+      const { browser, config } = await signInThroughApp(CONFIDENTIAL, uniqueEmail('out'));
+      assert.equal((await browser.request('/auth/sign-out', { method: 'POST', form: {} })).status, 303);
+      const again = await authorizationRequest(config, CONFIDENTIAL.redirect_uris[0]!);
+      const hop = await follow(browser, again.url.href);
+      assert.equal(hop.location, null);
+      assert.ok(hop.at.startsWith('/auth/sign-in?'), `sent to sign in: ${hop.at}`);
+    });
+
+    it('prompt=login asks a signed-in person to sign in again; prompt=none without a session answers login_required', async () => {
+      const { browser, config } = await signInThroughApp(CONFIDENTIAL, uniqueEmail('prompt'));
+      const login = await authorizationRequest(config, CONFIDENTIAL.redirect_uris[0]!, { prompt: 'login' });
+      const hop = await follow(browser, login.url.href);
+      assert.equal(hop.final.status, 200);
+      assert.ok(hop.at.startsWith('/auth/sign-in?') && hop.at.includes('prompt=login'), `the sign-in page shows: ${hop.at}`);
+
+      const stranger = parts.server.client();
+      const silent = await authorizationRequest(config, CONFIDENTIAL.redirect_uris[0]!, { prompt: 'none' });
+      const answer = await follow(stranger, silent.url.href);
+      const back = new URL(answer.location!);
+      assert.equal(back.searchParams.get('error'), 'login_required');
+      assert.equal(back.searchParams.get('state'), silent.state);
+      assert.equal(back.searchParams.get('code'), null);
+    });
+
+    it('attack: an unregistered or look-alike redirect_uri gets an error page, never a redirect', async () => {
+      const config = await relyingParty(issuer(), CONFIDENTIAL);
+      for (const evil of ['https://evil.example/cb', 'https://wiki.example.com/oidc/callback/../evil', 'https://wiki.example.com.evil.example/oidc/callback', 'https://wiki.example.com/oidc/callback?x=1']) {
+        const request = await authorizationRequest(config, evil);
+        const response = await parts.server.client().request(request.url.pathname + request.url.search);
+        assert.equal(response.status, 400, evil);
+        assert.equal(response.headers.get('location'), null, evil);
+        assert.match(await response.text(), /redirect_uri/);
+      }
+    });
+
+    it('attack: a public client without PKCE, or with plain, gets no code', async () => {
+      const config = await relyingParty(issuer(), PUBLIC);
+      const base = { client_id: PUBLIC.client_id, response_type: 'code', scope: 'openid', redirect_uri: PUBLIC.redirect_uris[0]!, state: 's1', nonce: 'n1' };
+      for (const params of [base, { ...base, code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }]) {
+        const url = new URL(config.serverMetadata().authorization_endpoint!);
+        url.search = new URLSearchParams(params).toString();
+        const answer = await follow(parts.server.client(), url.href);
+        const back = new URL(answer.location!);
+        assert.equal(back.searchParams.get('error'), 'invalid_request', JSON.stringify(params));
+        assert.equal(back.searchParams.get('code'), null);
+      }
+    });
+
+    it('attack: a code redeemed twice is refused, and what it issued is revoked; another client cannot redeem it', async () => {
+      const { config, request, callback } = await signInThroughApp(CONFIDENTIAL, uniqueEmail('replay'));
+      const stolen = new URL(callback);
+      const thief = await relyingParty(issuer(), THIRD_PARTY);
+      await assert.rejects(
+        oidc.authorizationCodeGrant(thief, new URL(stolen.href.replace(CONFIDENTIAL.redirect_uris[0]!, THIRD_PARTY.redirect_uris[0]!)), {
+          pkceCodeVerifier: request.verifier,
+          expectedState: request.state,
+        }),
+        (error: { error?: string }) => error.error === 'invalid_grant',
+      );
+      const tokens = await oidc.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: request.verifier,
+        expectedNonce: request.nonce,
+        expectedState: request.state,
+      });
+      await assert.rejects(
+        oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state }),
+        (error: { error?: string }) => error.error === 'invalid_grant',
+      );
+      await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck), 'the access token of a replayed code is revoked');
+    });
+
+    it('a third-party client is refused until the consent page exists', async () => {
+      const browser = parts.server.client();
+      // Signed in already, through a first-party client.
+      const { browser: signedIn } = await signInThroughApp(CONFIDENTIAL, uniqueEmail('third'));
+      void browser;
+      const config = await relyingParty(issuer(), THIRD_PARTY);
+      const request = await authorizationRequest(config, THIRD_PARTY.redirect_uris[0]!);
+      const answer = await follow(signedIn, request.url.href);
+      const back = new URL(answer.location!);
+      assert.equal(back.searchParams.get('error'), 'access_denied');
+      assert.equal(back.searchParams.get('code'), null);
+    });
+
+    it("a disabled account's access token is dead at once: userinfo refuses it", async () => {
+      const email = uniqueEmail('disabled');
+      const { config, request, callback } = await signInThroughApp(CONFIDENTIAL, email);
+      const tokens = await oidc.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: request.verifier,
+        expectedNonce: request.nonce,
+        expectedState: request.state,
+      });
+      const user = await parts.store.findUserByEmail(email);
+      await parts.store.setUserDisabled(user!.id, Date.now(), Date.now(), []);
+      await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, user!.id));
     });
   });
 }
