@@ -3,6 +3,7 @@
 // Run on every store backend (flow-sqlite.test.ts, flow-postgres.test.ts).
 
 import assert from 'node:assert/strict';
+import { createPublicKey, verify } from 'node:crypto';
 import { describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { skippedOn, useHttpServer, type HttpSuiteParts } from '../support/http-suite.ts';
@@ -71,6 +72,18 @@ export function runOidcFlowSuite(backend: Backend): void {
       assert.equal(typeof claims.auth_time, 'number');
       const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
       assert.equal(info.email, email);
+      // The signature, checked against the published JWKS (RS256) by hand.
+      const [header, payload, signature] = tokens.id_token!.split('.') as [string, string, string];
+      const { kid, alg } = JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string; alg: string };
+      assert.equal(alg, 'RS256');
+      const jwks = (await (await fetch(`${issuer()}/oidc/jwks`)).json()) as { keys: Array<{ kid: string }> };
+      const key = createPublicKey({ key: jwks.keys.find((k) => k.kid === kid)!, format: 'jwk' });
+      assert.ok(verify('sha256', Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url')));
+    });
+
+    it('library mode without Node request objects: the provider endpoints answer not_found', async () => {
+      const response = await parts.server.latchkey.fetch(new Request(`${issuer()}/.well-known/openid-configuration`));
+      assert.equal(response.status, 404);
     });
 
     it('a public client with PKCE: the code is redeemed without a secret', async () => {

@@ -21,7 +21,7 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     const { incoming, outgoing } = c.env ?? {};
     if (!incoming || !outgoing) return errorResponse(c, deps, 'not_found');
     await callback(incoming, outgoing);
-    return RESPONSE_ALREADY_SENT;
+    return sent(outgoing.statusCode);
   };
   app.get('/.well-known/openid-configuration', toProvider);
   app.get(OIDC_PATHS.jwks, toProvider);
@@ -43,6 +43,11 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     const step = loginStep(details, signedIn, oidc.isFirstParty(String(details.params.client_id)), deps.now());
     if (step.kind === 'sign_in') return c.redirect(step.location, 303);
     await oidc.provider.interactionFinished(incoming, outgoing, step.result, { mergeWithLastSubmission: false });
-    return RESPONSE_ALREADY_SENT;
+    return sent(outgoing.statusCode);
   });
+}
+
+/** Tells @hono/node-server the answer is written already, with its real status for the request log and metrics. */
+function sent(status: number): Response {
+  return new Response(null, { status, headers: RESPONSE_ALREADY_SENT.headers });
 }
