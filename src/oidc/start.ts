@@ -3,9 +3,11 @@
 // and stored sealed at first start), the provider configured. Null otherwise:
 // no discovery document, no endpoints.
 
+import type { Logger } from 'pino';
 import type { LatchkeyConfig } from '../config.ts';
 import { deriveKey } from '../core/crypto.ts';
 import type { Store } from '../store/store.ts';
+import { auditProviderEvents } from './audit.ts';
 import { loadOidcClients } from './clients.ts';
 import { loadSigningKeys } from './keys.ts';
 import { createOidcProvider, type OidcProvider, type OidcProviderDeps } from './provider.ts';
@@ -14,6 +16,7 @@ export interface StartOidcDeps {
   config: LatchkeyConfig;
   store: Store;
   now: () => number;
+  logger: Logger;
   signedInUser: OidcProviderDeps['signedInUser'];
 }
 
@@ -22,5 +25,11 @@ export async function startOidcProvider(deps: StartOidcDeps): Promise<OidcProvid
   if (!config.oidcClientsFile) return null;
   const clients = loadOidcClients(config.oidcClientsFile, config.production);
   const keys = await loadSigningKeys({ store: deps.store, sealKey: deriveKey(config.secret, 'oidc-seal'), now: deps.now });
-  return createOidcProvider({ config, store: deps.store, clients, keys, now: deps.now, signedInUser: deps.signedInUser });
+  const oidc = createOidcProvider({ config, store: deps.store, clients, keys, now: deps.now, signedInUser: deps.signedInUser });
+  auditProviderEvents(oidc.provider, {
+    store: deps.store,
+    now: deps.now,
+    onError: (error) => deps.logger.warn({ err: String(error) }, 'oidc: audit event not written'),
+  });
+  return oidc;
 }

@@ -72,6 +72,12 @@ export function runOidcFlowSuite(backend: Backend): void {
       assert.equal(typeof claims.auth_time, 'number');
       const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
       assert.equal(info.email, email);
+      // The audit trail names the client and the request, never the code or a token.
+      for (const type of ['oidc.authorized', 'oidc.token_issued'] as const) {
+        const [event] = await parts.store.listAudit({ userId: user!.id, type });
+        assert.equal(event?.reason, CONFIDENTIAL.client_id, type);
+        assert.ok(event?.requestId, `${type} has its request ID`);
+      }
       // The signature, checked against the published JWKS (RS256) by hand.
       const [header, payload, signature] = tokens.id_token!.split('.') as [string, string, string];
       const { kid, alg } = JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string; alg: string };

@@ -10,9 +10,11 @@
 import type { Context, Hono } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { OIDC_PATHS, type OidcProvider } from '../../oidc/provider.ts';
+import { providerRequests } from '../../oidc/audit.ts';
 import { loginStep } from '../../oidc/interaction.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse } from '../error-page.ts';
+import { requestContext } from '../request.ts';
 import { currentSession } from './shared.ts';
 
 export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider): void {
@@ -20,6 +22,7 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
   const toProvider = async (c: Context<AppEnv>) => {
     const { incoming, outgoing } = c.env ?? {};
     if (!incoming || !outgoing) return errorResponse(c, deps, 'not_found');
+    providerRequests.set(incoming, requestContext(c));
     await callback(incoming, outgoing);
     return sent(outgoing.statusCode);
   };
@@ -42,6 +45,7 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     const signedIn = await currentSession(c, deps);
     const step = loginStep(details, signedIn, oidc.isFirstParty(String(details.params.client_id)), deps.now());
     if (step.kind === 'sign_in') return c.redirect(step.location, 303);
+    providerRequests.set(incoming, requestContext(c));
     await oidc.provider.interactionFinished(incoming, outgoing, step.result, { mergeWithLastSubmission: false });
     return sent(outgoing.statusCode);
   });

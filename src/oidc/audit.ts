@@ -1,0 +1,31 @@
+// The provider's successes in the audit trail (issue #15): `oidc.authorized`
+// when a code goes back to a client, `oidc.token_issued` when the token
+// endpoint answers. The reason is the client id; never a code or token. The
+// request facts (ID, IP, user agent) are the Hono request's, found by Node's
+// request object the route handed to the provider.
+
+import type { IncomingMessage } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { auditEvent, type AuditEventType, type RequestContext } from '../core/audit.ts';
+import type { AuditStore } from '../store/store.ts';
+
+export interface ProviderAuditDeps {
+  store: Pick<AuditStore, 'appendAudit'>;
+  now: () => number;
+  /** Logged, never thrown: the provider has answered already. */
+  onError: (error: unknown) => void;
+}
+
+/** The request facts of each request the provider is running, set by the route that hands it over. */
+export const providerRequests = new WeakMap<IncomingMessage, RequestContext>();
+
+export function auditProviderEvents(provider: Provider, deps: ProviderAuditDeps): void {
+  const record = (type: AuditEventType, ctx: KoaContextWithOIDC, userId: string | undefined) => {
+    const context = providerRequests.get(ctx.req as IncomingMessage) ?? { requestId: null, ip: null, userAgent: null };
+    const event = auditEvent(context, { type, outcome: 'success', at: deps.now(), reason: ctx.oidc.client?.clientId ?? null, userId: userId ?? null });
+    deps.store.appendAudit([event]).catch(deps.onError);
+  };
+  provider.on('authorization.success', (ctx) => record('oidc.authorized', ctx, ctx.oidc.session?.accountId));
+  provider.on('grant.success', (ctx) => record('oidc.token_issued', ctx, ctx.oidc.entities.AccessToken?.accountId ?? ctx.oidc.entities.Account?.accountId));
+}
