@@ -21,10 +21,10 @@ export function runOidcFlowSuite(backend: Backend): void {
     const issuer = () => parts.server.url;
 
     /** A person not signed in authorizes `client`: Latchkey's sign-in by link, back to the authorization, a code for the client. */
-    async function signInThroughApp(client: typeof CONFIDENTIAL | typeof PUBLIC, email: string) {
+    async function signInThroughApp(client: typeof CONFIDENTIAL | typeof PUBLIC, email: string, extra: Record<string, string> = {}) {
       const config = await relyingParty(issuer(), client);
       const browser = parts.server.client();
-      const request = await authorizationRequest(config, client.redirect_uris[0]!);
+      const request = await authorizationRequest(config, client.redirect_uris[0]!, extra);
       const first = await follow(browser, request.url.href);
       assert.equal(first.location, null);
       assert.equal(first.final.status, 200);
@@ -218,6 +218,26 @@ export function runOidcFlowSuite(backend: Backend): void {
       const user = await parts.store.findUserByEmail(email);
       await parts.store.setUserDisabled(user!.id, Date.now(), Date.now(), []);
       await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, user!.id));
+    });
+
+    it('offline_access: a refresh token, rotated on use for a public client; the rotated one used again revokes the family', async () => {
+      const { config, request, callback } = await signInThroughApp(PUBLIC, uniqueEmail('refresh'), { scope: 'openid email offline_access', prompt: 'consent' });
+      const tokens = await oidc.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: request.verifier,
+        expectedNonce: request.nonce,
+        expectedState: request.state,
+      });
+      assert.ok(tokens.refresh_token, 'a refresh token with offline_access');
+      const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token);
+      assert.ok(refreshed.refresh_token && refreshed.refresh_token !== tokens.refresh_token, 'rotated');
+      await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token), (error: { error?: string }) => error.error === 'invalid_grant');
+      await assert.rejects(oidc.refreshTokenGrant(config, refreshed.refresh_token!), (error: { error?: string }) => error.error === 'invalid_grant', 'the whole family is revoked');
+    });
+
+    it('without offline_access no refresh token is issued', async () => {
+      const { config, request, callback } = await signInThroughApp(CONFIDENTIAL, uniqueEmail('norefresh'));
+      const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
+      assert.equal(tokens.refresh_token, undefined);
     });
   });
 }

@@ -24,7 +24,7 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     if (!incoming || !outgoing) return errorResponse(c, deps, 'not_found');
     providerRequests.set(incoming, requestContext(c));
     await callback(incoming, outgoing);
-    return sent(outgoing.statusCode);
+    return RESPONSE_ALREADY_SENT;
   };
   app.get('/.well-known/openid-configuration', toProvider);
   app.get(OIDC_PATHS.jwks, toProvider);
@@ -47,11 +47,7 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     if (step.kind === 'sign_in') return c.redirect(step.location, 303);
     providerRequests.set(incoming, requestContext(c));
     await oidc.provider.interactionFinished(incoming, outgoing, step.result, { mergeWithLastSubmission: false });
-    return sent(outgoing.statusCode);
+    return RESPONSE_ALREADY_SENT;
   });
 }
 
-/** Tells @hono/node-server the answer is written already, with its real status for the request log and metrics. */
-function sent(status: number): Response {
-  return new Response(null, { status, headers: RESPONSE_ALREADY_SENT.headers });
-}
