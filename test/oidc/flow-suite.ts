@@ -4,6 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { createLatchkey } from '../../src/latchkey.ts';
 import { describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { skippedOn, useHttpServer, type HttpSuiteParts } from '../support/http-suite.ts';
@@ -17,7 +21,8 @@ export function runOidcFlowSuite(backend: Backend): void {
   describe(`OpenID Connect provider (${backend.name})`, async () => {
     if (await skippedOn(backend)) return;
     let parts!: HttpSuiteParts;
-    useHttpServer(backend, { oidcClientsFile: clientsFile() }, (ready) => (parts = ready));
+    const clients = clientsFile();
+    useHttpServer(backend, { oidcClientsFile: clients }, (ready) => (parts = ready));
     const issuer = () => parts.server.url;
 
     /** A person not signed in authorizes `client`: Latchkey's sign-in by link, back to the authorization, a code for the client. */
@@ -238,6 +243,46 @@ export function runOidcFlowSuite(backend: Backend): void {
       const { config, request, callback } = await signInThroughApp(CONFIDENTIAL, uniqueEmail('norefresh'));
       const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
       assert.equal(tokens.refresh_token, undefined);
+    });
+
+    it('two instances on one database act as one: a code issued by one is redeemed at the other, with the same keys', async () => {
+      const { request, callback } = await signInThroughApp(CONFIDENTIAL, uniqueEmail('cluster'));
+      const other = await createLatchkey({
+        store: parts.store,
+        baseUrl: issuer(),
+        secret: 'test-secret-that-is-long-enough-0123456789',
+        smtpUrl: parts.sink.url,
+        oidcClientsFile: clients,
+        startWorker: false,
+        logger: pino({ level: 'silent' }),
+      });
+      const server = serve({ fetch: other.app.fetch, port: 0, hostname: '127.0.0.1' });
+      await new Promise((resolve) => server.once('listening', resolve));
+      const otherUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        assert.deepEqual(await (await fetch(`${otherUrl}/oidc/jwks`)).json(), await (await fetch(`${issuer()}/oidc/jwks`)).json());
+        const response = await fetch(`${otherUrl}/oidc/token`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${CONFIDENTIAL.client_id}:${CONFIDENTIAL.client_secret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: callback.searchParams.get('code')!,
+            redirect_uri: CONFIDENTIAL.redirect_uris[0]!,
+            code_verifier: request.verifier,
+          }),
+        });
+        assert.equal(response.status, 200);
+        const tokens = (await response.json()) as { access_token: string; id_token: string };
+        assert.ok(tokens.id_token);
+        const info = await fetch(`${issuer()}/oidc/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+        assert.equal(info.status, 200, 'the token issued by one instance works at the other');
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+        await other.close();
+      }
     });
   });
 }
