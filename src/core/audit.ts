@@ -51,6 +51,9 @@ export const AUDIT_EVENT_TYPES = [
   // OpenID Connect provider (issue #15); reason: the client id
   'oidc.authorized',
   'oidc.token_issued',
+  // reason says who: 'admin_api' or 'cli'
+  'oidc.client_added',
+  'oidc.client_removed',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -100,6 +103,8 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'email_change.cancelled': '"This wasn\'t me": old address back, every session signed out, password removed.',
   'oidc.authorized': 'OpenID Connect: an authorization code was sent back to a client (after a sign-in or by single sign-on); reason: the client id.',
   'oidc.token_issued': 'OpenID Connect: the token endpoint issued tokens (a code or refresh token redeemed); reason: the client id. Never the code or a token.',
+  'oidc.client_added': 'OpenID Connect: an operator registered a client (reason `admin_api`, `cli`); its secret is shown once and stored sealed, never written here.',
+  'oidc.client_removed': 'OpenID Connect: an operator removed a client (reason `admin_api`, `cli`) and, in the same transaction, every grant, code and token of it.',
 };
 
 /** The Markdown table of docs/audit-events.md. */

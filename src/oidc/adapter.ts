@@ -26,10 +26,18 @@ export interface AdapterDeps {
   /** deriveKey(secret, 'oidc-seal'). */
   sealKey: Buffer;
   now: () => number;
+  /** The provider's Client model: clients registered at run time (client-registry.ts), read-only. */
+  findClient: (clientId: string) => Promise<AdapterPayload | undefined>;
 }
+
+const NOTHING = async () => undefined;
 
 export function oidcAdapter(deps: AdapterDeps): AdapterFactory {
   return (model: string): Adapter => {
+    // Clients are registered by the operator, never by the provider (dynamic registration is off).
+    if (model === 'Client') {
+      return { find: deps.findClient, upsert: NOTHING, findByUid: NOTHING, findByUserCode: NOTHING, consume: NOTHING, destroy: NOTHING, revokeByGrantId: NOTHING };
+    }
     const open = (record: StoredOidcRecord | null): AdapterPayload | undefined => {
       if (!record) return undefined;
       const payload = JSON.parse(unseal(deps.sealKey, record.payload)) as AdapterPayload;
@@ -43,6 +51,7 @@ export function oidcAdapter(deps: AdapterDeps): AdapterFactory {
           idHash: sha256(id),
           payload: seal(deps.sealKey, JSON.stringify(payload)),
           grantId: typeof payload.grantId === 'string' ? payload.grantId : null,
+          clientId: typeof payload.clientId === 'string' ? payload.clientId : null,
           uid: model === 'Session' && typeof payload.uid === 'string' ? payload.uid : null,
           userCodeHash: typeof payload.userCode === 'string' ? sha256(payload.userCode) : null,
           expiresAt: typeof expiresIn === 'number' ? deps.now() + expiresIn * 1000 : null,

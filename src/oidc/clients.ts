@@ -71,6 +71,42 @@ function toClient(input: ClientInput): OidcClient {
   };
 }
 
+/**
+ * One client's metadata checked: the client, or every problem as
+ * "field: message". `secretGiven` false: Latchkey makes the secret (admin API,
+ * CLI), so a confidential method needs none in the input.
+ */
+export function checkOidcClient(entry: unknown, production: boolean, secretGiven = true): { ok: true; client: OidcClient } | { ok: false; problems: string[] } {
+  const parsed = clientSchema.safeParse(entry);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => {
+        const field = issue.path.length ? issue.path.join('.') : issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'entry';
+        return `${field}: ${issue.message}`;
+      }),
+    };
+  }
+  const client = parsed.data;
+  const problems: string[] = [];
+  const problem = (field: string, message: string) => problems.push(`${field}: ${message}`);
+  if (client.token_endpoint_auth_method === 'none' && client.client_secret) problem('client_secret', 'must be absent when token_endpoint_auth_method is "none"');
+  if (secretGiven && client.token_endpoint_auth_method && client.token_endpoint_auth_method !== 'none' && !client.client_secret) {
+    problem('client_secret', `is required for token_endpoint_auth_method "${client.token_endpoint_auth_method}"`);
+  }
+  if (client.grant_types && !client.grant_types.includes('authorization_code')) problem('grant_types', 'must include authorization_code');
+  for (const [field, uris] of [['redirect_uris', client.redirect_uris], ['post_logout_redirect_uris', client.post_logout_redirect_uris ?? []]] as const) {
+    uris.forEach((value, i) => {
+      const wrong = redirectUriProblem(value, production);
+      if (wrong) problem(`${field}[${i}]`, wrong);
+    });
+  }
+  if (client.backchannel_logout_uri && !client.backchannel_logout_uri.startsWith('https://') && production) {
+    problem('backchannel_logout_uri', 'must be https in production');
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, client: toClient(client) };
+}
+
 /** Validates the parsed JSON; throws a ConfigError listing every problem by client and field. */
 export function parseOidcClients(value: unknown, production: boolean, source = 'LATCHKEY_OIDC_CLIENTS'): OidcClient[] {
   if (!Array.isArray(value)) configFailure([`${source}: must be a JSON array of client objects`]);
@@ -80,33 +116,11 @@ export function parseOidcClients(value: unknown, production: boolean, source = '
   value.forEach((entry: unknown, index) => {
     const named = (entry as { client_id?: unknown } | null)?.client_id;
     const label = `${source}: client ${typeof named === 'string' ? `"${named.slice(0, 60)}"` : `#${index + 1}`}`;
-    const parsed = clientSchema.safeParse(entry);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const field = issue.path.length ? issue.path.join('.') : (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'entry');
-        problems.push(`${label}: ${field}: ${issue.message}`);
-      }
-      return;
-    }
-    const client = parsed.data;
-    const problem = (field: string, message: string) => problems.push(`${label}: ${field}: ${message}`);
-    if (seen.has(client.client_id)) problem('client_id', 'is listed twice');
-    seen.add(client.client_id);
-    if (client.token_endpoint_auth_method === 'none' && client.client_secret) problem('client_secret', 'must be absent when token_endpoint_auth_method is "none"');
-    if (client.token_endpoint_auth_method && client.token_endpoint_auth_method !== 'none' && !client.client_secret) {
-      problem('client_secret', `is required for token_endpoint_auth_method "${client.token_endpoint_auth_method}"`);
-    }
-    if (client.grant_types && !client.grant_types.includes('authorization_code')) problem('grant_types', 'must include authorization_code');
-    for (const [field, uris] of [['redirect_uris', client.redirect_uris], ['post_logout_redirect_uris', client.post_logout_redirect_uris ?? []]] as const) {
-      uris.forEach((value, i) => {
-        const wrong = redirectUriProblem(value, production);
-        if (wrong) problem(`${field}[${i}]`, wrong);
-      });
-    }
-    if (client.backchannel_logout_uri && !client.backchannel_logout_uri.startsWith('https://') && production) {
-      problem('backchannel_logout_uri', 'must be https in production');
-    }
-    clients.push(toClient(client));
+    if (typeof named === 'string' && seen.has(named)) problems.push(`${label}: client_id: is listed twice`);
+    if (typeof named === 'string') seen.add(named);
+    const checked = checkOidcClient(entry, production);
+    if (checked.ok) clients.push(checked.client);
+    else problems.push(...checked.problems.map((line) => `${label}: ${line}`));
   });
   if (problems.length) configFailure(problems);
   return clients;

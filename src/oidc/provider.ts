@@ -10,6 +10,7 @@ import { deriveKey } from '../core/crypto.ts';
 import type { LatchkeyConfig } from '../config.ts';
 import type { OidcStore } from '../store/oidc-store.ts';
 import { oidcAdapter, type AdapterStore } from './adapter.ts';
+import { providerClient } from './client-registry.ts';
 import type { OidcClient } from './clients.ts';
 import type { SigningJwk } from './keys.ts';
 
@@ -27,7 +28,7 @@ const TTL = { AuthorizationCode: 60, AccessToken: 3600, IdToken: 3600, Interacti
 
 export interface OidcProviderDeps {
   config: Pick<LatchkeyConfig, 'baseUrl' | 'secret' | 'trustedProxies' | 'sessionTtlSeconds'>;
-  store: AdapterStore & Pick<OidcStore, 'findOidcAccount'>;
+  store: AdapterStore & Pick<OidcStore, 'findOidcAccount' | 'findOidcClient'>;
   clients: OidcClient[];
   keys: SigningJwk[];
   now: () => number;
@@ -41,14 +42,18 @@ export interface OidcProviderDeps {
 
 export interface OidcProvider {
   provider: Provider;
-  isFirstParty(clientId: string): boolean;
+  /** The clients file's clients (the others are in the store). */
+  fileClients: OidcClient[];
+  /** A client of the file or the store marked first_party: no consent screen. */
+  isFirstParty(clientId: string): Promise<boolean>;
 }
 
 export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
-  const firstParty = new Set(deps.clients.filter((c) => c.firstParty).map((c) => c.metadata.client_id));
+  const sealKey = deriveKey(deps.config.secret, 'oidc-seal');
   const configuration: Configuration = {
-    adapter: oidcAdapter({ store: deps.store, sealKey: deriveKey(deps.config.secret, 'oidc-seal'), now: deps.now }),
-    clients: deps.clients.map((c) => c.metadata),
+    adapter: oidcAdapter({ store: deps.store, sealKey, now: deps.now, findClient: (id) => providerClient({ store: deps.store, sealKey }, id) }),
+    clients: deps.clients.map((c) => ({ ...c.metadata, first_party: c.firstParty })),
+    extraClientMetadata: { properties: ['first_party'] },
     jwks: { keys: deps.keys },
     async findAccount(_ctx, sub) {
       // A disabled or deleted account has no claims: userinfo answers invalid_token.
@@ -78,7 +83,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
       url: (_ctx, interaction) => `${OIDC_PATHS.interaction}/${interaction.uid}`,
       policy: policy(deps),
     },
-    loadExistingGrant: (ctx) => loadGrant(ctx, firstParty),
+    loadExistingGrant: loadGrant,
     cookies: {
       keys: [deriveKey(deps.config.secret, 'oidc-cookies').toString('base64url')],
       names: { session: 'latchkey_oidc_session', interaction: 'latchkey_oidc_interaction', resume: 'latchkey_oidc_resume' },
@@ -95,7 +100,11 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
   const provider = new Provider(deps.config.baseUrl.origin, configuration);
   // Behind our own reverse proxy, X-Forwarded-Proto tells the provider the request was https (secure cookies).
   provider.proxy = deps.config.trustedProxies.length > 0;
-  return { provider, isFirstParty: (clientId) => firstParty.has(clientId) };
+  return {
+    provider,
+    fileClients: deps.clients,
+    isFirstParty: async (clientId) => (await provider.Client.find(clientId))?.metadata().first_party === true,
+  };
 }
 
 /**
@@ -121,14 +130,14 @@ function policy(deps: OidcProviderDeps): interactionPolicy.DefaultPolicy {
 }
 
 /** The grant of this session and client; a first-party client gets the scopes it asks for without a consent screen. */
-async function loadGrant(ctx: KoaContextWithOIDC, firstParty: ReadonlySet<string>) {
+async function loadGrant(ctx: KoaContextWithOIDC) {
   const { oidc } = ctx;
   const clientId = oidc.client?.clientId;
   const accountId = oidc.session?.accountId;
   if (!clientId || !accountId) return undefined;
   const grantId = oidc.result?.consent?.grantId ?? oidc.session?.grantIdFor(clientId);
   const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
-  if (!firstParty.has(clientId)) return existing;
+  if (oidc.client?.metadata().first_party !== true) return existing;
   const grant = existing && existing.accountId === accountId ? existing : new oidc.provider.Grant({ clientId, accountId });
   grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
   await grant.save();

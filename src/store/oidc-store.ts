@@ -4,6 +4,7 @@
 // is found only by the SHA-256 of its id (like our own tokens), and its payload
 // is sealed (src/oidc/adapter.ts).
 
+import type { AuditEvent } from '../core/audit.ts';
 import type { User } from '../core/types.ts';
 
 /** One model instance as the provider saves it. */
@@ -16,6 +17,8 @@ export interface OidcRecord {
   payload: string;
   /** The grant it belongs to (revokeByGrantId), or null. */
   grantId: string | null;
+  /** The client it belongs to (removing the client deletes it), or null. */
+  clientId: string | null;
   /** A Session's uid (findByUid), or null. */
   uid: string | null;
   /** SHA-256 of a DeviceCode's user code (findByUserCode), or null. */
@@ -41,6 +44,17 @@ export interface OidcSigningKey {
   sealedJwk: string;
 }
 
+/** A client registered by the admin API or the CLI (the clients file stays in memory). */
+export interface StoredOidcClient {
+  clientId: string;
+  /** The client's RFC 7591 metadata without its secret, as JSON. */
+  metadata: string;
+  /** The client secret, sealed; null for a public client. */
+  secretSealed: string | null;
+  firstParty: boolean;
+  createdAt: number;
+}
+
 /** The provider's storage (issue #15): every instance on this database sees the same models and keys. */
 export interface OidcStore {
   /** Inserts or replaces the record (a consumed record stays consumed). */
@@ -61,6 +75,13 @@ export interface OidcStore {
   addOidcSigningKey(key: OidcSigningKey): Promise<boolean>;
   /** Every key, newest generation first. */
   listOidcSigningKeys(): Promise<OidcSigningKey[]>;
+  /** Inserts the client with its event; false (nothing written) when the client id is taken. */
+  addOidcClient(client: StoredOidcClient, events: AuditEvent[]): Promise<boolean>;
+  findOidcClient(clientId: string): Promise<StoredOidcClient | null>;
+  /** Every stored client, by client id. */
+  listOidcClients(): Promise<StoredOidcClient[]>;
+  /** One transaction: deletes the client, every record (grant, code, token) of it, appends the events. false: no such client. */
+  removeOidcClient(clientId: string, events: AuditEvent[]): Promise<boolean>;
   /** The account a token or session names, while it exists and is enabled (a disabled account's tokens are dead). */
   findOidcAccount(userId: string): Promise<User | null>;
 }

@@ -43,7 +43,7 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     // No interaction cookie (another browser, or it expired), or a uid other than this browser's.
     if (!details || details.uid !== c.req.param('uid')) return errorResponse(c, deps, 'invalid_request');
     const signedIn = await currentSession(c, deps);
-    const step = loginStep(details, signedIn, oidc.isFirstParty(String(details.params.client_id)), deps.now());
+    const step = loginStep(details, signedIn, await oidc.isFirstParty(String(details.params.client_id)), deps.now());
     if (step.kind === 'sign_in') return c.redirect(step.location, 303);
     providerRequests.set(incoming, requestContext(c));
     await oidc.provider.interactionFinished(incoming, outgoing, step.result, { mergeWithLastSubmission: false });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { OidcRecord, OidcSigningKey } from '../oidc-store.ts';
-import { hash, MINUTE, T0, type StoreTest } from './fixtures.ts';
+import { event, hash, MINUTE, T0, type StoreTest } from './fixtures.ts';
 
 function record(fields: Partial<OidcRecord> = {}): OidcRecord {
   return {
@@ -14,6 +14,7 @@ function record(fields: Partial<OidcRecord> = {}): OidcRecord {
     idHash: hash(),
     payload: JSON.stringify({ kind: 'AuthorizationCode', accountId: 'u1', clientId: 'app' }),
     grantId: 'grant-1',
+    clientId: 'app',
     uid: null,
     userCodeHash: null,
     expiresAt: T0 + MINUTE,
@@ -94,6 +95,26 @@ export function oidcCases(test: StoreTest): void {
       assert.equal(await store.findOidcAccount('nobody'), null);
       await store.setUserDisabled('u-oidc', T0 + MINUTE, T0 + MINUTE, []);
       assert.equal(await store.findOidcAccount('u-oidc'), null);
+    });
+
+    test('a registered client reads back; its id is taken once; removing it removes its grants, codes and tokens, and says so in the trail', async (store) => {
+      const client = { clientId: 'app', metadata: '{"redirect_uris":["https://app.example/cb"]}', secretSealed: `sealed:${hash()}`, firstParty: true, createdAt: T0 };
+      assert.equal(await store.addOidcClient(client, [event('oidc.client_added', { reason: 'cli' })]), true);
+      assert.equal(await store.addOidcClient({ ...client, secretSealed: null }, [event('oidc.client_added', { reason: 'cli' })]), false);
+      const pub = { ...client, clientId: 'pub', secretSealed: null, firstParty: false };
+      await store.addOidcClient(pub, []);
+      assert.deepEqual(await store.findOidcClient('app'), client);
+      assert.deepEqual(await store.listOidcClients(), [client, pub]);
+      assert.equal(await store.findOidcClient('nope'), null);
+      const [mine, other] = [record(), record({ clientId: 'pub' })];
+      await store.upsertOidcRecord(mine);
+      await store.upsertOidcRecord(other);
+      assert.equal(await store.removeOidcClient('app', [event('oidc.client_removed', { reason: 'cli' })]), true);
+      assert.equal(await store.removeOidcClient('app', [event('oidc.client_removed', { reason: 'cli' })]), false);
+      assert.equal(await store.findOidcClient('app'), null);
+      assert.equal(await store.findOidcRecord('AuthorizationCode', mine.idHash, T0), null);
+      assert.ok(await store.findOidcRecord('AuthorizationCode', other.idHash, T0));
+      assert.deepEqual((await store.listAudit({})).map((e) => e.type).sort(), ['oidc.client_added', 'oidc.client_removed']);
     });
 
     test('instances starting together agree on one first signing key; keys list newest generation first', async (store) => {

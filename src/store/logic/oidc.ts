@@ -3,8 +3,9 @@
 
 import type { User } from '../../core/types.ts';
 import { toUser, type Row } from '../rows.ts';
-import type { OidcRecord, OidcSigningKey, OidcStore, StoredOidcRecord } from '../oidc-store.ts';
-import { all, get, run, type Driver, type Work } from './steps.ts';
+import type { AuditEvent } from '../../core/audit.ts';
+import type { OidcRecord, OidcSigningKey, OidcStore, StoredOidcClient, StoredOidcRecord } from '../oidc-store.ts';
+import { all, appendEvents, get, run, type Driver, type Work } from './steps.ts';
 
 export function oidcStore(db: Driver): OidcStore {
   return {
@@ -20,11 +21,15 @@ export function oidcStore(db: Driver): OidcStore {
       (await db.write(run('insertOidcKey', [k.kid, k.generation, k.alg, k.createdAt, k.sealedJwk]))) === 1,
     listOidcSigningKeys: () => db.read(listKeys()),
     findOidcAccount: (userId) => db.read(findAccount(userId)),
+    addOidcClient: (client, events) => db.transaction(addClient(client, events)),
+    findOidcClient: (clientId) => db.read(findClient(clientId)),
+    listOidcClients: () => db.read(listClients()),
+    removeOidcClient: (clientId, events) => db.transaction(removeClient(clientId, events)),
   };
 }
 
 function* upsert(r: OidcRecord): Work<number> {
-  return yield* run('upsertOidcRecord', [r.model, r.idHash, r.payload, r.grantId, r.uid, r.userCodeHash, r.expiresAt]);
+  return yield* run('upsertOidcRecord', [r.model, r.idHash, r.payload, r.grantId, r.uid, r.userCodeHash, r.expiresAt, r.clientId]);
 }
 
 function toRecord(row: Row): StoredOidcRecord {
@@ -60,4 +65,37 @@ function* findAccount(userId: string): Work<User | null> {
   const row = yield* get('userById', [userId]);
   const user = row ? toUser(row) : null;
   return user && !user.disabled ? user : null;
+}
+
+function toClient(row: Row): StoredOidcClient {
+  return {
+    clientId: String(row.client_id),
+    metadata: String(row.metadata),
+    secretSealed: row.secret_sealed == null ? null : String(row.secret_sealed),
+    firstParty: row.first_party === true || row.first_party === 1,
+    createdAt: Number(row.created_at),
+  };
+}
+
+function* addClient(c: StoredOidcClient, events: AuditEvent[]): Work<boolean> {
+  const added = (yield* run('insertOidcClient', [c.clientId, c.metadata, c.secretSealed, c.firstParty, c.createdAt])) === 1;
+  if (added) yield* appendEvents(events);
+  return added;
+}
+
+function* findClient(clientId: string): Work<StoredOidcClient | null> {
+  const row = yield* get('oidcClientById', [clientId]);
+  return row ? toClient(row) : null;
+}
+
+function* listClients(): Work<StoredOidcClient[]> {
+  return (yield* all('oidcClients', [])).map(toClient);
+}
+
+function* removeClient(clientId: string, events: AuditEvent[]): Work<boolean> {
+  const removed = (yield* run('deleteOidcClient', [clientId])) === 1;
+  if (!removed) return false;
+  yield* run('deleteOidcClientRecords', [clientId]);
+  yield* appendEvents(events);
+  return true;
 }

@@ -267,6 +267,7 @@ CREATE TABLE oidc_records (
   id_hash TEXT NOT NULL,
   payload TEXT NOT NULL,
   grant_id TEXT,
+  client_id TEXT,
   uid TEXT,
   user_code_hash TEXT,
   expires_at BIGINT,
@@ -274,6 +275,7 @@ CREATE TABLE oidc_records (
   PRIMARY KEY (model, id_hash)
 );
 CREATE INDEX oidc_records_grant ON oidc_records (grant_id) WHERE grant_id IS NOT NULL;
+CREATE INDEX oidc_records_client ON oidc_records (client_id) WHERE client_id IS NOT NULL;
 CREATE INDEX oidc_records_uid ON oidc_records (uid) WHERE uid IS NOT NULL;
 CREATE INDEX oidc_records_user_code ON oidc_records (user_code_hash) WHERE user_code_hash IS NOT NULL;
 CREATE INDEX oidc_records_expires ON oidc_records (expires_at);
@@ -285,6 +287,15 @@ CREATE TABLE oidc_signing_keys (
   alg TEXT NOT NULL,
   created_at BIGINT NOT NULL,
   sealed_jwk TEXT NOT NULL
+);
+-- Clients registered by the admin API or the CLI (the clients file is read at
+-- start and kept in memory). The secret, made by Latchkey, is sealed.
+CREATE TABLE oidc_clients (
+  client_id TEXT PRIMARY KEY,
+  metadata TEXT NOT NULL,
+  secret_sealed TEXT,
+  first_party BOOLEAN NOT NULL,
+  created_at BIGINT NOT NULL
 );
 `,
   },
