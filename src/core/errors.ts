@@ -56,6 +56,7 @@ const REGISTRY = {
   password_not_set: { status: 409 },
   email_unchanged: { status: 400 },
   email_taken: { status: 409 },
+  client_exists: { status: 409 },
   unauthenticated: { status: 401 },
   admin_token_required: { status: 401 },
   forbidden: { status: 403 },

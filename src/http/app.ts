@@ -21,6 +21,7 @@ import { systemRoutes } from './routes/system.ts';
 import { twoFactorRoutes } from './routes/two-factor.ts';
 import { verifyRoutes } from './routes/verify.ts';
 import { approvalRoutes } from './routes/approval.ts';
+import { oidcClientRoutes } from './routes/oidc-clients.ts';
 import { oidcRoutes } from './routes/oidc.ts';
 
 /** An incoming X-Request-Id is kept only when well-formed (it reaches logs and mail headers). */
@@ -66,6 +67,7 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
   passwordRoutes(app, deps);
   emailRoutes(app, deps);
   adminRoutes(app, deps);
+  if (deps.oidc) oidcClientRoutes(app, deps, deps.oidc);
   if (deps.devMailbox) devRoutes(app, deps.devMailbox);
 
   app.notFound((c) => errorResponse(c, deps, 'not_found'));

@@ -336,6 +336,9 @@ export const de: Catalog = {
   'error.email_taken.title': 'Diese Adresse geht nicht',
   'error.email_taken.message': 'Diese Adresse kann für dieses Konto nicht verwendet werden.',
   'error.email_taken.why': 'Ein anderes Konto meldet sich damit an. Melde dich dort an, oder behalte deine bisherige Adresse.',
+  'error.client_exists.title': 'Diese Client-ID ist vergeben',
+  'error.client_exists.message': 'Ein OpenID-Connect-Client mit dieser Client-ID ist schon registriert.',
+  'error.client_exists.why': 'Wähle eine andere client_id, oder lass sie weg, dann vergibt Latchkey eine.',
 
   'mail.linkExpires': 'Der Link läuft in {duration} ab und funktioniert nur einmal.',
   'mail.reset.subject': 'Dein {product}-Passwort zurücksetzen',

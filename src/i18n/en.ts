@@ -338,6 +338,9 @@ export const en = {
   'error.email_taken.title': 'This address cannot be used',
   'error.email_taken.message': 'That address cannot be used for this account.',
   'error.email_taken.why': 'Another account signs in with it. Sign in there, or keep your current address.',
+  'error.client_exists.title': 'This client ID is taken',
+  'error.client_exists.message': 'An OpenID Connect client with this client ID is already registered.',
+  'error.client_exists.why': 'Choose another client_id, or leave it out and Latchkey makes one.',
 
   'mail.linkExpires': 'The link expires in {duration} and works only once.',
   'mail.reset.subject': 'Reset your {product} password',

@@ -10,7 +10,7 @@ import { deriveKey } from '../core/crypto.ts';
 import type { LatchkeyConfig } from '../config.ts';
 import type { OidcStore } from '../store/oidc-store.ts';
 import { oidcAdapter, type AdapterStore } from './adapter.ts';
-import { providerClient } from './client-registry.ts';
+import { providerClient, type ClientRegistryDeps } from './client-registry.ts';
 import type { OidcClient } from './clients.ts';
 import type { SigningJwk } from './keys.ts';
 
@@ -27,8 +27,8 @@ export const OIDC_PATHS = {
 const TTL = { AuthorizationCode: 60, AccessToken: 3600, IdToken: 3600, Interaction: 3600, Grant: 14 * 86_400 } as const;
 
 export interface OidcProviderDeps {
-  config: Pick<LatchkeyConfig, 'baseUrl' | 'secret' | 'trustedProxies' | 'sessionTtlSeconds'>;
-  store: AdapterStore & Pick<OidcStore, 'findOidcAccount' | 'findOidcClient'>;
+  config: Pick<LatchkeyConfig, 'baseUrl' | 'secret' | 'trustedProxies' | 'sessionTtlSeconds' | 'production'>;
+  store: AdapterStore & ClientRegistryDeps['store'] & Pick<OidcStore, 'findOidcAccount'>;
   clients: OidcClient[];
   keys: SigningJwk[];
   now: () => number;
@@ -46,6 +46,8 @@ export interface OidcProvider {
   fileClients: OidcClient[];
   /** A client of the file or the store marked first_party: no consent screen. */
   isFirstParty(clientId: string): Promise<boolean>;
+  /** What the admin API and the CLI register clients with. */
+  registry: ClientRegistryDeps;
 }
 
 export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
@@ -104,6 +106,13 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     provider,
     fileClients: deps.clients,
     isFirstParty: async (clientId) => (await provider.Client.find(clientId))?.metadata().first_party === true,
+    registry: {
+      store: deps.store,
+      sealKey,
+      now: deps.now,
+      production: deps.config.production,
+      fileClientIds: new Set(deps.clients.map((c) => c.metadata.client_id)),
+    },
   };
 }
 

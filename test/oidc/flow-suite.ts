@@ -12,7 +12,17 @@ import { describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { skippedOn, useHttpServer, type HttpSuiteParts } from '../support/http-suite.ts';
 import type { Backend } from '../support/stores.ts';
-import { authorizationRequest, clientsFile, CONFIDENTIAL, follow, PUBLIC, relyingParty, signInByLink, THIRD_PARTY } from './harness.ts';
+import {
+  authorizationRequest,
+  clientsFile,
+  CONFIDENTIAL,
+  follow,
+  PUBLIC,
+  relyingParty,
+  signInThroughApp as signInThroughAppWith,
+  THIRD_PARTY,
+  type RegisteredClient,
+} from './harness.ts';
 
 let counter = 0;
 const uniqueEmail = (label: string) => `${label}.${Date.now()}.${++counter}@example.com`;
@@ -25,20 +35,7 @@ export function runOidcFlowSuite(backend: Backend): void {
     useHttpServer(backend, { oidcClientsFile: clients }, (ready) => (parts = ready));
     const issuer = () => parts.server.url;
 
-    /** A person not signed in authorizes `client`: Latchkey's sign-in by link, back to the authorization, a code for the client. */
-    async function signInThroughApp(client: typeof CONFIDENTIAL | typeof PUBLIC, email: string, extra: Record<string, string> = {}) {
-      const config = await relyingParty(issuer(), client);
-      const browser = parts.server.client();
-      const request = await authorizationRequest(config, client.redirect_uris[0]!, extra);
-      const first = await follow(browser, request.url.href);
-      assert.equal(first.location, null);
-      assert.equal(first.final.status, 200);
-      assert.match(await first.final.text(), /<form/, 'not signed in: the sign-in page');
-      const interaction = await signInByLink(parts, browser, first.at, email);
-      const back = await follow(browser, interaction);
-      assert.ok(back.location?.startsWith(client.redirect_uris[0]!), `the browser goes back to the client (${back.location})`);
-      return { config, browser, request, callback: new URL(back.location!) };
-    }
+    const signInThroughApp = (client: RegisteredClient, email: string, extra: Record<string, string> = {}) => signInThroughAppWith(parts, client, email, extra);
 
     it('discovery: the issuer is the base URL exactly, and only the code flow is advertised', async () => {
       const response = await fetch(`${issuer()}/.well-known/openid-configuration`);

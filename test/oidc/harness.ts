@@ -106,3 +106,24 @@ export async function signInByLink(parts: HttpSuiteParts, browser: Client, signI
   assert.equal(verified.headers.get('location'), redirectTo, 'the sign-in sends the browser back to the interaction');
   return redirectTo!;
 }
+
+export interface RegisteredClient {
+  client_id: string;
+  client_secret?: string;
+  redirect_uris: string[];
+}
+
+/** A person not signed in authorizes `client`: Latchkey's sign-in by link, back to the authorization, a code for the client. */
+export async function signInThroughApp(parts: HttpSuiteParts, client: RegisteredClient, email: string, extra: Record<string, string> = {}) {
+  const config = await relyingParty(parts.server.url, client);
+  const browser = parts.server.client();
+  const request = await authorizationRequest(config, client.redirect_uris[0]!, extra);
+  const first = await follow(browser, request.url.href);
+  assert.equal(first.location, null);
+  assert.equal(first.final.status, 200);
+  assert.match(await first.final.text(), /<form/, 'not signed in: the sign-in page');
+  const interaction = await signInByLink(parts, browser, first.at, email);
+  const back = await follow(browser, interaction);
+  assert.ok(back.location?.startsWith(client.redirect_uris[0]!), `the browser goes back to the client (${back.location})`);
+  return { config, browser, request, callback: new URL(back.location!) };
+}
