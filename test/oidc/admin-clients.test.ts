@@ -2,7 +2,15 @@
 // its secret and shows it once, stores it sealed, and the provider serves the
 // app at once; removing it ends its tokens. File clients cannot be changed here.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { openStore } from '../../src/store/open.ts';
+import { startTestServer } from '../support/server.ts';
+import { startSmtpSink } from '../support/smtp-sink.ts';
 import * as oidc from 'openid-client';
 import { useHttpServer, type HttpSuiteParts } from '../support/http-suite.ts';
 import { sqliteBackend } from '../support/stores.ts';
@@ -71,5 +79,47 @@ describe('OpenID Connect clients in the admin API', () => {
     assert.equal((await admin('/admin/clients', {}, 'wrong-token-0123456789-0123456789-012345')).status, 401);
     const post = await admin('/admin/clients', { method: 'POST', body: JSON.stringify({ redirect_uris: ['https://x.example/cb'] }) }, 'nope');
     assert.equal(post.status, 401);
+  });
+});
+
+describe('latchkey clients (CLI)', () => {
+  const run = promisify(execFile);
+  const root = join(import.meta.dirname, '../..');
+  const secret = 'test-secret-that-is-long-enough-0123456789';
+  const databaseUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'latchkey-clients-')), 'lk.db')}`;
+  const file = clientsFile();
+  let parts!: HttpSuiteParts;
+  before(async () => {
+    const sink = await startSmtpSink();
+    const store = await openStore(databaseUrl);
+    await store.migrate();
+    const server = await startTestServer({ store, smtpUrl: sink.url, oidcClientsFile: file, secret });
+    parts = { sink, store, server };
+  });
+  after(async () => {
+    await parts.server.close();
+    await parts.store.close();
+    await parts.sink.close();
+  });
+  const env = { ...process.env, LATCHKEY_DATABASE_URL: databaseUrl, LATCHKEY_SECRET: secret, LATCHKEY_OIDC_CLIENTS: file, NODE_ENV: 'development' };
+  const cli = async (...args: string[]) => (await run(process.execPath, ['src/cli/main.ts', 'clients', ...args], { cwd: root, env })).stdout;
+
+  it('adds an app with one command (secret printed once), lists it without the secret, removes it', async () => {
+    const added = await cli('add', '--name', 'Grafana', '--redirect-uri', 'https://grafana.example.com/login/generic_oauth', '--first-party', '--json');
+    const { client, clientSecret } = JSON.parse(added) as { client: { clientId: string }; clientSecret: string };
+    assert.ok(clientSecret.length >= 43);
+    const app = { client_id: client.clientId, client_secret: clientSecret, redirect_uris: ['https://grafana.example.com/login/generic_oauth'] };
+    const email = `grafana.${Date.now()}@example.com`;
+    const { config, request, callback } = await signInThroughApp(parts, app, email);
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
+    assert.equal(tokens.claims()!.email, email, 'the server serves the app the CLI added');
+
+    const listed = await cli('list');
+    assert.match(listed, new RegExp(`${client.clientId}  "Grafana"  confidential, first party  \\(store\\)`));
+    assert.match(listed, /wiki  "Team wiki"  confidential, first party  \(file\)/);
+    assert.equal(listed.includes(clientSecret), false);
+    assert.match(await cli('remove', client.clientId), /removed/);
+    await assert.rejects(cli('remove', client.clientId), /no client/);
+    await assert.rejects(cli('add', '--redirect-uri', 'http://grafana.example.com/cb'), /redirect_uris\[0\]: must be https/);
   });
 });
