@@ -73,14 +73,18 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     enabledJWA: { idTokenSigningAlgValues: ['RS256'], userinfoSigningAlgValues: ['RS256'] },
     features: {
       devInteractions: { enabled: false },
-      // Later slices of #15: logout (ends the Latchkey session too), revocation, introspection, CORS.
+      // Later slices of #15: logout (ends the Latchkey session too), revocation, introspection.
       rpInitiatedLogout: { enabled: false },
       dPoP: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
       resourceIndicators: { enabled: false },
       userinfo: { enabled: true },
     },
-    clientBasedCORS: () => false,
+    // CORS on the token and userinfo endpoints only for the origins of a public
+    // client's redirect URIs (a browser app), never for a confidential client
+    // (its secret lives on a server). Discovery and JWKS are public: open CORS.
+    clientBasedCORS: (_ctx, origin, client) =>
+      origin !== 'null' && client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
     interactions: {
       url: (_ctx, interaction) => `${OIDC_PATHS.interaction}/${interaction.uid}`,
       policy: policy(deps),

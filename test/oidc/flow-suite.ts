@@ -18,6 +18,7 @@ import {
   CONFIDENTIAL,
   follow,
   PUBLIC,
+  PUBLIC_WEB,
   relyingParty,
   signInThroughApp as signInThroughAppWith,
   THIRD_PARTY,
@@ -280,6 +281,25 @@ export function runOidcFlowSuite(backend: Backend): void {
         await new Promise((resolve) => server.close(resolve));
         await other.close();
       }
+    });
+
+    it('CORS: the token endpoint answers a browser app only from its own origin; never for a confidential client', async () => {
+      const token = (origin: string, clientId: string) =>
+        fetch(`${issuer()}/oidc/token`, {
+          method: 'POST',
+          headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: 'https://spa.example.com/callback', client_id: clientId, code_verifier: 'v'.repeat(43) }),
+        });
+      const own = await token('https://spa.example.com', PUBLIC_WEB.client_id);
+      assert.equal(own.headers.get('access-control-allow-origin'), 'https://spa.example.com');
+      assert.equal(((await own.json()) as { error: string }).error, 'invalid_grant', 'the request itself was processed');
+      const evil = await token('https://evil.example', PUBLIC_WEB.client_id);
+      assert.equal(evil.headers.get('access-control-allow-origin'), null);
+      assert.equal(((await evil.json()) as { error: string }).error, 'invalid_request');
+      const confidential = await token('https://wiki.example.com', CONFIDENTIAL.client_id);
+      assert.equal(confidential.headers.get('access-control-allow-origin'), null);
+      const discovery = await fetch(`${issuer()}/.well-known/openid-configuration`, { headers: { origin: 'https://anyone.example' } });
+      assert.equal(discovery.headers.get('access-control-allow-origin'), 'https://anyone.example', 'discovery is public');
     });
   });
 }

@@ -26,6 +26,13 @@ export const PUBLIC = {
   first_party: true,
 };
 
+/** A browser app: public, its origin allowed CORS on the token and userinfo endpoints. */
+export const PUBLIC_WEB = {
+  client_id: 'spa',
+  redirect_uris: ['https://spa.example.com/callback'],
+  first_party: true,
+};
+
 export const THIRD_PARTY = {
   client_id: 'stranger',
   client_secret: 'stranger-secret-0123456789-0123456789-01234',
@@ -33,7 +40,7 @@ export const THIRD_PARTY = {
 };
 
 /** A clients file in a fresh directory: its path, for LATCHKEY_OIDC_CLIENTS. */
-export function clientsFile(clients: unknown[] = [CONFIDENTIAL, PUBLIC, THIRD_PARTY]): string {
+export function clientsFile(clients: unknown[] = [CONFIDENTIAL, PUBLIC, PUBLIC_WEB, THIRD_PARTY]): string {
   const path = join(mkdtempSync(join(tmpdir(), 'latchkey-oidc-')), 'clients.json');
   writeFileSync(path, JSON.stringify(clients));
   return path;

@@ -26,13 +26,14 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     await callback(incoming, outgoing);
     return RESPONSE_ALREADY_SENT;
   };
-  app.get('/.well-known/openid-configuration', toProvider);
-  app.get(OIDC_PATHS.jwks, toProvider);
+  // OPTIONS: CORS preflights, answered by the provider (provider.ts clientBasedCORS).
+  app.on(['GET', 'OPTIONS'], '/.well-known/openid-configuration', toProvider);
+  app.on(['GET', 'OPTIONS'], OIDC_PATHS.jwks, toProvider);
   app.on(['GET', 'POST'], OIDC_PATHS.authorization, toProvider);
   // The authorization resumes here once the interaction is finished.
   app.get(`${OIDC_PATHS.authorization}/:uid`, toProvider);
-  app.post(OIDC_PATHS.token, toProvider);
-  app.on(['GET', 'POST'], OIDC_PATHS.userinfo, toProvider);
+  app.on(['POST', 'OPTIONS'], OIDC_PATHS.token, toProvider);
+  app.on(['GET', 'POST', 'OPTIONS'], OIDC_PATHS.userinfo, toProvider);
 
   // Login and consent, delegated to Latchkey's own sign-in.
   app.get(`${OIDC_PATHS.interaction}/:uid`, async (c) => {
