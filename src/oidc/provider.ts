@@ -27,7 +27,7 @@ export const OIDC_PATHS = {
 const TTL = { AuthorizationCode: 60, AccessToken: 3600, IdToken: 3600, Interaction: 3600, Grant: 14 * 86_400 } as const;
 
 export interface OidcProviderDeps {
-  config: Pick<LatchkeyConfig, 'baseUrl' | 'secret' | 'trustedProxies' | 'sessionTtlSeconds' | 'production'>;
+  config: Pick<LatchkeyConfig, 'baseUrl' | 'secret' | 'sessionTtlSeconds' | 'production'>;
   store: AdapterStore & ClientRegistryDeps['store'] & Pick<OidcStore, 'findOidcAccount'>;
   clients: OidcClient[];
   keys: SigningJwk[];
@@ -68,6 +68,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     // The id_token carries the scopes' claims (email) even when an access token is issued too.
     conformIdTokenClaims: false,
     responseTypes: ['code'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     // RFC 7636: PKCE for every public client (S256 only: oidc-provider 9 knows no `plain`).
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     enabledJWA: { idTokenSigningAlgValues: ['RS256'], userinfoSigningAlgValues: ['RS256'] },
@@ -104,8 +105,10 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
   };
   // The issuer is the base URL exactly: an origin, no trailing slash.
   const provider = new Provider(deps.config.baseUrl.origin, configuration);
-  // Behind our own reverse proxy, X-Forwarded-Proto tells the provider the request was https (secure cookies).
-  provider.proxy = deps.config.trustedProxies.length > 0;
+  // The route (http/routes/oidc.ts) sets Host and X-Forwarded-Proto from the base URL on
+  // every request it hands over: the provider's URLs and its cookies' `secure` follow the
+  // base URL, whatever a client or a TLS-terminating proxy sent.
+  provider.proxy = true;
   return {
     provider,
     fileClients: deps.clients,

@@ -46,6 +46,7 @@ export function runOidcFlowSuite(backend: Backend): void {
       assert.deepEqual(metadata.response_types_supported, ['code']);
       assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
       assert.deepEqual(metadata.id_token_signing_alg_values_supported, ['RS256']);
+      assert.deepEqual(metadata.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none']);
       assert.equal(metadata.authorization_response_iss_parameter_supported, true);
       assert.equal(metadata.token_endpoint, `${issuer()}/oidc/token`);
       assert.equal(metadata.end_session_endpoint, undefined, 'logout is not advertised before it works');
@@ -53,6 +54,28 @@ export function runOidcFlowSuite(backend: Backend): void {
       assert.equal(jwks.keys.length, 1);
       assert.equal(jwks.keys[0]!.alg, 'RS256');
       assert.equal(jwks.keys[0]!.d, undefined, 'the JWKS holds no private part');
+    });
+
+    it('attack: a forged Host header does not change the issuer or the endpoints; an oversized body is refused', async () => {
+      const { request } = await import('node:http');
+      const url = new URL(`${issuer()}/.well-known/openid-configuration`);
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = request({ host: url.hostname, port: url.port, path: url.pathname, headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example' } }, (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve(text));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(body.includes('evil.example'), false);
+      assert.equal((JSON.parse(body) as { issuer: string }).issuer, issuer());
+      const huge = await fetch(`${issuer()}/oidc/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=authorization_code&code=${'a'.repeat(100_000)}`,
+      });
+      assert.equal(huge.status, 400);
     });
 
     it('a confidential client: sign-in by link, code, tokens, id_token validated, userinfo', async () => {

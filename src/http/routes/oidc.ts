@@ -7,6 +7,7 @@
 // Library mode without Node's objects (latchkey.fetch(request) alone) cannot
 // run them: they answer not_found there.
 
+import type { IncomingMessage } from 'node:http';
 import type { Context, Hono } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { OIDC_PATHS, type OidcProvider } from '../../oidc/provider.ts';
@@ -19,10 +20,20 @@ import { currentSession } from './shared.ts';
 
 export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider): void {
   const callback = oidc.provider.callback();
+  // The provider builds its URLs (discovery, redirects) from the request's host
+  // and protocol: it sees only the base URL's, never a Host or X-Forwarded-*
+  // header a client sent (host-header poisoning of discovery). provider.ts sets
+  // provider.proxy, so the protocol comes from the header set here.
+  const pin = (incoming: IncomingMessage) => {
+    incoming.headers.host = deps.config.baseUrl.host;
+    incoming.headers['x-forwarded-proto'] = deps.config.baseUrl.protocol.slice(0, -1);
+    delete incoming.headers['x-forwarded-host'];
+  };
   const toProvider = async (c: Context<AppEnv>) => {
     const { incoming, outgoing } = c.env ?? {};
     if (!incoming || !outgoing) return errorResponse(c, deps, 'not_found');
     providerRequests.set(incoming, requestContext(c));
+    pin(incoming);
     await callback(incoming, outgoing);
     return RESPONSE_ALREADY_SENT;
   };
@@ -40,6 +51,7 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     const { incoming, outgoing } = c.env ?? {};
     if (!incoming || !outgoing) return errorResponse(c, deps, 'not_found');
     c.header('Cache-Control', 'no-store');
+    pin(incoming);
     const details = await oidc.provider.interactionDetails(incoming, outgoing).catch(() => null);
     // No interaction cookie (another browser, or it expired), or a uid other than this browser's.
     if (!details || details.uid !== c.req.param('uid')) return errorResponse(c, deps, 'invalid_request');
