@@ -57,6 +57,7 @@ const REGISTRY = {
   email_unchanged: { status: 400 },
   email_taken: { status: 409 },
   client_exists: { status: 409 },
+  oidc_request_invalid: { status: 400 },
   unauthenticated: { status: 401 },
   admin_token_required: { status: 401 },
   forbidden: { status: 403 },

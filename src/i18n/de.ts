@@ -339,6 +339,9 @@ export const de: Catalog = {
   'error.client_exists.title': 'Diese Client-ID ist vergeben',
   'error.client_exists.message': 'Ein OpenID-Connect-Client mit dieser Client-ID ist schon registriert.',
   'error.client_exists.why': 'Wähle eine andere client_id, oder lass sie weg, dann vergibt Latchkey eine.',
+  'error.oidc_request_invalid.title': 'Diese App kann dich hier nicht anmelden',
+  'error.oidc_request_invalid.message': 'Die App hat eine Anmeldeanfrage geschickt, die nicht angenommen werden kann.',
+  'error.oidc_request_invalid.why': 'Die App ist nicht registriert oder will dich an eine Adresse zurückschicken, die sie nicht registriert hat. Geh zurück zur App oder sag ihrer Administration Bescheid.',
 
   'mail.linkExpires': 'Der Link läuft in {duration} ab und funktioniert nur einmal.',
   'mail.reset.subject': 'Dein {product}-Passwort zurücksetzen',

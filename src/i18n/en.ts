@@ -341,6 +341,9 @@ export const en = {
   'error.client_exists.title': 'This client ID is taken',
   'error.client_exists.message': 'An OpenID Connect client with this client ID is already registered.',
   'error.client_exists.why': 'Choose another client_id, or leave it out and Latchkey makes one.',
+  'error.oidc_request_invalid.title': 'This app cannot sign you in here',
+  'error.oidc_request_invalid.message': 'The app sent a sign-in request that cannot be accepted.',
+  'error.oidc_request_invalid.why': 'The app is not registered, or asked to send you back to an address it did not register. Go back to the app, or tell its administrator.',
 
   'mail.linkExpires': 'The link expires in {duration} and works only once.',
   'mail.reset.subject': 'Reset your {product} password',

@@ -12,6 +12,7 @@ import type { OidcStore } from '../store/oidc-store.ts';
 import { oidcAdapter, type AdapterStore } from './adapter.ts';
 import { providerClient, type ClientRegistryDeps } from './client-registry.ts';
 import type { OidcClient } from './clients.ts';
+import { renderProviderError } from './error-page.ts';
 import type { SigningJwk } from './keys.ts';
 
 /** Where the provider's endpoints live; discovery stays at /.well-known/openid-configuration (RFC 8414). */
@@ -27,7 +28,7 @@ export const OIDC_PATHS = {
 const TTL = { AuthorizationCode: 60, AccessToken: 3600, IdToken: 3600, Interaction: 3600, Grant: 14 * 86_400 } as const;
 
 export interface OidcProviderDeps {
-  config: Pick<LatchkeyConfig, 'baseUrl' | 'secret' | 'sessionTtlSeconds' | 'production'>;
+  config: Pick<LatchkeyConfig, 'baseUrl' | 'secret' | 'sessionTtlSeconds' | 'production'> & Parameters<typeof renderProviderError>[0];
   store: AdapterStore & ClientRegistryDeps['store'] & Pick<OidcStore, 'findOidcAccount'>;
   clients: OidcClient[];
   keys: SigningJwk[];
@@ -84,6 +85,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     // CORS on the token and userinfo endpoints only for the origins of a public
     // client's redirect URIs (a browser app), never for a confidential client
     // (its secret lives on a server). Discovery and JWKS are public: open CORS.
+    renderError: renderProviderError(deps.config),
     clientBasedCORS: (_ctx, origin, client) =>
       origin !== 'null' && client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
     interactions: {
@@ -101,7 +103,8 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
       userinfo: OIDC_PATHS.userinfo,
       jwks: OIDC_PATHS.jwks,
     },
-    ttl: { ...TTL, Session: deps.config.sessionTtlSeconds },
+    // A refresh token lives as long as a Latchkey session may (LATCHKEY_SESSION_TTL).
+    ttl: { ...TTL, Session: deps.config.sessionTtlSeconds, RefreshToken: deps.config.sessionTtlSeconds },
   };
   // The issuer is the base URL exactly: an origin, no trailing slash.
   const provider = new Provider(deps.config.baseUrl.origin, configuration);

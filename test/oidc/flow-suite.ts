@@ -180,7 +180,11 @@ export function runOidcFlowSuite(backend: Backend): void {
         const response = await parts.server.client().request(request.url.pathname + request.url.search);
         assert.equal(response.status, 400, evil);
         assert.equal(response.headers.get('location'), null, evil);
-        assert.match(await response.text(), /redirect_uri/);
+        assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'none'/, "Latchkey's page, under its CSP");
+        const page = await response.text();
+        assert.match(page, /data-error-code="oidc_request_invalid"/);
+        assert.match(page, /<code>invalid_redirect_uri<\/code>/);
+        assert.equal(page.includes('evil'), false, 'no request text echoed');
       }
     });
 
