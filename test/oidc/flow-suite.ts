@@ -41,6 +41,9 @@ export function runOidcFlowSuite(backend: Backend): void {
     it('discovery: the issuer is the base URL exactly, and only the code flow is advertised', async () => {
       const response = await fetch(`${issuer()}/.well-known/openid-configuration`);
       assert.equal(response.status, 200);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
+      assert.ok(response.headers.get('x-request-id'));
       const metadata = (await response.json()) as Record<string, unknown>;
       assert.equal(metadata.issuer, issuer());
       assert.deepEqual(metadata.response_types_supported, ['code']);

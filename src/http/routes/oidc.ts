@@ -16,6 +16,7 @@ import { loginStep } from '../../oidc/interaction.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse } from '../error-page.ts';
 import { requestContext } from '../request.ts';
+import { securityHeaderList } from '../security.ts';
 import { currentSession } from './shared.ts';
 
 export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider): void {
@@ -24,6 +25,10 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
   // and protocol: it sees only the base URL's, never a Host or X-Forwarded-*
   // header a client sent (host-header poisoning of discovery). provider.ts sets
   // provider.proxy, so the protocol comes from the header set here.
+  // Latchkey's header set on every answer of the provider, but the CSP (its form_post
+  // page submits itself with an inline script; its error page sets the CSP itself,
+  // oidc/error-page.ts) and CORP (discovery, JWKS and browser apps are cross-origin by design).
+  const headers = securityHeaderList(deps.config).filter(([name]) => name !== 'Content-Security-Policy' && name !== 'Cross-Origin-Resource-Policy');
   const pin = (incoming: IncomingMessage) => {
     incoming.headers.host = deps.config.baseUrl.host;
     incoming.headers['x-forwarded-proto'] = deps.config.baseUrl.protocol.slice(0, -1);
@@ -34,6 +39,8 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     if (!incoming || !outgoing) return errorResponse(c, deps, 'not_found');
     providerRequests.set(incoming, requestContext(c));
     pin(incoming);
+    for (const [name, value] of headers) outgoing.setHeader(name, value);
+    outgoing.setHeader('X-Request-Id', c.get('requestId'));
     await callback(incoming, outgoing);
     return RESPONSE_ALREADY_SENT;
   };
