@@ -8,6 +8,7 @@ import type { LatchkeyConfig } from '../config.ts';
 import { deriveKey } from '../core/crypto.ts';
 import type { Store } from '../store/store.ts';
 import { auditProviderEvents } from './audit.ts';
+import { limitClientFailures, type ClientPolicy } from './client-limits.ts';
 import { loadOidcClients } from './clients.ts';
 import { loadSigningKeys } from './keys.ts';
 import { createOidcProvider, type OidcProvider, type OidcProviderDeps } from './provider.ts';
@@ -17,6 +18,7 @@ export interface StartOidcDeps {
   store: Store;
   now: () => number;
   logger: Logger;
+  policy: ClientPolicy;
   signedInUser: OidcProviderDeps['signedInUser'];
 }
 
@@ -31,5 +33,6 @@ export async function startOidcProvider(deps: StartOidcDeps): Promise<OidcProvid
     now: deps.now,
     onError: (error) => deps.logger.warn({ err: String(error) }, 'oidc: audit event not written'),
   });
+  limitClientFailures(oidc.provider, deps.policy, (error) => deps.logger.warn({ err: String(error) }, 'oidc: client limit not recorded'));
   return oidc;
 }

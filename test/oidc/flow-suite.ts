@@ -17,6 +17,7 @@ import {
   clientsFile,
   CONFIDENTIAL,
   follow,
+  GUESSED,
   PUBLIC,
   PUBLIC_WEB,
   relyingParty,
@@ -330,6 +331,28 @@ export function runOidcFlowSuite(backend: Backend): void {
       assert.equal(confidential.headers.get('access-control-allow-origin'), null);
       const discovery = await fetch(`${issuer()}/.well-known/openid-configuration`, { headers: { origin: 'https://anyone.example' } });
       assert.equal(discovery.headers.get('access-control-allow-origin'), 'https://anyone.example', 'discovery is public');
+    });
+
+    it('attack: guessing a client secret puts the client in its delay; then even the right secret waits (429)', async () => {
+      const token = (secret: string) =>
+        fetch(`${issuer()}/oidc/token`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${GUESSED.client_id}:${secret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x'.repeat(43), redirect_uri: GUESSED.redirect_uris[0]! }),
+        });
+      for (let i = 0; i < 20; i += 1) {
+        const wrong = await token(`guess-${i}`);
+        assert.equal(wrong.status, 401, `guess ${i}`);
+        assert.equal(((await wrong.json()) as { error: string }).error, 'invalid_client');
+      }
+      const right = await token(GUESSED.client_secret);
+      assert.equal(right.status, 429, 'the delay holds for every caller, the right secret too');
+      const denied = await parts.store.listAudit({ type: 'policy.denied' });
+      assert.ok(denied.some((e) => e.reason === 'client_delay'));
+      assert.ok(denied.some((e) => e.reason === 'account_delay'), 'the delay started with the 20th failure');
     });
   });
 }

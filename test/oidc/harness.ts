@@ -33,6 +33,14 @@ export const PUBLIC_WEB = {
   first_party: true,
 };
 
+/** A confidential client the brute-force case guesses the secret of (its delay would slow the others). */
+export const GUESSED = {
+  client_id: 'guessed',
+  client_secret: 'guessed-secret-0123456789-0123456789-012345',
+  redirect_uris: ['https://guessed.example.com/cb'],
+  first_party: true,
+};
+
 export const THIRD_PARTY = {
   client_id: 'stranger',
   client_secret: 'stranger-secret-0123456789-0123456789-01234',
@@ -40,7 +48,7 @@ export const THIRD_PARTY = {
 };
 
 /** A clients file in a fresh directory: its path, for LATCHKEY_OIDC_CLIENTS. */
-export function clientsFile(clients: unknown[] = [CONFIDENTIAL, PUBLIC, PUBLIC_WEB, THIRD_PARTY]): string {
+export function clientsFile(clients: unknown[] = [CONFIDENTIAL, PUBLIC, PUBLIC_WEB, GUESSED, THIRD_PARTY]): string {
   const path = join(mkdtempSync(join(tmpdir(), 'latchkey-oidc-')), 'clients.json');
   writeFileSync(path, JSON.stringify(clients));
   return path;

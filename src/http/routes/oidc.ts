@@ -12,9 +12,11 @@ import type { Context, Hono } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { OIDC_PATHS, type OidcProvider } from '../../oidc/provider.ts';
 import { providerRequests } from '../../oidc/audit.ts';
+import { basicClientId } from '../../oidc/client-limits.ts';
 import { loginStep } from '../../oidc/interaction.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse } from '../error-page.ts';
+import { jsonError } from '../errors.ts';
 import { requestContext } from '../request.ts';
 import { securityHeaderList } from '../security.ts';
 import { currentSession } from './shared.ts';
@@ -50,7 +52,13 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
   app.on(['GET', 'POST'], OIDC_PATHS.authorization, toProvider);
   // The authorization resumes here once the interaction is finished.
   app.get(`${OIDC_PATHS.authorization}/:uid`, toProvider);
-  app.on(['POST', 'OPTIONS'], OIDC_PATHS.token, toProvider);
+  app.options(OIDC_PATHS.token, toProvider);
+  // A client in its delay after consecutive failures (oidc/client-limits.ts) is refused before any work.
+  app.post(OIDC_PATHS.token, async (c) => {
+    const clientId = basicClientId(c.req.header('authorization'));
+    if (clientId !== null && !(await deps.signIn.policy.checkOidcClient(clientId, requestContext(c))).allow) return jsonError(c, 'rate_limited');
+    return toProvider(c);
+  });
   app.on(['GET', 'POST', 'OPTIONS'], OIDC_PATHS.userinfo, toProvider);
 
   // Login and consent, delegated to Latchkey's own sign-in.
