@@ -214,7 +214,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     composeAccountMail: accountMail,
   };
   const sessionCookie = cookieNames(config).session;
-  const oidc = await startOidcProvider({ config, store, now, logger, policy, signedInUser: async (cookieHeader) =>
+  const oidc = await startOidcProvider({ config, store, now, logger, policy, metrics, signedInUser: async (cookieHeader) =>
     (await validateSession(store, sessions, readCookieHeader(cookieHeader ?? null, sessionCookie), now()))?.user.id ?? null });
   const app = createApp({ config, store, tokens, signIn, account, sessions, logger, mailer, devMailbox, now, version: buildInfo().version, metrics, oidc });
   if (options.startWorker !== false) outbox.start();

@@ -1,4 +1,4 @@
-// The provider's successes in the audit trail (issue #15): `oidc.authorized`
+// The provider's successes in the audit trail, and every outcome in the metrics (issue #15): `oidc.authorized`
 // when a code goes back to a client, `oidc.token_issued` when the token
 // endpoint answers. The reason is the client id; never a code or token. The
 // request facts (ID, IP, user agent) are the Hono request's, found by Node's
@@ -8,10 +8,12 @@ import type { IncomingMessage } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { auditEvent, type AuditEventType, type RequestContext } from '../core/audit.ts';
+import type { Metrics } from '../core/metrics.ts';
 import type { AuditStore } from '../store/store.ts';
 
 export interface ProviderAuditDeps {
   store: Pick<AuditStore, 'appendAudit'>;
+  metrics: Pick<Metrics, 'oidcRequest'>;
   now: () => number;
   /** Logged, never thrown: the provider has answered already. */
   onError: (error: unknown) => void;
@@ -28,4 +30,11 @@ export function auditProviderEvents(provider: Provider, deps: ProviderAuditDeps)
   };
   provider.on('authorization.success', (ctx) => record('oidc.authorized', ctx, ctx.oidc.session?.accountId));
   provider.on('grant.success', (ctx) => record('oidc.token_issued', ctx, ctx.oidc.entities.AccessToken?.accountId ?? ctx.oidc.entities.Account?.accountId));
+  // Metrics: the client label is a registered client's id only (an unauthenticated id is request text: unbounded).
+  const client = (ctx: KoaContextWithOIDC) => ctx.oidc?.client?.clientId ?? 'unknown';
+  const code = (error: { error?: unknown }) => (typeof error.error === 'string' && /^[a-z_]{1,40}$/.test(error.error) ? error.error : 'server_error');
+  provider.on('authorization.success', (ctx) => deps.metrics.oidcRequest('authorization', client(ctx), 'success'));
+  provider.on('authorization.error', (ctx, error) => deps.metrics.oidcRequest('authorization', client(ctx), code(error)));
+  provider.on('grant.success', (ctx) => deps.metrics.oidcRequest('token', client(ctx), 'success'));
+  provider.on('grant.error', (ctx, error) => deps.metrics.oidcRequest('token', client(ctx), code(error)));
 }

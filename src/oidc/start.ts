@@ -5,6 +5,7 @@
 
 import type { Logger } from 'pino';
 import type { LatchkeyConfig } from '../config.ts';
+import type { Metrics } from '../core/metrics.ts';
 import { deriveKey } from '../core/crypto.ts';
 import type { Store } from '../store/store.ts';
 import { auditProviderEvents } from './audit.ts';
@@ -19,6 +20,7 @@ export interface StartOidcDeps {
   now: () => number;
   logger: Logger;
   policy: ClientPolicy;
+  metrics: Metrics;
   signedInUser: OidcProviderDeps['signedInUser'];
 }
 
@@ -30,6 +32,7 @@ export async function startOidcProvider(deps: StartOidcDeps): Promise<OidcProvid
   const oidc = createOidcProvider({ config, store: deps.store, clients, keys, now: deps.now, signedInUser: deps.signedInUser });
   auditProviderEvents(oidc.provider, {
     store: deps.store,
+    metrics: deps.metrics,
     now: deps.now,
     onError: (error) => deps.logger.warn({ err: String(error) }, 'oidc: audit event not written'),
   });

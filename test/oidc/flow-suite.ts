@@ -102,6 +102,9 @@ export function runOidcFlowSuite(backend: Backend): void {
       assert.equal(typeof claims.auth_time, 'number');
       const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
       assert.equal(info.email, email);
+      const metrics = await (await fetch(`${issuer()}/metrics`)).text();
+      assert.match(metrics, /latchkey_oidc_requests_total\{endpoint="token",client="wiki",outcome="success"\} [1-9]/);
+      assert.match(metrics, /latchkey_oidc_requests_total\{endpoint="authorization",client="wiki",outcome="success"\} [1-9]/);
       // The audit trail names the client and the request, never the code or a token.
       for (const type of ['oidc.authorized', 'oidc.token_issued'] as const) {
         const [event] = await parts.store.listAudit({ userId: user!.id, type });
