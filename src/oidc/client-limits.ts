@@ -37,11 +37,14 @@ function clientIdOf(ctx: KoaContextWithOIDC): string | null {
 export function limitClientFailures(provider: Provider, policy: ClientPolicy, onError: (error: unknown) => void): void {
   const contextOf = (ctx: KoaContextWithOIDC): RequestContext =>
     providerRequests.get(ctx.req as never) ?? { requestId: null, ip: null, userAgent: null };
-  provider.on('grant.error', (ctx, error) => {
+  const failed = (ctx: KoaContextWithOIDC, error: { error: string }) => {
     const clientId = clientIdOf(ctx);
     if (clientId === null || !COUNTED.has(error.error)) return;
     policy.recordFailure(oidcClientAccount(clientId), 'password', contextOf(ctx)).catch(onError);
-  });
+  };
+  provider.on('grant.error', failed);
+  provider.on('revocation.error', failed);
+  provider.on('introspection.error', failed);
   provider.on('grant.success', (ctx) => {
     const clientId = ctx.oidc.client?.clientId;
     if (clientId) policy.recordSuccess(oidcClientAccount(clientId), 'password').catch(onError);

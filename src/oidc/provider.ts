@@ -21,6 +21,8 @@ export const OIDC_PATHS = {
   token: '/oidc/token',
   userinfo: '/oidc/userinfo',
   jwks: '/oidc/jwks',
+  revocation: '/oidc/token/revocation',
+  introspection: '/oidc/token/introspection',
   interaction: '/oidc/interaction',
 } as const;
 
@@ -75,7 +77,17 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     enabledJWA: { idTokenSigningAlgValues: ['RS256'], userinfoSigningAlgValues: ['RS256'] },
     features: {
       devInteractions: { enabled: false },
-      // Later slices of #15: logout (ends the Latchkey session too), revocation, introspection.
+      // RFC 7009: a client revokes its own tokens (a public one too: it signs out).
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      // RFC 7662, for confidential clients and their own tokens; a disabled account's tokens are inactive.
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) =>
+          client.clientAuthMethod !== 'none' &&
+          token.clientId === client.clientId &&
+          (!('accountId' in token) || (await deps.store.findOidcAccount(token.accountId)) !== null),
+      },
+      // A later slice of #15: logout (ending the Latchkey session too).
       rpInitiatedLogout: { enabled: false },
       dPoP: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
@@ -102,6 +114,8 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
       token: OIDC_PATHS.token,
       userinfo: OIDC_PATHS.userinfo,
       jwks: OIDC_PATHS.jwks,
+      revocation: OIDC_PATHS.revocation,
+      introspection: OIDC_PATHS.introspection,
     },
     // A refresh token lives as long as a Latchkey session may (LATCHKEY_SESSION_TTL).
     ttl: { ...TTL, Session: deps.config.sessionTtlSeconds, RefreshToken: deps.config.sessionTtlSeconds },

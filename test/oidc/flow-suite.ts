@@ -357,5 +357,33 @@ export function runOidcFlowSuite(backend: Backend): void {
       assert.ok(denied.some((e) => e.reason === 'client_delay'));
       assert.ok(denied.some((e) => e.reason === 'account_delay'), 'the delay started with the 20th failure');
     });
+
+    it('introspection (RFC 7662): a confidential client sees its own live token; another client, a public one, or a disabled account: inactive', async () => {
+      const email = uniqueEmail('introspect');
+      const { config, request, callback } = await signInThroughApp(CONFIDENTIAL, email, { scope: 'openid email offline_access', prompt: 'consent' });
+      const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
+      const user = await parts.store.findUserByEmail(email);
+      const own = await oidc.tokenIntrospection(config, tokens.access_token);
+      assert.equal(own.active, true);
+      assert.equal(own.sub, user!.id);
+      assert.equal(own.client_id, CONFIDENTIAL.client_id);
+      const other = await oidc.tokenIntrospection(await relyingParty(issuer(), THIRD_PARTY), tokens.access_token);
+      assert.equal(other.active, false, "another client's token");
+      const pub = await oidc.tokenIntrospection(await relyingParty(issuer(), PUBLIC), tokens.access_token);
+      assert.equal(pub.active, false, 'a public client introspects nothing');
+      await parts.store.setUserDisabled(user!.id, Date.now(), Date.now(), []);
+      assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, false, 'a disabled account: inactive at once');
+      await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token!), (error: { error?: string }) => error.error === 'invalid_grant', 'and its refresh token is refused');
+    });
+
+    it('revocation (RFC 7009): a revoked access token and a revoked refresh token stop working', async () => {
+      const { config, request, callback } = await signInThroughApp(PUBLIC, uniqueEmail('revoke'), { scope: 'openid email offline_access', prompt: 'consent' });
+      const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
+      await oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck);
+      await oidc.tokenRevocation(config, tokens.access_token);
+      await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck));
+      await oidc.tokenRevocation(config, tokens.refresh_token!);
+      await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token!), (error: { error?: string }) => error.error === 'invalid_grant');
+    });
   });
 }

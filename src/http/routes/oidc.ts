@@ -52,13 +52,16 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
   app.on(['GET', 'POST'], OIDC_PATHS.authorization, toProvider);
   // The authorization resumes here once the interaction is finished.
   app.get(`${OIDC_PATHS.authorization}/:uid`, toProvider);
-  app.options(OIDC_PATHS.token, toProvider);
-  // A client in its delay after consecutive failures (oidc/client-limits.ts) is refused before any work.
-  app.post(OIDC_PATHS.token, async (c) => {
-    const clientId = basicClientId(c.req.header('authorization'));
-    if (clientId !== null && !(await deps.signIn.policy.checkOidcClient(clientId, requestContext(c))).allow) return jsonError(c, 'rate_limited');
-    return toProvider(c);
-  });
+  // The endpoints where a client authenticates. A client in its delay after consecutive
+  // failures (oidc/client-limits.ts) is refused before any work.
+  for (const path of [OIDC_PATHS.token, OIDC_PATHS.revocation, OIDC_PATHS.introspection]) {
+    app.options(path, toProvider);
+    app.post(path, async (c) => {
+      const clientId = basicClientId(c.req.header('authorization'));
+      if (clientId !== null && !(await deps.signIn.policy.checkOidcClient(clientId, requestContext(c))).allow) return jsonError(c, 'rate_limited');
+      return toProvider(c);
+    });
+  }
   app.on(['GET', 'POST', 'OPTIONS'], OIDC_PATHS.userinfo, toProvider);
 
   // Login and consent, delegated to Latchkey's own sign-in.
