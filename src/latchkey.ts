@@ -214,8 +214,11 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     composeAccountMail: accountMail,
   };
   const sessionCookie = cookieNames(config).session;
-  const oidc = await startOidcProvider({ config, store, now, logger, policy, metrics, signedInUser: async (cookieHeader) =>
-    (await validateSession(store, sessions, readCookieHeader(cookieHeader ?? null, sessionCookie), now()))?.user.id ?? null });
+  const oidc = await startOidcProvider({
+    config, store, now, logger, policy, metrics,
+    latchkeySession: (cookieHeader) => validateSession(store, sessions, readCookieHeader(cookieHeader ?? null, sessionCookie), now()),
+    sessionCookie: { name: sessionCookie, secure: cookieNames(config).secure },
+  });
   const app = createApp({ config, store, tokens, signIn, account, sessions, logger, mailer, devMailbox, now, version: buildInfo().version, metrics, oidc });
   if (options.startWorker !== false) outbox.start();
   // Retention prunes the audit trail by age only (the one delete it allows), hourly.

@@ -51,6 +51,7 @@ export const AUDIT_EVENT_TYPES = [
   // OpenID Connect provider (issue #15); reason: the client id
   'oidc.authorized',
   'oidc.token_issued',
+  'oidc.logout',
   // reason says who: 'admin_api' or 'cli'
   'oidc.client_added',
   'oidc.client_removed',
@@ -103,6 +104,7 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'email_change.cancelled': '"This wasn\'t me": old address back, every session signed out, password removed.',
   'oidc.authorized': 'OpenID Connect: an authorization code was sent back to a client (after a sign-in or by single sign-on); reason: the client id.',
   'oidc.token_issued': 'OpenID Connect: the token endpoint issued tokens (a code or refresh token redeemed); reason: the client id. Never the code or a token.',
+  'oidc.logout': 'OpenID Connect: RP-initiated logout ended the Latchkey session of this browser (the person confirmed it); reason: the client id, or null.',
   'oidc.client_added': 'OpenID Connect: an operator registered a client (reason `admin_api`, `cli`); its secret is shown once and stored sealed, never written here.',
   'oidc.client_removed': 'OpenID Connect: an operator removed a client (reason `admin_api`, `cli`) and, in the same transaction, every grant, code and token of it.',
 };

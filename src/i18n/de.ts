@@ -342,6 +342,13 @@ export const de: Catalog = {
   'error.oidc_request_invalid.title': 'Diese App kann dich hier nicht anmelden',
   'error.oidc_request_invalid.message': 'Die App hat eine Anmeldeanfrage geschickt, die nicht angenommen werden kann.',
   'error.oidc_request_invalid.why': 'Die App ist nicht registriert oder will dich an eine Adresse zurückschicken, die sie nicht registriert hat. Geh zurück zur App oder sag ihrer Administration Bescheid.',
+  'oidcLogout.title': 'Abmelden',
+  'oidcLogout.question': 'Auf diesem Gerät von {product} abmelden? Du wirst dann auch von den Apps abgemeldet, bei denen du dich damit angemeldet hast.',
+  'oidcLogout.questionApp': '{app} möchte dich abmelden. Auch auf diesem Gerät von {product} abmelden? Du wirst dann auch von den anderen Apps abgemeldet, bei denen du dich damit angemeldet hast.',
+  'oidcLogout.yes': 'Abmelden',
+  'oidcLogout.no': 'Angemeldet bleiben',
+  'oidcLogout.doneTitle': 'Abgemeldet',
+  'oidcLogout.done': 'Du bist abgemeldet.',
 
   'mail.linkExpires': 'Der Link läuft in {duration} ab und funktioniert nur einmal.',
   'mail.reset.subject': 'Dein {product}-Passwort zurücksetzen',

@@ -344,6 +344,13 @@ export const en = {
   'error.oidc_request_invalid.title': 'This app cannot sign you in here',
   'error.oidc_request_invalid.message': 'The app sent a sign-in request that cannot be accepted.',
   'error.oidc_request_invalid.why': 'The app is not registered, or asked to send you back to an address it did not register. Go back to the app, or tell its administrator.',
+  'oidcLogout.title': 'Sign out',
+  'oidcLogout.question': 'Sign out of {product} on this device? You are also signed out of the apps you signed in to with it.',
+  'oidcLogout.questionApp': '{app} asks to sign you out. Sign out of {product} on this device too? You are then also signed out of the other apps you signed in to with it.',
+  'oidcLogout.yes': 'Sign me out',
+  'oidcLogout.no': 'Stay signed in',
+  'oidcLogout.doneTitle': 'Signed out',
+  'oidcLogout.done': 'You are signed out.',
 
   'mail.linkExpires': 'The link expires in {duration} and works only once.',
   'mail.reset.subject': 'Reset your {product} password',

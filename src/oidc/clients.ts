@@ -56,8 +56,8 @@ export function redirectUriProblem(value: string, production: boolean): string |
 }
 
 function toClient(input: ClientInput): OidcClient {
-  // Logout URIs are validated now and used when RP-initiated and back-channel logout land (a later slice of #15).
-  const { first_party: firstParty, post_logout_redirect_uris: _postLogout, backchannel_logout_uri: _backchannel, ...metadata } = input;
+  // The back-channel logout URI is validated now and used when back-channel logout lands (a later slice of #15).
+  const { first_party: firstParty, backchannel_logout_uri: _backchannel, ...metadata } = input;
   return {
     firstParty: firstParty ?? false,
     metadata: {

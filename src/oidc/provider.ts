@@ -13,6 +13,8 @@ import { oidcAdapter, type AdapterStore } from './adapter.ts';
 import { providerClient, type ClientRegistryDeps } from './client-registry.ts';
 import type { OidcClient } from './clients.ts';
 import { renderProviderError } from './error-page.ts';
+import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
+import { endLatchkeySessionOnLogout, type LogoutDeps } from './logout.ts';
 import type { SigningJwk } from './keys.ts';
 
 /** Where the provider's endpoints live; discovery stays at /.well-known/openid-configuration (RFC 8414). */
@@ -23,6 +25,7 @@ export const OIDC_PATHS = {
   jwks: '/oidc/jwks',
   revocation: '/oidc/token/revocation',
   introspection: '/oidc/token/introspection',
+  endSession: '/oidc/session/end',
   interaction: '/oidc/interaction',
 } as const;
 
@@ -31,16 +34,18 @@ const TTL = { AuthorizationCode: 60, AccessToken: 3600, IdToken: 3600, Interacti
 
 export interface OidcProviderDeps {
   config: Pick<LatchkeyConfig, 'baseUrl' | 'secret' | 'sessionTtlSeconds' | 'production'> & Parameters<typeof renderProviderError>[0];
-  store: AdapterStore & ClientRegistryDeps['store'] & Pick<OidcStore, 'findOidcAccount'>;
+  store: AdapterStore & ClientRegistryDeps['store'] & LogoutDeps['store'] & Pick<OidcStore, 'findOidcAccount'>;
   clients: OidcClient[];
   keys: SigningJwk[];
   now: () => number;
   /**
-   * The user id of the Latchkey session the request's cookie header carries, or
-   * null. Every authorization asks it: the Latchkey session, not the provider's
-   * own, says who is signed in (signing out of Latchkey ends single sign-on).
+   * The Latchkey session the request's cookie header carries, or null. Every
+   * authorization asks it: the Latchkey session, not the provider's own, says
+   * who is signed in (signing out of Latchkey ends single sign-on).
    */
-  signedInUser: (cookieHeader: string | undefined) => Promise<string | null>;
+  latchkeySession: LogoutDeps['latchkeySession'];
+  /** The Latchkey session cookie (RP-initiated logout clears it). */
+  sessionCookie: LogoutDeps['cookie'];
 }
 
 export interface OidcProvider {
@@ -87,8 +92,8 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
           token.clientId === client.clientId &&
           (!('accountId' in token) || (await deps.store.findOidcAccount(token.accountId)) !== null),
       },
-      // A later slice of #15: logout (ending the Latchkey session too).
-      rpInitiatedLogout: { enabled: false },
+      // Ends the Latchkey session of this browser too, once confirmed (logout.ts).
+      rpInitiatedLogout: { enabled: true, logoutSource: logoutSource(deps.config), postLogoutSuccessSource: postLogoutSuccessSource(deps.config) },
       dPoP: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
       resourceIndicators: { enabled: false },
@@ -116,6 +121,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
       jwks: OIDC_PATHS.jwks,
       revocation: OIDC_PATHS.revocation,
       introspection: OIDC_PATHS.introspection,
+      end_session: OIDC_PATHS.endSession,
     },
     // A refresh token lives as long as a Latchkey session may (LATCHKEY_SESSION_TTL).
     ttl: { ...TTL, Session: deps.config.sessionTtlSeconds, RefreshToken: deps.config.sessionTtlSeconds },
@@ -126,6 +132,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
   // every request it hands over: the provider's URLs and its cookies' `secure` follow the
   // base URL, whatever a client or a TLS-terminating proxy sent.
   provider.proxy = true;
+  endLatchkeySessionOnLogout(provider, { store: deps.store, now: deps.now, latchkeySession: deps.latchkeySession, cookie: deps.sessionCookie });
   return {
     provider,
     fileClients: deps.clients,
@@ -153,7 +160,7 @@ function policy(deps: OidcProviderDeps): interactionPolicy.DefaultPolicy {
   prompts.get('login')?.checks.add(
     new interactionPolicy.Check('latchkey_session', 'End-User is not signed in to Latchkey', 'login_required', async (ctx) => {
       if (ctx.oidc.result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      const userId = await deps.signedInUser(ctx.get('cookie') || undefined);
+      const userId = (await deps.latchkeySession(ctx.get('cookie') || undefined))?.user.id ?? null;
       return userId !== null && userId === ctx.oidc.session?.accountId
         ? interactionPolicy.Check.NO_NEED_TO_PROMPT
         : interactionPolicy.Check.REQUEST_PROMPT;

@@ -21,7 +21,8 @@ export interface StartOidcDeps {
   logger: Logger;
   policy: ClientPolicy;
   metrics: Metrics;
-  signedInUser: OidcProviderDeps['signedInUser'];
+  latchkeySession: OidcProviderDeps['latchkeySession'];
+  sessionCookie: OidcProviderDeps['sessionCookie'];
 }
 
 export async function startOidcProvider(deps: StartOidcDeps): Promise<OidcProvider | null> {
@@ -29,7 +30,15 @@ export async function startOidcProvider(deps: StartOidcDeps): Promise<OidcProvid
   if (!config.oidcClientsFile) return null;
   const clients = loadOidcClients(config.oidcClientsFile, config.production);
   const keys = await loadSigningKeys({ store: deps.store, sealKey: deriveKey(config.secret, 'oidc-seal'), now: deps.now });
-  const oidc = createOidcProvider({ config, store: deps.store, clients, keys, now: deps.now, signedInUser: deps.signedInUser });
+  const oidc = createOidcProvider({
+    config,
+    store: deps.store,
+    clients,
+    keys,
+    now: deps.now,
+    latchkeySession: deps.latchkeySession,
+    sessionCookie: deps.sessionCookie,
+  });
   auditProviderEvents(oidc.provider, {
     store: deps.store,
     metrics: deps.metrics,

@@ -53,7 +53,9 @@ export function runOidcFlowSuite(backend: Backend): void {
       assert.deepEqual(metadata.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none']);
       assert.equal(metadata.authorization_response_iss_parameter_supported, true);
       assert.equal(metadata.token_endpoint, `${issuer()}/oidc/token`);
-      assert.equal(metadata.end_session_endpoint, undefined, 'logout is not advertised before it works');
+      assert.equal(metadata.end_session_endpoint, `${issuer()}/oidc/session/end`);
+      assert.equal(metadata.revocation_endpoint, `${issuer()}/oidc/token/revocation`);
+      assert.equal(metadata.introspection_endpoint, `${issuer()}/oidc/token/introspection`);
       const jwks = (await (await fetch(String(metadata.jwks_uri))).json()) as { keys: Array<Record<string, unknown>> };
       assert.equal(jwks.keys.length, 1);
       assert.equal(jwks.keys[0]!.alg, 'RS256');
@@ -384,6 +386,40 @@ export function runOidcFlowSuite(backend: Backend): void {
       await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck));
       await oidc.tokenRevocation(config, tokens.refresh_token!);
       await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token!), (error: { error?: string }) => error.error === 'invalid_grant');
+    });
+
+    it('RP-initiated logout: a confirmation page, then the Latchkey session is over and the app gets its registered page with its state', async () => {
+      const { config, browser, request, callback } = await signInThroughApp(CONFIDENTIAL, uniqueEmail('logout'));
+      const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
+      const end = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: CONFIDENTIAL.post_logout_redirect_uris[0]!, state: 'bye-1' });
+      const page = await browser.request(end.pathname + end.search);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+      const body = await page.text();
+      assert.match(body, /Team wiki asks to sign you out/);
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(body)?.[1];
+      assert.ok(xsrf);
+      const confirmed = await browser.request('/oidc/session/end/confirm', { method: 'POST', form: { xsrf, logout: 'yes' }, csrf: false });
+      assert.equal(confirmed.status, 303);
+      const back = new URL(confirmed.headers.get('location')!);
+      assert.equal(`${back.origin}${back.pathname}`, CONFIDENTIAL.post_logout_redirect_uris[0]);
+      assert.equal(back.searchParams.get('state'), 'bye-1');
+      assert.equal((await browser.request('/auth/session')).status, 401, 'the Latchkey session is over');
+      const again = await authorizationRequest(config, CONFIDENTIAL.redirect_uris[0]!);
+      assert.ok((await follow(browser, again.url.href)).at.startsWith('/auth/sign-in?'), 'the next authorization asks to sign in');
+      await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck), 'the grant is revoked');
+      const events = await parts.store.listAudit({ type: 'oidc.logout' });
+      assert.ok(events.some((e) => e.reason === CONFIDENTIAL.client_id));
+    });
+
+    it('attack: an unregistered post_logout_redirect_uri gets an error page, never a redirect', async () => {
+      const { config, browser, request, callback } = await signInThroughApp(CONFIDENTIAL, uniqueEmail('logout-evil'));
+      const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
+      const end = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'https://evil.example/bye' });
+      const page = await browser.request(end.pathname + end.search);
+      assert.equal(page.status, 400);
+      assert.equal(page.headers.get('location'), null);
+      assert.equal((await browser.request('/auth/session')).status, 200, 'still signed in');
     });
   });
 }

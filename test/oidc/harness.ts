@@ -15,6 +15,7 @@ export const CONFIDENTIAL = {
   client_id: 'wiki',
   client_secret: 'wiki-secret-0123456789-0123456789-0123456789',
   redirect_uris: ['https://wiki.example.com/oidc/callback'],
+  post_logout_redirect_uris: ['https://wiki.example.com/signed-out'],
   client_name: 'Team wiki',
   first_party: true,
 };

@@ -63,6 +63,10 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     });
   }
   app.on(['GET', 'POST', 'OPTIONS'], OIDC_PATHS.userinfo, toProvider);
+  // RP-initiated logout: the confirmation page, its form (the provider checks its own xsrf value), the "signed out" page.
+  app.on(['GET', 'POST'], OIDC_PATHS.endSession, toProvider);
+  app.post(`${OIDC_PATHS.endSession}/confirm`, toProvider);
+  app.get(`${OIDC_PATHS.endSession}/success`, toProvider);
 
   // Login and consent, delegated to Latchkey's own sign-in.
   app.get(`${OIDC_PATHS.interaction}/:uid`, async (c) => {
