@@ -16,6 +16,13 @@ export interface LogoutDeps {
   latchkeySession: (cookieHeader: string | undefined) => Promise<ValidSession | null>;
   /** The Latchkey session cookie's name, and whether it is Secure (http/cookies.ts). */
   cookie: { name: string; secure: boolean };
+  /**
+   * Where an authorization resumes (issuer + /oidc/auth/). The provider also
+   * logs its own session out when another person signed in to Latchkey in this
+   * browser, and then resumes the authorization: that logout is not the
+   * person's, and their new Latchkey session stays.
+   */
+  resumePrefix: string;
 }
 
 const CONFIRMED = Symbol('latchkey logout confirmed');
@@ -29,7 +36,7 @@ export function endLatchkeySessionOnLogout(provider: Provider, deps: LogoutDeps)
   provider.use(async (ctx, next) => {
     await next();
     const state = ctx.state as Record<symbol, string | null | undefined>;
-    if (!(CONFIRMED in state)) return;
+    if (!(CONFIRMED in state) || ctx.response.get('location').startsWith(deps.resumePrefix)) return;
     const found = await deps.latchkeySession(ctx.get('cookie') || undefined);
     if (found) {
       const context = providerRequests.get(ctx.req as never) ?? { requestId: null, ip: null, userAgent: null };

@@ -132,7 +132,13 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
   // every request it hands over: the provider's URLs and its cookies' `secure` follow the
   // base URL, whatever a client or a TLS-terminating proxy sent.
   provider.proxy = true;
-  endLatchkeySessionOnLogout(provider, { store: deps.store, now: deps.now, latchkeySession: deps.latchkeySession, cookie: deps.sessionCookie });
+  endLatchkeySessionOnLogout(provider, {
+    store: deps.store,
+    now: deps.now,
+    latchkeySession: deps.latchkeySession,
+    cookie: deps.sessionCookie,
+    resumePrefix: `${deps.config.baseUrl.origin}${OIDC_PATHS.authorization}/`,
+  });
   return {
     provider,
     fileClients: deps.clients,

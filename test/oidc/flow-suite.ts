@@ -21,6 +21,7 @@ import {
   PUBLIC,
   PUBLIC_WEB,
   relyingParty,
+  signInByLink,
   signInThroughApp as signInThroughAppWith,
   THIRD_PARTY,
   type RegisteredClient,
@@ -420,6 +421,28 @@ export function runOidcFlowSuite(backend: Backend): void {
       assert.equal(page.status, 400);
       assert.equal(page.headers.get('location'), null);
       assert.equal((await browser.request('/auth/session')).status, 200, 'still signed in');
+    });
+
+    it('another person signing in to Latchkey in the same browser: the next authorization is theirs, not the previous account', async () => {
+      const first = uniqueEmail('first');
+      const second = uniqueEmail('second');
+      const { config, browser } = await signInThroughApp(CONFIDENTIAL, first);
+      assert.equal((await browser.request('/auth/sign-out', { method: 'POST', form: {} })).status, 303);
+      const request = await authorizationRequest(config, CONFIDENTIAL.redirect_uris[0]!);
+      const hop = await follow(browser, request.url.href);
+      const interaction = await signInByLink(parts, browser, hop.at, second);
+      // The provider logs the first account's provider session out (a page that submits itself), then resumes.
+      const switching = await follow(browser, interaction);
+      const form = await switching.final.text();
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1];
+      assert.ok(xsrf && form.includes('/oidc/session/end/confirm'), `the provider's own logout form: ${switching.hops.join(' → ')}`);
+      const confirmed = await browser.request('/oidc/session/end/confirm', { method: 'POST', form: { xsrf, logout: 'yes' }, csrf: false });
+      const back = await follow(browser, confirmed.headers.get('location')!);
+      assert.ok(back.location, `back to the app: ${back.hops.join(' → ')}`);
+      assert.equal((await browser.request('/auth/session')).status, 200, "the second person's Latchkey session stays");
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(back.location), { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
+      assert.equal(tokens.claims()!.email, second);
+      assert.equal(tokens.claims()!.sub, (await parts.store.findUserByEmail(second))!.id);
     });
   });
 }
