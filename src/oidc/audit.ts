@@ -22,11 +22,30 @@ export interface ProviderAuditDeps {
 /** The request facts of each request the provider is running, set by the route that hands it over. */
 export const providerRequests = new WeakMap<IncomingMessage, RequestContext>();
 
+const PENDING = Symbol('writes before the answer');
+
+/**
+ * The provider's events are synchronous: a write one starts (an audit row, a
+ * policy count) is kept on the request and awaited before the answer goes out
+ * (awaitWritesBeforeAnswer), so the next request sees it.
+ */
+export function beforeAnswer(ctx: KoaContextWithOIDC, work: Promise<unknown>, onError: (error: unknown) => void): void {
+  const state = ctx.state as Record<symbol, Promise<unknown>[] | undefined>;
+  (state[PENDING] ??= []).push(work.catch(onError));
+}
+
+export function awaitWritesBeforeAnswer(provider: Provider): void {
+  provider.use(async (ctx, next) => {
+    await next();
+    await Promise.all((ctx.state as Record<symbol, Promise<unknown>[] | undefined>)[PENDING] ?? []);
+  });
+}
+
 export function auditProviderEvents(provider: Provider, deps: ProviderAuditDeps): void {
   const record = (type: AuditEventType, ctx: KoaContextWithOIDC, userId: string | undefined) => {
     const context = providerRequests.get(ctx.req as IncomingMessage) ?? { requestId: null, ip: null, userAgent: null };
     const event = auditEvent(context, { type, outcome: 'success', at: deps.now(), reason: ctx.oidc.client?.clientId ?? null, userId: userId ?? null });
-    deps.store.appendAudit([event]).catch(deps.onError);
+    beforeAnswer(ctx, deps.store.appendAudit([event]), deps.onError);
   };
   provider.on('authorization.success', (ctx) => record('oidc.authorized', ctx, ctx.oidc.session?.accountId));
   provider.on('grant.success', (ctx) => record('oidc.token_issued', ctx, ctx.oidc.entities.AccessToken?.accountId ?? ctx.oidc.entities.Account?.accountId));

@@ -8,7 +8,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { RequestContext } from '../core/audit.ts';
 import { oidcClientAccount, type Policy } from '../core/policy.ts';
-import { providerRequests } from './audit.ts';
+import { beforeAnswer, providerRequests } from './audit.ts';
 
 export type ClientPolicy = Pick<Policy, 'checkOidcClient' | 'recordFailure' | 'recordSuccess'>;
 
@@ -37,16 +37,17 @@ function clientIdOf(ctx: KoaContextWithOIDC): string | null {
 export function limitClientFailures(provider: Provider, policy: ClientPolicy, onError: (error: unknown) => void): void {
   const contextOf = (ctx: KoaContextWithOIDC): RequestContext =>
     providerRequests.get(ctx.req as never) ?? { requestId: null, ip: null, userAgent: null };
+  // Awaited before the answer goes out (audit.ts beforeAnswer): the 21st guess is refused however fast it follows the 20th.
   const failed = (ctx: KoaContextWithOIDC, error: { error: string }) => {
     const clientId = clientIdOf(ctx);
     if (clientId === null || !COUNTED.has(error.error)) return;
-    policy.recordFailure(oidcClientAccount(clientId), 'password', contextOf(ctx)).catch(onError);
+    beforeAnswer(ctx, policy.recordFailure(oidcClientAccount(clientId), 'password', contextOf(ctx)), onError);
   };
   provider.on('grant.error', failed);
   provider.on('revocation.error', failed);
   provider.on('introspection.error', failed);
   provider.on('grant.success', (ctx) => {
     const clientId = ctx.oidc.client?.clientId;
-    if (clientId) policy.recordSuccess(oidcClientAccount(clientId), 'password').catch(onError);
+    if (clientId) beforeAnswer(ctx, policy.recordSuccess(oidcClientAccount(clientId), 'password'), onError);
   });
 }

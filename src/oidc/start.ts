@@ -8,7 +8,7 @@ import type { LatchkeyConfig } from '../config.ts';
 import type { Metrics } from '../core/metrics.ts';
 import { deriveKey } from '../core/crypto.ts';
 import type { Store } from '../store/store.ts';
-import { auditProviderEvents } from './audit.ts';
+import { auditProviderEvents, awaitWritesBeforeAnswer } from './audit.ts';
 import { limitClientFailures, type ClientPolicy } from './client-limits.ts';
 import { loadOidcClients } from './clients.ts';
 import { loadSigningKeys } from './keys.ts';
@@ -39,6 +39,7 @@ export async function startOidcProvider(deps: StartOidcDeps): Promise<OidcProvid
     latchkeySession: deps.latchkeySession,
     sessionCookie: deps.sessionCookie,
   });
+  awaitWritesBeforeAnswer(oidc.provider);
   auditProviderEvents(oidc.provider, {
     store: deps.store,
     metrics: deps.metrics,
