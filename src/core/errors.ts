@@ -58,6 +58,7 @@ const REGISTRY = {
   email_taken: { status: 409 },
   client_exists: { status: 409 },
   oidc_request_invalid: { status: 400 },
+  oidc_interaction_expired: { status: 400 },
   unauthenticated: { status: 401 },
   admin_token_required: { status: 401 },
   forbidden: { status: 403 },

@@ -444,5 +444,17 @@ export function runOidcFlowSuite(backend: Backend): void {
       assert.equal(tokens.claims()!.email, second);
       assert.equal(tokens.claims()!.sub, (await parts.store.findUserByEmail(second))!.id);
     });
+
+    it('the interaction page in another browser (a forwarded link) finishes nothing: oidc_interaction_expired', async () => {
+      const config = await relyingParty(issuer(), CONFIDENTIAL);
+      const request = await authorizationRequest(config, CONFIDENTIAL.redirect_uris[0]!);
+      const started = await follow(parts.server.client(), request.url.href);
+      const interaction = new URL(started.at, issuer()).searchParams.get('redirectTo')!;
+      const { browser: someoneElse } = await signInThroughApp(CONFIDENTIAL, uniqueEmail('other-browser'));
+      const page = await someoneElse.request(interaction, { headers: { accept: 'text/html' } });
+      assert.equal(page.status, 400);
+      assert.equal(page.headers.get('location'), null);
+      assert.match(await page.text(), /data-error-code="oidc_interaction_expired"/);
+    });
   });
 }

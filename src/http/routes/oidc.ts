@@ -76,7 +76,7 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     pin(incoming);
     const details = await oidc.provider.interactionDetails(incoming, outgoing).catch(() => null);
     // No interaction cookie (another browser, or it expired), or a uid other than this browser's.
-    if (!details || details.uid !== c.req.param('uid')) return errorResponse(c, deps, 'invalid_request');
+    if (!details || details.uid !== c.req.param('uid')) return errorResponse(c, deps, 'oidc_interaction_expired');
     const signedIn = await currentSession(c, deps);
     const step = loginStep(details, signedIn, await oidc.isFirstParty(String(details.params.client_id)), deps.now());
     if (step.kind === 'sign_in') return c.redirect(step.location, 303);
