@@ -3,6 +3,8 @@ export { createLatchkey, type CreateLatchkeyOptions, type Latchkey } from './lat
 export type { LatchkeyOptions, LatchkeyConfig } from './config.ts';
 export type { User, Session, TokenPurpose } from './core/types.ts';
 export type { Store } from './store/store.ts';
+export type { ValidSession } from './core/sessions.ts';
+export type { SessionSource, HeaderRecord } from './http/session-source.ts';
 export type { VerifyOutcome, SignedIn, SecondFactorRequired } from './core/first-factor.ts';
 export type { Mailer, MailMessage } from './mail/mailer.ts';
 export type { ErrorCode } from './core/errors.ts';

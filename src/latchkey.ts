@@ -33,6 +33,7 @@ import { createApp } from './http/app.ts';
 import { cookieNames } from './http/cookies.ts';
 import { createMetricsApp } from './http/routes/metrics.ts';
 import type { AppEnv } from './http/env.ts';
+import { cookieHeaderOf, type SessionSource } from './http/session-source.ts';
 import { DevMailbox } from './mail/dev-mailbox.ts';
 import type { Mailer, MailMessage } from './mail/mailer.ts';
 import { composeAccountMail, composeSignInMail, renderQueuedMail } from './mail/compose.ts';
@@ -87,8 +88,12 @@ export interface Latchkey {
   requestPasswordReset(input: { email: unknown; redirectTo?: unknown }, context?: Partial<RequestContext>): Promise<RequestPasswordResetResult>;
   /** A reset `token` (or `email` + `code`) and the new password: every session signed out, then signed in (or the second factor). */
   resetPassword(input: PasswordResetInput, context?: Partial<RequestContext>): Promise<VerifyOutcome>;
-  /** The session of a request (its cookie), or null. The hot path of every app. */
-  getSession(request: Request | Headers): Promise<ValidSession | null>;
+  /**
+   * The session of a request (its cookie), or null. The hot path of every app.
+   * Takes a Request, a Headers, a Node IncomingMessage (an Express or Fastify
+   * request too) or a plain headers object.
+   */
+  getSession(request: SessionSource): Promise<ValidSession | null>;
   listSessions(userId: string): Promise<Session[]>;
   revokeSession(sessionId: string, userId: string, context?: Partial<RequestContext>): Promise<boolean>;
   /**
@@ -246,10 +251,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     signInWithPassword: (input, context) => signInWithPassword(account, input, fullContext(context)),
     requestPasswordReset: (input, context) => requestPasswordReset(account, input, fullContext(context)),
     resetPassword: (input, context) => resetPassword(account, input, fullContext(context)),
-    getSession: (request) => {
-      const headers = request instanceof Headers ? request : request.headers;
-      return validateSession(store, sessions, readCookieHeader(headers.get('cookie'), sessionCookie), now());
-    },
+    getSession: (request) => validateSession(store, sessions, readCookieHeader(cookieHeaderOf(request), sessionCookie), now()),
     listSessions: (userId) => store.listSessions(userId, now()),
     revokeSession: (sessionId, userId, context) =>
       store.revokeSession(sessionId, userId, now(), [

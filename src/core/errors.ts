@@ -28,6 +28,8 @@ const REGISTRY = {
   invalid_request: { status: 400 },
   invalid_email: { status: 400 },
   request_too_large: { status: 413 },
+  // Issue #14: the host app's body parser (express.json(), …) read the body first; a set-up fault, not the person's.
+  body_already_parsed: { status: 500 },
   token_invalid: { status: 400, remedy: 'new_link' },
   token_expired: { status: 400, remedy: 'new_link' },
   token_used: { status: 400, remedy: 'new_link', perhapsSignedIn: true },

@@ -10,6 +10,7 @@ import { clientIpMiddleware, fromTrustedProxy } from './client-ip.ts';
 import { trustedProxies } from '../core/client-ip.ts';
 import { crossSiteGuard } from './cross-site.ts';
 import { csrfGuard } from './csrf.ts';
+import { consumedBodyGuard } from './consumed-body.ts';
 import { responseHeaders } from './security.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { devRoutes } from './routes/dev.ts';
@@ -46,6 +47,8 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
   app.use(clientIpMiddleware(proxies));
   // After the client IP (its per-IP bound), before every guard and route, so it sees each error answer.
   app.use(errorAudit(deps));
+  // A body the host app's parser already read (adapters/) is refused by name, before anything reads it as empty.
+  app.use(consumedBodyGuard(deps));
   // The OpenID Connect provider's endpoints come before the body limit and the browser guards:
   // relying parties call them from their own servers, and the provider bounds its own bodies.
   if (deps.oidc) oidcRoutes(app, deps, deps.oidc);

@@ -13,8 +13,18 @@ import type { Metrics } from '../core/metrics.ts';
 import type { OidcProvider } from '../oidc/provider.ts';
 
 export interface AppEnv {
-  /** Under @hono/node-server; absent in library mode (latchkey.fetch(request) alone). */
-  Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
+  /** Under @hono/node-server and the Node adapters (src/adapters/); absent for latchkey.fetch(request) alone. */
+  Bindings: {
+    incoming?: IncomingMessage;
+    /** The OpenID Connect provider (src/oidc/) answers on Node's response itself. */
+    outgoing?: ServerResponse;
+    /**
+     * Set by the Node adapters (src/adapters/): a body parser of the host app
+     * read this request's body before Latchkey and it could not be rebuilt, so
+     * the request is answered `body_already_parsed` instead of read as empty.
+     */
+    bodyConsumed?: boolean;
+  };
   Variables: {
     requestId: string;
     userId?: string;

@@ -21,6 +21,10 @@ export function jsonError(c: Context<AppEnv>, code: ErrorCode): Response {
 
 /** Browsers navigating get a page; everything else gets JSON. */
 export function wantsHtml(c: Context<AppEnv>): boolean {
-  const accept = c.req.header('accept') ?? '';
-  return accept.includes('text/html') && !accept.startsWith('application/json');
+  return acceptsHtml(c.req.header('accept'));
+}
+
+/** The Accept header of a browser navigating (the adapters' requireSession asks too). */
+export function acceptsHtml(accept: string | null | undefined): boolean {
+  return !!accept && accept.includes('text/html') && !accept.startsWith('application/json');
 }

@@ -131,6 +131,10 @@ export const de: Catalog = {
   'error.request_too_large.title': 'Die Anfrage war zu groß',
   'error.request_too_large.message': 'Die Anfrage ist zu groß.',
   'error.request_too_large.why': 'Anmeldeformulare sind klein; wir lehnen alles über 16 KiB ab.',
+  'error.body_already_parsed.title': 'Dieses Formular konnte nicht gelesen werden',
+  'error.body_already_parsed.message':
+    'Die App, in der die Anmeldung läuft, hat den Inhalt dieser Anfrage gelesen, bevor Latchkey es konnte (ein Body-Parser wie express.json() oder express.urlencoded() läuft zuerst). Binde Latchkey vor den Body-Parsern ein.',
+  'error.body_already_parsed.why': 'Es lag nicht an dir: Die Website ist falsch eingerichtet, und ihre Entwickler müssen das beheben.',
   'error.token_invalid.title': 'Dieser Link funktioniert nicht',
   'error.token_invalid.message': 'Dieser Anmeldelink ist ungültig.',
   'error.token_invalid.why': 'Vielleicht ist er unvollständig: manche Mail-Programme kürzen lange Links. Kopiere den ganzen Link oder fordere einen neuen an.',

@@ -133,6 +133,10 @@ export const en = {
   'error.request_too_large.title': 'That request was too large',
   'error.request_too_large.message': 'The request is too large.',
   'error.request_too_large.why': 'Sign-in forms are small; we refuse anything over 16 KiB.',
+  'error.body_already_parsed.title': 'This form could not be read',
+  'error.body_already_parsed.message':
+    'The app that hosts sign-in read this request’s body before Latchkey could (a body parser such as express.json() or express.urlencoded() runs first). Mount Latchkey before the body parsers.',
+  'error.body_already_parsed.why': 'It was not your fault: the site is set up wrongly, and its developers need to fix it.',
   'error.token_invalid.title': 'This link does not work',
   'error.token_invalid.message': 'This sign-in link is not valid.',
   'error.token_invalid.why': 'It may be incomplete: some mail apps cut long links. Copy the whole link, or ask for a new one.',
