@@ -3,6 +3,7 @@
 // secrets captured at issue time instead of read back from mail.
 import { randomUUID } from 'node:crypto';
 import { deriveKey } from '../src/core/crypto.ts';
+import { nodeRandom } from '../src/core/random.ts';
 import { newSession } from '../src/core/sessions.ts';
 import { createTokenEngine } from '../src/core/tokens.ts';
 import type { Store } from '../src/store/store.ts';
@@ -22,7 +23,7 @@ export class Seeder {
     this.store = store;
     // Every purpose lives 10 minutes here: the bench only issues sign-in tokens.
     const ttl = 600;
-    this.engine = createTokenEngine(store, deriveKey(secret, 'code-hmac'), 5, {
+    this.engine = createTokenEngine({ store, random: nodeRandom }, deriveKey(secret, 'code-hmac'), 5, {
       sign_in: ttl,
       password_reset: ttl,
       email_verify: ttl,
@@ -43,7 +44,7 @@ export class Seeder {
         const now = Date.now();
         let userId: string | null = null;
         if (returning) {
-          const { record } = newSession({ ttlSeconds: 3600, idleTtlSeconds: 3600 }, now, { userAgent: 'seed', ip: null });
+          const { record } = newSession({ random: nodeRandom, sessions: { ttlSeconds: 3600, idleTtlSeconds: 3600 } }, now, { userAgent: 'seed', ip: null });
           const result = await this.store.signIn({ email, userId: null, allowSignup: true, newUserId: randomUUID(), now, session: record, events: [] });
           userId = result?.user.id ?? null;
         }
@@ -76,7 +77,7 @@ export class Seeder {
   /** A valid session cookie value for the hot-path scenario. */
   async sessionCookie(): Promise<string> {
     const now = Date.now();
-    const { token, record } = newSession({ ttlSeconds: 86_400, idleTtlSeconds: 86_400 }, now, { userAgent: 'bench', ip: null });
+    const { token, record } = newSession({ random: nodeRandom, sessions: { ttlSeconds: 86_400, idleTtlSeconds: 86_400 } }, now, { userAgent: 'bench', ip: null });
     await this.store.signIn({
       email: `bench-session-${process.pid}@example.com`,
       userId: null,

@@ -4,30 +4,21 @@
 
 import { pino, type Logger } from 'pino';
 import type { Hono } from 'hono';
-import { brandFromConfig } from './branding.ts';
 import { ConfigError, resolveConfig, type LatchkeyConfig, type LatchkeyOptions } from './config.ts';
+import { createContext } from './context.ts';
 import { isLoopbackHost } from './listen-address.ts';
 import type { RequestContext } from './core/audit.ts';
 import { auditEvent } from './core/audit.ts';
 import { deriveKey } from './core/crypto.ts';
 import { openLimiters } from './core/open-limiters.ts';
-import { createPolicy, type Policy } from './core/policy.ts';
-import type { RedirectPolicy } from './core/redirects.ts';
-import { validateSession, type SessionPolicy, type ValidSession } from './core/sessions.ts';
-import {
-  requestSignIn,
-  verifySignInCode,
-  verifySignInLink,
-  type RequestSignInResult,
-  type SignInDeps,
-} from './core/sign-in.ts';
+import type { Policy } from './core/policy.ts';
+import { nodeRandom, type Random } from './core/random.ts';
+import { validateSession, type ValidSession } from './core/sessions.ts';
+import { requestSignIn, verifySignInCode, verifySignInLink, type RequestSignInResult } from './core/sign-in.ts';
 import type { VerifyOutcome } from './core/first-factor.ts';
 import { completeSecondFactor, type SecondFactorInput } from './core/second-factor.ts';
-import type { AccountDeps } from './core/account.ts';
 import { requestPasswordReset, resetPassword, type PasswordResetInput, type RequestPasswordResetResult } from './core/password-reset.ts';
 import { signInWithPassword, type PasswordSignInRequest } from './core/password-sign-in.ts';
-import { createPasswordHasher } from './core/passwords.ts';
-import { createTokenEngine } from './core/tokens.ts';
 import type { Session } from './core/types.ts';
 import { createApp } from './http/app.ts';
 import { cookieNames } from './http/cookies.ts';
@@ -36,13 +27,11 @@ import type { AppEnv } from './http/env.ts';
 import { cookieHeaderOf, type SessionSource } from './http/session-source.ts';
 import { DevMailbox } from './mail/dev-mailbox.ts';
 import type { Mailer, MailMessage } from './mail/mailer.ts';
-import { composeAccountMail, composeSignInMail, renderQueuedMail } from './mail/compose.ts';
-import { createSecurityNotices } from './core/security-notices.ts';
+import { renderQueuedMail } from './mail/compose.ts';
 import { OutboxWorker } from './mail/outbox.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { buildInfo } from './version.ts';
-import { createMetrics } from './core/metrics.ts';
 import { startOidcProvider } from './oidc/start.ts';
 
 export interface CreateLatchkeyOptions extends LatchkeyOptions {
@@ -52,6 +41,8 @@ export interface CreateLatchkeyOptions extends LatchkeyOptions {
   logger?: Logger;
   /** Injected clock (epoch ms), for tests. */
   now?: () => number;
+  /** Injected random source (ids, secrets, codes), for tests; Node's CSPRNG otherwise. */
+  random?: Random;
   /** Start the outbox worker (default true). */
   startWorker?: boolean;
   /** Environment to read besides the options (the CLI passes process.env). */
@@ -121,6 +112,7 @@ function readCookieHeader(header: string | null, name: string): string | null {
 export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promise<Latchkey> {
   const config = resolveConfig(options, options.env);
   const now = options.now ?? Date.now;
+  const random = options.random ?? nodeRandom;
   const logger = options.logger ?? pino({ level: config.logLevel });
   const usesDevMailbox = !options.mailer && config.smtpUrl === null;
   // Issue #12 finding 14: the dev mailbox shows every sign-in link to whoever opens
@@ -147,84 +139,30 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       : null;
   // nodemailer (~25 MB) loads only when mail really goes over SMTP.
   const mailer: Mailer = options.mailer ?? devMailbox ?? (await import('./mail/smtp.ts')).createSmtpMailer(config.smtpUrl ?? '');
-  const sealKey = deriveKey(config.secret, 'outbox-seal');
-  const metrics = createMetrics(buildInfo(), () => store.outboxSummary(0));
-  const brand = brandFromConfig(config);
+  const limiters = await openLimiters(config, logger, store, now);
+  await limiters.ready;
+  // The one context (src/context.ts): every request's work uses it, nothing is rebuilt per request.
+  const ctx = createContext({ config, now, random, logger, store, mailer, limiters: limiters.backend, mailQueued: () => outbox.notify() });
   const outbox = new OutboxWorker({
-    onAttempt: (result) => metrics.mailAttempt(result),
+    onAttempt: (result) => ctx.metrics.mailAttempt(result),
     store,
     mailer,
-    sealKey,
+    sealKey: deriveKey(config.secret, 'outbox-seal'),
     // Mail is rendered here, at send time, not on the request path.
-    render: (template) => renderQueuedMail(template, brand),
+    render: (template) => renderQueuedMail(template, ctx.brand),
     from: config.mailFrom,
     messageIdDomain: config.baseUrl.hostname,
     leaseMs: config.outboxLeaseMs,
     now,
     logger,
   });
-
-  const sessions: SessionPolicy = { ttlSeconds: config.sessionTtlSeconds, idleTtlSeconds: config.sessionIdleTtlSeconds };
-  const redirects: RedirectPolicy = { baseUrl: config.baseUrl, allowedOrigins: config.allowedRedirectOrigins, defaultPath: '/auth/account' };
-  const limiters = await openLimiters(config, logger, store);
-  await limiters.ready;
-  const policy = createPolicy({
-    limits: config.limits,
-    resendIntervalSeconds: config.resendIntervalSeconds,
-    backend: limiters.backend,
-    store,
-    redirects,
-    origin: config.baseUrl.origin,
-    linkDevice: config.linkDevice,
-    keySecret: deriveKey(config.secret, 'limiter-keys'),
-    now,
-    onDenied: (reason) => metrics.policyDenied(reason),
-  });
-  const tokens = createTokenEngine(store, deriveKey(config.secret, 'code-hmac'), config.maxCodeAttempts, {
-    sign_in: config.tokenTtlSeconds,
-    password_reset: config.passwordResetTtlSeconds,
-    email_verify: config.emailVerifyTtlSeconds,
-    email_change: config.emailChangeTtlSeconds,
-    // "This wasn't me" must work as long as the change it undoes could still be confirmed, and a while after.
-    email_change_cancel: config.emailChangeTtlSeconds,
-  });
-  const accountMail = composeAccountMail({ sealKey, brand: brandFromConfig(config), locale: config.locale });
-  const signIn: SignInDeps = {
-    store,
-    tokens,
-    now,
-    baseUrl: config.baseUrl,
-    signup: config.signup,
-    sessions,
-    redirects,
-    policy,
-    composeMail: composeSignInMail({
-      sealKey,
-      brand: brandFromConfig(config),
-      locale: config.locale,
-      tokenTtlSeconds: config.tokenTtlSeconds,
-    }),
-    mailQueued: () => outbox.notify(),
-    twoFactor: {
-      totpKey: deriveKey(config.secret, 'totp-seal'),
-      recoveryCodeKey: deriveKey(config.secret, 'recovery-code-hmac'),
-      issuer: config.productName,
-    },
-    crossDeviceApproval: config.crossDeviceApproval,
-    securityNotices: createSecurityNotices({ store, policy, now, baseUrl: config.baseUrl, composeAccountMail: accountMail, mailQueued: () => outbox.notify() }),
-  };
-  const account: AccountDeps = {
-    ...signIn,
-    passwords: createPasswordHasher(config.passwordHashing),
-    composeAccountMail: accountMail,
-  };
   const sessionCookie = cookieNames(config).session;
   const oidc = await startOidcProvider({
-    config, store, now, logger, policy, metrics,
-    latchkeySession: (cookieHeader) => validateSession(store, sessions, readCookieHeader(cookieHeader ?? null, sessionCookie), now()),
+    ...ctx,
+    latchkeySession: (cookieHeader) => validateSession(store, ctx.sessions, readCookieHeader(cookieHeader ?? null, sessionCookie), now()),
     sessionCookie: { name: sessionCookie, secure: cookieNames(config).secure },
   });
-  const app = createApp({ config, store, tokens, signIn, account, sessions, logger, mailer, devMailbox, now, version: buildInfo().version, metrics, oidc });
+  const app = createApp(ctx, { devMailbox, version: buildInfo().version, oidc });
   if (options.startWorker !== false) outbox.start();
   // Retention prunes the audit trail by age only (the one delete it allows), hourly.
   const pruneAudit = () =>
@@ -241,17 +179,17 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     app,
     outbox,
     devMailbox,
-    metricsApp: config.metricsListen ? createMetricsApp({ config, metrics }) : null,
-    policy,
+    metricsApp: config.metricsListen ? createMetricsApp(ctx) : null,
+    policy: ctx.policy,
     fetch: async (request, env) => app.fetch(request, env),
-    requestSignIn: (input, context) => requestSignIn(signIn, input, fullContext(context)),
-    verify: (token, context) => verifySignInLink(signIn, token, fullContext(context)),
-    verifyCode: (email, code, context) => verifySignInCode(signIn, email, code, fullContext(context)),
-    verifySecondFactor: (pendingToken, input, context) => completeSecondFactor(signIn, pendingToken, input, fullContext(context)),
-    signInWithPassword: (input, context) => signInWithPassword(account, input, fullContext(context)),
-    requestPasswordReset: (input, context) => requestPasswordReset(account, input, fullContext(context)),
-    resetPassword: (input, context) => resetPassword(account, input, fullContext(context)),
-    getSession: (request) => validateSession(store, sessions, readCookieHeader(cookieHeaderOf(request), sessionCookie), now()),
+    requestSignIn: (input, context) => requestSignIn(ctx, input, fullContext(context)),
+    verify: (token, context) => verifySignInLink(ctx, token, fullContext(context)),
+    verifyCode: (email, code, context) => verifySignInCode(ctx, email, code, fullContext(context)),
+    verifySecondFactor: (pendingToken, input, context) => completeSecondFactor(ctx, pendingToken, input, fullContext(context)),
+    signInWithPassword: (input, context) => signInWithPassword(ctx, input, fullContext(context)),
+    requestPasswordReset: (input, context) => requestPasswordReset(ctx, input, fullContext(context)),
+    resetPassword: (input, context) => resetPassword(ctx, input, fullContext(context)),
+    getSession: (request) => validateSession(store, ctx.sessions, readCookieHeader(cookieHeaderOf(request), sessionCookie), now()),
     listSessions: (userId) => store.listSessions(userId, now()),
     revokeSession: (sessionId, userId, context) =>
       store.revokeSession(sessionId, userId, now(), [

@@ -4,11 +4,20 @@
 // --max-semi-space-size=4 (MiB): V8's default young generation grows to ~100 MB
 // under a burst of requests; capped, peak RSS drops by about 60 MB at the same
 // throughput (bench/run.ts). It must be a command-line flag: V8 ignores it later.
-import { enableCompileCache } from 'node:module';
+import * as nodeModule from 'node:module';
+
+// Installed globally or run by a service manager, the bin gets whichever `node`
+// is first on PATH: an older one would fail on an import with a message that
+// names neither Latchkey nor the Node version it needs.
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+if (NODE_MAJOR < 24) {
+  console.error(`latchkey: needs Node.js 24 or newer; ${process.execPath} is ${process.version}`);
+  process.exit(1);
+}
 
 // Node's on-disk compile cache (under os.tmpdir(), or NODE_COMPILE_CACHE) keeps
 // the type-stripped source and V8 code of every module: from the second start on,
 // Node neither loads its TypeScript stripper (a WebAssembly compiler, ~20 MB of
 // RSS) nor compiles our modules again. Enabled before anything else is imported.
-enableCompileCache();
+nodeModule.enableCompileCache();
 await import('./commands.ts');

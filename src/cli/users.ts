@@ -3,6 +3,7 @@
 // straight on the store (same code: core/admin.ts), audited with reason "cli".
 import { parseArgs } from 'node:util';
 import { createAdmin, USER_PAGE_MAX } from '../core/admin.ts';
+import { nodeRandom } from '../core/random.ts';
 import type { User } from '../core/types.ts';
 import { openExistingStore } from './store.ts';
 
@@ -30,7 +31,7 @@ export async function users(argv: string[], env: Record<string, string | undefin
   }
   const { store } = await openExistingStore(env);
   try {
-    const admin = createAdmin(store, Date.now);
+    const admin = createAdmin({ store, now: Date.now, random: nodeRandom });
     const result =
       action === 'find'
         ? await admin.find(email)
@@ -60,7 +61,7 @@ export async function users(argv: string[], env: Record<string, string | undefin
 async function list(env: Record<string, string | undefined>, values: { json?: boolean; limit?: string; after?: string }, out: (line: string) => void): Promise<number> {
   const { store } = await openExistingStore(env);
   try {
-    const page = await createAdmin(store, Date.now).list({ limit: values.limit, cursor: values.after });
+    const page = await createAdmin({ store, now: Date.now, random: nodeRandom }).list({ limit: values.limit, cursor: values.after });
     if (!page.ok) {
       console.error(`latchkey users list: --limit takes a whole number from 1 to ${USER_PAGE_MAX}, --after the cursor a page printed\n${USERS_USAGE}`);
       return 2;
@@ -87,7 +88,7 @@ export async function sessions(argv: string[], env: Record<string, string | unde
   }
   const { store } = await openExistingStore(env);
   try {
-    const result = await createAdmin(store, Date.now).revokeSessions(values.user, 'cli', CLI_CONTEXT);
+    const result = await createAdmin({ store, now: Date.now, random: nodeRandom }).revokeSessions(values.user, 'cli', CLI_CONTEXT);
     if (!result.ok) {
       console.error(`latchkey sessions: ${result.code === 'not_found' ? `no account for ${values.user}` : `"${values.user}" is not a valid address`}`);
       return 1;

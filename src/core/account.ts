@@ -1,12 +1,11 @@
-// What the account flows of issue #5 (passwords, password reset, email
-// verification, email change) need beyond sign-in, and the mail they send. Every
+// The mail of the account flows of issue #5 (passwords, password reset, email
+// verification, email change), and the pieces they share. Every
 // one of them issues and consumes its tokens through the one token engine
 // (core/tokens.ts) and ends a sign-in through finishFirstFactor (core/first-factor.ts).
 
 import type { RequestContext } from './audit.ts';
-import type { PasswordHasher } from './passwords.ts';
-import type { SignInDeps } from './sign-in.ts';
 import type { NewOutboxMessage } from '../store/store.ts';
+import type { Context } from '../context.ts';
 
 /** The emails of the account flows; mail/account-messages.ts renders each one. */
 export type AccountMail =
@@ -51,10 +50,8 @@ export interface AccountMailEnvelope {
 /** Renders and seals one account email as an outbox row (mail/compose.ts). */
 export type ComposeAccountMail = (mail: AccountMail, envelope: AccountMailEnvelope) => NewOutboxMessage;
 
-export interface AccountDeps extends SignInDeps {
-  passwords: PasswordHasher;
-  composeAccountMail: ComposeAccountMail;
-}
+/** What every account flow that mails a link uses: the token engine, the account mail and the clock. */
+export type AccountMailContext = Pick<Context, 'policy' | 'store' | 'now' | 'tokens' | 'baseUrl' | 'composeAccountMail' | 'mailQueued'>;
 
 /** Absolute link to a hosted page that takes a token (GET shows it, POST consumes it). */
 export function tokenLink(baseUrl: URL, path: string, token: string): string {

@@ -1,10 +1,9 @@
 // Operator actions on accounts, shared by the admin API and the CLI: one
 // implementation, each action audited in the transaction that makes it.
-import { randomUUID } from 'node:crypto';
 import { auditEvent, type RequestContext } from './audit.ts';
 import { canonicalizeEmail } from './email.ts';
 import type { User } from './types.ts';
-import type { Store } from '../store/store.ts';
+import type { Context } from '../context.ts';
 
 export type AdminActor = 'admin_api' | 'cli';
 
@@ -32,7 +31,8 @@ function parseLimit(limit: unknown): number | undefined {
   return Number.isInteger(value) && value >= 1 && value <= USER_PAGE_MAX ? value : undefined;
 }
 
-export function createAdmin(store: Store, now: () => number) {
+export function createAdmin(ctx: Pick<Context, 'store' | 'now' | 'random'>) {
+  const { store, now, random } = ctx;
   const find = async (email: unknown): Promise<AdminResult<User>> => {
     const canonical = canonicalizeEmail(email);
     if (!canonical.ok) return { ok: false, code: 'invalid_email' };
@@ -61,7 +61,7 @@ export function createAdmin(store: Store, now: () => number) {
       if (!canonical.ok) return { ok: false, code: 'invalid_email' };
       const at = now();
       const event = auditEvent(context, { type: 'user.created', outcome: 'success', reason: actor, at, email: canonical.email });
-      const created = await store.createUser({ id: randomUUID(), email: canonical.email, now: at }, [event]);
+      const created = await store.createUser({ id: random.uuid(), email: canonical.email, now: at }, [event]);
       if (created) return { ok: true, value: { user: created, created: true } };
       const existing = await store.findUserByEmail(canonical.email);
       return existing ? { ok: true, value: { user: existing, created: false } } : { ok: false, code: 'not_found' };

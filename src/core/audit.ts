@@ -3,7 +3,9 @@
 // address (auditEmail), so an operator who knows the address can still answer
 // "why couldn't this person sign in?".
 
-import { sha256 } from './crypto.ts';
+import { auditEmail } from '../store/audit-email.ts';
+
+export { auditEmail };
 
 export const AUDIT_EVENT_TYPES = [
   'sign_in.requested',
@@ -154,16 +156,6 @@ export interface RequestContext {
   requestId: string | null;
   ip: string | null;
   userAgent: string | null;
-}
-
-/**
- * What the trail keeps of an address: a SHA-256 of its canonical form (issue
- * #6), domain-separated from every other hash in Latchkey. The trail can still
- * be searched by address (listAudit hashes the query the same way), but it does
- * not become a list of every address anyone ever typed into the sign-in form.
- */
-export function auditEmail(canonicalEmail: string): string {
-  return sha256(`latchkey-audit-email:${canonicalEmail}`);
 }
 
 /** An event of this request; `email` is the canonical address, stored as auditEmail(email). */

@@ -11,32 +11,35 @@
 // flow cookie hash), so any instance can answer the poll. The token stays
 // unconsumed until the waiting browser completes; it then consumes it by id.
 
-import { randomInt } from 'node:crypto';
 import { auditEvent, type RequestContext } from './audit.ts';
 import type { ErrorCode } from './errors.ts';
-import { emailFactor, finishFirstFactor, rejectToken, type VerifyOutcome } from './first-factor.ts';
-import type { SignInDeps } from './sign-in.ts';
+import { emailFactor, finishFirstFactor, rejectToken, type FirstFactorContext, type VerifyOutcome } from './first-factor.ts';
+import type { Random } from './random.ts';
 import { tokenErrorCode } from './tokens.ts';
 import type { TokenRecord } from './types.ts';
 import type { CrossDeviceApproval } from '../store/store.ts';
+import type { Context } from '../context.ts';
+
+/** Finding a request's approval: off unless LATCHKEY_CROSS_DEVICE_APPROVAL is on. */
+type ApprovalContext = Pick<Context, 'crossDeviceApproval' | 'store'>;
 
 export type ApprovalView = 'pending' | 'approved' | 'refused' | 'completed' | 'expired';
 
 /** Three distinct two-digit numbers, the right one at a random place among them. */
-export function approvalNumbers(): { number: number; choices: number[] } {
+export function approvalNumbers(random: Random): { number: number; choices: number[] } {
   const choices: number[] = [];
   while (choices.length < 3) {
-    const candidate = randomInt(10, 100);
+    const candidate = random.int(10, 100);
     if (!choices.includes(candidate)) choices.push(candidate);
   }
-  return { number: choices[randomInt(0, 3)]!, choices };
+  return { number: choices[random.int(0, 3)]!, choices };
 }
 
 /** Called with every sign-in request of a browser (a flow cookie): the number its waiting page shows. */
-export async function startApproval(deps: SignInDeps, record: TokenRecord, now: number): Promise<void> {
-  if (!deps.crossDeviceApproval || record.flowHash === null) return;
-  const { number, choices } = approvalNumbers();
-  await deps.store.createApproval({
+export async function startApproval(ctx: ApprovalContext & Pick<Context, 'random'>, record: TokenRecord, now: number): Promise<void> {
+  if (!ctx.crossDeviceApproval || record.flowHash === null) return;
+  const { number, choices } = approvalNumbers(ctx.random);
+  await ctx.store.createApproval({
     flowHash: record.flowHash,
     tokenId: record.id,
     number,
@@ -54,21 +57,21 @@ export function approvalView(approval: CrossDeviceApproval, now: number): Approv
 }
 
 /** The waiting browser's approval (by the SHA-256 of its flow cookie), if approval is on. */
-export async function waitingApproval(deps: SignInDeps, flowHash: string | null): Promise<CrossDeviceApproval | null> {
-  if (!deps.crossDeviceApproval || flowHash === null) return null;
-  return deps.store.findApproval(flowHash);
+export async function waitingApproval(ctx: ApprovalContext, flowHash: string | null): Promise<CrossDeviceApproval | null> {
+  if (!ctx.crossDeviceApproval || flowHash === null) return null;
+  return ctx.store.findApproval(flowHash);
 }
 
 /** The approval started for this request (any state), if approval is on. */
-export async function approvalOfToken(deps: SignInDeps, record: TokenRecord): Promise<CrossDeviceApproval | null> {
-  if (!deps.crossDeviceApproval || record.flowHash === null) return null;
-  const approval = await deps.store.findApproval(record.flowHash);
+export async function approvalOfToken(ctx: ApprovalContext, record: TokenRecord): Promise<CrossDeviceApproval | null> {
+  if (!ctx.crossDeviceApproval || record.flowHash === null) return null;
+  const approval = await ctx.store.findApproval(record.flowHash);
   return approval && approval.tokenId === record.id ? approval : null;
 }
 
 /** The approval a link belongs to, while it still awaits a pick on another device. */
-export async function pendingApprovalOf(deps: SignInDeps, record: TokenRecord, now: number): Promise<CrossDeviceApproval | null> {
-  const approval = await approvalOfToken(deps, record);
+export async function pendingApprovalOf(ctx: ApprovalContext, record: TokenRecord, now: number): Promise<CrossDeviceApproval | null> {
+  const approval = await approvalOfToken(ctx, record);
   return approval && approvalView(approval, now) === 'pending' ? approval : null;
 }
 
@@ -78,8 +81,8 @@ export async function pendingApprovalOf(deps: SignInDeps, record: TokenRecord, n
  * taken). Approving must not hand the session to the device that opened the
  * link, by the link or by the code (issue #12 finding 11).
  */
-export async function heldForWaitingBrowser(deps: SignInDeps, record: TokenRecord, now: number): Promise<boolean> {
-  const approval = await approvalOfToken(deps, record);
+export async function heldForWaitingBrowser(ctx: ApprovalContext, record: TokenRecord, now: number): Promise<boolean> {
+  const approval = await approvalOfToken(ctx, record);
   const view = approval ? approvalView(approval, now) : null;
   return view === 'pending' || view === 'approved';
 }
@@ -91,23 +94,23 @@ export type DecisionResult = { ok: true; outcome: 'approved' | 'refused' | 'mism
  * policy compares the number; every answer but the right number spends the token.
  */
 export async function decideApproval(
-  deps: SignInDeps,
+  ctx: ApprovalContext & Pick<Context, 'policy' | 'now' | 'tokens'>,
   input: { token: string; number: number | null; refuse: boolean },
   context: RequestContext,
 ): Promise<DecisionResult> {
-  if (!(await deps.policy.checkVerify({ verifier: 'link', account: null }, context)).allow) return { ok: false, code: 'rate_limited' };
-  const now = deps.now();
-  const shown = await deps.tokens.inspect(input.token, 'sign_in', now);
+  if (!(await ctx.policy.checkVerify({ verifier: 'link', account: null }, context)).allow) return { ok: false, code: 'rate_limited' };
+  const now = ctx.now();
+  const shown = await ctx.tokens.inspect(input.token, 'sign_in', now);
   if (!shown.ok) {
-    await rejectToken(deps, 'token.rejected', tokenErrorCode(shown.reason), shown.record, context, now);
+    await rejectToken(ctx, 'token.rejected', tokenErrorCode(shown.reason), shown.record, context, now);
     return { ok: false, code: tokenErrorCode(shown.reason) };
   }
   const record = shown.record;
-  const approval = await pendingApprovalOf(deps, record, now);
+  const approval = await pendingApprovalOf(ctx, record, now);
   // Decided already (one pick), or a request made without approval: nothing to pick.
   if (!approval) return { ok: false, code: 'token_used' };
   const approve =
-    !input.refuse && (await deps.policy.checkApprovalNumber({ expected: approval.number, chosen: input.number, email: record.email }, context)).allow;
+    !input.refuse && (await ctx.policy.checkApprovalNumber({ expected: approval.number, chosen: input.number, email: record.email }, context)).allow;
   const reason = approve ? null : input.refuse ? 'not_me' : 'wrong_number';
   const event = auditEvent(context, {
     type: approve ? 'approval.granted' : 'approval.refused',
@@ -117,26 +120,26 @@ export async function decideApproval(
     userId: record.userId,
     email: record.email,
   });
-  if (!(await deps.store.decideApproval({ flowHash: approval.flowHash, tokenId: record.id, approve, now, events: [event] }))) {
+  if (!(await ctx.store.decideApproval({ flowHash: approval.flowHash, tokenId: record.id, approve, now, events: [event] }))) {
     return { ok: false, code: 'token_used' };
   }
   if (approve) return { ok: true, outcome: 'approved' };
   // Spent, so neither the link nor the code can finish this request anywhere.
-  await deps.tokens.consumeLink(input.token, 'sign_in', now);
+  await ctx.tokens.consumeLink(input.token, 'sign_in', now);
   return { ok: true, outcome: input.refuse ? 'refused' : 'mismatch' };
 }
 
 /** The waiting browser takes the session of an approved request, once. */
-export async function completeApproval(deps: SignInDeps, flowHash: string | null, context: RequestContext): Promise<VerifyOutcome> {
-  const approval = await waitingApproval(deps, flowHash);
-  const now = deps.now();
+export async function completeApproval(ctx: FirstFactorContext & Pick<Context, 'crossDeviceApproval' | 'now' | 'tokens'>, flowHash: string | null, context: RequestContext): Promise<VerifyOutcome> {
+  const approval = await waitingApproval(ctx, flowHash);
+  const now = ctx.now();
   if (!approval) return { ok: false, code: 'token_invalid' };
   const view = approvalView(approval, now);
   if (view === 'pending') return { ok: false, code: 'approval_pending' };
   if (view === 'refused') return { ok: false, code: 'approval_refused' };
   if (view === 'expired') return { ok: false, code: 'token_expired' };
-  if (view === 'completed' || !(await deps.store.completeApproval(approval.flowHash, now))) return { ok: false, code: 'token_used' };
-  const result = await deps.tokens.consumeApproved(approval.tokenId, 'sign_in', now);
-  if (!result.ok) return rejectToken(deps, 'token.rejected', tokenErrorCode(result.reason), result.record, context, now);
-  return finishFirstFactor(deps, emailFactor('link', result.record, context, now), context, now);
+  if (view === 'completed' || !(await ctx.store.completeApproval(approval.flowHash, now))) return { ok: false, code: 'token_used' };
+  const result = await ctx.tokens.consumeApproved(approval.tokenId, 'sign_in', now);
+  if (!result.ok) return rejectToken(ctx, 'token.rejected', tokenErrorCode(result.reason), result.record, context, now);
+  return finishFirstFactor(ctx, emailFactor('link', result.record, context, now), context, now);
 }

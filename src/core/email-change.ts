@@ -19,8 +19,7 @@
 // requester learns nothing about who owns it. A change of address is also the
 // recovery path for someone who lost their mailbox but still has password + TOTP.
 
-import type { AccountDeps } from './account.ts';
-import { mailEnvelope, tokenLink } from './account.ts';
+import { mailEnvelope, tokenLink, type AccountMailContext } from './account.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
 import { canonicalizeEmail } from './email.ts';
 import type { ErrorCode } from './errors.ts';
@@ -36,13 +35,13 @@ type Failure = { ok: false; code: ErrorCode };
 
 /** POST /auth/email/change {newEmail}: 202, the same whether or not the new address is taken. */
 export async function requestEmailChange(
-  deps: AccountDeps,
+  ctx: AccountMailContext,
   user: User,
   session: Session,
   input: { newEmail: unknown; locale: string | null },
   context: RequestContext,
 ): Promise<{ ok: true; newEmail: string } | Failure> {
-  if (!(await deps.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow) {
+  if (!(await ctx.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow) {
     return { ok: false, code: 'reauthentication_required' };
   }
   const canonical = canonicalizeEmail(input.newEmail);
@@ -51,18 +50,18 @@ export async function requestEmailChange(
   if (newEmail === user.email) return { ok: false, code: 'email_unchanged' };
   // Each request mails the old address a notice that must not be dropped (it carries the
   // undo link), so the requests themselves are capped per account (issue #12 finding 5).
-  if (!(await deps.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) {
+  if (!(await ctx.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) {
     return { ok: false, code: 'rate_limited' };
   }
-  if (!(await deps.policy.checkMailRequest(context)).allow) return { ok: false, code: 'rate_limited' };
-  const now = deps.now();
-  const latest = await deps.store.findLatestToken(newEmail, 'email_change');
-  const decision = await deps.policy.checkMail({ email: newEmail, lastMailAt: latest?.createdAt ?? null, now }, context);
+  if (!(await ctx.policy.checkMailRequest(context)).allow) return { ok: false, code: 'rate_limited' };
+  const now = ctx.now();
+  const latest = await ctx.store.findLatestToken(newEmail, 'email_change');
+  const decision = await ctx.policy.checkMail({ email: newEmail, lastMailAt: latest?.createdAt ?? null, now }, context);
   if (!decision.allow) return decision.silent ? { ok: true, newEmail } : { ok: false, code: 'rate_limited' };
-  const taken = (await deps.store.findUserByEmail(newEmail)) !== null;
-  const ttl = deps.tokens.ttlSeconds('email_change');
+  const taken = (await ctx.store.findUserByEmail(newEmail)) !== null;
+  const ttl = ctx.tokens.ttlSeconds('email_change');
   const client = { requestIp: context.ip, requestUserAgent: context.userAgent?.slice(0, 512) ?? null, flowHash: null, redirectTo: null };
-  await deps.tokens.issue(
+  await ctx.tokens.issue(
     {
       ...client,
       purpose: 'email_change',
@@ -72,8 +71,8 @@ export async function requestEmailChange(
       mail: ({ token }) =>
         taken
           ? null
-          : deps.composeAccountMail(
-              { kind: 'email_change_confirm', link: tokenLink(deps.baseUrl, CONFIRM_EMAIL_PAGE, token), oldEmail: user.email, expiresInSeconds: ttl },
+          : ctx.composeAccountMail(
+              { kind: 'email_change_confirm', link: tokenLink(ctx.baseUrl, CONFIRM_EMAIL_PAGE, token), oldEmail: user.email, expiresInSeconds: ttl },
               mailEnvelope(newEmail, now, context, input.locale),
             ),
       events: [
@@ -91,19 +90,19 @@ export async function requestEmailChange(
   );
   // Decided when the change is asked for, from the account as it is then: settings changed
   // later (turning "email sign-in asks for TOTP" on needs no code) cannot take the link back.
-  const totp = await deps.store.getTotp(user.id);
-  const undo = await deps.policy.checkMailboxUndo(
+  const totp = await ctx.store.getTotp(user.id);
+  const undo = await ctx.policy.checkMailboxUndo(
     { totpEnabledAt: totp?.enabledAt ?? null, emailSignInRequiresTotp: totp?.emailSignInRequiresTotp ?? false, changeRequestedAt: now, email: user.email },
     context,
   );
   if (!undo.allow) {
     // The old mailbox is told, with no "this wasn't me" link (issue #12 finding 4).
     const notice = { kind: 'email_change_notice', newEmail, cancelLink: null, expiresInSeconds: ttl } as const;
-    await deps.store.queueMail(deps.composeAccountMail(notice, mailEnvelope(user.email, now, context, input.locale)), []);
-    deps.mailQueued();
+    await ctx.store.queueMail(ctx.composeAccountMail(notice, mailEnvelope(user.email, now, context, input.locale)), []);
+    ctx.mailQueued();
     return { ok: true, newEmail };
   }
-  await deps.tokens.issue(
+  await ctx.tokens.issue(
     {
       ...client,
       purpose: 'email_change_cancel',
@@ -111,25 +110,25 @@ export async function requestEmailChange(
       userId: user.id,
       otherEmail: newEmail,
       mail: ({ token }) =>
-        deps.composeAccountMail(
-          { kind: 'email_change_notice', newEmail, cancelLink: tokenLink(deps.baseUrl, CANCEL_EMAIL_PAGE, token), expiresInSeconds: ttl },
+        ctx.composeAccountMail(
+          { kind: 'email_change_notice', newEmail, cancelLink: tokenLink(ctx.baseUrl, CANCEL_EMAIL_PAGE, token), expiresInSeconds: ttl },
           mailEnvelope(user.email, now, context, input.locale),
         ),
       events: [],
     },
     now,
   );
-  deps.mailQueued();
+  ctx.mailQueued();
   return { ok: true, newEmail };
 }
 
-async function consume(deps: AccountDeps, token: string, purpose: TokenPurpose, context: RequestContext): Promise<TokenRecord | Failure> {
-  if (!(await deps.policy.checkVerify({ verifier: 'link', account: null }, context)).allow) return { ok: false, code: 'rate_limited' };
-  const now = deps.now();
-  const result = await deps.tokens.consumeLink(token, purpose, now);
+async function consume(ctx: AccountMailContext, token: string, purpose: TokenPurpose, context: RequestContext): Promise<TokenRecord | Failure> {
+  if (!(await ctx.policy.checkVerify({ verifier: 'link', account: null }, context)).allow) return { ok: false, code: 'rate_limited' };
+  const now = ctx.now();
+  const result = await ctx.tokens.consumeLink(token, purpose, now);
   if (result.ok && result.record.userId !== null && result.record.otherEmail !== null) return result.record;
   const code = result.ok ? 'token_invalid' : tokenErrorCode(result.reason);
-  await deps.store.appendAudit([
+  await ctx.store.appendAudit([
     auditEvent(context, { type: 'token.rejected', outcome: 'failure', reason: code, at: now, userId: result.record?.userId, email: result.record?.email }),
   ]);
   return { ok: false, code };
@@ -141,19 +140,19 @@ async function consume(deps: AccountDeps, token: string, purpose: TokenPurpose, 
  * of this account's; every other session is signed out.
  */
 export async function confirmEmailChange(
-  deps: AccountDeps,
+  ctx: AccountMailContext,
   token: string,
   current: ValidSession | null,
   context: RequestContext,
 ): Promise<{ ok: true; user: User; keptSession: boolean } | Failure> {
-  const record = await consume(deps, token, 'email_change', context);
+  const record = await consume(ctx, token, 'email_change', context);
   if ('ok' in record) return record;
   const userId = record.userId!;
-  const now = deps.now();
+  const now = ctx.now();
   const keepSessionId = current && current.user.id === userId ? current.session.id : null;
   const event = (type: 'token.consumed' | 'email_change.confirmed' | 'session.revoked', reason: string | null) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId, email: record.email });
-  const changed = await deps.store.changeEmail({
+  const changed = await ctx.store.changeEmail({
     userId,
     fromEmail: record.otherEmail!,
     toEmail: record.email,
@@ -162,7 +161,7 @@ export async function confirmEmailChange(
     events: [event('token.consumed', 'email_change'), event('email_change.confirmed', null), event('session.revoked', 'email_change')],
   });
   if (!changed.ok) {
-    await deps.store.appendAudit([
+    await ctx.store.appendAudit([
       auditEvent(context, { type: 'email_change.confirmed', outcome: 'failure', reason: changed.reason, at: now, userId, email: record.email }),
     ]);
     // Only the holder of the new mailbox gets here, and that person could sign in to its account anyway.
@@ -181,14 +180,14 @@ export interface CancelledEmailChange {
 }
 
 /** POST /auth/email/cancel {token}: "this wasn't me". */
-export async function cancelEmailChange(deps: AccountDeps, token: string, context: RequestContext): Promise<CancelledEmailChange | Failure> {
-  const record = await consume(deps, token, 'email_change_cancel', context);
+export async function cancelEmailChange(ctx: AccountMailContext, token: string, context: RequestContext): Promise<CancelledEmailChange | Failure> {
+  const record = await consume(ctx, token, 'email_change_cancel', context);
   if ('ok' in record) return record;
   const userId = record.userId!;
-  const now = deps.now();
+  const now = ctx.now();
   const event = (type: 'token.consumed' | 'email_change.cancelled' | 'session.revoked', reason: string) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId, email: record.email });
-  const undone = await deps.store.undoEmailChange({
+  const undone = await ctx.store.undoEmailChange({
     userId,
     restoreEmail: record.email,
     cancelIssuedAt: record.createdAt,

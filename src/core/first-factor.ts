@@ -5,16 +5,18 @@
 // cross-device approval and the password flows end a sign-in without importing
 // the flow that starts one (issue #13: no run-time import cycle).
 
-import { randomUUID } from 'node:crypto';
 import { auditEvent, type AuditEvent, type RequestContext } from './audit.ts';
 import type { ErrorCode } from './errors.ts';
 import { checkRedirect } from './redirects.ts';
 import { requireSecondFactor, type SecondFactorRequired } from './second-factor.ts';
 import { newSession } from './sessions.ts';
-import type { SignInDeps } from './sign-in.ts';
 import type { FirstFactorKind, Session, TokenRecord, User } from './types.ts';
+import type { Context } from '../context.ts';
 
 export type { SecondFactorRequired } from './second-factor.ts';
+
+/** What ending a sign-in uses: every first factor's context includes it. */
+export type FirstFactorContext = Pick<Context, 'store' | 'policy' | 'redirects' | 'sessions' | 'signup' | 'random'>;
 
 export interface SignedIn {
   ok: true;
@@ -62,26 +64,26 @@ export function emailFactor(kind: 'link' | 'code', record: TokenRecord, context:
  * does not, so first-factor successes cannot wash out failed TOTP guesses.
  */
 export async function finishFirstFactor(
-  deps: SignInDeps,
+  ctx: FirstFactorContext,
   factor: VerifiedFirstFactor,
   context: RequestContext,
   now: number,
 ): Promise<VerifyOutcome> {
-  const userId = factor.userId ?? (await deps.store.findUserByEmail(factor.email))?.id ?? null;
-  const totp = userId === null ? null : await deps.store.getTotp(userId);
+  const userId = factor.userId ?? (await ctx.store.findUserByEmail(factor.email))?.id ?? null;
+  const totp = userId === null ? null : await ctx.store.getTotp(userId);
   if (userId !== null && totp !== null && totp.enabledAt !== null && (factor.kind === 'password' || totp.emailSignInRequiresTotp)) {
     // Checked now and again when the step completes (the allowlist may change meanwhile).
-    const redirectTo = checkRedirect(factor.redirectTo, deps.redirects) ?? deps.redirects.defaultPath;
-    return requireSecondFactor(deps, { userId, email: factor.email, firstFactor: factor.kind, redirectTo, events: factor.events }, context, now);
+    const redirectTo = checkRedirect(factor.redirectTo, ctx.redirects) ?? ctx.redirects.defaultPath;
+    return requireSecondFactor(ctx, { userId, email: factor.email, firstFactor: factor.kind, redirectTo, events: factor.events }, context, now);
   }
-  const outcome = await completeSignIn(deps, factor, context, now);
-  if (outcome.ok) await deps.policy.recordSuccess(factor.email, factor.kind);
+  const outcome = await completeSignIn(ctx, factor, context, now);
+  if (outcome.ok) await ctx.policy.recordSuccess(factor.email, factor.kind);
   return outcome;
 }
 
 /** A refused link or code: the audit event, and the public code. */
 export async function rejectToken(
-  deps: SignInDeps,
+  ctx: Pick<Context, 'store'>,
   type: 'token.rejected' | 'code.failed',
   code: ErrorCode,
   record: TokenRecord | null,
@@ -89,27 +91,27 @@ export async function rejectToken(
   now: number,
   email?: string,
 ): Promise<VerifyOutcome> {
-  await deps.store.appendAudit([
+  await ctx.store.appendAudit([
     auditEvent(context, { type, outcome: 'failure', reason: code, at: now, userId: record?.userId, email: record?.email ?? email }),
   ]);
   return { ok: false, code };
 }
 
 async function completeSignIn(
-  deps: SignInDeps,
+  ctx: Omit<FirstFactorContext, 'policy'>,
   factor: VerifiedFirstFactor,
   context: RequestContext,
   now: number,
 ): Promise<VerifyOutcome> {
-  const { token, record: sessionRecord } = newSession(deps.sessions, now, context);
+  const { token, record: sessionRecord } = newSession(ctx, now, context);
   const event = (type: AuditEvent['type'], reason: string | null = null) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId: factor.userId, email: factor.email });
-  const signedIn = await deps.store.signIn({
+  const signedIn = await ctx.store.signIn({
     email: factor.email,
     userId: factor.userId,
     // Only an email factor may create an account.
-    allowSignup: deps.signup === 'open' && factor.kind !== 'password',
-    newUserId: randomUUID(),
+    allowSignup: ctx.signup === 'open' && factor.kind !== 'password',
+    newUserId: ctx.random.uuid(),
     now,
     session: sessionRecord,
     events: [...factor.events, event('session.created'), event('sign_in.succeeded')],
@@ -119,7 +121,7 @@ async function completeSignIn(
   });
   if (!signedIn) {
     // Only a closed-signup decoy token gets here, and its code was never mailed.
-    await deps.store.appendAudit([
+    await ctx.store.appendAudit([
       auditEvent(context, { type: 'token.rejected', outcome: 'failure', reason: 'token_invalid', at: now, userId: factor.userId, email: factor.email }),
     ]);
     return { ok: false, code: 'token_invalid' };
@@ -131,7 +133,7 @@ async function completeSignIn(
     session: signedIn.session,
     sessionToken: token,
     // Checked again at use: the allowlist may have changed since the link was issued.
-    redirectTo: checkRedirect(factor.redirectTo, deps.redirects) ?? deps.redirects.defaultPath,
+    redirectTo: checkRedirect(factor.redirectTo, ctx.redirects) ?? ctx.redirects.defaultPath,
     createdUser: signedIn.createdUser,
   };
 }

@@ -5,9 +5,8 @@
 // silent (the same 202 as a sent mail, so throttling reveals nothing).
 import type { RequestContext } from './audit.ts';
 import { canonicalizeEmail } from './email.ts';
-import type { Policy } from './policy.ts';
 import type { TokenPurpose, User } from './types.ts';
-import type { Store } from '../store/store.ts';
+import type { Context } from '../context.ts';
 
 export type MailRequestAdmission =
   | { ok: false; code: 'invalid_email' | 'rate_limited' }
@@ -16,19 +15,19 @@ export type MailRequestAdmission =
   | { ok: true; throttled: false; email: string; user: User | null; now: number };
 
 export async function admitMailRequest(
-  deps: { policy: Policy; store: Store; now: () => number },
+  ctx: Pick<Context, 'policy' | 'store' | 'now'>,
   rawEmail: unknown,
   purpose: TokenPurpose,
   context: RequestContext,
 ): Promise<MailRequestAdmission> {
-  if (!(await deps.policy.checkMailRequest(context)).allow) return { ok: false, code: 'rate_limited' };
+  if (!(await ctx.policy.checkMailRequest(context)).allow) return { ok: false, code: 'rate_limited' };
   const canonical = canonicalizeEmail(rawEmail);
   if (!canonical.ok) return { ok: false, code: 'invalid_email' };
   const email = canonical.email;
-  const now = deps.now();
-  const user = await deps.store.findUserByEmail(email);
-  const latest = await deps.store.findLatestToken(email, purpose);
-  const decision = await deps.policy.checkMail({ email, lastMailAt: latest?.createdAt ?? null, now }, context);
+  const now = ctx.now();
+  const user = await ctx.store.findUserByEmail(email);
+  const latest = await ctx.store.findLatestToken(email, purpose);
+  const decision = await ctx.policy.checkMail({ email, lastMailAt: latest?.createdAt ?? null, now }, context);
   if (!decision.allow) return decision.silent ? { ok: true, throttled: true, email } : { ok: false, code: 'rate_limited' };
   return { ok: true, throttled: false, email, user, now };
 }

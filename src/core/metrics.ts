@@ -25,7 +25,7 @@ export interface Metrics {
   oidcRequest(endpoint: 'authorization' | 'token', client: string, outcome: string): void;
 }
 
-export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSummary>): Metrics {
+export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSummary>, now: () => number): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({});
   const requests = new Counter({
@@ -95,7 +95,7 @@ export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSumm
     registers: [registry],
     async collect() {
       const s = await fresh();
-      this.set(s.oldestUnsentAt === null ? 0 : Math.max(0, (Date.now() - s.oldestUnsentAt) / 1000));
+      this.set(s.oldestUnsentAt === null ? 0 : Math.max(0, (now() - s.oldestUnsentAt) / 1000));
     },
   });
   new Gauge({

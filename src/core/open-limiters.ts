@@ -11,6 +11,7 @@ export async function openLimiters(
   config: Pick<LatchkeyConfig, 'redisUrl' | 'redisKeyPrefix'>,
   logger: Pick<Logger, 'warn' | 'info'>,
   store: Store,
+  now: () => number,
 ): Promise<{ backend: LimiterBackend; ready: Promise<void>; close(): Promise<void> }> {
   if (!config.redisUrl) return { backend: memoryLimiters(config.redisKeyPrefix), ready: Promise.resolve(), close: async () => {} };
   // ioredis (~25 MB of memory) loads only when Redis is configured.
@@ -24,7 +25,7 @@ export async function openLimiters(
   const backend = redisLimiters(client, config.redisKeyPrefix, {
     warn: (message) => logger.warn(message),
     info: (message) => logger.info(message),
-  }, storeFallback(store));
+  }, storeFallback(store, now));
   // Start once connected (or after the connect timeout, on the database fallback).
   const ready = new Promise<void>((resolve) => {
     client.once('ready', () => resolve());

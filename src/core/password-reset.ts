@@ -7,18 +7,21 @@
 // new password waits in the second-factor step and is set when it passes (issue
 // #12 finding 4). An account without a password gets its first one this way.
 
-import type { AccountDeps } from './account.ts';
-import { mailEnvelope, tokenLink } from './account.ts';
+import { mailEnvelope, tokenLink, type AccountMailContext } from './account.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
 import { canonicalizeEmail } from './email.ts';
 import { admitMailRequest } from './mail-request.ts';
 import { checkNewPassword, passwordNotice, type NewPasswordCheck } from './passwords.ts';
 import { checkRedirect } from './redirects.ts';
 import { requireSecondFactor } from './second-factor.ts';
-import { finishFirstFactor, type VerifyOutcome } from './first-factor.ts';
+import { finishFirstFactor, type FirstFactorContext, type VerifyOutcome } from './first-factor.ts';
 import { tokenErrorCode, type VerifyResult } from './tokens.ts';
+import type { Context } from '../context.ts';
 
 export const RESET_PAGE = '/auth/password/reset';
+
+/** A reset ends like any first factor, after hashing the new password. */
+type ResetContext = FirstFactorContext & AccountMailContext & Pick<Context, 'passwords'>;
 
 export interface PasswordResetRequest {
   email: unknown;
@@ -31,15 +34,15 @@ export type RequestPasswordResetResult = { ok: true; email: string } | { ok: fal
 
 /** POST /auth/password/forgot: 202 whether or not the address has an account (the policy's per-address caps are silent too). */
 export async function requestPasswordReset(
-  deps: AccountDeps,
+  ctx: AccountMailContext,
   request: PasswordResetRequest,
   context: RequestContext,
 ): Promise<RequestPasswordResetResult> {
-  const admitted = await admitMailRequest(deps, request.email, 'password_reset', context);
+  const admitted = await admitMailRequest(ctx, request.email, 'password_reset', context);
   if (!admitted.ok) return admitted;
   if (admitted.throttled) return { ok: true, email: admitted.email };
   const { email, user, now } = admitted;
-  const redirect = await deps.policy.checkRedirect(request.redirectTo, context);
+  const redirect = await ctx.policy.checkRedirect(request.redirectTo, context);
   // Unknown and disabled addresses still record a token that is never mailed: limits and timing look alike.
   const mailable = user !== null && !user.disabled;
   const event = auditEvent(context, {
@@ -50,7 +53,7 @@ export async function requestPasswordReset(
     userId: user?.id ?? null,
     email,
   });
-  await deps.tokens.issue(
+  await ctx.tokens.issue(
     {
       purpose: 'password_reset',
       email,
@@ -61,8 +64,8 @@ export async function requestPasswordReset(
       requestUserAgent: context.userAgent?.slice(0, 512) ?? null,
       mail: ({ token, code }) =>
         mailable
-          ? deps.composeAccountMail(
-              { kind: 'password_reset', link: tokenLink(deps.baseUrl, RESET_PAGE, token), code, expiresInSeconds: deps.tokens.ttlSeconds('password_reset') },
+          ? ctx.composeAccountMail(
+              { kind: 'password_reset', link: tokenLink(ctx.baseUrl, RESET_PAGE, token), code, expiresInSeconds: ctx.tokens.ttlSeconds('password_reset') },
               mailEnvelope(email, now, context, request.locale ?? null),
             )
           : null,
@@ -70,7 +73,7 @@ export async function requestPasswordReset(
     },
     now,
   );
-  if (mailable) deps.mailQueued();
+  if (mailable) ctx.mailQueued();
   return { ok: true, email };
 }
 
@@ -85,22 +88,22 @@ export interface PasswordResetInput {
 }
 
 /** POST /auth/password/reset. */
-export async function resetPassword(deps: AccountDeps, input: PasswordResetInput, context: RequestContext): Promise<VerifyOutcome> {
+export async function resetPassword(ctx: ResetContext, input: PasswordResetInput, context: RequestContext): Promise<VerifyOutcome> {
   // The new password is checked first: a refused one does not use up the link.
   const rule = checkNewPassword(input.password);
   if (!rule.ok) return rule;
   // The Argon2id slot is taken before the token is spent: a busy server must not use up the link (issue #12 finding 5).
-  const slot = await deps.policy.acquirePasswordHash(context);
+  const slot = await ctx.policy.acquirePasswordHash(context);
   if (!slot.decision.allow) return { ok: false, code: 'rate_limited' };
   try {
-    return await consumeAndReset(deps, input, rule, context);
+    return await consumeAndReset(ctx, input, rule, context);
   } finally {
     slot.release();
   }
 }
 
 async function consumeAndReset(
-  deps: AccountDeps,
+  ctx: ResetContext,
   input: PasswordResetInput,
   rule: Extract<NewPasswordCheck, { ok: true }>,
   context: RequestContext,
@@ -108,23 +111,23 @@ async function consumeAndReset(
   let result: VerifyResult;
   let account: string | null = null;
   if (typeof input.token === 'string') {
-    if (!(await deps.policy.checkVerify({ verifier: 'link', account: null }, context)).allow) return { ok: false, code: 'rate_limited' };
-    result = await deps.tokens.consumeLink(input.token, 'password_reset', deps.now());
+    if (!(await ctx.policy.checkVerify({ verifier: 'link', account: null }, context)).allow) return { ok: false, code: 'rate_limited' };
+    result = await ctx.tokens.consumeLink(input.token, 'password_reset', ctx.now());
   } else {
     const canonical = canonicalizeEmail(input.email);
-    if (!canonical.ok) return { ok: false, code: (await deps.policy.checkRefusedVerification(context)).allow ? 'invalid_email' : 'rate_limited' };
+    if (!canonical.ok) return { ok: false, code: (await ctx.policy.checkRefusedVerification(context)).allow ? 'invalid_email' : 'rate_limited' };
     account = canonical.email;
-    if (!(await deps.policy.checkVerify({ verifier: 'code', account }, context)).allow) return { ok: false, code: 'rate_limited' };
+    if (!(await ctx.policy.checkVerify({ verifier: 'code', account }, context)).allow) return { ok: false, code: 'rate_limited' };
     const code = typeof input.code === 'string' ? input.code.replace(/[\s-]/g, '') : '';
-    result = await deps.tokens.consumeCode(account, code, 'password_reset', deps.now());
-    if (!result.ok && result.guessed) await deps.policy.recordFailure(account, 'code', context);
+    result = await ctx.tokens.consumeCode(account, code, 'password_reset', ctx.now());
+    if (!result.ok && result.guessed) await ctx.policy.recordFailure(account, 'code', context);
   }
-  const now = deps.now();
+  const now = ctx.now();
   const record = result.record;
   // A token issued for an unknown or disabled address was never mailed: nobody can hold it legitimately.
   if (!result.ok || record === null || record.userId === null) {
     const code = result.ok ? 'token_invalid' : tokenErrorCode(result.reason);
-    await deps.store.appendAudit([
+    await ctx.store.appendAudit([
       auditEvent(context, {
         type: account !== null && !result.ok ? 'code.failed' : 'token.rejected',
         outcome: 'failure',
@@ -136,38 +139,38 @@ async function consumeAndReset(
     ]);
     return { ok: false, code };
   }
-  const passwordHash = await deps.passwords.hash(rule.password);
+  const passwordHash = await ctx.passwords.hash(rule.password);
   const event = (type: 'token.consumed' | 'password.set' | 'session.revoked', reason: string) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId: record.userId, email: record.email });
   // With TOTP on, the mailbox alone must change nothing (issue #12 finding 4): the new
   // password waits in the second-factor step, and is set (every session revoked) only when it passes.
-  const totp = await deps.store.getTotp(record.userId);
+  const totp = await ctx.store.getTotp(record.userId);
   if (totp !== null && totp.enabledAt !== null) {
-    const redirectTo = checkRedirect(record.redirectTo, deps.redirects) ?? deps.redirects.defaultPath;
+    const redirectTo = checkRedirect(record.redirectTo, ctx.redirects) ?? ctx.redirects.defaultPath;
     return requireSecondFactor(
-      deps,
+      ctx,
       { userId: record.userId, email: record.email, firstFactor: account === null ? 'link' : 'code', redirectTo, events: [event('token.consumed', 'password_reset')], passwordHash },
       context,
       now,
     );
   }
-  const user = await deps.store.setPassword({
+  const user = await ctx.store.setPassword({
     userId: record.userId,
     passwordHash,
     now,
     keepSessionId: null,
     // The reset proved the address, like any email token.
     verifiedEmail: record.email,
-    mail: await passwordNotice(deps, record.email, 'reset', { at: now, locale: input.locale ?? null }, context),
+    mail: await passwordNotice(ctx, record.email, 'reset', { at: now, locale: input.locale ?? null }, context),
     events: [event('token.consumed', 'password_reset'), event('password.set', 'reset'), event('session.revoked', 'password_reset')],
   });
   if (!user) {
-    await deps.store.appendAudit([
+    await ctx.store.appendAudit([
       auditEvent(context, { type: 'token.rejected', outcome: 'failure', reason: 'account_disabled', at: now, userId: record.userId, email: record.email }),
     ]);
     return { ok: false, code: 'token_invalid' };
   }
-  deps.mailQueued();
+  ctx.mailQueued();
   // The new password is the first factor now: an account with TOTP on must still give its second factor.
-  return finishFirstFactor(deps, { kind: 'password', email: user.email, userId: user.id, redirectTo: record.redirectTo, events: [] }, context, now);
+  return finishFirstFactor(ctx, { kind: 'password', email: user.email, userId: user.id, redirectTo: record.redirectTo, events: [] }, context, now);
 }

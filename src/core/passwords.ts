@@ -13,12 +13,12 @@
 import { argon2, randomBytes, timingSafeEqual, type Argon2Parameters } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { PasswordHashingOptions } from '../config.ts';
-import type { AccountDeps } from './account.ts';
 import { mailEnvelope } from './account.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
 import type { ErrorCode } from './errors.ts';
 import type { Policy } from './policy.ts';
 import type { Session, User } from './types.ts';
+import type { Context } from '../context.ts';
 
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 128;
@@ -180,15 +180,15 @@ export async function withPasswordHashSlot<T>(
  * without another mail.
  */
 export async function passwordNotice(
-  deps: Pick<AccountDeps, 'policy' | 'composeAccountMail' | 'baseUrl'>,
+  ctx: Pick<Context, 'policy' | 'composeAccountMail' | 'baseUrl'>,
   email: string,
   change: 'added' | 'changed' | 'reset' | 'removed',
   envelope: { at: number; locale: string | null },
   context: RequestContext,
 ) {
-  if (!(await deps.policy.checkNotice({ email, kind: 'password_changed' }, context)).allow) return null;
-  return deps.composeAccountMail(
-    { kind: 'password_changed', change, resetLink: new URL('/auth/password/forgot', deps.baseUrl).href },
+  if (!(await ctx.policy.checkNotice({ email, kind: 'password_changed' }, context)).allow) return null;
+  return ctx.composeAccountMail(
+    { kind: 'password_changed', change, resetLink: new URL('/auth/password/forgot', ctx.baseUrl).href },
     mailEnvelope(email, envelope.at, context, envelope.locale),
   );
 }
@@ -198,49 +198,52 @@ export async function passwordNotice(
 // changes (policy.checkAccountChange, issue #12 finding 5). Every other session
 // is signed out, any outstanding reset link retired, and the address told.
 
+/** Setting or removing the account's password. */
+type PasswordChangeContext = Pick<Context, 'policy' | 'store' | 'now' | 'passwords' | 'composeAccountMail' | 'baseUrl' | 'mailQueued'>;
+
 export type PasswordChangeResult = { ok: true; change: 'added' | 'changed' | 'removed' } | { ok: false; code: ErrorCode };
 
 export async function setAccountPassword(
-  deps: AccountDeps,
+  ctx: PasswordChangeContext,
   user: User,
   session: Session,
   input: { password: unknown; locale: string | null },
   context: RequestContext,
 ): Promise<PasswordChangeResult> {
-  if (!(await deps.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow) {
+  if (!(await ctx.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow) {
     return { ok: false, code: 'reauthentication_required' };
   }
   const rule = checkNewPassword(input.password);
   if (!rule.ok) return rule;
-  if (!(await deps.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) {
+  if (!(await ctx.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) {
     return { ok: false, code: 'rate_limited' };
   }
-  const hashed = await withPasswordHashSlot(deps.policy, context, () => deps.passwords.hash(rule.password));
+  const hashed = await withPasswordHashSlot(ctx.policy, context, () => ctx.passwords.hash(rule.password));
   if (hashed === null) return { ok: false, code: 'rate_limited' };
   const passwordHash = hashed.value;
-  const change = (await deps.store.getPassword(user.id)) === null ? 'added' : 'changed';
-  return savePassword(deps, user, session, passwordHash, change, input.locale, context);
+  const change = (await ctx.store.getPassword(user.id)) === null ? 'added' : 'changed';
+  return savePassword(ctx, user, session, passwordHash, change, input.locale, context);
 }
 
 export async function removeAccountPassword(
-  deps: AccountDeps,
+  ctx: PasswordChangeContext,
   user: User,
   session: Session,
   input: { locale: string | null },
   context: RequestContext,
 ): Promise<PasswordChangeResult> {
-  if (!(await deps.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow) {
+  if (!(await ctx.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow) {
     return { ok: false, code: 'reauthentication_required' };
   }
-  if ((await deps.store.getPassword(user.id)) === null) return { ok: false, code: 'password_not_set' };
-  if (!(await deps.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) {
+  if ((await ctx.store.getPassword(user.id)) === null) return { ok: false, code: 'password_not_set' };
+  if (!(await ctx.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) {
     return { ok: false, code: 'rate_limited' };
   }
-  return savePassword(deps, user, session, null, 'removed', input.locale, context);
+  return savePassword(ctx, user, session, null, 'removed', input.locale, context);
 }
 
 async function savePassword(
-  deps: AccountDeps,
+  ctx: PasswordChangeContext,
   user: User,
   session: Session,
   passwordHash: string | null,
@@ -248,17 +251,17 @@ async function savePassword(
   locale: string | null,
   context: RequestContext,
 ): Promise<PasswordChangeResult> {
-  const now = deps.now();
-  const mail = await passwordNotice(deps, user.email, change, { at: now, locale }, context);
+  const now = ctx.now();
+  const mail = await passwordNotice(ctx, user.email, change, { at: now, locale }, context);
   // Over the notice cap the change waits rather than going unseen (see admitNotice, issue #12 finding 12).
   if (mail === null) return { ok: false, code: 'rate_limited' };
   const events = [
     auditEvent(context, { type: 'password.set', outcome: 'success', reason: change, at: now, userId: user.id, email: user.email }),
     auditEvent(context, { type: 'session.revoked', outcome: 'success', reason: 'other_sessions', at: now, userId: user.id, email: user.email }),
   ];
-  const updated = await deps.store.setPassword({ userId: user.id, passwordHash, now, keepSessionId: session.id, verifiedEmail: null, mail, events });
+  const updated = await ctx.store.setPassword({ userId: user.id, passwordHash, now, keepSessionId: session.id, verifiedEmail: null, mail, events });
   if (!updated) return { ok: false, code: 'unauthenticated' };
-  deps.mailQueued();
+  ctx.mailQueued();
   return { ok: true, change };
 }
 

@@ -4,11 +4,11 @@
 // and consumed by a conditional update, so one code signs in once however many
 // requests race.
 
-import { randomBytes } from 'node:crypto';
 import { auditEvent, type RequestContext } from './audit.ts';
 import { hmacSha256 } from './crypto.ts';
+import type { Random } from './random.ts';
 import { admitNotice } from './security-notices.ts';
-import type { TotpDeps, TotpResult } from './totp.ts';
+import type { TotpContext, TotpResult } from './totp.ts';
 import type { Session, User } from './types.ts';
 
 export const RECOVERY_CODE_COUNT = 10;
@@ -18,14 +18,14 @@ const LENGTH = 16;
 const GROUP = 4;
 const NORMALIZED = new RegExp(`^[${ALPHABET}]{${LENGTH}}$`);
 
-function generateRecoveryCode(): string {
+function generateRecoveryCode(random: Random): string {
   // 32 symbols divide 256 evenly: taking 5 bits of each byte is unbiased.
-  const chars = [...randomBytes(LENGTH)].map((byte) => ALPHABET[byte & 31]).join('');
+  const chars = [...random.bytes(LENGTH)].map((byte) => ALPHABET[byte & 31]).join('');
   return chars.replace(new RegExp(`(.{${GROUP}})(?=.)`, 'g'), '$1-');
 }
 
-export function generateRecoveryCodes(count = RECOVERY_CODE_COUNT): string[] {
-  return Array.from({ length: count }, generateRecoveryCode);
+export function generateRecoveryCodes(random: Random, count = RECOVERY_CODE_COUNT): string[] {
+  return Array.from({ length: count }, () => generateRecoveryCode(random));
 }
 
 /** As typed: any case, spaces or dashes anywhere, o for 0 and i/l for 1. Null when it cannot be a code. */
@@ -41,21 +41,21 @@ export function hashRecoveryCode(key: Buffer, userId: string, normalized: string
 
 /** New codes replace every old one (used or not); needs a recent sign-in. Shown once by the caller. */
 export async function regenerateRecoveryCodes(
-  deps: TotpDeps,
+  ctx: TotpContext,
   user: User,
   session: Session,
   context: RequestContext,
 ): Promise<TotpResult<{ recoveryCodes: string[] }>> {
-  if (!(await deps.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow) {
+  if (!(await ctx.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow) {
     return { ok: false, code: 'reauthentication_required' };
   }
-  if (!(await admitNotice(deps, user, 'recovery_codes_regenerated', context))) return { ok: false, code: 'rate_limited' };
-  const now = deps.now();
-  const recoveryCodes = generateRecoveryCodes();
-  const hashes = recoveryCodes.map((code) => hashRecoveryCode(deps.twoFactor.recoveryCodeKey, user.id, normalizeRecoveryCode(code) ?? code));
+  if (!(await admitNotice(ctx, user, 'recovery_codes_regenerated', context))) return { ok: false, code: 'rate_limited' };
+  const now = ctx.now();
+  const recoveryCodes = generateRecoveryCodes(ctx.random);
+  const hashes = recoveryCodes.map((code) => hashRecoveryCode(ctx.twoFactor.recoveryCodeKey, user.id, normalizeRecoveryCode(code) ?? code));
   const event = auditEvent(context, { type: 'recovery_codes.generated', outcome: 'success', at: now, userId: user.id, email: user.email });
-  if (!(await deps.store.replaceRecoveryCodes(user.id, hashes, now, [event]))) return { ok: false, code: 'totp_not_enabled' };
+  if (!(await ctx.store.replaceRecoveryCodes(user.id, hashes, now, [event]))) return { ok: false, code: 'totp_not_enabled' };
   // The old codes are dead: the owner must hear of it (issue #12 finding 12).
-  await deps.securityNotices?.(user, 'recovery_codes_regenerated', context, { admitted: true });
+  await ctx.securityNotices(user, 'recovery_codes_regenerated', context, { admitted: true });
   return { ok: true, recoveryCodes };
 }

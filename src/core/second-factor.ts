@@ -6,16 +6,16 @@
 // is deleted, the code used up and the session created in one transaction.
 
 import { auditEvent, type AuditEvent, type RequestContext } from './audit.ts';
-import { randomToken, sha256 } from './crypto.ts';
+import { sha256 } from './crypto.ts';
 import type { ErrorCode } from './errors.ts';
 import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.ts';
 import { checkRedirect } from './redirects.ts';
 import { newSession } from './sessions.ts';
 import type { SignedIn } from './first-factor.ts';
-import type { SignInDeps } from './sign-in.ts';
 import { matchTotpCode, normalizeTotpCode, unsealTotpSecret } from './totp.ts';
 import type { FirstFactorKind } from './types.ts';
 import type { PendingSecondFactor, SecondFactorProof } from '../store/store.ts';
+import type { Context } from '../context.ts';
 
 /** ≤ 5 minutes: long enough to find the phone, short enough that an abandoned step dies soon. */
 export const PENDING_SECOND_FACTOR_TTL_SECONDS = 300;
@@ -45,12 +45,12 @@ export interface RequireSecondFactorInput {
 }
 
 export async function requireSecondFactor(
-  deps: SignInDeps,
+  ctx: Pick<Context, 'store' | 'random'>,
   input: RequireSecondFactorInput,
   context: RequestContext,
   now: number,
 ): Promise<SecondFactorRequired> {
-  const pendingToken = randomToken(32);
+  const pendingToken = ctx.random.token(32);
   const expiresAt = now + PENDING_SECOND_FACTOR_TTL_SECONDS * 1000;
   const pending: PendingSecondFactor = {
     tokenHash: sha256(pendingToken),
@@ -71,16 +71,18 @@ export async function requireSecondFactor(
     userId: input.userId,
     email: input.email,
   });
-  await deps.store.createPendingSecondFactor(pending, [...input.events, event]);
+  await ctx.store.createPendingSecondFactor(pending, [...input.events, event]);
   return { ok: true, status: 'second_factor_required', userId: input.userId, pendingToken, expiresAt };
 }
 
 /** The live pending state of this cookie value, or null (unknown, expired, used). */
-export async function findPendingSecondFactor(deps: Pick<SignInDeps, 'store' | 'now'>, pendingToken: string | null | undefined) {
+export async function findPendingSecondFactor(ctx: Pick<Context, 'store' | 'now'>, pendingToken: string | null | undefined) {
   if (!pendingToken || !PENDING_TOKEN.test(pendingToken)) return null;
-  const pending = await deps.store.findPendingSecondFactor(sha256(pendingToken));
-  return pending && pending.expiresAt > deps.now() ? pending : null;
+  const pending = await ctx.store.findPendingSecondFactor(sha256(pendingToken));
+  return pending && pending.expiresAt > ctx.now() ? pending : null;
 }
+
+export type SecondFactorContext = Pick<Context, 'store' | 'now' | 'random' | 'policy' | 'sessions' | 'redirects' | 'twoFactor' | 'securityNotices'>;
 
 export interface SecondFactorInput {
   /** A 6-digit TOTP code. */
@@ -91,26 +93,26 @@ export interface SecondFactorInput {
 
 /** POST /auth/sign-in/totp: the pending state plus a TOTP or recovery code gives the session. */
 export async function completeSecondFactor(
-  deps: SignInDeps,
+  ctx: SecondFactorContext,
   pendingToken: string | null | undefined,
   input: SecondFactorInput,
   context: RequestContext,
 ): Promise<SignedIn | { ok: false; code: ErrorCode }> {
-  const pending = await findPendingSecondFactor(deps, pendingToken);
+  const pending = await findPendingSecondFactor(ctx, pendingToken);
   if (!pending) return { ok: false, code: 'second_factor_expired' };
   const verifier = input.recoveryCode !== undefined ? 'recovery_code' : 'totp';
   // After a proven first factor: the per-IP bucket and this step's own cap, not the account's delay (issue #12 finding 2).
-  if (!(await deps.policy.checkVerify({ verifier, account: pending.email, after: pending.firstFactor }, context)).allow) {
+  if (!(await ctx.policy.checkVerify({ verifier, account: pending.email, after: pending.firstFactor }, context)).allow) {
     return { ok: false, code: 'rate_limited' };
   }
-  const now = deps.now();
+  const now = ctx.now();
   // Counted before comparing, so parallel guesses cannot exceed the cap.
-  const attempts = await deps.store.reserveSecondFactorAttempt(pending.tokenHash, MAX_SECOND_FACTOR_ATTEMPTS, now);
+  const attempts = await ctx.store.reserveSecondFactorAttempt(pending.tokenHash, MAX_SECOND_FACTOR_ATTEMPTS, now);
   if (attempts === null) return { ok: false, code: 'second_factor_locked' };
 
   const fail = async (code: ErrorCode): Promise<{ ok: false; code: ErrorCode }> => {
-    await deps.policy.recordFailure(pending.email, verifier, context, pending.firstFactor);
-    await deps.store.appendAudit([
+    await ctx.policy.recordFailure(pending.email, verifier, context, pending.firstFactor);
+    await ctx.store.appendAudit([
       auditEvent(context, {
         type: verifier === 'totp' ? 'totp.failed' : 'recovery_code.failed',
         outcome: 'failure',
@@ -127,23 +129,23 @@ export async function completeSecondFactor(
   if (verifier === 'recovery_code') {
     const normalized = normalizeRecoveryCode(input.recoveryCode);
     if (normalized === null) return fail('recovery_code_invalid');
-    proof = { recoveryCodeHash: hashRecoveryCode(deps.twoFactor.recoveryCodeKey, pending.userId, normalized) };
+    proof = { recoveryCodeHash: hashRecoveryCode(ctx.twoFactor.recoveryCodeKey, pending.userId, normalized) };
   } else {
-    const totp = await deps.store.getTotp(pending.userId);
+    const totp = await ctx.store.getTotp(pending.userId);
     // Switched off since the first factor: this step is over (sign in again without it).
     if (!totp || totp.enabledAt === null) return { ok: false, code: 'second_factor_expired' };
     const code = normalizeTotpCode(input.code);
-    const step = code === null ? null : matchTotpCode(unsealTotpSecret(deps.twoFactor.totpKey, pending.userId, totp.secretSealed), code, now);
+    const step = code === null ? null : matchTotpCode(unsealTotpSecret(ctx.twoFactor.totpKey, pending.userId, totp.secretSealed), code, now);
     if (step === null) return fail('totp_invalid');
     proof = { totpStep: step };
   }
 
-  const { token, record } = newSession(deps.sessions, now, context);
+  const { token, record } = newSession(ctx, now, context);
   const event = (type: AuditEvent['type'], reason: string | null = null) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId: pending.userId, email: pending.email });
   // A held password reset is applied by the same transaction (issue #12 finding 4).
   const reset = pending.passwordHash ? [event('password.set', 'reset'), event('session.revoked', 'password_reset')] : [];
-  const result = await deps.store.completeSecondFactor({
+  const result = await ctx.store.completeSecondFactor({
     tokenHash: pending.tokenHash,
     proof,
     now,
@@ -160,9 +162,9 @@ export async function completeSecondFactor(
     if (result.reason === 'pending_gone') return { ok: false, code: 'second_factor_expired' };
     return fail(verifier === 'totp' ? 'totp_reused' : 'recovery_code_invalid');
   }
-  await deps.policy.recordSuccess(pending.email, verifier, pending.firstFactor);
-  if (verifier === 'recovery_code') await deps.securityNotices?.({ id: result.user.id, email: result.user.email }, 'recovery_code_used', context);
-  if (reset.length) await deps.securityNotices?.({ id: result.user.id, email: result.user.email }, 'password_reset', context);
+  await ctx.policy.recordSuccess(pending.email, verifier, pending.firstFactor);
+  if (verifier === 'recovery_code') await ctx.securityNotices({ id: result.user.id, email: result.user.email }, 'recovery_code_used', context);
+  if (reset.length) await ctx.securityNotices({ id: result.user.id, email: result.user.email }, 'password_reset', context);
   return {
     ok: true,
     status: 'signed_in',
@@ -170,7 +172,7 @@ export async function completeSecondFactor(
     session: result.session,
     sessionToken: token,
     // Checked again at use: the allowlist may have changed since the first factor.
-    redirectTo: checkRedirect(pending.redirectTo, deps.redirects) ?? deps.redirects.defaultPath,
+    redirectTo: checkRedirect(pending.redirectTo, ctx.redirects) ?? ctx.redirects.defaultPath,
     createdUser: false,
   };
 }

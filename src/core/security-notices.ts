@@ -11,9 +11,8 @@
 // and a flood of one kind cannot silence another.
 
 import type { RequestContext } from './audit.ts';
-import type { Policy } from './policy.ts';
-import { mailEnvelope, type AccountMail, type ComposeAccountMail, type SecurityNoticeKind } from './account.ts';
-import type { Store } from '../store/store.ts';
+import { mailEnvelope, type AccountMail, type SecurityNoticeKind } from './account.ts';
+import type { Context } from '../context.ts';
 
 export type { SecurityNoticeKind };
 
@@ -34,33 +33,25 @@ export type SecurityNotices = (
  * still dropped over the cap, since refusing those would refuse the owner.
  */
 export async function admitNotice(
-  deps: { policy: Pick<Policy, 'checkNotice'>; securityNotices?: SecurityNotices },
+  ctx: Pick<Context, 'policy'>,
   user: { email: string },
   kind: SecurityNoticeKind,
   context: RequestContext,
 ): Promise<boolean> {
-  if (!deps.securityNotices) return true;
-  return (await deps.policy.checkNotice({ email: user.email, kind }, context)).allow;
+  return (await ctx.policy.checkNotice({ email: user.email, kind }, context)).allow;
 }
 
-export function createSecurityNotices(deps: {
-  store: Store;
-  policy: Pick<Policy, 'checkNotice'>;
-  now: () => number;
-  baseUrl: URL;
-  composeAccountMail: ComposeAccountMail;
-  mailQueued: () => void;
-}): SecurityNotices {
+export function createSecurityNotices(ctx: Pick<Context, 'store' | 'policy' | 'now' | 'baseUrl' | 'composeAccountMail' | 'mailQueued'>): SecurityNotices {
   return async (user, kind, context, options) => {
     // Over the cap: the mail is not sent (the denial is audited); changes made from a session asked first (admitNotice).
-    if (!options?.admitted && !(await deps.policy.checkNotice({ email: user.email, kind }, context)).allow) return;
-    const now = deps.now();
-    const accountLink = new URL('/auth/account', deps.baseUrl).href;
-    const resetLink = new URL('/auth/password/forgot', deps.baseUrl).href;
+    if (!options?.admitted && !(await ctx.policy.checkNotice({ email: user.email, kind }, context)).allow) return;
+    const now = ctx.now();
+    const accountLink = new URL('/auth/account', ctx.baseUrl).href;
+    const resetLink = new URL('/auth/password/forgot', ctx.baseUrl).href;
     const notice: AccountMail = kind === 'password_reset' ? { kind: 'password_changed', change: 'reset', resetLink } : { kind, accountLink };
-    const mail = deps.composeAccountMail(notice, mailEnvelope(user.email, now, context, null));
+    const mail = ctx.composeAccountMail(notice, mailEnvelope(user.email, now, context, null));
     // The change's own event (totp.disabled, recovery_code.used) is already in the trail, with this request ID.
-    await deps.store.queueMail(mail, []);
-    deps.mailQueued();
+    await ctx.store.queueMail(mail, []);
+    ctx.mailQueued();
   };
 }

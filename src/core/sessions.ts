@@ -2,10 +2,10 @@
 // from the sign-in token), stored as SHA-256 only. Idle and absolute expiry are
 // judged here, on the server, whatever the cookie's own Max-Age says.
 
-import { randomUUID } from 'node:crypto';
-import { randomToken, sha256 } from './crypto.ts';
+import { sha256 } from './crypto.ts';
 import type { Session, User } from './types.ts';
 import type { NewSession, Store } from '../store/store.ts';
+import type { Context } from '../context.ts';
 
 const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
 /** last_seen_at is written at most this often: the session check is the hot path. */
@@ -22,18 +22,18 @@ export interface ValidSession {
 }
 
 export function newSession(
-  policy: SessionPolicy,
+  ctx: Pick<Context, 'random' | 'sessions'>,
   now: number,
   client: { userAgent: string | null; ip: string | null },
 ): { token: string; record: NewSession } {
-  const token = randomToken(32);
+  const token = ctx.random.token(32);
   return {
     token,
     record: {
-      id: randomUUID(),
+      id: ctx.random.uuid(),
       tokenHash: sha256(token),
       createdAt: now,
-      expiresAt: now + policy.ttlSeconds * 1000,
+      expiresAt: now + ctx.sessions.ttlSeconds * 1000,
       userAgent: client.userAgent?.slice(0, 512) ?? null,
       ip: client.ip,
     },

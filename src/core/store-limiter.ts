@@ -15,7 +15,7 @@ type CounterStore = Pick<Store, 'hitRateCounter' | 'getRateCounter' | 'deleteRat
 const PRUNE_EVERY_MS = 60_000;
 
 /** The database as the Redis limiters' fallback; one per process, so its limiters share the pruning schedule. */
-export function storeFallback(store: CounterStore, now: () => number = Date.now): RedisFallback {
+export function storeFallback(store: CounterStore, now: () => number): RedisFallback {
   let nextPrune = 0;
   const prune = () => {
     const t = now();

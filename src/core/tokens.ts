@@ -9,14 +9,18 @@
 // let anyone brute-force 10^6 codes offline, and a code never fits another
 // request. Each purpose has its own lifetime (configuration). Single use is a
 // conditional update in the store; a token presented for another purpose is
-// refused as unknown by the same statement.
+// refused as unknown by the same statement. The judge of a token's state
+// (tokenProblem) is the store's, since its statements enforce the same
+// conditions (store/token-state.ts).
 
-import { randomInt, randomUUID } from 'node:crypto';
 import type { AuditEvent } from './audit.ts';
-import { constantTimeEqual, hmacSha256, randomToken, sha256 } from './crypto.ts';
+import { constantTimeEqual, hmacSha256, sha256 } from './crypto.ts';
 import type { ErrorCode } from './errors.ts';
+import type { Random } from './random.ts';
 import type { TokenPurpose, TokenRecord } from './types.ts';
 import type { ConsumeFailure, NewOutboxMessage, Store } from '../store/store.ts';
+import { tokenProblem } from '../store/token-state.ts';
+import type { Context } from '../context.ts';
 
 const LINK_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const CODE = /^[0-9]{6}$/;
@@ -67,28 +71,8 @@ export interface TokenEngine {
   consumeCode(email: string, code: string, purpose: TokenPurpose, now: number): Promise<VerifyResult>;
 }
 
-export function generateCode(): string {
-  return randomInt(0, 1_000_000).toString().padStart(6, '0');
-}
-
-/**
- * The one judge of a token's state: why it cannot be used for `purpose` now,
- * or null while it can. Another purpose's token is 'not_found', exactly like an
- * unknown one. The code path passes attemptLimit = maxCodeAttempts - 1 (five
- * wrong codes lock the code); the link path passes maxCodeAttempts, which the
- * attempts never pass: wrong codes guess at the code, never at the 256-bit link,
- * so they must not kill the owner's link (issue #12 finding 2: guesses must not
- * deny the owner). The store's consume statements enforce the
- * same conditions atomically; this explains their answer (store/rows.ts) and
- * what the GET pages show.
- */
-export function tokenProblem(record: TokenRecord | null, purpose: TokenPurpose, now: number, attemptLimit: number): ConsumeFailure | null {
-  if (!record || record.purpose !== purpose) return 'not_found';
-  if (record.consumedAt !== null) return 'used';
-  if (record.retiredAt !== null) return 'replaced';
-  if (record.expiresAt <= now) return 'expired';
-  if (record.codeAttempts > attemptLimit) return 'locked';
-  return null;
+export function generateCode(random: Random): string {
+  return random.int(0, 1_000_000).toString().padStart(6, '0');
 }
 
 const FAILURE_CODES: Record<TokenFailure, ErrorCode> = {
@@ -119,7 +103,8 @@ export function codeErrorCode(reason: TokenFailure): ErrorCode {
   return CODE_FAILURE_CODES[reason];
 }
 
-export function createTokenEngine(store: Store, codeKey: Buffer, maxCodeAttempts: number, ttls: TokenTtls): TokenEngine {
+export function createTokenEngine(ctx: Pick<Context, 'store' | 'random'>, codeKey: Buffer, maxCodeAttempts: number, ttls: TokenTtls): TokenEngine {
+  const { store, random } = ctx;
   // Bound to purpose and token id so a code can never be replayed against another request.
   const hashCode = (purpose: TokenPurpose, tokenId: string, code: string) =>
     hmacSha256(codeKey, `${purpose}:${tokenId}:${code}`);
@@ -132,9 +117,9 @@ export function createTokenEngine(store: Store, codeKey: Buffer, maxCodeAttempts
     ttlSeconds: (purpose) => ttls[purpose],
 
     async issue(input, now) {
-      const token = randomToken(32);
-      const code = generateCode();
-      const id = randomUUID();
+      const token = random.token(32);
+      const code = generateCode(random);
+      const id = random.uuid();
       const record: TokenRecord = {
         id,
         purpose: input.purpose,

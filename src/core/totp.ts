@@ -9,12 +9,12 @@ import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 import { auditEvent, type RequestContext } from './audit.ts';
 import { seal, unseal } from './crypto.ts';
-import { admitNotice, type SecurityNotices } from './security-notices.ts';
+import { admitNotice } from './security-notices.ts';
 import type { ErrorCode } from './errors.ts';
-import type { Policy } from './policy.ts';
+import type { Random } from './random.ts';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.ts';
 import type { Session, User } from './types.ts';
-import type { Store } from '../store/store.ts';
+import type { Context } from '../context.ts';
 
 export const TOTP_PERIOD_SECONDS = 30;
 export const TOTP_DIGITS = 6;
@@ -34,18 +34,14 @@ export interface TwoFactorKeys {
   issuer: string;
 }
 
-export interface TotpDeps {
-  store: Store;
-  now: () => number;
-  policy: Policy;
-  twoFactor: TwoFactorKeys;
-  securityNotices?: SecurityNotices;
-}
+/** What the account's two-factor settings use (recovery-codes.ts too). */
+export type TotpContext = Pick<Context, 'store' | 'now' | 'random' | 'policy' | 'twoFactor' | 'securityNotices'>;
 
 export type TotpResult<T> = ({ ok: true } & T) | { ok: false; code: ErrorCode };
 
-export function generateTotpSecret(): string {
-  return new Secret({ size: SECRET_BYTES }).base32;
+export function generateTotpSecret(random: Random): string {
+  // A copy in an ArrayBuffer of its own: a small Buffer may be a view into a shared pool.
+  return new Secret({ buffer: Uint8Array.from(random.bytes(SECRET_BYTES)).buffer }).base32;
 }
 
 /** Bound to the account: a sealed secret copied onto another account's row does not open. */
@@ -111,8 +107,8 @@ export function formatSecret(secret: string): string {
 // Account management: every change needs a sign-in of the last 10 minutes
 // (policy.checkRecentSignIn); turning protection down also needs a current code.
 
-async function recent(deps: TotpDeps, user: User, session: Session, context: RequestContext): Promise<boolean> {
-  return (await deps.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow;
+async function recent(ctx: TotpContext, user: User, session: Session, context: RequestContext): Promise<boolean> {
+  return (await ctx.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow;
 }
 
 export interface Enrolment {
@@ -123,73 +119,73 @@ export interface Enrolment {
 
 /** Starts (or restarts) enrolment with a fresh secret; TOTP stays off until confirmEnrolment. */
 export async function startEnrolment(
-  deps: TotpDeps,
+  ctx: TotpContext,
   user: User,
   session: Session,
   context: RequestContext,
 ): Promise<TotpResult<{ enrolment: Enrolment }>> {
-  if (!(await recent(deps, user, session, context))) return { ok: false, code: 'reauthentication_required' };
+  if (!(await recent(ctx, user, session, context))) return { ok: false, code: 'reauthentication_required' };
   // Each start stores a secret and an audit row: the account's hourly share of changes bounds them (issue #12 finding 8 variant).
-  if (!(await deps.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) return { ok: false, code: 'rate_limited' };
-  const secret = generateTotpSecret();
-  const now = deps.now();
+  if (!(await ctx.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) return { ok: false, code: 'rate_limited' };
+  const secret = generateTotpSecret(ctx.random);
+  const now = ctx.now();
   const event = auditEvent(context, { type: 'totp.enrolment_started', outcome: 'info', at: now, userId: user.id, email: user.email });
-  const started = await deps.store.startTotpEnrolment(user.id, sealTotpSecret(deps.twoFactor.totpKey, user.id, secret), now, [event]);
+  const started = await ctx.store.startTotpEnrolment(user.id, sealTotpSecret(ctx.twoFactor.totpKey, user.id, secret), now, [event]);
   if (!started) return { ok: false, code: 'totp_already_enabled' };
-  return { ok: true, enrolment: { secret, uri: otpauthUri(deps.twoFactor.issuer, user.email, secret) } };
+  return { ok: true, enrolment: { secret, uri: otpauthUri(ctx.twoFactor.issuer, user.email, secret) } };
 }
 
 /** The unconfirmed enrolment, to show again (account page), or null. */
-export async function pendingEnrolment(deps: TotpDeps, user: User): Promise<Enrolment | null> {
-  const record = await deps.store.getTotp(user.id);
+export async function pendingEnrolment(ctx: TotpContext, user: User): Promise<Enrolment | null> {
+  const record = await ctx.store.getTotp(user.id);
   if (!record || record.enabledAt !== null) return null;
-  const secret = unsealTotpSecret(deps.twoFactor.totpKey, user.id, record.secretSealed);
-  return { secret, uri: otpauthUri(deps.twoFactor.issuer, user.email, secret) };
+  const secret = unsealTotpSecret(ctx.twoFactor.totpKey, user.id, record.secretSealed);
+  return { secret, uri: otpauthUri(ctx.twoFactor.issuer, user.email, secret) };
 }
 
 /** A wrong code counts toward the account's delay, like every verifier (policy.ts). */
-async function wrongCode(deps: TotpDeps, user: User, context: RequestContext, reason: ErrorCode): Promise<{ ok: false; code: ErrorCode }> {
-  await deps.policy.recordFailure(user.email, 'totp', context);
-  await deps.store.appendAudit([
-    auditEvent(context, { type: 'totp.failed', outcome: 'failure', reason, at: deps.now(), userId: user.id, email: user.email }),
+async function wrongCode(ctx: TotpContext, user: User, context: RequestContext, reason: ErrorCode): Promise<{ ok: false; code: ErrorCode }> {
+  await ctx.policy.recordFailure(user.email, 'totp', context);
+  await ctx.store.appendAudit([
+    auditEvent(context, { type: 'totp.failed', outcome: 'failure', reason, at: ctx.now(), userId: user.id, email: user.email }),
   ]);
   return { ok: false, code: reason };
 }
 
 /** The first code switches TOTP on; the answer carries the recovery codes, shown once. */
 export async function confirmEnrolment(
-  deps: TotpDeps,
+  ctx: TotpContext,
   user: User,
   session: Session,
   codeInput: unknown,
   context: RequestContext,
 ): Promise<TotpResult<{ recoveryCodes: string[] }>> {
-  if (!(await recent(deps, user, session, context))) return { ok: false, code: 'reauthentication_required' };
-  if (!(await deps.policy.checkVerify({ verifier: 'totp', account: user.email }, context)).allow) return { ok: false, code: 'rate_limited' };
-  const record = await deps.store.getTotp(user.id);
+  if (!(await recent(ctx, user, session, context))) return { ok: false, code: 'reauthentication_required' };
+  if (!(await ctx.policy.checkVerify({ verifier: 'totp', account: user.email }, context)).allow) return { ok: false, code: 'rate_limited' };
+  const record = await ctx.store.getTotp(user.id);
   if (!record) return { ok: false, code: 'totp_not_enabled' };
   if (record.enabledAt !== null) return { ok: false, code: 'totp_already_enabled' };
-  const now = deps.now();
+  const now = ctx.now();
   const code = normalizeTotpCode(codeInput);
-  const secret = unsealTotpSecret(deps.twoFactor.totpKey, user.id, record.secretSealed);
+  const secret = unsealTotpSecret(ctx.twoFactor.totpKey, user.id, record.secretSealed);
   const step = code === null ? null : matchTotpCode(secret, code, now);
-  if (step === null) return wrongCode(deps, user, context, 'totp_invalid');
-  if (!(await admitNotice(deps, user, 'totp_enabled', context))) return { ok: false, code: 'rate_limited' };
-  const recoveryCodes = generateRecoveryCodes();
+  if (step === null) return wrongCode(ctx, user, context, 'totp_invalid');
+  if (!(await admitNotice(ctx, user, 'totp_enabled', context))) return { ok: false, code: 'rate_limited' };
+  const recoveryCodes = generateRecoveryCodes(ctx.random);
   const event = (type: 'totp.enabled' | 'recovery_codes.generated') =>
     auditEvent(context, { type, outcome: 'success', at: now, userId: user.id, email: user.email });
-  const enabled = await deps.store.enableTotp({
+  const enabled = await ctx.store.enableTotp({
     userId: user.id,
     step,
     now,
-    recoveryCodeHashes: recoveryCodes.map((c) => hashRecoveryCode(deps.twoFactor.recoveryCodeKey, user.id, normalizeRecoveryCode(c) ?? c)),
+    recoveryCodeHashes: recoveryCodes.map((c) => hashRecoveryCode(ctx.twoFactor.recoveryCodeKey, user.id, normalizeRecoveryCode(c) ?? c)),
     events: [event('totp.enabled'), event('recovery_codes.generated')],
   });
   // Lost a race with another confirmation (or a cancel): the other one decided.
   if (!enabled) return { ok: false, code: 'totp_already_enabled' };
-  await deps.policy.recordSuccess(user.email, 'totp');
+  await ctx.policy.recordSuccess(user.email, 'totp');
   // An intruder with a fresh session could otherwise add a second factor unseen and lock the owner out (issue #12 finding 12).
-  await deps.securityNotices?.(user, 'totp_enabled', context, { admitted: true });
+  await ctx.securityNotices(user, 'totp_enabled', context, { admitted: true });
   return { ok: true, recoveryCodes };
 }
 
@@ -199,59 +195,59 @@ export async function confirmEnrolment(
  * that lower the protection.
  */
 export async function proveSecondFactor(
-  deps: TotpDeps,
+  ctx: TotpContext,
   user: User,
   input: { code?: unknown; recoveryCode?: unknown },
   context: RequestContext,
 ): Promise<TotpResult<{ via: 'totp' | 'recovery_code' }>> {
-  if (!(await deps.policy.checkVerify({ verifier: input.recoveryCode !== undefined ? 'recovery_code' : 'totp', account: user.email }, context)).allow) {
+  if (!(await ctx.policy.checkVerify({ verifier: input.recoveryCode !== undefined ? 'recovery_code' : 'totp', account: user.email }, context)).allow) {
     return { ok: false, code: 'rate_limited' };
   }
-  const record = await deps.store.getTotp(user.id);
+  const record = await ctx.store.getTotp(user.id);
   if (!record || record.enabledAt === null) return { ok: false, code: 'totp_not_enabled' };
-  const now = deps.now();
+  const now = ctx.now();
   if (input.recoveryCode !== undefined) {
     const normalized = normalizeRecoveryCode(input.recoveryCode);
     const used =
       normalized !== null &&
-      (await deps.store.consumeRecoveryCode(user.id, hashRecoveryCode(deps.twoFactor.recoveryCodeKey, user.id, normalized), now, [
+      (await ctx.store.consumeRecoveryCode(user.id, hashRecoveryCode(ctx.twoFactor.recoveryCodeKey, user.id, normalized), now, [
         auditEvent(context, { type: 'recovery_code.used', outcome: 'success', at: now, userId: user.id, email: user.email }),
       ]));
     if (!used) {
-      await deps.policy.recordFailure(user.email, 'recovery_code', context);
-      await deps.store.appendAudit([
+      await ctx.policy.recordFailure(user.email, 'recovery_code', context);
+      await ctx.store.appendAudit([
         auditEvent(context, { type: 'recovery_code.failed', outcome: 'failure', reason: 'recovery_code_invalid', at: now, userId: user.id, email: user.email }),
       ]);
       return { ok: false, code: 'recovery_code_invalid' };
     }
-    await deps.policy.recordSuccess(user.email, 'totp');
+    await ctx.policy.recordSuccess(user.email, 'totp');
     return { ok: true, via: 'recovery_code' };
   }
   const code = normalizeTotpCode(input.code);
-  const secret = unsealTotpSecret(deps.twoFactor.totpKey, user.id, record.secretSealed);
+  const secret = unsealTotpSecret(ctx.twoFactor.totpKey, user.id, record.secretSealed);
   const step = code === null ? null : matchTotpCode(secret, code, now);
-  if (step === null) return wrongCode(deps, user, context, 'totp_invalid');
-  if (!(await deps.store.useTotpStep(user.id, step))) return wrongCode(deps, user, context, 'totp_reused');
-  await deps.policy.recordSuccess(user.email, 'totp');
+  if (step === null) return wrongCode(ctx, user, context, 'totp_invalid');
+  if (!(await ctx.store.useTotpStep(user.id, step))) return wrongCode(ctx, user, context, 'totp_reused');
+  await ctx.policy.recordSuccess(user.email, 'totp');
   return { ok: true, via: 'totp' };
 }
 
 /** Off: needs a recent sign-in and a current code (or a recovery code, for a lost device). */
 export async function disableTotp(
-  deps: TotpDeps,
+  ctx: TotpContext,
   user: User,
   session: Session,
   input: { code?: unknown; recoveryCode?: unknown },
   context: RequestContext,
 ): Promise<TotpResult<object>> {
-  if (!(await recent(deps, user, session, context))) return { ok: false, code: 'reauthentication_required' };
-  const proof = await proveSecondFactor(deps, user, input, context);
+  if (!(await recent(ctx, user, session, context))) return { ok: false, code: 'reauthentication_required' };
+  const proof = await proveSecondFactor(ctx, user, input, context);
   if (!proof.ok) return proof;
-  if (!(await admitNotice(deps, user, 'totp_disabled', context))) return { ok: false, code: 'rate_limited' };
-  const event = auditEvent(context, { type: 'totp.disabled', outcome: 'success', reason: proof.via, at: deps.now(), userId: user.id, email: user.email });
-  if (!(await deps.store.disableTotp(user.id, [event]))) return { ok: false, code: 'totp_not_enabled' };
+  if (!(await admitNotice(ctx, user, 'totp_disabled', context))) return { ok: false, code: 'rate_limited' };
+  const event = auditEvent(context, { type: 'totp.disabled', outcome: 'success', reason: proof.via, at: ctx.now(), userId: user.id, email: user.email });
+  if (!(await ctx.store.disableTotp(user.id, [event]))) return { ok: false, code: 'totp_not_enabled' };
   // One notice, whether the proof was a current code or a recovery code.
-  await deps.securityNotices?.(user, 'totp_disabled', context, { admitted: true });
+  await ctx.securityNotices(user, 'totp_disabled', context, { admitted: true });
   return { ok: true };
 }
 
@@ -260,30 +256,30 @@ export async function disableTotp(
  * the mailbox alone sign in again, so that direction needs a current code too.
  */
 export async function setEmailSignInRequiresTotp(
-  deps: TotpDeps,
+  ctx: TotpContext,
   user: User,
   session: Session,
   input: { value: boolean; code?: unknown; recoveryCode?: unknown },
   context: RequestContext,
 ): Promise<TotpResult<object>> {
-  if (!(await recent(deps, user, session, context))) return { ok: false, code: 'reauthentication_required' };
+  if (!(await recent(ctx, user, session, context))) return { ok: false, code: 'reauthentication_required' };
   if (!input.value) {
-    const proof = await proveSecondFactor(deps, user, input, context);
+    const proof = await proveSecondFactor(ctx, user, input, context);
     if (!proof.ok) return proof;
-    if (proof.via === 'recovery_code') await deps.securityNotices?.(user, 'recovery_code_used', context);
+    if (proof.via === 'recovery_code') await ctx.securityNotices(user, 'recovery_code_used', context);
   }
   const kind = input.value ? 'email_sign_in_requires_totp' : 'email_sign_in_alone';
-  if (!(await admitNotice(deps, user, kind, context))) return { ok: false, code: 'rate_limited' };
+  if (!(await admitNotice(ctx, user, kind, context))) return { ok: false, code: 'rate_limited' };
   const event = auditEvent(context, {
     type: 'totp.settings_changed',
     outcome: 'success',
     reason: kind,
-    at: deps.now(),
+    at: ctx.now(),
     userId: user.id,
     email: user.email,
   });
-  if (!(await deps.store.setEmailSignInRequiresTotp(user.id, input.value, [event]))) return { ok: false, code: 'totp_not_enabled' };
-  await deps.securityNotices?.(user, kind, context, { admitted: true });
+  if (!(await ctx.store.setEmailSignInRequiresTotp(user.id, input.value, [event]))) return { ok: false, code: 'totp_not_enabled' };
+  await ctx.securityNotices(user, kind, context, { admitted: true });
   return { ok: true };
 }
 
@@ -297,14 +293,14 @@ export interface TotpStatus {
   recoveryCodesLeft: number;
 }
 
-export async function totpStatus(deps: Pick<TotpDeps, 'store'>, userId: string): Promise<TotpStatus> {
-  const record = await deps.store.getTotp(userId);
+export async function totpStatus(ctx: Pick<Context, 'store'>, userId: string): Promise<TotpStatus> {
+  const record = await ctx.store.getTotp(userId);
   const enabled = record !== null && record.enabledAt !== null;
   return {
     enabled,
     enabledAt: record?.enabledAt ?? null,
     enrolling: record !== null && record.enabledAt === null,
     emailSignInRequiresTotp: enabled && record.emailSignInRequiresTotp,
-    recoveryCodesLeft: enabled ? await deps.store.countRecoveryCodes(userId) : 0,
+    recoveryCodesLeft: enabled ? await ctx.store.countRecoveryCodes(userId) : 0,
   };
 }

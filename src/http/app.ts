@@ -1,6 +1,10 @@
 // Assembles the Hono app: middleware once, routes once, at creation (never per request).
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
+import type { Context } from '../context.ts';
+import { deriveKey } from '../core/crypto.ts';
+import type { DevMailbox } from '../mail/dev-mailbox.ts';
+import { cookieNames } from './cookies.ts';
 import type { AppEnv, HttpDeps } from './env.ts';
 import { errorResponse } from './error-page.ts';
 import { requestLogger } from './logging.ts';
@@ -24,11 +28,19 @@ import { verifyRoutes } from './routes/verify.ts';
 import { approvalRoutes } from './routes/approval.ts';
 import { oidcClientRoutes } from './routes/oidc-clients.ts';
 import { oidcRoutes } from './routes/oidc.ts';
+import type { OidcProvider } from '../oidc/provider.ts';
 
 /** An incoming X-Request-Id is kept only when well-formed (it reaches logs and mail headers). */
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,128}$/;
 
-export function createApp(deps: HttpDeps): Hono<AppEnv> {
+export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; version: string; oidc?: OidcProvider | null }): Hono<AppEnv> {
+  const deps: HttpDeps = {
+    ...ctx,
+    ...parts,
+    oidc: parts.oidc ?? null,
+    cookies: cookieNames(ctx.config),
+    csrfKey: deriveKey(ctx.config.secret, 'csrf-token'),
+  };
   const app = new Hono<AppEnv>();
   // Kept only from one of our own proxies, as X-Forwarded-For is: from a client it
   // is request text, and it went into the genuine mail's headers (a variant of issue #12 finding 7).
@@ -37,7 +49,7 @@ export function createApp(deps: HttpDeps): Hono<AppEnv> {
     requestId({
       generator: (c) => {
         const incoming = c.req.header('x-request-id');
-        return fromTrustedProxy(c, proxies) && incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+        return fromTrustedProxy(c, proxies) && incoming && REQUEST_ID.test(incoming) ? incoming : deps.random.uuid();
       },
       headerName: '',
     }),

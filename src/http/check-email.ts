@@ -10,7 +10,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { approvalView, waitingApproval } from '../core/cross-device.ts';
 import { canonicalizeEmail } from '../core/email.ts';
 import { secondsUntilNextMail } from '../core/policy.ts';
-import { cookieNames, flowHashOf } from './cookies.ts';
+import { flowHashOf } from './cookies.ts';
 import { checkEmailPage } from '../pages/check-email-page.ts';
 import type { AppEnv, HttpDeps } from './env.ts';
 import { pageContext } from './pages.ts';
@@ -26,8 +26,7 @@ export interface ResendState {
 
 /** This browser's newest sign-in request (by its flow-request cookie) and the wait before another mail, or null. */
 export async function resendState(c: Context<AppEnv>, deps: HttpDeps): Promise<ResendState | null> {
-  const names = cookieNames(deps.config);
-  const flowHash = flowHashOf(c, names, names.flowRequest);
+  const flowHash = flowHashOf(c, deps.cookies, deps.cookies.flowRequest);
   const asked = flowHash ? await deps.store.findSignInFlow(flowHash, deps.now()) : null;
   if (!asked) return null;
   return {
@@ -50,7 +49,7 @@ export async function checkEmailResponse(
   const email = typed === null ? (asked?.email ?? null) : typed.ok ? typed.email : null;
   // The countdown and redirect are this browser's own, shown only beside its own address.
   const resend = asked && asked.email === email ? asked : null;
-  const approval = await waitingApproval(deps.signIn, flowHashOf(c, cookieNames(deps.config)));
+  const approval = await waitingApproval(deps, flowHashOf(c, deps.cookies));
   c.header('Cache-Control', 'no-store');
   return c.html(
     checkEmailPage(pageContext(c, deps), {

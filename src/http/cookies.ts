@@ -21,16 +21,8 @@ export interface CookieNames {
   secure: boolean;
 }
 
-const NAMES = new WeakMap<LatchkeyConfig, CookieNames>();
-
-/** Computed once per configuration: routes ask on every request. */
-export function cookieNames(config: LatchkeyConfig): CookieNames {
-  let names = NAMES.get(config);
-  if (!names) NAMES.set(config, (names = computeNames(config)));
-  return names;
-}
-
-function computeNames(config: LatchkeyConfig): CookieNames {
+/** Computed once, at startup (createApp keeps them in HttpDeps.cookies; createLatchkey for getSession). */
+export function cookieNames(config: Pick<LatchkeyConfig, 'baseUrl'>): CookieNames {
   const secure = config.baseUrl.protocol === 'https:';
   const prefix = secure ? '__Host-' : '';
   return {

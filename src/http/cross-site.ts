@@ -12,7 +12,7 @@ export function crossSiteGuard(deps: HttpDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     // Reads never change state; skipping them here keeps the session check lean.
     if (SAFE_METHODS.has(c.req.method)) return next();
-    const decision = await deps.signIn.policy.checkCrossSite(
+    const decision = await deps.policy.checkCrossSite(
       { method: c.req.method, origin: c.req.header('origin') ?? null, fetchSite: c.req.header('sec-fetch-site') ?? null },
       requestContext(c),
     );

@@ -9,30 +9,23 @@
 // Pages ask for the token here; the guard that checks it is csrf.ts (apart, so
 // pages need no error answers and the error page can carry a token: issue #13).
 import type { Context } from 'hono';
-import type { LatchkeyConfig } from '../config.ts';
-import { deriveKey, hmacSha256, randomToken } from '../core/crypto.ts';
-import { cookieNames, readCookie, writeCookie } from './cookies.ts';
+import { hmacSha256 } from '../core/crypto.ts';
+import { readCookie, writeCookie } from './cookies.ts';
 import type { AppEnv, HttpDeps } from './env.ts';
 
 /** The shape of a cookie value this server writes; anything else is treated as no cookie. */
 export const CSRF_COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
 
-const KEYS = new WeakMap<LatchkeyConfig, Buffer>();
-
-function csrfKey(config: LatchkeyConfig): Buffer {
-  let key = KEYS.get(config);
-  if (!key) KEYS.set(config, (key = deriveKey(config.secret, 'csrf-token')));
-  return key;
+/** The token that fits a cookie value; `key` is deriveKey(secret, 'csrf-token'), derived once (HttpDeps.csrfKey). */
+export function csrfTokenFor(key: Buffer, cookieValue: string): string {
+  return hmacSha256(key, `csrf:${cookieValue}`);
 }
 
-/** The token that fits a cookie value. */
-export function csrfTokenFor(config: LatchkeyConfig, cookieValue: string): string {
-  return hmacSha256(csrfKey(config), `csrf:${cookieValue}`);
-}
+type CsrfDeps = Pick<HttpDeps, 'cookies' | 'csrfKey' | 'random' | 'config'>;
 
-function setCookie(c: Context<AppEnv>, deps: HttpDeps): string {
-  const names = cookieNames(deps.config);
-  const value = randomToken(32);
+function setCookie(c: Context<AppEnv>, deps: CsrfDeps): string {
+  const names = deps.cookies;
+  const value = deps.random.token(32);
   // As long as a session may live: a form left open for a day still posts.
   writeCookie(c, names, names.csrf, value, deps.config.sessionTtlSeconds);
   c.set('csrfCookie', value);
@@ -40,12 +33,12 @@ function setCookie(c: Context<AppEnv>, deps: HttpDeps): string {
 }
 
 /** This browser's token for a form; a browser without the cookie gets one on this response. */
-export function csrfToken(c: Context<AppEnv>, deps: HttpDeps): string {
-  const current = c.get('csrfCookie') ?? readCookie(c, cookieNames(deps.config).csrf);
-  return csrfTokenFor(deps.config, current && CSRF_COOKIE_VALUE.test(current) ? current : setCookie(c, deps));
+export function csrfToken(c: Context<AppEnv>, deps: CsrfDeps): string {
+  const current = c.get('csrfCookie') ?? readCookie(c, deps.cookies.csrf);
+  return csrfTokenFor(deps.csrfKey, current && CSRF_COOKIE_VALUE.test(current) ? current : setCookie(c, deps));
 }
 
 /** At every sign-in: a new cookie, so forms from before it stop working (no pre-auth value survives). */
-export function renewCsrfCookie(c: Context<AppEnv>, deps: HttpDeps): void {
+export function renewCsrfCookie(c: Context<AppEnv>, deps: CsrfDeps): void {
   setCookie(c, deps);
 }

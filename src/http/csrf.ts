@@ -7,7 +7,7 @@
 // application/json needs a preflight, which Latchkey never grants, so JSON keeps
 // the Origin / Fetch-Metadata check alone.
 import type { MiddlewareHandler } from 'hono';
-import { cookieNames, readCookie } from './cookies.ts';
+import { readCookie } from './cookies.ts';
 import { CSRF_COOKIE_VALUE, csrfTokenFor } from './csrf-token.ts';
 import type { AppEnv, HttpDeps } from './env.ts';
 import { errorResponse } from './error-page.ts';
@@ -21,7 +21,7 @@ const SIMPLE_BODIES = new Set(['application/x-www-form-urlencoded', 'multipart/f
 
 /** Refuses a form post whose token is missing or is not this browser's: the policy decides and audits it. */
 export function csrfGuard(deps: HttpDeps): MiddlewareHandler<AppEnv> {
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
   return async (c, next) => {
     if (SAFE_METHODS.has(c.req.method)) return next();
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -31,9 +31,9 @@ export function csrfGuard(deps: HttpDeps): MiddlewareHandler<AppEnv> {
     if (!body) return errorResponse(c, deps, 'invalid_request');
     const field = body[CSRF_FIELD];
     const cookie = readCookie(c, names.csrf);
-    const decision = await deps.signIn.policy.checkFormToken(
+    const decision = await deps.policy.checkFormToken(
       {
-        expected: cookie && CSRF_COOKIE_VALUE.test(cookie) ? csrfTokenFor(deps.config, cookie) : null,
+        expected: cookie && CSRF_COOKIE_VALUE.test(cookie) ? csrfTokenFor(deps.csrfKey, cookie) : null,
         presented: typeof field === 'string' ? field : null,
       },
       requestContext(c),

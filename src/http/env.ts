@@ -1,16 +1,9 @@
 // Hono environment and the dependencies every route receives.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
-import type { LatchkeyConfig } from '../config.ts';
-import type { SessionPolicy } from '../core/sessions.ts';
-import type { AccountDeps } from '../core/account.ts';
-import type { SignInDeps } from '../core/sign-in.ts';
-import type { TokenEngine } from '../core/tokens.ts';
+import type { Context } from '../context.ts';
 import type { DevMailbox } from '../mail/dev-mailbox.ts';
-import type { Mailer } from '../mail/mailer.ts';
-import type { Store } from '../store/store.ts';
-import type { Metrics } from '../core/metrics.ts';
 import type { OidcProvider } from '../oidc/provider.ts';
+import type { CookieNames } from './cookies.ts';
 
 export interface AppEnv {
   /** Under @hono/node-server and the Node adapters (src/adapters/); absent for latchkey.fetch(request) alone. */
@@ -38,20 +31,17 @@ export interface AppEnv {
   };
 }
 
-export interface HttpDeps {
-  config: LatchkeyConfig;
-  store: Store;
-  tokens: TokenEngine;
-  signIn: SignInDeps;
-  /** Passwords, reset, email verification and change (issue #5): signIn plus the password hasher and account mail. */
-  account: AccountDeps;
-  sessions: SessionPolicy;
-  logger: Logger;
-  mailer: Mailer;
-  devMailbox: DevMailbox | null;
-  now: () => number;
-  version: string;
-  metrics: Metrics;
+/**
+ * The context (src/context.ts) plus what only HTTP needs, all built once in
+ * createApp: routes pass it whole to core functions, each of which takes its Pick.
+ */
+export interface HttpDeps extends Context {
+  readonly devMailbox: DevMailbox | null;
+  readonly version: string;
+  /** Cookie names and attributes (http/cookies.ts). */
+  readonly cookies: CookieNames;
+  /** Keys the CSRF tokens (http/csrf-token.ts). */
+  readonly csrfKey: Buffer;
   /** The OpenID Connect provider (issue #15), when LATCHKEY_OIDC_CLIENTS is set. */
-  oidc?: OidcProvider | null;
+  readonly oidc: OidcProvider | null;
 }

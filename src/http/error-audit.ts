@@ -5,17 +5,18 @@
 // policy bounds it per IP, so a flood of 404s costs neither rows nor reads.
 import type { MiddlewareHandler } from 'hono';
 import { auditEvent } from '../core/audit.ts';
-import type { AppEnv, HttpDeps } from './env.ts';
+import type { Context } from '../context.ts';
+import type { AppEnv } from './env.ts';
 import { requestContext } from './request.ts';
 
-export function errorAudit(deps: Pick<HttpDeps, 'store' | 'signIn' | 'logger' | 'now'>): MiddlewareHandler<AppEnv> {
+export function errorAudit(deps: Pick<Context, 'store' | 'policy' | 'logger' | 'now'>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
     const code = c.get('errorCode');
     if (!code) return;
     const context = requestContext(c);
     try {
-      if (!(await deps.signIn.policy.mayRecordErrorAnswer(context))) return;
+      if (!(await deps.policy.mayRecordErrorAnswer(context))) return;
       if (context.requestId && (await deps.store.listAudit({ requestId: context.requestId, limit: 1 })).length > 0) return;
       await deps.store.appendAudit([
         auditEvent(context, { type: 'error.answered', outcome: 'failure', reason: code, at: deps.now(), userId: c.get('userId') }),

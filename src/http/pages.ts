@@ -1,5 +1,4 @@
 import type { Context } from 'hono';
-import { brandFromConfig } from '../branding.ts';
 import { negotiateLocale, translator } from '../i18n/catalog.ts';
 import type { PageContext } from '../pages/context.ts';
 import { csrfToken } from './csrf-token.ts';
@@ -14,7 +13,7 @@ export function pageContext(c: Context<AppEnv>, deps: HttpDeps): PageContext {
     version: deps.version,
     requestId: c.get('requestId') ?? null,
     t: translator(locale),
-    brand: brandFromConfig(deps.config),
+    brand: deps.brand,
     // Read only when a page is rendered: a JSON answer gets no CSRF cookie.
     get csrfToken() {
       return csrfToken(c, deps);

@@ -2,9 +2,9 @@
 // inputs, sealed because they include the live link and code (the store never
 // sees them in clear; the row is cleared once sent); the outbox worker renders
 // them when it sends (renderQueuedMail), off the request path.
-import { randomUUID } from 'node:crypto';
 import type { Brand } from '../branding.ts';
 import type { ComposeAccountMail } from '../core/account.ts';
+import type { Random } from '../core/random.ts';
 import type { ComposeSignInMail } from '../core/sign-in.ts';
 import { LOCALES, type Locale } from '../i18n/catalog.ts';
 import { sealMessage } from './outbox.ts';
@@ -18,9 +18,17 @@ export type QueuedMail =
   | { kind: 'sign_in'; input: Omit<SignInMessageInput, 'brand' | 'productName'> }
   | { kind: 'account'; input: Omit<AccountMessageInput, 'brand'> };
 
+/** How a composer seals its rows; the brand is not among them (renderQueuedMail applies it at send time). */
+export interface MailSealing {
+  sealKey: Buffer;
+  /** The row's id. */
+  random: Random;
+  locale: 'auto' | Locale;
+}
+
 /** The outbox row of one message: the template and its inputs, sealed. */
-function queuedRow(sealKey: Buffer, to: string, createdAt: number, requestId: string | null, template: QueuedMail): NewOutboxMessage {
-  return { id: randomUUID(), createdAt, requestId, recipient: to, payload: sealMessage(sealKey, { to, template }) };
+function queuedRow(options: MailSealing, to: string, createdAt: number, requestId: string | null, template: QueuedMail): NewOutboxMessage {
+  return { id: options.random.uuid(), createdAt, requestId, recipient: to, payload: sealMessage(options.sealKey, { to, template }) };
 }
 
 /** The outbox worker's renderer: a queued message with this instance's brand. */
@@ -37,12 +45,7 @@ export function mailLocale(requested: string | null, configured: 'auto' | Locale
   return (LOCALES as readonly string[]).includes(requested ?? '') ? (requested as Locale) : 'en';
 }
 
-export function composeSignInMail(options: {
-  sealKey: Buffer;
-  brand: Brand;
-  locale: 'auto' | Locale;
-  tokenTtlSeconds: number;
-}): ComposeSignInMail {
+export function composeSignInMail(options: MailSealing & { tokenTtlSeconds: number }): ComposeSignInMail {
   return ({ to, link, code, record, requestId, locale }) => {
     const template: QueuedMail = {
       kind: 'sign_in',
@@ -57,12 +60,12 @@ export function composeSignInMail(options: {
         userAgent: record.requestUserAgent,
       },
     };
-    return queuedRow(options.sealKey, to, record.createdAt, requestId, template);
+    return queuedRow(options, to, record.createdAt, requestId, template);
   };
 }
 
 /** The account flows' emails (password reset and notices, email verification and change), sealed like the sign-in email. */
-export function composeAccountMail(options: { sealKey: Buffer; brand: Brand; locale: 'auto' | Locale }): ComposeAccountMail {
+export function composeAccountMail(options: MailSealing): ComposeAccountMail {
   return (mail, envelope) => {
     const template: QueuedMail = {
       kind: 'account',
@@ -75,6 +78,6 @@ export function composeAccountMail(options: { sealKey: Buffer; brand: Brand; loc
         locale: mailLocale(envelope.locale, options.locale),
       },
     };
-    return queuedRow(options.sealKey, envelope.to, envelope.at, envelope.requestId, template);
+    return queuedRow(options, envelope.to, envelope.at, envelope.requestId, template);
   };
 }

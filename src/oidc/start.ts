@@ -3,24 +3,15 @@
 // and stored sealed at first start), the provider configured. Null otherwise:
 // no discovery document, no endpoints.
 
-import type { Logger } from 'pino';
-import type { LatchkeyConfig } from '../config.ts';
-import type { Metrics } from '../core/metrics.ts';
+import type { Context } from '../context.ts';
 import { deriveKey } from '../core/crypto.ts';
-import type { Store } from '../store/store.ts';
 import { auditProviderEvents, awaitWritesBeforeAnswer } from './audit.ts';
-import { limitClientFailures, type ClientPolicy } from './client-limits.ts';
+import { limitClientFailures } from './client-limits.ts';
 import { loadOidcClients } from './clients.ts';
 import { loadSigningKeys } from './keys.ts';
 import { createOidcProvider, type OidcProvider, type OidcProviderDeps } from './provider.ts';
 
-export interface StartOidcDeps {
-  config: LatchkeyConfig;
-  store: Store;
-  now: () => number;
-  logger: Logger;
-  policy: ClientPolicy;
-  metrics: Metrics;
+export interface StartOidcDeps extends Pick<Context, 'config' | 'store' | 'now' | 'logger' | 'policy' | 'metrics'> {
   latchkeySession: OidcProviderDeps['latchkeySession'];
   sessionCookie: OidcProviderDeps['sessionCookie'];
 }

@@ -4,8 +4,8 @@
 // instead of leaking `undefined` into the core.
 
 import { POLICY_VERSION } from '../core/policy-version.ts';
-import { tokenProblem } from '../core/tokens.ts';
-import { auditEmail, type AuditEvent, type AuditEventType, type AuditOutcome, type StoredAuditEvent } from '../core/audit.ts';
+import type { AuditEvent, AuditEventType, AuditOutcome, StoredAuditEvent } from '../core/audit.ts';
+import { auditEmail } from './audit-email.ts';
 import type { FirstFactorKind, Session, TokenPurpose, TokenRecord, User } from '../core/types.ts';
 import type {
   ApprovalState,
@@ -21,6 +21,7 @@ import type {
   SignInFlow,
   TotpRecord,
 } from './store.ts';
+import { tokenProblem } from './token-state.ts';
 
 export type Row = Record<string, unknown>;
 export type SqlValue = string | number | null;

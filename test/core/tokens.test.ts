@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { hmacSha256, sha256 } from '../../src/core/crypto.ts';
+import { nodeRandom } from '../../src/core/random.ts';
 import { createTokenEngine, generateCode, tokenErrorCode, type IssueTokenInput, type TokenEngine, type TokenTtls } from '../../src/core/tokens.ts';
 import { TOKEN_PURPOSES, type TokenPurpose, type TokenRecord } from '../../src/core/types.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -58,7 +59,7 @@ for (const backend of BACKENDS) {
     let engine: TokenEngine;
     before(async () => {
       store = (await backend.open())!;
-      engine = createTokenEngine(store, key, MAX_CODE_ATTEMPTS, TTLS);
+      engine = createTokenEngine({ store, random: nodeRandom }, key, MAX_CODE_ATTEMPTS, TTLS);
     });
     after(() => store.close());
 
@@ -170,6 +171,6 @@ for (const backend of BACKENDS) {
 
 it('generates codes uniformly enough to use every digit in every position', () => {
   const seen = Array.from({ length: 6 }, () => new Set<string>());
-  for (let i = 0; i < 2000; i++) [...generateCode()].forEach((digit, position) => seen[position]!.add(digit));
+  for (let i = 0; i < 2000; i++) [...generateCode(nodeRandom)].forEach((digit, position) => seen[position]!.add(digit));
   assert.ok(seen.every((digits) => digits.size === 10));
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Secret } from 'otpauth';
 import { deriveKey } from '../../src/core/crypto.ts';
+import { nodeRandom } from '../../src/core/random.ts';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_COUNT } from '../../src/core/recovery-codes.ts';
 import {
   generateTotpSecret,
@@ -51,7 +52,7 @@ describe('TOTP (RFC 6238)', () => {
   });
 
   it('accepts the code of the step before and after (clock drift), not two away', () => {
-    const secret = generateTotpSecret();
+    const secret = generateTotpSecret(nodeRandom);
     const now = 1_800_000_000_000 + 12_345;
     const step = totpStep(now);
     for (const offset of [-1, 0, 1]) {
@@ -69,8 +70,8 @@ describe('TOTP (RFC 6238)', () => {
 
   it('a code of another secret is refused', () => {
     const now = Date.now();
-    const mine = generateTotpSecret();
-    const theirs = generateTotpSecret();
+    const mine = generateTotpSecret(nodeRandom);
+    const theirs = generateTotpSecret(nodeRandom);
     assert.notEqual(mine, theirs);
     const code = totpCode(theirs, now);
     const window = [-1, 0, 1].map((o) => totpCode(mine, now + o * 30_000));
@@ -78,7 +79,7 @@ describe('TOTP (RFC 6238)', () => {
   });
 
   it('secrets are 160 random bits in base32', () => {
-    const secrets = new Set(Array.from({ length: 50 }, generateTotpSecret));
+    const secrets = new Set(Array.from({ length: 50 }, () => generateTotpSecret(nodeRandom)));
     assert.equal(secrets.size, 50);
     for (const secret of secrets) {
       assert.match(secret, /^[A-Z2-7]{32}$/);
@@ -97,7 +98,7 @@ describe('TOTP (RFC 6238)', () => {
 
   it('the sealed secret opens only for its own account and key, and hides the secret', () => {
     const key = deriveKey('x'.repeat(40), 'totp-seal');
-    const secret = generateTotpSecret();
+    const secret = generateTotpSecret(nodeRandom);
     const sealed = sealTotpSecret(key, 'user-1', secret);
     assert.equal(sealed.includes(secret), false);
     assert.notEqual(sealTotpSecret(key, 'user-1', secret), sealed, 'a fresh IV each time');
@@ -110,7 +111,7 @@ describe('TOTP (RFC 6238)', () => {
   });
 
   it('builds the otpauth URI authenticator apps expect, and its QR code as SVG', async () => {
-    const secret = generateTotpSecret();
+    const secret = generateTotpSecret(nodeRandom);
     const uri = new URL(otpauthUri('Acme & Co', 'ada@example.com', secret));
     assert.equal(uri.protocol, 'otpauth:');
     assert.equal(uri.host, 'totp');
@@ -129,18 +130,18 @@ describe('TOTP (RFC 6238)', () => {
 
 describe('recovery codes', () => {
   it('ten distinct codes of 80 random bits, in groups of four', () => {
-    const codes = generateRecoveryCodes();
+    const codes = generateRecoveryCodes(nodeRandom);
     assert.equal(codes.length, RECOVERY_CODE_COUNT);
     assert.equal(RECOVERY_CODE_COUNT, 10);
     assert.equal(new Set(codes).size, 10);
     for (const code of codes) assert.match(code, /^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}$/);
     // Every symbol of the 32 turns up across many codes (no bias towards part of the alphabet).
-    const seen = new Set(generateRecoveryCodes(200).join('').replaceAll('-', ''));
+    const seen = new Set(generateRecoveryCodes(nodeRandom, 200).join('').replaceAll('-', ''));
     assert.equal(seen.size, 32);
   });
 
   it('takes a code as people type it', () => {
-    const [code] = generateRecoveryCodes(1) as [string];
+    const [code] = generateRecoveryCodes(nodeRandom, 1) as [string];
     const plain = code.replaceAll('-', '');
     assert.equal(normalizeRecoveryCode(code), plain);
     assert.equal(normalizeRecoveryCode(code.toUpperCase()), plain);
@@ -153,7 +154,7 @@ describe('recovery codes', () => {
 
   it('the stored hash is keyed and bound to the account', () => {
     const key = deriveKey('x'.repeat(40), 'recovery-code-hmac');
-    const code = normalizeRecoveryCode(generateRecoveryCodes(1)[0])!;
+    const code = normalizeRecoveryCode(generateRecoveryCodes(nodeRandom, 1)[0])!;
     const stored = hashRecoveryCode(key, 'user-1', code);
     assert.equal(hashRecoveryCode(key, 'user-1', code), stored);
     assert.notEqual(hashRecoveryCode(key, 'user-2', code), stored);

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, type TestContext } from 'node:test';
 import { DEFAULT_BRAND } from '../../src/branding.ts';
 import { auditEmail } from '../../src/core/audit.ts';
+import { nodeRandom } from '../../src/core/random.ts';
 import type { TokenRecord } from '../../src/core/types.ts';
 import { composeSignInMail, renderQueuedMail } from '../../src/mail/compose.ts';
 import { DevMailbox, renderDevMailbox } from '../../src/mail/dev-mailbox.ts';
@@ -132,7 +133,7 @@ describe('outbox worker', () => {
       flowHash: null, redirectTo: null, createdAt: clock.now(), expiresAt: clock.now() + 600_000, consumedAt: null,
       retiredAt: null, codeAttempts: 0, requestIp: '203.0.113.7', requestUserAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0',
     };
-    const compose = composeSignInMail({ sealKey: KEY, brand: DEFAULT_BRAND, locale: 'auto', tokenTtlSeconds: 600 });
+    const compose = composeSignInMail({ sealKey: KEY, random: nodeRandom, locale: 'auto', tokenTtlSeconds: 600 });
     const row = compose({ to: email, link, code: '246810', record: token, requestId: 'req-template', locale: 'de' });
     await store.issueToken(token, row, []);
     const stored = await store.getOutboxMessage(row.id);

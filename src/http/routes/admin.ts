@@ -17,12 +17,12 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export function adminRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   if (!deps.config.adminToken) return;
   const expected = sha256(deps.config.adminToken);
-  const admin = createAdmin(deps.store, deps.now);
+  const admin = createAdmin(deps);
 
   app.use('/admin/*', async (c, next) => {
     const given = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
     const authorized = constantTimeEqual(sha256(given), expected);
-    const decision = await deps.signIn.policy.checkAdmin({ authorized }, requestContext(c));
+    const decision = await deps.policy.checkAdmin({ authorized }, requestContext(c));
     if (decision.allow) return next();
     if (authorized) return jsonError(c, 'rate_limited');
     // Issue #12: a missing or wrong key asks for the admin token (RFC 6750 section 3), not for a

@@ -7,7 +7,7 @@ import type { Hono } from 'hono';
 import { approvalView, completeApproval, decideApproval, waitingApproval } from '../../core/cross-device.ts';
 import { approvalResultPage } from '../../pages/approval-pages.ts';
 import { checkEmailResponse } from '../check-email.ts';
-import { cookieNames, flowHashOf } from '../cookies.ts';
+import { flowHashOf } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { htmlError } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
@@ -16,14 +16,14 @@ import { approvalBody, isFormRequest, readBody, requestContext } from '../reques
 import { answerVerified, refuseMalformedVerification } from './shared.ts';
 
 export function approvalRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
 
   app.post('/auth/verify/approve', async (c) => {
     const asForm = isFormRequest(c);
     const parsed = approvalBody.safeParse(await readBody(c));
     if (!parsed.success) return refuseMalformedVerification(c, deps, asForm);
     const { token, number, refuse } = parsed.data;
-    const result = await decideApproval(deps.signIn, { token, number: number ?? null, refuse: refuse === true || refuse === '1' }, requestContext(c));
+    const result = await decideApproval(deps, { token, number: number ?? null, refuse: refuse === true || refuse === '1' }, requestContext(c));
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');
     if (!result.ok) return asForm ? htmlError(c, deps, result.code) : jsonError(c, result.code);
@@ -33,7 +33,7 @@ export function approvalRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
 
   app.get('/auth/approval', async (c) => {
     c.header('Cache-Control', 'no-store');
-    const approval = await waitingApproval(deps.signIn, flowHashOf(c, names));
+    const approval = await waitingApproval(deps, flowHashOf(c, names));
     const state = approval ? approvalView(approval, deps.now()) : 'none';
     // The number is this browser's own to show (a custom UI may render it); only while it can still be picked.
     return c.json(state === 'pending' ? { state, number: approval!.number } : { state }, 200);
@@ -41,7 +41,7 @@ export function approvalRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
 
   app.post('/auth/approval/complete', async (c) => {
     const asForm = isFormRequest(c);
-    const result = await completeApproval(deps.signIn, flowHashOf(c, names), requestContext(c));
+    const result = await completeApproval(deps, flowHashOf(c, names), requestContext(c));
     if (result.ok) return answerVerified(c, deps, result, asForm);
     if (!asForm) return jsonError(c, result.code);
     if (result.code === 'approval_pending') {

@@ -11,7 +11,7 @@ import type { ValidSession } from '../../core/sessions.ts';
 import { tokenErrorCode } from '../../core/tokens.ts';
 import type { TokenPurpose } from '../../core/types.ts';
 import { cancelEmailChangePage, confirmEmailPage, donePage, linkProblemPage, verifyEmailPage } from '../../pages/email-pages.ts';
-import { clearCookie, cookieNames } from '../cookies.ts';
+import { clearCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
@@ -27,8 +27,7 @@ export const EMAIL_INLINE_ERRORS = new Set<ErrorCode>(['invalid_email', 'email_u
 type LinkPurpose = Exclude<TokenPurpose, 'sign_in'>;
 
 export function emailRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
-  const account = deps.account;
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
 
   async function signedIn(c: Context<AppEnv>): Promise<ValidSession | Response> {
     const found = await currentSession(c, deps);
@@ -79,7 +78,7 @@ export function emailRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const parsed = changeBody.safeParse(await readBody(c));
     if (!parsed.success) return refused(c, 'invalid_request');
     const page = pageContext(c, deps);
-    const result = await requestEmailChange(account, found.user, found.session, { newEmail: parsed.data.newEmail, locale: page.t.locale }, requestContext(c));
+    const result = await requestEmailChange(deps, found.user, found.session, { newEmail: parsed.data.newEmail, locale: page.t.locale }, requestContext(c));
     if (!result.ok) return refused(c, result.code);
     if (isFormRequest(c)) return backToAccount(c, `email=change-sent&to=${encodeURIComponent(result.newEmail)}`);
     c.header('Cache-Control', 'no-store');
@@ -94,7 +93,7 @@ export function emailRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const token = await tokenFrom(c);
     if (token instanceof Response) return token;
     const current = await currentSession(c, deps);
-    const result = await confirmEmailChange(account, token, current, requestContext(c));
+    const result = await confirmEmailChange(deps, token, current, requestContext(c));
     c.header('Cache-Control', 'no-store');
     if (!result.ok) return isFormRequest(c) ? linkProblem(c, result.code, 'email_change') : jsonError(c, result.code);
     if (!isFormRequest(c)) return c.json({ user: userJson(result.user) }, 200);
@@ -114,7 +113,7 @@ export function emailRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   app.post('/auth/email/cancel', async (c) => {
     const token = await tokenFrom(c);
     if (token instanceof Response) return token;
-    const result = await cancelEmailChange(account, token, requestContext(c));
+    const result = await cancelEmailChange(deps, token, requestContext(c));
     c.header('Cache-Control', 'no-store');
     if (!result.ok) return isFormRequest(c) ? linkProblem(c, result.code, 'email_change_cancel') : jsonError(c, result.code);
     // Every session of the account is revoked; this browser's cookie goes too.
@@ -139,7 +138,7 @@ export function emailRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   app.post('/auth/email/verification', async (c) => {
     const found = await signedIn(c);
     if (found instanceof Response) return found;
-    const result = await requestEmailVerification(account, found.user, { locale: pageContext(c, deps).t.locale }, requestContext(c));
+    const result = await requestEmailVerification(deps, found.user, { locale: pageContext(c, deps).t.locale }, requestContext(c));
     if (!result.ok) return refused(c, result.code);
     if (isFormRequest(c)) return backToAccount(c, 'email=verification-sent');
     c.header('Cache-Control', 'no-store');
@@ -151,7 +150,7 @@ export function emailRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   app.post('/auth/email/verify', async (c) => {
     const token = await tokenFrom(c);
     if (token instanceof Response) return token;
-    const result = await confirmEmailVerification(account, token, requestContext(c));
+    const result = await confirmEmailVerification(deps, token, requestContext(c));
     c.header('Cache-Control', 'no-store');
     if (!result.ok) return isFormRequest(c) ? linkProblem(c, result.code, 'email_verify') : jsonError(c, result.code);
     if (!isFormRequest(c)) return c.json({ status: 'verified', email: result.email }, 200);

@@ -58,7 +58,7 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     app.options(path, toProvider);
     app.post(path, async (c) => {
       const clientId = basicClientId(c.req.header('authorization'));
-      if (clientId !== null && !(await deps.signIn.policy.checkOidcClient(clientId, requestContext(c))).allow) return jsonError(c, 'rate_limited');
+      if (clientId !== null && !(await deps.policy.checkOidcClient(clientId, requestContext(c))).allow) return jsonError(c, 'rate_limited');
       return toProvider(c);
     });
   }

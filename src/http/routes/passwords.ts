@@ -46,7 +46,6 @@ export const PASSWORD_INLINE_ERRORS = new Set<ErrorCode>([
 const RULE_ERRORS = new Set<ErrorCode>(['password_too_short', 'password_too_long', 'password_breached', 'invalid_request']);
 
 export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
-  const account = deps.account;
   const locale = (c: Context<AppEnv>) => pageContext(c, deps).t.locale;
 
   async function signedIn(c: Context<AppEnv>): Promise<ValidSession | Response> {
@@ -68,14 +67,14 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   // Sign in with a password.
 
   app.get('/auth/sign-in/password', (c) =>
-    c.html(passwordSignInPage(pageContext(c, deps), { redirectTo: checkRedirect(c.req.query('redirectTo'), deps.signIn.redirects) })),
+    c.html(passwordSignInPage(pageContext(c, deps), { redirectTo: checkRedirect(c.req.query('redirectTo'), deps.redirects) })),
   );
 
   app.post('/auth/sign-in/password', async (c) => {
     const asForm = isFormRequest(c);
     const parsed = signInBody.safeParse(await readBody(c));
     if (!parsed.success) return refuseMalformedVerification(c, deps, asForm);
-    const result = await signInWithPassword(account, parsed.data, requestContext(c));
+    const result = await signInWithPassword(deps, parsed.data, requestContext(c));
     if (result.ok) return answerVerified(c, deps, result, asForm);
     if (!asForm) return jsonError(c, result.code);
     const page = pageContext(c, deps);
@@ -83,7 +82,7 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     return c.html(
       passwordSignInPage(page, {
         email: typeof parsed.data.email === 'string' ? parsed.data.email.slice(0, 254) : '',
-        redirectTo: checkRedirect(parsed.data.redirectTo, deps.signIn.redirects),
+        redirectTo: checkRedirect(parsed.data.redirectTo, deps.redirects),
         error: page.t(`error.${result.code}.message`),
       }),
       errorStatus(result.code),
@@ -105,7 +104,7 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     if (found instanceof Response) return found;
     const parsed = passwordBody.safeParse(await readBody(c));
     if (!parsed.success) return refused(c, 'invalid_request');
-    const result = await setAccountPassword(account, found.user, found.session, { password: parsed.data.password, locale: locale(c) }, requestContext(c));
+    const result = await setAccountPassword(deps, found.user, found.session, { password: parsed.data.password, locale: locale(c) }, requestContext(c));
     if (!result.ok) return refused(c, result.code);
     return isFormRequest(c) ? backToAccount(c, result.change) : c.body(null, 204);
   });
@@ -113,7 +112,7 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   const remove = async (c: Context<AppEnv>) => {
     const found = await signedIn(c);
     if (found instanceof Response) return found;
-    const result = await removeAccountPassword(account, found.user, found.session, { locale: locale(c) }, requestContext(c));
+    const result = await removeAccountPassword(deps, found.user, found.session, { locale: locale(c) }, requestContext(c));
     if (!result.ok) return refused(c, result.code);
     return isFormRequest(c) ? backToAccount(c, result.change) : c.body(null, 204);
   };
@@ -126,7 +125,7 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     if (found instanceof Response) return found;
     const parsed = passwordBody.safeParse(await readBody(c));
     if (!parsed.success) return refused(c, 'invalid_request');
-    const result = await reauthenticateWithPassword(account, found.user, found.session, parsed.data.password, requestContext(c));
+    const result = await reauthenticateWithPassword(deps, found.user, found.session, parsed.data.password, requestContext(c));
     if (!result.ok) return refused(c, result.code);
     if (!isFormRequest(c)) return c.body(null, 204);
     c.header('Cache-Control', 'no-store');
@@ -142,11 +141,11 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const parsed = forgotBody.safeParse(await readBody(c));
     if (!parsed.success) {
       // A malformed request still spends the per-IP mail bucket (issue #12 finding 1).
-      const code = (await deps.signIn.policy.checkMailRequest(requestContext(c))).allow ? 'invalid_request' : 'rate_limited';
+      const code = (await deps.policy.checkMailRequest(requestContext(c))).allow ? 'invalid_request' : 'rate_limited';
       return asForm ? errorResponse(c, deps, code) : jsonError(c, code);
     }
     const page = pageContext(c, deps);
-    const result = await requestPasswordReset(account, { ...parsed.data, locale: page.t.locale }, requestContext(c));
+    const result = await requestPasswordReset(deps, { ...parsed.data, locale: page.t.locale }, requestContext(c));
     c.header('Cache-Control', 'no-store');
     if (!result.ok) {
       if (!asForm) return jsonError(c, result.code);
@@ -183,7 +182,7 @@ export function passwordRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const body = parsed.data;
     const page = pageContext(c, deps);
     const input = body.token !== undefined ? { token: body.token, password: body.password } : { email: body.email, code: body.code, password: body.password };
-    const result = await resetPassword(account, { ...input, locale: page.t.locale }, requestContext(c));
+    const result = await resetPassword(deps, { ...input, locale: page.t.locale }, requestContext(c));
     if (result.ok) return answerVerified(c, deps, result, asForm);
     if (!asForm) return jsonError(c, result.code);
     c.header('Cache-Control', 'no-store');

@@ -4,7 +4,7 @@ import { auditEvent } from '../../core/audit.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
 import { describeUserAgent, shownIp } from '../../mail/user-agent.ts';
 import { accountPage } from '../../pages/account-page.ts';
-import { clearCookie, cookieNames } from '../cookies.ts';
+import { clearCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
@@ -17,7 +17,7 @@ import { twoFactorView } from './two-factor.ts';
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function sessionRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
 
   async function revoke(c: Context<AppEnv>, sessionId: string, userId: string): Promise<boolean> {
     const now = deps.now();

@@ -5,7 +5,7 @@ import { validateSession, type ValidSession } from '../../core/sessions.ts';
 import { PENDING_SECOND_FACTOR_TTL_SECONDS } from '../../core/second-factor.ts';
 import type { SecondFactorRequired, SignedIn } from '../../core/first-factor.ts';
 import type { Session, User } from '../../core/types.ts';
-import { clearCookie, cookieNames, readCookie, writeCookie } from '../cookies.ts';
+import { clearCookie, readCookie, writeCookie } from '../cookies.ts';
 import { renewCsrfCookie } from '../csrf-token.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse } from '../error-page.ts';
@@ -13,7 +13,7 @@ import { jsonError } from '../errors.ts';
 import { requestContext } from '../request.ts';
 
 export async function currentSession(c: Context<AppEnv>, deps: HttpDeps): Promise<ValidSession | null> {
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
   const found = await validateSession(deps.store, deps.sessions, readCookie(c, names.session), deps.now());
   if (found) c.set('userId', found.user.id);
   deps.metrics.sessionCheck(found !== null);
@@ -36,7 +36,7 @@ export function sessionJson(session: Session) {
  */
 export function answerVerified(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn | SecondFactorRequired, asForm: boolean): Response {
   if (result.status === 'signed_in') return answerSignedIn(c, deps, result, asForm);
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
   writeCookie(c, names, names.secondFactor, result.pendingToken, PENDING_SECOND_FACTOR_TTL_SECONDS);
   // The email token is spent; the flow-request cookie stays for "send a new link" if this step expires.
   clearCookie(c, names, names.flow);
@@ -46,7 +46,7 @@ export function answerVerified(c: Context<AppEnv>, deps: HttpDeps, result: Signe
 }
 
 export function answerSignedIn(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn, asForm: boolean): Response {
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
   writeCookie(c, names, names.session, result.sessionToken, deps.sessions.ttlSeconds);
   clearCookie(c, names, names.flow);
   clearCookie(c, names, names.flowRequest);
@@ -66,7 +66,7 @@ export function answerSignedIn(c: Context<AppEnv>, deps: HttpDeps, result: Signe
  * guess (issue #12 finding 1).
  */
 export async function refuseMalformedVerification(c: Context<AppEnv>, deps: HttpDeps, asForm: boolean): Promise<Response> {
-  const decision = await deps.signIn.policy.checkRefusedVerification(requestContext(c));
+  const decision = await deps.policy.checkRefusedVerification(requestContext(c));
   const code = decision.allow ? 'invalid_request' : 'rate_limited';
   return asForm ? errorResponse(c, deps, code) : jsonError(c, code);
 }

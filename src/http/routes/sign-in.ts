@@ -1,6 +1,6 @@
 // POST /auth/sign-in/email and /auth/sign-in/code, and the pages that drive them.
 import type { Hono } from 'hono';
-import { sha256, randomToken } from '../../core/crypto.ts';
+import { sha256 } from '../../core/crypto.ts';
 import { canonicalizeEmail } from '../../core/email.ts';
 import { checkRedirect, type RedirectPolicy } from '../../core/redirects.ts';
 import { requestSignIn, verifySignInCode } from '../../core/sign-in.ts';
@@ -8,7 +8,7 @@ import { SIGN_IN_FLOW_TTL_SECONDS } from '../../core/sign-in-flow.ts';
 import { errorStatus } from '../../core/errors.ts';
 import { suggestEmail } from '../../pages/email-typo.ts';
 import { signInPage } from '../../pages/sign-in-page.ts';
-import { clearCookie, cookieNames, flowHashOf, writeCookie } from '../cookies.ts';
+import { clearCookie, flowHashOf, writeCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
@@ -31,16 +31,16 @@ function onwardFromSignIn(redirectTo: string | null, policy: RedirectPolicy): st
 }
 
 export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
 
   app.get('/auth/sign-in', async (c) => {
-    const redirectTo = checkRedirect(c.req.query('redirectTo'), deps.signIn.redirects);
+    const redirectTo = checkRedirect(c.req.query('redirectTo'), deps.redirects);
     // Signed in already: sent on, as hosted sign-in pages with a session do (issue #12);
     // the account page is where one signs out to use another address. prompt=login: an
     // OpenID Connect client asked for a fresh sign-in (issue #15), so the page shows.
     if (c.req.query('prompt') !== 'login' && (await currentSession(c, deps))) {
       c.header('Cache-Control', 'no-store');
-      return c.redirect(onwardFromSignIn(redirectTo, deps.signIn.redirects), 303);
+      return c.redirect(onwardFromSignIn(redirectTo, deps.redirects), 303);
     }
     return c.html(signInPage(pageContext(c, deps), { redirectTo }));
   });
@@ -56,10 +56,10 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const parsed = signInEmailBody.safeParse(body);
     // Refused before the gate, it still spends the per-IP mail bucket: refusals
     // are no free way to make us work (issue #12 finding 1).
-    const ipAllowed = async () => (await deps.signIn.policy.checkMailRequest(context)).allow;
+    const ipAllowed = async () => (await deps.policy.checkMailRequest(context)).allow;
     if (!parsed.success) return jsonError(c, (await ipAllowed()) ? 'invalid_request' : 'rate_limited');
     const page = pageContext(c, deps);
-    const redirectTo = () => checkRedirect(parsed.data.redirectTo, deps.signIn.redirects);
+    const redirectTo = () => checkRedirect(parsed.data.redirectTo, deps.redirects);
     const refused = (code: 'invalid_email' | 'rate_limited') => {
       if (!asForm) return jsonError(c, code);
       const email = typeof parsed.data.email === 'string' ? parsed.data.email.slice(0, 254) : '';
@@ -75,9 +75,9 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
       return c.html(signInPage(page, { email: typed, redirectTo: redirectTo(), suggestion }));
     }
     // The flow cookie marks the browser that asked, so only it may auto-complete the link.
-    const flowId = randomToken(32);
+    const flowId = deps.random.token(32);
     const result = await requestSignIn(
-      deps.signIn,
+      deps,
       { email: parsed.data.email, redirectTo: parsed.data.redirectTo, flowHash: sha256(flowId), locale: page.t.locale },
       context,
     );
@@ -107,7 +107,7 @@ export function signInRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     if (!parsed.success) return refuseMalformedVerification(c, deps, asForm);
     // A pasted "123 456" or "123-456" is the code the person sees in the mail.
     const code = parsed.data.code.replace(/[\s-]/g, '');
-    const result = await verifySignInCode(deps.signIn, parsed.data.email, code, requestContext(c), flowHashOf(c, names));
+    const result = await verifySignInCode(deps, parsed.data.email, code, requestContext(c), flowHashOf(c, names));
     if (result.ok) return answerVerified(c, deps, result, asForm);
     if (!asForm) return jsonError(c, result.code);
     if (result.code === 'code_invalid') {

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import openapi from '../../../openapi.json' with { type: 'json' };
-import { brandFromConfig } from '../../branding.ts';
 import { brandStylesheet } from '../../pages/brand-stylesheet.ts';
 import { iconSvg } from '../../pages/icon.ts';
 import { SCHEMA_VERSION } from '../../store/schema-version.ts';
@@ -26,7 +25,7 @@ const STATIC_ASSETS: Record<string, { body: string; type: string }> = {
 
 export function systemRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   // brand.css carries the configured accent, so pages need no inline style (strict CSP).
-  const brand = brandFromConfig(deps.config);
+  const brand = deps.brand;
   const icon = { body: iconSvg(brand), type: 'image/svg+xml' };
   const ASSETS = { ...STATIC_ASSETS, 'brand.css': { body: brandStylesheet(brand), type: CSS }, 'icon.svg': icon };
 

@@ -18,13 +18,12 @@ import {
   setEmailSignInRequiresTotp,
   startEnrolment,
   totpStatus,
-  type TotpDeps,
 } from '../../core/totp.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
 import { recoveryCodesPage } from '../../pages/recovery-codes-page.ts';
 import { secondFactorPage } from '../../pages/second-factor-page.ts';
 import type { TwoFactorView } from '../../pages/two-factor-section.ts';
-import { clearCookie, cookieNames, readCookie } from '../cookies.ts';
+import { clearCookie, readCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse, htmlError } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
@@ -62,10 +61,10 @@ function proofFrom(body: z.infer<typeof proofBody>, asForm: boolean): { code?: u
 
 /** The account page's two-factor section (routes/session.ts renders it). */
 export async function twoFactorView(c: Context<AppEnv>, deps: HttpDeps, found: ValidSession): Promise<TwoFactorView> {
-  const status = await totpStatus(deps.signIn, found.user.id);
+  const status = await totpStatus(deps, found.user.id);
   // Display only: the actions themselves ask the policy (and audit a refusal).
   const recent = deps.now() - found.session.authenticatedAt <= RECENT_SIGN_IN_SECONDS * 1000;
-  const enrolment = status.enrolling && recent ? await pendingEnrolment(deps.signIn, found.user) : null;
+  const enrolment = status.enrolling && recent ? await pendingEnrolment(deps, found.user) : null;
   const asked = c.req.query('totp') as ErrorCode | undefined;
   const error = asked && INLINE_ERRORS.has(asked) ? pageContext(c, deps).t(`error.${asked}.message`) : null;
   return {
@@ -80,14 +79,13 @@ export async function twoFactorView(c: Context<AppEnv>, deps: HttpDeps, found: V
 }
 
 export function twoFactorRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
-  const names = cookieNames(deps.config);
-  const totpDeps: TotpDeps = deps.signIn;
+  const names = deps.cookies;
 
   // The second step of sign-in.
 
   app.get('/auth/sign-in/totp', async (c) => {
     c.header('Cache-Control', 'no-store');
-    const pending = await findPendingSecondFactor(deps.signIn, readCookie(c, names.secondFactor));
+    const pending = await findPendingSecondFactor(deps, readCookie(c, names.secondFactor));
     if (!pending) return htmlError(c, deps, 'second_factor_expired');
     const method = c.req.query('method') === 'recovery' ? 'recovery' : 'totp';
     const expiresInSeconds = Math.max(1, Math.ceil((pending.expiresAt - deps.now()) / 1000));
@@ -99,14 +97,14 @@ export function twoFactorRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const parsed = secondFactorBody.safeParse(await readBody(c));
     if (!parsed.success) return refuseMalformedVerification(c, deps, asForm);
     const pendingToken = readCookie(c, names.secondFactor);
-    const result = await completeSecondFactor(deps.signIn, pendingToken, parsed.data, requestContext(c));
+    const result = await completeSecondFactor(deps, pendingToken, parsed.data, requestContext(c));
     if (result.ok) return answerSignedIn(c, deps, result, asForm);
     const retry = result.code === 'totp_invalid' || result.code === 'totp_reused' || result.code === 'recovery_code_invalid' || result.code === 'rate_limited';
     // Expired, used or locked: the cookie is worthless now; a wrong code may be retried.
     if (!retry) clearCookie(c, names, names.secondFactor);
     if (!asForm) return jsonError(c, result.code);
     if (retry) {
-      const pending = await findPendingSecondFactor(deps.signIn, pendingToken);
+      const pending = await findPendingSecondFactor(deps, pendingToken);
       if (pending) {
         const page = pageContext(c, deps);
         c.header('Cache-Control', 'no-store');
@@ -145,7 +143,7 @@ export function twoFactorRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     c.header('Cache-Control', 'no-store');
     const found = await currentSession(c, deps);
     if (!found) return jsonError(c, 'unauthenticated');
-    const status = await totpStatus(deps.signIn, found.user.id);
+    const status = await totpStatus(deps, found.user.id);
     return c.json({
       enabled: status.enabled,
       enabledAt: status.enabledAt === null ? null : new Date(status.enabledAt).toISOString(),
@@ -160,7 +158,7 @@ export function twoFactorRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     if (found instanceof Response) return found;
     const asForm = isFormRequest(c);
     // No fields: whatever body came is not read.
-    const result = await startEnrolment(totpDeps, found.user, found.session, requestContext(c));
+    const result = await startEnrolment(deps, found.user, found.session, requestContext(c));
     if (!result.ok) return refused(c, result.code);
     if (asForm) return backToAccount(c, null);
     c.header('Cache-Control', 'no-store');
@@ -172,7 +170,7 @@ export function twoFactorRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     if (found instanceof Response) return found;
     const parsed = confirmBody.safeParse(await readBody(c));
     if (!parsed.success) return refused(c, 'invalid_request');
-    const result = await confirmEnrolment(totpDeps, found.user, found.session, parsed.data.code, requestContext(c));
+    const result = await confirmEnrolment(deps, found.user, found.session, parsed.data.code, requestContext(c));
     if (!result.ok) return refused(c, result.code);
     return recoveryCodesAnswer(c, result.recoveryCodes, 'enabled');
   });
@@ -180,7 +178,7 @@ export function twoFactorRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
   app.post('/auth/totp/recovery-codes', async (c) => {
     const found = await signedIn(c);
     if (found instanceof Response) return found;
-    const result = await regenerateRecoveryCodes(totpDeps, found.user, found.session, requestContext(c));
+    const result = await regenerateRecoveryCodes(deps, found.user, found.session, requestContext(c));
     if (!result.ok) return refused(c, result.code);
     return recoveryCodesAnswer(c, result.recoveryCodes, 'replaced');
   });
@@ -191,7 +189,7 @@ export function twoFactorRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const parsed = settingsBody.safeParse(await readBody(c));
     if (!parsed.success) return refused(c, 'invalid_request');
     const input = { value: parsed.data.emailSignInRequiresTotp, ...proofFrom(parsed.data, isFormRequest(c)) };
-    const result = await setEmailSignInRequiresTotp(totpDeps, found.user, found.session, input, requestContext(c));
+    const result = await setEmailSignInRequiresTotp(deps, found.user, found.session, input, requestContext(c));
     if (!result.ok) return refused(c, result.code);
     return isFormRequest(c) ? backToAccount(c, null) : c.body(null, 204);
   });
@@ -201,7 +199,7 @@ export function twoFactorRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     if (found instanceof Response) return found;
     const parsed = proofBody.safeParse(await readBody(c));
     if (!parsed.success) return refused(c, 'invalid_request');
-    const result = await disableTotp(totpDeps, found.user, found.session, proofFrom(parsed.data, isFormRequest(c)), requestContext(c));
+    const result = await disableTotp(deps, found.user, found.session, proofFrom(parsed.data, isFormRequest(c)), requestContext(c));
     if (!result.ok) return refused(c, result.code);
     return isFormRequest(c) ? backToAccount(c, null) : c.body(null, 204);
   });

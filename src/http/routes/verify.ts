@@ -11,7 +11,7 @@ import { tokenErrorCode } from '../../core/tokens.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
 import { describeUserAgent, shownIp } from '../../mail/user-agent.ts';
 import { verifyPage } from '../../pages/verify-page.ts';
-import { cookieNames, flowHashOf } from '../cookies.ts';
+import { flowHashOf } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse, htmlError } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
@@ -20,7 +20,7 @@ import { isFormRequest, readBody, requestContext, verifyBody } from '../request.
 import { answerVerified } from './shared.ts';
 
 export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
-  const names = cookieNames(deps.config);
+  const names = deps.cookies;
 
   app.get('/auth/verify', async (c) => {
     c.header('Cache-Control', 'no-store');
@@ -35,7 +35,7 @@ export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const ip = shownIp(record.requestIp);
     const requestedFrom = `${describeUserAgent(record.requestUserAgent, page.t)}${ip ? ` (IP ${ip})` : ''}`;
     // Cross-device approval: elsewhere, who asked and three numbers; this device never gets the session.
-    const approval = sameBrowser ? null : await approvalOfToken(deps.signIn, record);
+    const approval = sameBrowser ? null : await approvalOfToken(deps, record);
     const view = approval ? approvalView(approval, deps.now()) : null;
     if (approval && view === 'pending') {
       return c.html(
@@ -45,7 +45,7 @@ export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     // Picked already: the sign-in continues in the waiting browser, never here (issue #12 finding 11).
     if (view === 'approved') return c.html(approvalResultPage(page, 'approved'));
     // LATCHKEY_LINK_DEVICE=same: elsewhere the page says to type the code in the asking browser; the token stays unused.
-    if (!(await deps.signIn.policy.checkLinkDevice({ sameBrowser, email: record.email }, requestContext(c))).allow) {
+    if (!(await deps.policy.checkLinkDevice({ sameBrowser, email: record.email }, requestContext(c))).allow) {
       return htmlError(c, deps, 'link_other_device');
     }
     return c.html(
@@ -63,7 +63,7 @@ export function verifyRoutes(app: Hono<AppEnv>, deps: HttpDeps): void {
     const asForm = isFormRequest(c);
     const parsed = verifyBody.safeParse(await readBody(c));
     if (!parsed.success) return asForm ? errorResponse(c, deps, 'invalid_request') : jsonError(c, 'invalid_request');
-    const result = await verifySignInLink(deps.signIn, parsed.data.token, requestContext(c), flowHashOf(c, names));
+    const result = await verifySignInLink(deps, parsed.data.token, requestContext(c), flowHashOf(c, names));
     if (result.ok) return answerVerified(c, deps, result, asForm);
     return asForm ? htmlError(c, deps, result.code) : jsonError(c, result.code);
   });

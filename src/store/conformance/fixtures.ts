@@ -3,7 +3,8 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { TestContext } from 'node:test';
-import { auditEmail, type AuditEvent, type AuditEventType } from '../../core/audit.ts';
+import type { AuditEvent, AuditEventType } from '../../core/audit.ts';
+import { auditEmail } from '../audit-email.ts';
 import type { TokenRecord } from '../../core/types.ts';
 import type { NewOutboxMessage, NewSession, SignInInput, Store } from '../store.ts';
 

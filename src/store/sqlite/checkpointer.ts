@@ -6,6 +6,7 @@
 // own connection checkpoints instead: PASSIVE (writers never wait) on a short
 // interval, and RESTART only when the WAL has grown large under sustained load,
 // so it is reused rather than growing without bound.
+import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /** WAL pages (4 KiB) above which a RESTART checkpoint lets the log start over: 16 MiB. */
@@ -23,7 +24,8 @@ export interface Checkpointer {
  * auto-checkpoint back on and the WAL never grows unchecked.
  */
 export function startCheckpointer(path: string, onExit: () => void): Checkpointer {
-  const worker = new Worker(new URL('./checkpointer-thread.ts', import.meta.url), {
+  // Beside this module: .ts run from src/, .js from the compiled package (dist/), where Node strips no types.
+  const worker = new Worker(new URL(`./checkpointer-thread${extname(import.meta.url)}`, import.meta.url), {
     workerData: { path, intervalMs: INTERVAL_MS, restartAbovePages: RESTART_ABOVE_PAGES },
     // It holds one connection and a timer: a small heap keeps its share of the RSS small.
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
