@@ -78,6 +78,8 @@ export interface LatchkeyOptions {
    * send after half of it, so two never send one message. Default 60000.
    */
   outboxLeaseMs?: number;
+  /** Path of a JSON file of OpenID Connect clients (issue #15); unset: no OpenID Connect provider. */
+  oidcClientsFile?: string | null;
   dataDir?: string;
   logLevel?: string;
 }
@@ -118,6 +120,7 @@ export interface LatchkeyConfig {
   linkDevice: 'any' | 'same';
   crossDeviceApproval: boolean;
   outboxLeaseMs: number;
+  oidcClientsFile: string | null;
   dataDir: string;
   logLevel: string;
   maxCodeAttempts: number;
@@ -176,6 +179,7 @@ const schema = z.object({
   LATCHKEY_LINK_DEVICE: z.enum(['any', 'same']).default('any'),
   LATCHKEY_CROSS_DEVICE_APPROVAL: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
   LATCHKEY_OUTBOX_LEASE_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(3_600_000, 'must be at most 3600000 ms').default(60_000),
+  LATCHKEY_OIDC_CLIENTS: z.string().min(1).nullable().default(null),
   LATCHKEY_DATA_DIR: z.string().min(1).default('./data'),
   LATCHKEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
@@ -219,6 +223,7 @@ function optionsToEnv(options: LatchkeyOptions): Record<string, unknown> {
     LATCHKEY_LINK_DEVICE: options.linkDevice,
     LATCHKEY_CROSS_DEVICE_APPROVAL: options.crossDeviceApproval === undefined ? undefined : options.crossDeviceApproval ? 'on' : 'off',
     LATCHKEY_OUTBOX_LEASE_MS: options.outboxLeaseMs,
+    LATCHKEY_OIDC_CLIENTS: options.oidcClientsFile,
     LATCHKEY_DATA_DIR: options.dataDir,
     LATCHKEY_LOG_LEVEL: options.logLevel,
     NODE_ENV: options.production === undefined ? undefined : options.production ? 'production' : 'development',
@@ -340,6 +345,7 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
     linkDevice: raw.LATCHKEY_LINK_DEVICE,
     crossDeviceApproval: raw.LATCHKEY_CROSS_DEVICE_APPROVAL === 'on',
     outboxLeaseMs: raw.LATCHKEY_OUTBOX_LEASE_MS,
+    oidcClientsFile: raw.LATCHKEY_OIDC_CLIENTS,
     dataDir,
     logLevel: raw.LATCHKEY_LOG_LEVEL,
     maxCodeAttempts: 5,

@@ -33,6 +33,7 @@ import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { buildInfo } from './version.ts';
 import { absoluteUrlFor } from './route-table.ts';
+import { startOidcProvider } from './oidc/start.ts';
 
 export interface CreateLatchkeyOptions extends LatchkeyOptions {
   /** An opened store (tests, custom pools); otherwise databaseUrl is opened. */
@@ -157,7 +158,13 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     now,
     logger,
   });
-  const app = createApp(ctx, { devMailbox, version: buildInfo().version });
+  const sessionCookie = cookieNames(config).session;
+  const oidc = await startOidcProvider({
+    ...ctx,
+    latchkeySession: (cookieHeader) => validateSession(store, ctx.sessions, readCookieHeader(cookieHeader ?? null, sessionCookie), now()),
+    sessionCookie: { name: sessionCookie, secure: cookieNames(config).secure },
+  });
+  const app = createApp(ctx, { devMailbox, version: buildInfo().version, oidc });
   if (options.startWorker !== false) outbox.start();
   // Retention prunes the audit trail by age only (the one delete it allows), hourly.
   const pruneAudit = () =>
@@ -167,7 +174,6 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
     );
   const pruneTimer = options.startWorker !== false ? setInterval(pruneAudit, 3_600_000).unref() : null;
   if (pruneTimer) void pruneAudit();
-  const sessionCookie = cookieNames(config).session;
 
   return {
     config,

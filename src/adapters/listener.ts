@@ -15,7 +15,8 @@ export function nodeListener(latchkey: Pick<Latchkey, 'fetch'>): NodeListener {
   return getRequestListener(
     (request, env) => {
       const incoming = env.incoming as IncomingMessage;
-      return latchkey.fetch(request, { incoming, bodyConsumed: bodyWasRead(incoming) && !hasRawBody(incoming) });
+      // `outgoing`: the OpenID Connect provider (src/oidc/) answers on Node's response itself.
+      return latchkey.fetch(request, { incoming, outgoing: env.outgoing as ServerResponse, bodyConsumed: bodyWasRead(incoming) && !hasRawBody(incoming) });
     },
     // A library leaves the host app's global Request and Response alone.
     { overrideGlobalObjects: false },

@@ -50,6 +50,13 @@ export const AUDIT_EVENT_TYPES = [
   'email_change.requested',
   'email_change.confirmed',
   'email_change.cancelled',
+  // OpenID Connect provider (issue #15); reason: the client id
+  'oidc.authorized',
+  'oidc.token_issued',
+  'oidc.logout',
+  // reason says who: 'admin_api' or 'cli'
+  'oidc.client_added',
+  'oidc.client_removed',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -97,6 +104,11 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'email_change.requested': 'A change of address was asked for; confirmation sent to the new one, notice with a cancel link to the old one. failure `address_taken`: no confirmation sent, same answer.',
   'email_change.confirmed': 'The account switched to its new address; other sessions signed out. failure: `taken`, `stale`.',
   'email_change.cancelled': '"This wasn\'t me": old address back, every session signed out, password removed.',
+  'oidc.authorized': 'OpenID Connect: an authorization code was sent back to a client (after a sign-in or by single sign-on); reason: the client id.',
+  'oidc.token_issued': 'OpenID Connect: the token endpoint issued tokens (a code or refresh token redeemed); reason: the client id. Never the code or a token.',
+  'oidc.logout': 'OpenID Connect: RP-initiated logout ended the Latchkey session of this browser (the person confirmed it); reason: the client id, or null.',
+  'oidc.client_added': 'OpenID Connect: an operator registered a client (reason `admin_api`, `cli`); its secret is shown once and stored sealed, never written here.',
+  'oidc.client_removed': 'OpenID Connect: an operator removed a client (reason `admin_api`, `cli`) and, in the same transaction, every grant, code and token of it.',
 };
 
 /** The Markdown table of docs/audit-events.md. */

@@ -73,7 +73,9 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
-export type KeyPurpose = 'code-hmac' | 'outbox-seal' | 'limiter-keys' | 'totp-seal' | 'recovery-code-hmac' | 'csrf-token';
+export type KeyPurpose =
+  | 'code-hmac' | 'outbox-seal' | 'limiter-keys' | 'totp-seal' | 'recovery-code-hmac' | 'csrf-token'
+  | 'oidc-seal' | 'oidc-cookies';
 
 /** A 32-byte key for one purpose, derived from the server secret (RFC 5869). */
 export function deriveKey(secret: string, purpose: KeyPurpose): Buffer {

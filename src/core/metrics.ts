@@ -26,6 +26,8 @@ export interface Metrics {
   sessionCheck(valid: boolean): void;
   policyDenied(reason: string): void;
   mailAttempt(result: 'sent' | 'retrying' | 'dead'): void;
+  /** OpenID Connect (issue #15): `client` is a registered client id or 'unknown'; `outcome` 'success' or the OAuth error code. */
+  oidcRequest(endpoint: 'authorization' | 'token', client: string, outcome: string): void;
 }
 
 export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSummary>, now: () => number): Metrics {
@@ -71,6 +73,12 @@ export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSumm
     name: 'latchkey_mail_attempts_total',
     help: 'Outbox delivery attempts by result (sent, retrying, dead)',
     labelNames: ['result'],
+    registers: [registry],
+  });
+  const oidc = new Counter({
+    name: 'latchkey_oidc_requests_total',
+    help: 'OpenID Connect authorization and token requests by endpoint, registered client (or unknown) and outcome (success or the OAuth error code)',
+    labelNames: ['endpoint', 'client', 'outcome'],
     registers: [registry],
   });
   // Read from the store at scrape time, so every instance reports the shared outbox.
@@ -127,6 +135,9 @@ export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSumm
     },
     mailAttempt(result) {
       mail.labels(result).inc();
+    },
+    oidcRequest(endpoint, client, outcome) {
+      oidc.labels(endpoint, client, outcome).inc();
     },
   };
 }

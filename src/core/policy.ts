@@ -64,7 +64,9 @@ export type PolicyReason =
   | 'sign_in_not_recent'
   /** No "this wasn't me" link for an email change the account's own second factor guards (issue #12 finding 4): the notice goes without it. */
   | 'second_factor_protected'
-  | 'admin_refused';
+  | 'admin_refused'
+  /** OpenID Connect (issue #15): the client is in its delay after consecutive failed authentications or refused grants: 429. */
+  | 'client_delay';
 
 export interface PolicyDecision {
   allow: boolean;
@@ -211,6 +213,18 @@ export interface Policy {
   mayRecordErrorAnswer(context: RequestContext): Promise<boolean>;
   /** Admin actions: refused unless authorised, and always within the IP verify bucket. */
   checkAdmin(input: { authorized: boolean }, context: RequestContext): Promise<PolicyDecision>;
+  /**
+   * An OpenID Connect client at the token endpoint (issue #15): refused while in
+   * its delay, which recordFailure(oidcClientAccount(id), 'password') starts after
+   * consecutive failed authentications or refused grants, like an account's.
+   * Nothing is spent on an allowed request: a busy relying party is never slowed.
+   */
+  checkOidcClient(clientId: string, context: RequestContext): Promise<PolicyDecision>;
+}
+
+/** The "account" a client's failures count against; no address has this form (a colon is no dot-atom). */
+export function oidcClientAccount(clientId: string): string {
+  return `oidc-client:${clientId}`;
 }
 
 export interface PolicyDeps {
@@ -414,6 +428,11 @@ export function createPolicy(deps: PolicyDeps): Policy {
     async checkAdmin(input, context) {
       if (!(await buckets.ipVerify.take(ipKey(context)))) return deny('ip_verify_limit', context);
       return input.authorized ? allowed : deny('admin_refused', context);
+    },
+
+    async checkOidcClient(clientId, context) {
+      const blocked = await buckets.accountDelay.blockedForMs(accountKey(oidcClientAccount(clientId), delayScope('password')));
+      return blocked > 0 ? deny('client_delay', context) : allowed;
     },
   };
 }

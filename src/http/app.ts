@@ -31,14 +31,18 @@ import { systemRoutes } from './routes/system.ts';
 import { twoFactorRoutes } from './routes/two-factor.ts';
 import { verifyRoutes } from './routes/verify.ts';
 import { approvalRoutes } from './routes/approval.ts';
+import { oidcClientRoutes } from './routes/oidc-clients.ts';
+import { oidcRoutes } from './routes/oidc.ts';
+import type { OidcProvider } from '../oidc/provider.ts';
 
 /** An incoming X-Request-Id is kept only when well-formed (it reaches logs and mail headers). */
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,128}$/;
 
-export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; version: string }): Hono<AppEnv> {
+export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; version: string; oidc?: OidcProvider | null }): Hono<AppEnv> {
   const deps: HttpDeps = {
     ...ctx,
     ...parts,
+    oidc: parts.oidc ?? null,
     cookies: cookieNames(ctx.config),
     csrfKey: deriveKey(ctx.config.secret, 'csrf-token'),
   };
@@ -62,6 +66,9 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
   app.use(errorAudit(deps));
   // A body the host app's parser already read (adapters/) is refused by name, before anything reads it as empty.
   app.use(consumedBodyGuard(deps));
+  // The OpenID Connect provider's endpoints come before the body limit and the browser guards:
+  // relying parties call them from their own servers, and the provider bounds its own bodies.
+  if (deps.oidc) oidcRoutes(app, deps, deps.oidc);
   // Every body we accept fits in a few hundred bytes; 16 KiB leaves room and stops floods (issue #4).
   const limitBody = bodyLimit({ maxSize: 16 * 1024, onError: (c) => errorResponse(c, deps, 'request_too_large') });
   // GET and HEAD carry no body; asking for one would make the Node adapter build a full Request.
@@ -91,6 +98,8 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
     ...adminRoutes(deps),
     ...devRoutes(deps.devMailbox),
   });
+  // The admin API's OpenID Connect clients: behind the admin group's bearer check (http/admin-token.ts, mounted on /admin/*).
+  if (deps.oidc) oidcClientRoutes(app, deps, deps.oidc);
 
   app.notFound((c) => errorResponse(c, deps, 'not_found'));
   app.onError((error, c) => {

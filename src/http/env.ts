@@ -1,12 +1,16 @@
 // Hono environment and the dependencies every route receives.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from '../context.ts';
 import type { DevMailbox } from '../mail/dev-mailbox.ts';
+import type { OidcProvider } from '../oidc/provider.ts';
 import type { CookieNames } from './cookies.ts';
 
 export interface AppEnv {
+  /** Under @hono/node-server and the Node adapters (src/adapters/); absent for latchkey.fetch(request) alone. */
   Bindings: {
     incoming?: IncomingMessage;
+    /** The OpenID Connect provider (src/oidc/) answers on Node's response itself. */
+    outgoing?: ServerResponse;
     /**
      * Set by the Node adapters (src/adapters/): a body parser of the host app
      * read this request's body before Latchkey and it could not be rebuilt, so
@@ -38,4 +42,6 @@ export interface HttpDeps extends Context {
   readonly cookies: CookieNames;
   /** Keys the CSRF tokens (http/csrf-token.ts). */
   readonly csrfKey: Buffer;
+  /** The OpenID Connect provider (issue #15), when LATCHKEY_OIDC_CLIENTS is set. */
+  readonly oidc: OidcProvider | null;
 }

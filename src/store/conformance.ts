@@ -12,6 +12,7 @@ import { accountCases } from './conformance/accounts.ts';
 import { approvalCases } from './conformance/approvals.ts';
 import { auditCases } from './conformance/audit.ts';
 import type { ConformanceHooks, StoreTest } from './conformance/fixtures.ts';
+import { oidcCases } from './conformance/oidc.ts';
 import { outboxCases } from './conformance/outbox.ts';
 import { rateCounterCases } from './conformance/rate-counters.ts';
 import { sessionCases } from './conformance/sessions.ts';
@@ -60,6 +61,7 @@ export function runStoreConformance(
     accountCases(test);
     approvalCases(test);
     auditCases(test, options);
+    oidcCases(test);
   });
 }
 

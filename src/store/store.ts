@@ -5,6 +5,9 @@
 
 import type { AuditEvent, AuditEventType, StoredAuditEvent } from '../core/audit.ts';
 import type { FirstFactorKind, Session, TokenPurpose, TokenRecord, User } from '../core/types.ts';
+import type { OidcStore } from './oidc-store.ts';
+
+export type { OidcRecord, OidcSigningKey, OidcStore, StoredOidcRecord } from './oidc-store.ts';
 
 export type ConsumeFailure = 'not_found' | 'expired' | 'used' | 'replaced' | 'locked';
 
@@ -522,7 +525,8 @@ export interface Store
     RateCounterStore,
     ApprovalStore,
     SignInFlowStore,
-    AuditStore {}
+    AuditStore,
+    OidcStore {}
 
 /** Everything but the lifecycle: what store/logic/ builds over a backend's driver. */
 export type StoreLogic = Omit<Store, keyof StoreLifecycle>;

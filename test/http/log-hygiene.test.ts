@@ -11,6 +11,8 @@ import { normalizeRecoveryCode } from '../../src/core/recovery-codes.ts';
 import { totpCode } from '../../src/core/totp.ts';
 import { Client, codeFrom, linkFrom, tokenFrom } from '../support/http-client.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';
+import * as oidc from 'openid-client';
+import { authorizationRequest, clientsFile, CONFIDENTIAL, follow, relyingParty } from '../oidc/harness.ts';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -39,6 +41,7 @@ it('never prints a token, code or cookie', async () => {
       // The second sign-in of one address (TOTP below) waits this long, in real time.
       LATCHKEY_RESEND_INTERVAL: '10',
       NODE_ENV: 'development',
+      LATCHKEY_OIDC_CLIENTS: clientsFile(),
     },
   });
   let output = '';
@@ -123,6 +126,16 @@ it('never prints a token, code or cookie', async () => {
     const secondFactor = await laptop.request('/auth/sign-in/totp', { method: 'POST', json: { recoveryCode: recoveryCodes[0] } });
     assert.equal(secondFactor.status, 200, 'the recovery code completed the sign-in');
     secrets.push(...laptop.cookies.values());
+
+    // Sign in to an app through the OpenID Connect provider (issue #15): its code, tokens, client secret and cookies stay out too.
+    const app = await relyingParty(baseUrl, CONFIDENTIAL);
+    const authorization = await authorizationRequest(app, CONFIDENTIAL.redirect_uris[0]!);
+    const callback = new URL((await follow(laptop, authorization.url.href)).location!);
+    const authorizationCode = callback.searchParams.get('code')!;
+    const tokens = await oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: authorization.verifier, expectedNonce: authorization.nonce, expectedState: authorization.state });
+    await oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: authorization.verifier }).catch(() => {}); // replay: refused
+    await oidc.fetchUserInfo(app, tokens.access_token, oidc.skipSubjectCheck);
+    secrets.push(authorizationCode, tokens.access_token, tokens.id_token!, CONFIDENTIAL.client_secret, authorization.verifier, ...laptop.cookies.values());
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));

@@ -6,6 +6,7 @@ import openapi from '../../openapi.json' with { type: 'json' };
 import packageJson from '../../package.json' with { type: 'json' };
 import { ERROR_CODES, errorStatus } from '../../src/core/errors.ts';
 import { createLatchkey } from '../../src/latchkey.ts';
+import { clientsFile } from '../oidc/harness.ts';
 
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 
@@ -43,6 +44,8 @@ describe('openapi.json', () => {
       logLevel: 'silent',
       // The admin API exists only with a token: register it so it is checked too.
       adminToken: 'a'.repeat(32),
+      // And the OpenID Connect provider exists only with clients (issue #15).
+      oidcClientsFile: clientsFile(),
     });
     try {
       const registered = new Set(

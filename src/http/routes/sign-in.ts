@@ -36,8 +36,9 @@ export function signInRoutes(deps: HttpDeps): Endpoints {
   const signIn: Handler = async (c) => {
     const redirectTo = checkRedirect(c.req.query('redirectTo'), deps.redirects);
     // Signed in already: sent on, as hosted sign-in pages with a session do (issue #12);
-    // the account page is where one signs out to use another address.
-    if (await currentSession(c, deps)) {
+    // the account page is where one signs out to use another address. prompt=login: an
+    // OpenID Connect client asked for a fresh sign-in (issue #15), so the page shows.
+    if (c.req.query('prompt') !== 'login' && (await currentSession(c, deps))) {
       c.header('Cache-Control', 'no-store');
       return c.redirect(onwardFromSignIn(redirectTo, deps.redirects), 303);
     }

@@ -17,6 +17,7 @@ import { passwordStore } from './passwords.ts';
 import { rateCounterStore } from './rate-counters.ts';
 import { secondFactorStore } from './second-factor.ts';
 import { sessionStore } from './sessions.ts';
+import { oidcStore } from './oidc.ts';
 import { get, type Driver } from './steps.ts';
 import { tokenStore } from './tokens.ts';
 
@@ -34,6 +35,7 @@ export function storeLogic(db: Driver): StoreLogic & { schemaVersion(): Promise<
     ...approvalStore(db),
     ...signInFlowStore(db),
     ...auditStore(db),
+    ...oidcStore(db),
     schemaVersion: async () => Number((await db.read(get('schemaVersion', [])))?.version ?? 0),
   };
 }

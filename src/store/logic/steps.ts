@@ -25,7 +25,10 @@ export type StatementName =
   | 'takePendingSecondFactor' | 'deletePendingSecondFactors'
   | 'passwordOf' | 'setPassword' | 'rehashPassword' | 'markEmailVerified' | 'changeEmail' | 'dropPassword' | 'dropTotpSince'
   | 'insertApproval' | 'approvalByFlow' | 'decideApproval' | 'completeApproval'
-  | 'insertSignInFlow' | 'pruneSignInFlows' | 'signInFlowByHash';
+  | 'insertSignInFlow' | 'pruneSignInFlows' | 'signInFlowByHash'
+  | 'upsertOidcRecord' | 'oidcRecord' | 'oidcRecordByUid' | 'oidcRecordByUserCode' | 'consumeOidcRecord' | 'destroyOidcRecord'
+  | 'revokeOidcGrant' | 'pruneOidcRecords' | 'insertOidcKey' | 'oidcKeys'
+  | 'insertOidcClient' | 'oidcClientById' | 'oidcClients' | 'deleteOidcClient' | 'deleteOidcClientRecords';
 
 /** A bound value: booleans and lists are spelled per backend (SQLite 0/1 and JSON, PostgreSQL BOOLEAN and text[]). */
 export type Param = SqlValue | boolean | readonly string[];

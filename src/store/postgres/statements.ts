@@ -6,6 +6,7 @@ import type { StatementName } from '../logic/steps.ts';
 import { APPROVAL_COLUMNS, AUDIT_COLUMNS, PENDING_SECOND_FACTOR_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS } from '../rows.ts';
 
 const TOKEN_ALIVE = 'consumed_at IS NULL AND retired_at IS NULL';
+const OIDC_ALIVE = '(expires_at IS NULL OR expires_at > $3)';
 
 export const SQL = {
   retireTokens: `UPDATE tokens SET retired_at = $1 WHERE email = $2 AND purpose = $3 AND ${TOKEN_ALIVE}`,
@@ -146,6 +147,26 @@ export const SQL = {
     WHERE flow_hash = $3 AND token_id = $4 AND state = 'pending' AND expires_at > $2`,
   completeApproval: `UPDATE cross_device_approvals SET state = 'completed'
     WHERE flow_hash = $1 AND state = 'approved' AND expires_at > $2`,
+  // OpenID Connect provider (issue #15): its models by the SHA-256 of their id; expiry judged on every read.
+  upsertOidcRecord: `INSERT INTO oidc_records (model, id_hash, payload, grant_id, uid, user_code_hash, expires_at, client_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (model, id_hash) DO UPDATE SET payload = excluded.payload,
+    grant_id = excluded.grant_id, client_id = excluded.client_id, uid = excluded.uid, user_code_hash = excluded.user_code_hash, expires_at = excluded.expires_at`,
+  oidcRecord: `SELECT payload, consumed_at FROM oidc_records WHERE model = $1 AND id_hash = $2 AND ${OIDC_ALIVE}`,
+  oidcRecordByUid: `SELECT id_hash, payload, consumed_at FROM oidc_records WHERE model = $1 AND uid = $2 AND ${OIDC_ALIVE}`,
+  oidcRecordByUserCode: `SELECT id_hash, payload, consumed_at FROM oidc_records WHERE model = $1 AND user_code_hash = $2 AND ${OIDC_ALIVE}`,
+  consumeOidcRecord: 'UPDATE oidc_records SET consumed_at = $1 WHERE model = $2 AND id_hash = $3 AND consumed_at IS NULL',
+  destroyOidcRecord: 'DELETE FROM oidc_records WHERE model = $1 AND id_hash = $2',
+  revokeOidcGrant: 'DELETE FROM oidc_records WHERE model = $1 AND grant_id = $2',
+  pruneOidcRecords: 'DELETE FROM oidc_records WHERE expires_at <= $1',
+  insertOidcKey: `INSERT INTO oidc_signing_keys (kid, generation, alg, created_at, sealed_jwk) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT DO NOTHING`,
+  oidcKeys: 'SELECT * FROM oidc_signing_keys ORDER BY generation DESC',
+  insertOidcClient: `INSERT INTO oidc_clients (client_id, metadata, secret_sealed, first_party, created_at) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (client_id) DO NOTHING`,
+  oidcClientById: 'SELECT * FROM oidc_clients WHERE client_id = $1',
+  oidcClients: 'SELECT * FROM oidc_clients ORDER BY client_id',
+  deleteOidcClient: 'DELETE FROM oidc_clients WHERE client_id = $1',
+  deleteOidcClientRecords: 'DELETE FROM oidc_records WHERE client_id = $1',
 } as const satisfies Record<StatementName, string>;
 
 /** A transaction-scoped advisory lock on a key (logic/steps.ts `lock`): held until commit. */

@@ -6,6 +6,7 @@ import type { StatementName } from '../logic/steps.ts';
 import { APPROVAL_COLUMNS, AUDIT_COLUMNS, PENDING_SECOND_FACTOR_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS } from '../rows.ts';
 
 const TOKEN_ALIVE = 'consumed_at IS NULL AND retired_at IS NULL';
+const OIDC_ALIVE = '(expires_at IS NULL OR expires_at > ?3)';
 
 export const SQL = {
   retireTokens: `UPDATE tokens SET retired_at = ? WHERE email = ? AND purpose = ? AND ${TOKEN_ALIVE}`,
@@ -139,6 +140,26 @@ export const SQL = {
   completeApproval: `UPDATE cross_device_approvals SET state = 'completed'
     WHERE flow_hash = ? AND state = 'approved' AND expires_at > ?`,
 
+  // OpenID Connect provider (issue #15): its models by the SHA-256 of their id; expiry judged on every read.
+  upsertOidcRecord: `INSERT INTO oidc_records (model, id_hash, payload, grant_id, uid, user_code_hash, expires_at, client_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (model, id_hash) DO UPDATE SET payload = excluded.payload,
+    grant_id = excluded.grant_id, client_id = excluded.client_id, uid = excluded.uid, user_code_hash = excluded.user_code_hash, expires_at = excluded.expires_at`,
+  oidcRecord: `SELECT payload, consumed_at FROM oidc_records WHERE model = ?1 AND id_hash = ?2 AND ${OIDC_ALIVE}`,
+  oidcRecordByUid: `SELECT id_hash, payload, consumed_at FROM oidc_records WHERE model = ?1 AND uid = ?2 AND ${OIDC_ALIVE}`,
+  oidcRecordByUserCode: `SELECT id_hash, payload, consumed_at FROM oidc_records WHERE model = ?1 AND user_code_hash = ?2 AND ${OIDC_ALIVE}`,
+  consumeOidcRecord: 'UPDATE oidc_records SET consumed_at = ? WHERE model = ? AND id_hash = ? AND consumed_at IS NULL',
+  destroyOidcRecord: 'DELETE FROM oidc_records WHERE model = ? AND id_hash = ?',
+  revokeOidcGrant: 'DELETE FROM oidc_records WHERE model = ? AND grant_id = ?',
+  pruneOidcRecords: 'DELETE FROM oidc_records WHERE expires_at <= ?',
+  insertOidcKey: `INSERT INTO oidc_signing_keys (kid, generation, alg, created_at, sealed_jwk) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT DO NOTHING`,
+  oidcKeys: 'SELECT * FROM oidc_signing_keys ORDER BY generation DESC',
+  insertOidcClient: `INSERT INTO oidc_clients (client_id, metadata, secret_sealed, first_party, created_at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (client_id) DO NOTHING`,
+  oidcClientById: 'SELECT * FROM oidc_clients WHERE client_id = ?',
+  oidcClients: 'SELECT * FROM oidc_clients ORDER BY client_id',
+  deleteOidcClient: 'DELETE FROM oidc_clients WHERE client_id = ?',
+  deleteOidcClientRecords: 'DELETE FROM oidc_records WHERE client_id = ?',
 } as const satisfies Record<StatementName, string>;
 
 /** One event per row (prepared once; SQLite inserts are cheap and the transaction commits them together). */

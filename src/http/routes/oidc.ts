@@ -1,0 +1,88 @@
+// The OpenID Connect provider's endpoints (issue #15), mounted under the Hono
+// app: oidc-provider is a Koa app and answers on Node's request and response
+// themselves, so these routes hand them over and tell @hono/node-server the
+// answer is sent. They are registered before the body limit and the browser
+// guards (http/app.ts): relying parties post to the token endpoint from their
+// own servers, and the provider reads and bounds its own bodies.
+// Library mode without Node's objects (latchkey.fetch(request) alone) cannot
+// run them: they answer not_found there.
+
+import type { IncomingMessage } from 'node:http';
+import type { Context, Hono } from 'hono';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { OIDC_PATHS, type OidcProvider } from '../../oidc/provider.ts';
+import { providerRequests } from '../../oidc/audit.ts';
+import { basicClientId } from '../../oidc/client-limits.ts';
+import { loginStep } from '../../oidc/interaction.ts';
+import type { AppEnv, HttpDeps } from '../env.ts';
+import { errorResponse } from '../error-page.ts';
+import { jsonError } from '../errors.ts';
+import { requestContext } from '../request.ts';
+import { securityHeaderList } from '../security.ts';
+import { currentSession } from './shared.ts';
+
+export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider): void {
+  const callback = oidc.provider.callback();
+  // The provider builds its URLs (discovery, redirects) from the request's host
+  // and protocol: it sees only the base URL's, never a Host or X-Forwarded-*
+  // header a client sent (host-header poisoning of discovery). provider.ts sets
+  // provider.proxy, so the protocol comes from the header set here.
+  // Latchkey's header set on every answer of the provider, but the CSP (its form_post
+  // page submits itself with an inline script; its error page sets the CSP itself,
+  // oidc/error-page.ts) and CORP (discovery, JWKS and browser apps are cross-origin by design).
+  const headers = securityHeaderList(deps.config).filter(([name]) => name !== 'Content-Security-Policy' && name !== 'Cross-Origin-Resource-Policy');
+  const pin = (incoming: IncomingMessage) => {
+    incoming.headers.host = deps.config.baseUrl.host;
+    incoming.headers['x-forwarded-proto'] = deps.config.baseUrl.protocol.slice(0, -1);
+    delete incoming.headers['x-forwarded-host'];
+  };
+  const toProvider = async (c: Context<AppEnv>) => {
+    const { incoming, outgoing } = c.env ?? {};
+    if (!incoming || !outgoing) return errorResponse(c, deps, 'not_found');
+    providerRequests.set(incoming, requestContext(c));
+    pin(incoming);
+    for (const [name, value] of headers) outgoing.setHeader(name, value);
+    outgoing.setHeader('X-Request-Id', c.get('requestId'));
+    await callback(incoming, outgoing);
+    return RESPONSE_ALREADY_SENT;
+  };
+  // OPTIONS: CORS preflights, answered by the provider (provider.ts clientBasedCORS).
+  app.on(['GET', 'OPTIONS'], '/.well-known/openid-configuration', toProvider);
+  app.on(['GET', 'OPTIONS'], OIDC_PATHS.jwks, toProvider);
+  app.on(['GET', 'POST'], OIDC_PATHS.authorization, toProvider);
+  // The authorization resumes here once the interaction is finished.
+  app.get(`${OIDC_PATHS.authorization}/:uid`, toProvider);
+  // The endpoints where a client authenticates. A client in its delay after consecutive
+  // failures (oidc/client-limits.ts) is refused before any work.
+  for (const path of [OIDC_PATHS.token, OIDC_PATHS.revocation, OIDC_PATHS.introspection]) {
+    app.options(path, toProvider);
+    app.post(path, async (c) => {
+      const clientId = basicClientId(c.req.header('authorization'));
+      if (clientId !== null && !(await deps.policy.checkOidcClient(clientId, requestContext(c))).allow) return jsonError(c, 'rate_limited');
+      return toProvider(c);
+    });
+  }
+  app.on(['GET', 'POST', 'OPTIONS'], OIDC_PATHS.userinfo, toProvider);
+  // RP-initiated logout: the confirmation page, its form (the provider checks its own xsrf value), the "signed out" page.
+  app.on(['GET', 'POST'], OIDC_PATHS.endSession, toProvider);
+  app.post(`${OIDC_PATHS.endSession}/confirm`, toProvider);
+  app.get(`${OIDC_PATHS.endSession}/success`, toProvider);
+
+  // Login and consent, delegated to Latchkey's own sign-in.
+  app.get(`${OIDC_PATHS.interaction}/:uid`, async (c) => {
+    const { incoming, outgoing } = c.env ?? {};
+    if (!incoming || !outgoing) return errorResponse(c, deps, 'not_found');
+    c.header('Cache-Control', 'no-store');
+    pin(incoming);
+    const details = await oidc.provider.interactionDetails(incoming, outgoing).catch(() => null);
+    // No interaction cookie (another browser, or it expired), or a uid other than this browser's.
+    if (!details || details.uid !== c.req.param('uid')) return errorResponse(c, deps, 'oidc_interaction_expired');
+    const signedIn = await currentSession(c, deps);
+    const step = loginStep(details, signedIn, await oidc.isFirstParty(String(details.params.client_id)), deps.now());
+    if (step.kind === 'sign_in') return c.redirect(step.location, 303);
+    providerRequests.set(incoming, requestContext(c));
+    await oidc.provider.interactionFinished(incoming, outgoing, step.result, { mergeWithLastSubmission: false });
+    return RESPONSE_ALREADY_SENT;
+  });
+}
+

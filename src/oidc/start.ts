@@ -1,0 +1,42 @@
+// Starts the OpenID Connect provider (issue #15) when LATCHKEY_OIDC_CLIENTS names
+// a clients file: the clients validated, the signing keys loaded (the first made
+// and stored sealed at first start), the provider configured. Null otherwise:
+// no discovery document, no endpoints.
+
+import type { Context } from '../context.ts';
+import { deriveKey } from '../core/crypto.ts';
+import { auditProviderEvents, awaitWritesBeforeAnswer } from './audit.ts';
+import { limitClientFailures } from './client-limits.ts';
+import { loadOidcClients } from './clients.ts';
+import { loadSigningKeys } from './keys.ts';
+import { createOidcProvider, type OidcProvider, type OidcProviderDeps } from './provider.ts';
+
+export interface StartOidcDeps extends Pick<Context, 'config' | 'store' | 'now' | 'logger' | 'policy' | 'metrics'> {
+  latchkeySession: OidcProviderDeps['latchkeySession'];
+  sessionCookie: OidcProviderDeps['sessionCookie'];
+}
+
+export async function startOidcProvider(deps: StartOidcDeps): Promise<OidcProvider | null> {
+  const { config } = deps;
+  if (!config.oidcClientsFile) return null;
+  const clients = loadOidcClients(config.oidcClientsFile, config.production);
+  const keys = await loadSigningKeys({ store: deps.store, sealKey: deriveKey(config.secret, 'oidc-seal'), now: deps.now });
+  const oidc = createOidcProvider({
+    config,
+    store: deps.store,
+    clients,
+    keys,
+    now: deps.now,
+    latchkeySession: deps.latchkeySession,
+    sessionCookie: deps.sessionCookie,
+  });
+  awaitWritesBeforeAnswer(oidc.provider);
+  auditProviderEvents(oidc.provider, {
+    store: deps.store,
+    metrics: deps.metrics,
+    now: deps.now,
+    onError: (error) => deps.logger.warn({ err: String(error) }, 'oidc: audit event not written'),
+  });
+  limitClientFailures(oidc.provider, deps.policy, (error) => deps.logger.warn({ err: String(error) }, 'oidc: client limit not recorded'));
+  return oidc;
+}
