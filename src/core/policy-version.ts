@@ -8,4 +8,6 @@
 //    account delays counting only real guesses, bounded denial audit, no
 //    mailbox undo of a change the account's own TOTP guards, codes refused on
 //    another device while an approval waits.
-export const POLICY_VERSION = 5;
+// 6: issue #15: an OpenID Connect client's failed authentications and refused
+//    grants count toward its delay (client_delay).
+export const POLICY_VERSION = 6;
