@@ -17,7 +17,9 @@ import { openStore } from '../src/store/open.ts';
 import { VERSION } from '../src/version.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { Seeder } from './seed.ts';
+import { describeGoal, goal, idleRss, peakRssMb, PEAK_RSS_GOAL_MB, type MemoryGoal } from './memory.ts';
 import { outboxLatency } from './outbox-latency.ts';
+import { serverSource } from './server-source.ts';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -73,16 +75,6 @@ async function startSink(): Promise<{ port: number; count: () => number; close: 
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { port, count: () => received, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
-function peakRssMb(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Math.round(Number(kb) / 1024) : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /**
@@ -190,7 +182,12 @@ async function startLatchkey(sinkPort: number): Promise<Target> {
   };
 }
 
-async function startLatchkeyProcess(sinkPort: number): Promise<Target> {
+/**
+ * `embedded`: as a new user starts it, on the embedded defaults (development,
+ * SQLite in a fresh data folder, the dev mailbox); otherwise in production mode
+ * against the bench's database and SMTP sink.
+ */
+async function startLatchkeyProcess(sinkPort: number, embedded = false): Promise<Target> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // --profile: the server writes a V8 CPU profile on exit (summarised by bench/profile-summary.ts).
@@ -198,22 +195,30 @@ async function startLatchkeyProcess(sinkPort: number): Promise<Target> {
   // The same V8 flag as `latchkey start` (src/cli/main.ts, package.json).
   const child = spawn(process.execPath, ['--max-semi-space-size=4', ...(process.env.BENCH_FLAGS?.split(' ').filter(Boolean) ?? []), ...profileArgs, join(here, 'server.ts')], {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LATCHKEY_BASE_URL: url,
-      LATCHKEY_DATABASE_URL: databaseUrl,
-      LATCHKEY_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
-      LATCHKEY_SECRET: secret,
-      // Production refuses an open /metrics on the public listener (issue #12 finding 9).
-      LATCHKEY_METRICS_TOKEN: secret,
-      LATCHKEY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      // With PostgreSQL the limits live in Redis, as in a multi-instance deployment.
-      ...(postgres ? { LATCHKEY_REDIS_URL: process.env.LATCHKEY_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', LATCHKEY_REDIS_PREFIX: `bench-${process.pid}` } : {}),
-      ...BENCH_LIMITS,
-    },
+    // The embedded defaults put ./data (database, generated secret) in the working folder: a fresh one.
+    cwd: embedded ? mkdtempSync(join(tmpdir(), 'latchkey-bench-idle-')) : undefined,
+    env: embedded
+      ? {
+          ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('LATCHKEY_') && name !== 'NODE_ENV')),
+          PORT: String(port),
+          LATCHKEY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+        }
+      : {
+          ...process.env,
+          NODE_ENV: 'production',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          LATCHKEY_BASE_URL: url,
+          LATCHKEY_DATABASE_URL: databaseUrl,
+          LATCHKEY_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
+          LATCHKEY_SECRET: secret,
+          // Production refuses an open /metrics on the public listener (issue #12 finding 9).
+          LATCHKEY_METRICS_TOKEN: secret,
+          LATCHKEY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+          // With PostgreSQL the limits live in Redis, as in a multi-instance deployment.
+          ...(postgres ? { LATCHKEY_REDIS_URL: process.env.LATCHKEY_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', LATCHKEY_REDIS_PREFIX: `bench-${process.pid}` } : {}),
+          ...BENCH_LIMITS,
+        },
   });
   await waitReady(url);
   return { url, pid: child.pid, stop: () => stopChild(child) };
@@ -357,6 +362,14 @@ async function main(): Promise<void> {
   const seeder = new Seeder(seedStore, secret);
   const rows: Row[] = [];
   const estimate = new Map<ScenarioName, number>();
+  // Idle RSS first, on servers no load has touched yet: the goal is on the embedded defaults.
+  const idleRssOf = async (embedded: boolean) => {
+    const target = await startLatchkeyProcess(sink.port, embedded);
+    return idleRss(target.pid).finally(() => target.stop());
+  };
+  const idle = await idleRssOf(true);
+  const idleProduction = await idleRssOf(false);
+  process.stderr.write(`  ${describeGoal('idle RSS', idle)}; in production mode with SMTP: ${idleProduction.mb} MB\n`);
 
   for (const level of LEVELS) {
     for (const scenario of SCENARIOS.filter((s) => only === null || s.name.startsWith('ceiling') || s.name.includes(only))) {
@@ -439,21 +452,35 @@ async function main(): Promise<void> {
     version: VERSION,
     date: new Date().toISOString(),
     store: postgres ? 'postgres' : 'sqlite (WAL)',
+    server: serverSource(),
     instances: INSTANCES,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
     settings: { durationSeconds: DURATION, warmupSeconds: WARMUP, levels: LEVELS, rateLimits: 'per-IP and global caps raised out of the way; per-address limits at their defaults' },
     rows,
+    memory: { idleRss: idle, idleRssProductionMb: idleProduction.mb, peakRss: peakGoal(rows) },
     library,
     elapsedSeconds: Math.round((Date.now() - started) / 1000),
   };
   const file = join(here, 'results', `${report.date.replace(/[:.]/g, '-')}-${postgres ? 'postgres' : 'sqlite'}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  printTable(report.store, rows, library);
+  printTable(report.store, rows, library, report.memory);
   console.log(`\nrate limits: raised out of the way for the bench; results: ${file}; ${report.elapsedSeconds}s`);
 }
 
-function printTable(store: string, rows: Row[], library: { operationsPerSecond: number; peakRssMb: number }): void {
-  console.log(`\nLatchkey ${VERSION} bench — ${store}${INSTANCES > 1 ? `, ${INSTANCES} Latchkey instances` : ''}, Node ${process.version}, ${cpus().length} cores`);
+/** The highest peak RSS over the Latchkey scenarios (the ceilings are bare node:http servers). */
+function peakGoal(rows: Row[]): MemoryGoal {
+  return goal(Math.max(0, ...rows.filter((r) => !r.scenario.startsWith('ceiling')).map((r) => r.peakRssMb)), PEAK_RSS_GOAL_MB);
+}
+
+function printTable(
+  store: string,
+  rows: Row[],
+  library: { operationsPerSecond: number; peakRssMb: number },
+  memory: { idleRss: MemoryGoal; idleRssProductionMb: number; peakRss: MemoryGoal },
+): void {
+  console.log(
+    `\nLatchkey ${VERSION} bench — ${store}${INSTANCES > 1 ? `, ${INSTANCES} Latchkey instances` : ''}, server from the ${serverSource()}, Node ${process.version}, ${cpus().length} cores`,
+  );
   console.log('| scenario | conns | req/s | p50 ms | p99 ms | errors | peak RSS MB | server CPU ms/req | % of sha256+map ceiling |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
@@ -476,6 +503,10 @@ function printTable(store: string, rows: Row[], library: { operationsPerSecond: 
     }
   }
   console.log(`library getSession(request): ${library.operationsPerSecond} ops/s (peak RSS ${library.peakRssMb} MB)`);
+  console.log(
+    `${describeGoal('idle RSS of latchkey start on the embedded defaults (settled, before any load)', memory.idleRss)}; in production mode with SMTP: ${memory.idleRssProductionMb} MB`,
+  );
+  console.log(describeGoal('highest peak RSS over the Latchkey scenarios', memory.peakRss));
 }
 
 await main();

@@ -11,10 +11,10 @@
 // most common breached passwords (a bundled list, compared case-insensitively).
 
 import { argon2, randomBytes, timingSafeEqual, type Argon2Parameters } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { PasswordHashingOptions } from '../config.ts';
 import { mailEnvelope } from './account.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
+import { isListedPassword } from './breached-passwords.ts';
 import type { ErrorCode } from './errors.ts';
 import type { Policy } from './policy.ts';
 import type { Session, User } from './types.ts';
@@ -41,17 +41,9 @@ export function normalizePassword(input: string): string {
   return input.normalize('NFKC');
 }
 
-let breached: Set<string> | undefined;
-
 /** One of the 10,000 most common breached passwords (src/core/breached-passwords.txt), ignoring case. */
 export function isBreachedPassword(password: string): boolean {
-  // Read on first use: an instance that never sees a password never holds the list.
-  breached ??= new Set(
-    readFileSync(new URL('./breached-passwords.txt', import.meta.url), 'utf8')
-      .split('\n')
-      .filter((line) => line !== '' && !line.startsWith('#')),
-  );
-  return breached.has(normalizePassword(password).toLowerCase());
+  return isListedPassword(normalizePassword(password).toLowerCase());
 }
 
 export type NewPasswordCheck = { ok: true; password: string } | { ok: false; code: ErrorCode };

@@ -141,7 +141,11 @@ describe('new password rules', () => {
       assert.deepEqual(checkNewPassword(entry.toUpperCase()), { ok: false, code: 'password_breached' }, entry);
     }
     for (const common of ['password', 'Password1', 'iloveyou', '12345678', 'qwertyuiop']) assert.equal(isBreachedPassword(common), true, common);
-    assert.equal(isBreachedPassword('correct horse battery staple 42'), false);
+    // Held sorted and searched by halving (issue #14): every entry is found, and nothing else.
+    for (const entry of entries) assert.equal(isBreachedPassword(entry), true, entry);
+    for (const other of ['correct horse battery staple 42', ' ', '\u0000', '~~~~~~~~~~~~', 'pässwörd123', `${entries[0]}x`, entries[9_999]!.slice(0, -1)]) {
+      assert.equal(isBreachedPassword(other), entries.includes(other.toLowerCase()), other);
+    }
     assert.equal(checkNewPassword('correct horse battery staple 42').ok, true);
   });
 });

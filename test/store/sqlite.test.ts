@@ -32,6 +32,16 @@ async function freshStore(): Promise<Store> {
   return store;
 }
 
+/** `count` tokens written at once: one turn, one group commit, `count` rows. */
+async function writeTokens(store: Store, prefix: string, count: number): Promise<void> {
+  await Promise.all(Array.from({ length: count }, (_, i) => store.issueToken(tokenRecord({ email: `${prefix}${i}@example.com` }), null, [])));
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await sleep(50);
+}
+
 function withRawDb<T>(path: string, work: (db: DatabaseSync) => T): T {
   const db = new DatabaseSync(path);
   try {
@@ -83,19 +93,37 @@ describe('sqlite store: files and migrations', () => {
     await store.close();
   });
 
-  it('checkpoints the WAL on its own thread: the database file takes the writes while the store is idle', async () => {
+  it('checkpoints the WAL on its own thread under a write load: the database file takes the writes while the store is idle', async () => {
     const store = await freshStore();
     const path = paths.get(store) ?? '';
     const before = statSync(path).size;
-    // Far fewer pages than SQLite's auto-checkpoint (1000): only the background thread moves them into the file.
-    for (let i = 0; i < 40; i++) await store.issueToken(tokenRecord({ email: `wal${i}@example.com` }), null, []);
-    const deadline = Date.now() + 5000;
-    while (statSync(path).size === before && Date.now() < deadline) await sleep(50);
+    // Many rows in one second, far fewer pages than SQLite's auto-checkpoint (1000): only the background thread moves them into the file.
+    await writeTokens(store, 'wal', 300);
+    await waitUntil(() => statSync(path).size > before);
     assert.ok(statSync(path).size > before, 'the rows reached the database file without a checkpoint on the request thread');
     await store.close();
     const reopened = await openSqliteStore(path);
-    assert.equal((await reopened.findLatestToken('wal39@example.com', 'sign_in'))?.email, 'wal39@example.com');
+    assert.equal((await reopened.findLatestToken('wal299@example.com', 'sign_in'))?.email, 'wal299@example.com');
     await reopened.close();
+  });
+
+  it('a few writes start no thread (issue #14: its memory is not worth it), and a load after a quiet spell starts it again', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore(path, { backgroundCheckpoints: { stopAfterQuietSeconds: 1 } });
+    await store.migrate();
+    const before = statSync(path).size;
+    await writeTokens(store, 'few', 40);
+    await sleep(2500); // two looks at the write rate
+    assert.equal(statSync(path).size, before, 'a light load leaves its rows in the WAL for SQLite\'s own auto-checkpoint');
+    await writeTokens(store, 'load', 300);
+    await waitUntil(() => statSync(path).size > before);
+    const afterLoad = statSync(path).size;
+    assert.ok(afterLoad > before, 'a load starts the thread');
+    await sleep(3000); // quiet: the thread stops
+    await writeTokens(store, 'again', 1000);
+    await waitUntil(() => statSync(path).size > afterLoad);
+    assert.ok(statSync(path).size > afterLoad, 'the next load starts it again');
+    await store.close();
   });
 
   it('group commit: writes of one turn share a commit, each is committed when its promise settles, and a failing one rolls back alone', async () => {

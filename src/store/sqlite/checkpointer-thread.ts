@@ -10,7 +10,7 @@ db.exec('PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 0; PRAGMA cache_size = 
 const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 const restart = db.prepare('PRAGMA wal_checkpoint(RESTART)');
 
-const timer = setInterval(() => {
+function checkpoint(): void {
   try {
     // log = pages in the WAL; after a full PASSIVE pass, RESTART only waits for writes that came meanwhile.
     const result = passive.get() as { busy: number; log: number; checkpointed: number } | undefined;
@@ -18,10 +18,13 @@ const timer = setInterval(() => {
   } catch {
     // Busy or locked: the next tick tries again.
   }
-}, intervalMs);
+}
+
+const timer = setInterval(checkpoint, intervalMs);
 
 parentPort!.on('message', () => {
   clearInterval(timer);
+  checkpoint(); // what the last writes left, before the request connection's auto-checkpoint takes over
   db.close();
   parentPort!.close();
 });

@@ -13,17 +13,14 @@ import { storeLogic, type Driver, type Param, type Step, type StatementName, typ
 import { checkNotNewer } from '../schema-version.ts';
 import type { Store } from '../store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
-import { startCheckpointer } from './checkpointer.ts';
+import { AUTO_CHECKPOINT_PAGES, checkpointUnderLoad, type CheckpointerOptions } from './checkpointer.ts';
 import { groupCommit } from './group-commit.ts';
 import { INSERT_AUDIT, SQL } from './statements.ts';
 
 export interface SqliteStoreOptions {
-  /** WAL checkpoints on a thread of their own (checkpointer.ts); default true for a database file. */
-  backgroundCheckpoints?: boolean;
+  /** WAL checkpoints on a thread of their own under a write load (checkpointer.ts); default on for a database file. */
+  backgroundCheckpoints?: boolean | CheckpointerOptions;
 }
-
-/** SQLite's own default: checkpoint on commit once the WAL holds this many pages. */
-const AUTO_CHECKPOINT_PAGES = 1000;
 
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -34,15 +31,12 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
   db.exec(
     'PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 0;',
   );
-  // Checkpoints belong off the thread that answers requests; while that thread
-  // runs, this connection never checkpoints (and does again if it stops).
+  // Under a write load, checkpoints belong off the thread that answers requests;
+  // while that thread runs, this connection never checkpoints (and does again when it stops).
+  const background = options.backgroundCheckpoints ?? true;
   const checkpointer =
-    path !== ':memory:' && options.backgroundCheckpoints !== false
-      ? startCheckpointer(path, () => {
-          if (db.isOpen) db.exec(`PRAGMA wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
-        })
-      : null;
-  db.exec(`PRAGMA wal_autocheckpoint = ${checkpointer ? 0 : AUTO_CHECKPOINT_PAGES}`);
+    path !== ':memory:' && background !== false ? checkpointUnderLoad(db, path, background === true ? {} : background) : null;
+  if (!checkpointer) db.exec(`PRAGMA wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
 
   // Prepared on first use (tables exist only after migrate), then reused: the
   // session look-up runs on every authenticated request.
