@@ -10,7 +10,7 @@ import { listClients, registerClient, removeClient, type ClientRegistryDeps, typ
 import { loadOidcClients, type OidcClient } from '../oidc/clients.ts';
 import { openExistingStore } from './store.ts';
 
-export const CLIENTS_USAGE = `Usage: latchkey clients add --redirect-uri URI [--redirect-uri URI …] [--name NAME] [--id CLIENT_ID] [--public] [--first-party] [--json]
+export const CLIENTS_USAGE = `Usage: latchkey clients add --redirect-uri URI [--redirect-uri URI …] [--post-logout-redirect-uri URI …] [--name NAME] [--id CLIENT_ID] [--public] [--first-party] [--json]
        latchkey clients list [--json]
        latchkey clients remove CLIENT_ID`;
 
@@ -28,6 +28,7 @@ export async function clients(argv: string[], env: Record<string, string | undef
     options: {
       json: { type: 'boolean', default: false },
       'redirect-uri': { type: 'string', multiple: true },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
       name: { type: 'string' },
       id: { type: 'string' },
       public: { type: 'boolean', default: false },
@@ -72,6 +73,7 @@ export async function clients(argv: string[], env: Record<string, string | undef
       ...(values.id === undefined ? {} : { client_id: values.id }),
       ...(values.name === undefined ? {} : { client_name: values.name }),
       redirect_uris: values['redirect-uri'] ?? [],
+      ...(values['post-logout-redirect-uri'] ? { post_logout_redirect_uris: values['post-logout-redirect-uri'] } : {}),
       ...(values.public ? { token_endpoint_auth_method: 'none' } : {}),
       first_party: values['first-party'],
     };

@@ -17,8 +17,23 @@ import { providerRequests } from './audit.ts';
 export type LogoutPageConfig = Parameters<typeof securityHeaderList>[0] &
   Pick<LatchkeyConfig, 'productName' | 'logoUrl' | 'accentColor' | 'supportEmail' | 'locale'>;
 
+/**
+ * The origins the logout form's navigation may end on: the client's
+ * post_logout_redirect_uris (and redirect_uris: a logout inside an
+ * authorization resumes it). Browsers apply form-action to every redirect
+ * after the form (CSP3), so 'self' alone would block the way back to the app.
+ */
+function formTargets(ctx: KoaContextWithOIDC): string[] {
+  const client = ctx.oidc.client;
+  const uris = [...(client?.postLogoutRedirectUris ?? []), ...(client?.redirectUris ?? [])];
+  return [...new Set(uris.map((uri) => URL.parse(uri)?.origin).filter((origin): origin is string => !!origin && origin !== 'null'))];
+}
+
 function pageOf(config: LogoutPageConfig, ctx: KoaContextWithOIDC): PageContext {
-  for (const [name, value] of securityHeaderList(config)) ctx.set(name, value);
+  const targets = formTargets(ctx).join(' ');
+  for (const [name, value] of securityHeaderList(config)) {
+    ctx.set(name, name === 'Content-Security-Policy' && targets ? value.replace('form-action ', `form-action ${targets} `) : value);
+  }
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'html';
   return {

@@ -16,6 +16,8 @@ export interface PageFrame extends PageContext {
   body: Html;
   /** Same-origin script URLs, loaded deferred. */
   scripts?: string[];
+  /** More of <head> (the OpenID Connect continue page's meta refresh). */
+  head?: Html;
 }
 
 function supportLine({ t, brand }: PageContext) {
@@ -39,6 +41,7 @@ export function layout(frame: PageFrame): Html {
 <link rel="stylesheet" href="${urlFor('asset', { name: 'style.css' })}">
 <link rel="stylesheet" href="${urlFor('asset', { name: 'brand.css' })}">
 ${(frame.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
+${frame.head ?? ''}
 </head>
 <body>
 <header class="brand">${

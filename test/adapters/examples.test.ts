@@ -3,21 +3,11 @@
 // folder, the dev mailbox), then used as a person would: a real sign-in, then
 // the protected thing.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromiumMissing, launchChromium } from '../browser/harness.ts';
 import { codeFrom } from '../support/http-client.ts';
-import { startChildApp, ROOT, type ChildApp } from './child-app.ts';
+import { readmeCommand, startChildApp, type ChildApp } from './child-app.ts';
 import { assertGuarded, signInWithForms, signInWithJson, uniqueEmail } from './harness.ts';
-
-/** The command in the README's first ```sh block that starts the example. */
-function readmeCommand(example: string): string[] {
-  const readme = readFileSync(join(ROOT, 'examples', example, 'README.md'), 'utf8');
-  const command = /```sh\n(node [^\n]+)\n```/.exec(readme)?.[1];
-  assert.ok(command, `examples/${example}/README.md shows the command that starts it`);
-  return command.split(/\s+/);
-}
 
 function startExample(example: string): Promise<ChildApp> {
   const [node, ...args] = readmeCommand(example);

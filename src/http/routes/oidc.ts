@@ -19,6 +19,8 @@ import { errorResponse } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
 import { requestContext } from '../request.ts';
 import { securityHeaderList } from '../security.ts';
+import { pageContext } from '../pages.ts';
+import { oidcContinuePage } from '../../pages/oidc-continue-page.ts';
 import { currentSession } from './shared.ts';
 
 export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider): void {
@@ -81,8 +83,12 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     const step = loginStep(details, signedIn, await oidc.isFirstParty(String(details.params.client_id)), deps.now());
     if (step.kind === 'sign_in') return c.redirect(step.location, 303);
     providerRequests.set(incoming, requestContext(c));
-    await oidc.provider.interactionFinished(incoming, outgoing, step.result, { mergeWithLastSubmission: false });
-    return RESPONSE_ALREADY_SENT;
+    const resume = await oidc.provider.interactionResult(incoming, outgoing, step.result, { mergeWithLastSubmission: false });
+    // Right after a form of ours (a sign-in: the browser's navigation began on our origin), a page in
+    // between: the form's CSP form-action would block the last redirect, to the app's origin
+    // (pages/oidc-continue-page.ts). From the app itself (single sign-on), straight on.
+    if (c.req.header('sec-fetch-site') !== 'same-origin') return c.redirect(resume, 303);
+    return c.html(oidcContinuePage(pageContext(c, deps), { location: resume }));
   });
 }
 
