@@ -299,4 +299,15 @@ CREATE TABLE oidc_clients (
 );
 `,
   },
+  {
+    version: 11,
+    name: 'how each session was signed in (issue #15 amr, #16 secondFactor, #17 passkeys)',
+    sql: `
+-- The authentication methods of the sign-in that made the session, RFC 8176
+-- values separated by spaces ("email", "pwd", "pwd otp", "email otp"; passkeys
+-- add "hwk"/"swk" with "user"). Sessions made before this migration are unknown
+-- (''): they count as single-factor everywhere.
+ALTER TABLE sessions ADD COLUMN amr TEXT NOT NULL DEFAULT '';
+`,
+  },
 ];
