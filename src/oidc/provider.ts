@@ -7,11 +7,14 @@
 
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { deriveKey } from '../core/crypto.ts';
+import { urlFor } from '../route-table.ts';
 import type { LatchkeyConfig } from '../config.ts';
 import type { OidcStore } from '../store/oidc-store.ts';
 import { oidcAdapter, type AdapterStore } from './adapter.ts';
+import type { AppsDeps } from './apps.ts';
 import { providerClient, type ClientRegistryDeps } from './client-registry.ts';
 import type { OidcClient } from './clients.ts';
+import { rememberedGrantId } from './consent.ts';
 import { renderProviderError } from './error-page.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import { endLatchkeySessionOnLogout, type LogoutDeps } from './logout.ts';
@@ -26,7 +29,6 @@ export const OIDC_PATHS = {
   revocation: '/oidc/token/revocation',
   introspection: '/oidc/token/introspection',
   endSession: '/oidc/session/end',
-  interaction: '/oidc/interaction',
 } as const;
 
 /** Seconds. A code lives one minute (issue #15); an interaction long enough to fetch an emailed link. */
@@ -34,7 +36,7 @@ const TTL = { AuthorizationCode: 60, AccessToken: 3600, IdToken: 3600, Interacti
 
 export interface OidcProviderDeps {
   config: Pick<LatchkeyConfig, 'baseUrl' | 'secret' | 'sessionTtlSeconds' | 'production'> & Parameters<typeof renderProviderError>[0];
-  store: AdapterStore & ClientRegistryDeps['store'] & LogoutDeps['store'] & Pick<OidcStore, 'findOidcAccount'>;
+  store: AdapterStore & ClientRegistryDeps['store'] & LogoutDeps['store'] & Pick<OidcStore, 'findOidcAccount' | 'listOidcGrants' | 'revokeOidcAccess'>;
   clients: OidcClient[];
   keys: SigningJwk[];
   now: () => number;
@@ -56,6 +58,8 @@ export interface OidcProvider {
   isFirstParty(clientId: string): Promise<boolean>;
   /** What the admin API and the CLI register clients with. */
   registry: ClientRegistryDeps;
+  /** "Apps with access": the account's grants and their revocation (apps.ts). */
+  apps: AppsDeps;
 }
 
 export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
@@ -106,10 +110,10 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     clientBasedCORS: (_ctx, origin, client) =>
       origin !== 'null' && client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
     interactions: {
-      url: (_ctx, interaction) => `${OIDC_PATHS.interaction}/${interaction.uid}`,
+      url: (_ctx, interaction) => urlFor('oidcInteraction', { uid: interaction.uid }),
       policy: policy(deps),
     },
-    loadExistingGrant: loadGrant,
+    loadExistingGrant: loadGrant({ store: deps.store, sealKey, now: deps.now }),
     cookies: {
       keys: [deriveKey(deps.config.secret, 'oidc-cookies').toString('base64url')],
       names: { session: 'latchkey_oidc_session', interaction: 'latchkey_oidc_interaction', resume: 'latchkey_oidc_resume' },
@@ -143,6 +147,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     provider,
     fileClients: deps.clients,
     isFirstParty: async (clientId) => (await provider.Client.find(clientId))?.metadata().first_party === true,
+    apps: { store: deps.store, sealKey, now: deps.now },
     registry: {
       store: deps.store,
       sealKey,
@@ -175,17 +180,29 @@ function policy(deps: OidcProviderDeps): interactionPolicy.DefaultPolicy {
   return prompts;
 }
 
-/** The grant of this session and client; a first-party client gets the scopes it asks for without a consent screen. */
-async function loadGrant(ctx: KoaContextWithOIDC) {
-  const { oidc } = ctx;
-  const clientId = oidc.client?.clientId;
-  const accountId = oidc.session?.accountId;
-  if (!clientId || !accountId) return undefined;
-  const grantId = oidc.result?.consent?.grantId ?? oidc.session?.grantIdFor(clientId);
-  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
-  if (oidc.client?.metadata().first_party !== true) return existing;
-  const grant = existing && existing.accountId === accountId ? existing : new oidc.provider.Grant({ clientId, accountId });
-  grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
-  await grant.save();
-  return grant;
+/**
+ * The grant of this account and client: the one this browser's provider session
+ * names, else the one the account gave on another device (consent.ts). A
+ * first-party client gets the scopes it asks for without a consent screen; a
+ * third-party client without a grant covering the request gets the consent page.
+ */
+function loadGrant(deps: Parameters<typeof rememberedGrantId>[0]) {
+  return async (ctx: KoaContextWithOIDC) => {
+    const { oidc } = ctx;
+    const clientId = oidc.client?.clientId;
+    const accountId = oidc.session?.accountId;
+    if (!clientId || !accountId) return undefined;
+    const usable = async (grantId: string | undefined) => {
+      const found = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+      return found && found.accountId === accountId && found.clientId === clientId ? found : undefined;
+    };
+    const existing =
+      (await usable(oidc.result?.consent?.grantId ?? oidc.session?.grantIdFor(clientId))) ??
+      (await usable(await rememberedGrantId(deps, accountId, clientId)));
+    if (oidc.client?.metadata().first_party !== true) return existing;
+    const grant = existing ?? new oidc.provider.Grant({ clientId, accountId });
+    grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+    await grant.save();
+    return grant;
+  };
 }

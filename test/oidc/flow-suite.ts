@@ -234,19 +234,6 @@ export function runOidcFlowSuite(backend: Backend): void {
       await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, oidc.skipSubjectCheck), 'the access token of a replayed code is revoked');
     });
 
-    it('a third-party client is refused until the consent page exists', async () => {
-      const browser = parts.server.client();
-      // Signed in already, through a first-party client.
-      const { browser: signedIn } = await signInThroughApp(CONFIDENTIAL, uniqueEmail('third'));
-      void browser;
-      const config = await relyingParty(issuer(), THIRD_PARTY);
-      const request = await authorizationRequest(config, THIRD_PARTY.redirect_uris[0]!);
-      const answer = await follow(signedIn, request.url.href);
-      const back = new URL(answer.location!);
-      assert.equal(back.searchParams.get('error'), 'access_denied');
-      assert.equal(back.searchParams.get('code'), null);
-    });
-
     it("a disabled account's access token is dead at once: userinfo refuses it", async () => {
       const email = uniqueEmail('disabled');
       const { config, request, callback } = await signInThroughApp(CONFIDENTIAL, email);
