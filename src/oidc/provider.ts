@@ -18,7 +18,7 @@ import { rememberedGrantId } from './consent.ts';
 import { renderProviderError } from './error-page.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import { endLatchkeySessionOnLogout, type LogoutDeps } from './logout.ts';
-import type { SigningJwk } from './keys.ts';
+import { KEY_CHECK_INTERVAL_MS, type SigningJwk } from './keys.ts';
 
 /** Where the provider's endpoints live; discovery stays at /.well-known/openid-configuration (RFC 8414). */
 export const OIDC_PATHS = {
@@ -38,7 +38,12 @@ export interface OidcProviderDeps {
   config: Pick<LatchkeyConfig, 'baseUrl' | 'secret' | 'sessionTtlSeconds' | 'production'> & Parameters<typeof renderProviderError>[0];
   store: AdapterStore & ClientRegistryDeps['store'] & LogoutDeps['store'] & Pick<OidcStore, 'findOidcAccount' | 'listOidcGrants' | 'revokeOidcAccess'>;
   clients: OidcClient[];
+  /** The keys to publish, newest first (the first signs), as loaded at start. */
   keys: SigningJwk[];
+  /** The keys to publish now (keys.ts loadSigningKeys): a rotation is picked up within KEY_CHECK_INTERVAL_MS. */
+  reloadKeys?: () => Promise<SigningJwk[]>;
+  /** Called with each provider built (at start, and again after a key rotation): its events and middleware. */
+  onBuilt?: (provider: Provider) => void;
   now: () => number;
   /**
    * The Latchkey session the request's cookie header carries, or null. Every
@@ -51,7 +56,12 @@ export interface OidcProviderDeps {
 }
 
 export interface OidcProvider {
-  provider: Provider;
+  /** The provider signing with the newest key; replaced by a new one when the published keys change. */
+  readonly provider: Provider;
+  /** Node's request handler of the current provider. */
+  handler(): ReturnType<Provider['callback']>;
+  /** At most once per KEY_CHECK_INTERVAL_MS: reloads the keys, and rebuilds the provider when they changed (a rotation, a retired key dropped). */
+  refreshSigningKeys(): Promise<void>;
   /** The clients file's clients (the others are in the store). */
   fileClients: OidcClient[];
   /** A client of the file or the store marked first_party: no consent screen. */
@@ -64,11 +74,49 @@ export interface OidcProvider {
 
 export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
   const sealKey = deriveKey(deps.config.secret, 'oidc-seal');
+  let keys = deps.keys;
+  let provider = buildProvider(deps, sealKey, keys);
+  let handler = provider.callback();
+  let checkedAt = deps.now();
+  let checking: Promise<void> | null = null;
+  const kids = (list: SigningJwk[]) => list.map((key) => key.kid).join(' ');
+  async function check(): Promise<void> {
+    const loaded = await deps.reloadKeys!();
+    if (kids(loaded) === kids(keys)) return;
+    keys = loaded;
+    provider = buildProvider(deps, sealKey, keys);
+    handler = provider.callback();
+  }
+  return {
+    get provider() {
+      return provider;
+    },
+    handler: () => handler,
+    async refreshSigningKeys() {
+      if (!deps.reloadKeys || deps.now() - checkedAt < KEY_CHECK_INTERVAL_MS) return checking ?? undefined;
+      checkedAt = deps.now();
+      checking ??= check().finally(() => (checking = null));
+      return checking;
+    },
+    fileClients: deps.clients,
+    isFirstParty: async (clientId) => (await provider.Client.find(clientId))?.metadata().first_party === true,
+    apps: { store: deps.store, sealKey, now: deps.now },
+    registry: {
+      store: deps.store,
+      sealKey,
+      now: deps.now,
+      production: deps.config.production,
+      fileClientIds: new Set(deps.clients.map((c) => c.metadata.client_id)),
+    },
+  };
+}
+
+function buildProvider(deps: OidcProviderDeps, sealKey: Buffer, keys: SigningJwk[]): Provider {
   const configuration: Configuration = {
     adapter: oidcAdapter({ store: deps.store, sealKey, now: deps.now, findClient: (id) => providerClient({ store: deps.store, sealKey }, id) }),
     clients: deps.clients.map((c) => ({ ...c.metadata, first_party: c.firstParty })),
     extraClientMetadata: { properties: ['first_party'] },
-    jwks: { keys: deps.keys },
+    jwks: { keys },
     async findAccount(_ctx, sub) {
       // A disabled or deleted account has no claims: userinfo answers invalid_token.
       const user = await deps.store.findOidcAccount(sub);
@@ -143,19 +191,8 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     cookie: deps.sessionCookie,
     resumePrefix: `${deps.config.baseUrl.origin}${OIDC_PATHS.authorization}/`,
   });
-  return {
-    provider,
-    fileClients: deps.clients,
-    isFirstParty: async (clientId) => (await provider.Client.find(clientId))?.metadata().first_party === true,
-    apps: { store: deps.store, sealKey, now: deps.now },
-    registry: {
-      store: deps.store,
-      sealKey,
-      now: deps.now,
-      production: deps.config.production,
-      fileClientIds: new Set(deps.clients.map((c) => c.metadata.client_id)),
-    },
-  };
+  deps.onBuilt?.(provider);
+  return provider;
 }
 
 /**

@@ -27,7 +27,6 @@ export function pinToBaseUrl(incoming: IncomingMessage, baseUrl: URL): void {
 }
 
 export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider): void {
-  const callback = oidc.provider.callback();
   // The provider builds its URLs (discovery, redirects) from the request's host
   // and protocol: it sees only the base URL's, never a Host or X-Forwarded-*
   // header a client sent (host-header poisoning of discovery). provider.ts sets
@@ -43,7 +42,9 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
     pinToBaseUrl(incoming, deps.config.baseUrl);
     for (const [name, value] of headers) outgoing.setHeader(name, value);
     outgoing.setHeader('X-Request-Id', c.get('requestId'));
-    await callback(incoming, outgoing);
+    // A rotated signing key is picked up here, at most once a minute (oidc/keys.ts).
+    await oidc.refreshSigningKeys();
+    await oidc.handler()(incoming, outgoing);
     return RESPONSE_ALREADY_SENT;
   };
   // OPTIONS: CORS preflights, answered by the provider (provider.ts clientBasedCORS).
