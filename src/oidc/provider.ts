@@ -6,11 +6,14 @@
 // advertises only that.
 
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { RequestContext } from '../core/audit.ts';
 import { deriveKey } from '../core/crypto.ts';
 import { urlFor } from '../route-table.ts';
 import type { LatchkeyConfig } from '../config.ts';
 import type { OidcStore } from '../store/oidc-store.ts';
+import type { AuditStore } from '../store/store.ts';
 import { oidcAdapter, type AdapterStore } from './adapter.ts';
+import { auditBackchannelLogout, endProviderSession, operatorFetch } from './backchannel.ts';
 import type { AppsDeps } from './apps.ts';
 import { providerClient, type ClientRegistryDeps } from './client-registry.ts';
 import type { OidcClient } from './clients.ts';
@@ -31,17 +34,23 @@ export const OIDC_PATHS = {
   endSession: '/oidc/session/end',
 } as const;
 
+/** The provider's session cookie: Latchkey's sign-out ends the session it names (backchannel.ts). */
+export const PROVIDER_SESSION_COOKIE = 'latchkey_oidc_session';
+
 /** Seconds. A code lives one minute (issue #15); an interaction long enough to fetch an emailed link. */
 const TTL = { AuthorizationCode: 60, AccessToken: 3600, IdToken: 3600, Interaction: 3600, Grant: 14 * 86_400 } as const;
 
 export interface OidcProviderDeps {
   config: Pick<LatchkeyConfig, 'baseUrl' | 'secret' | 'sessionTtlSeconds' | 'production'> & Parameters<typeof renderProviderError>[0];
-  store: AdapterStore & ClientRegistryDeps['store'] & LogoutDeps['store'] & Pick<OidcStore, 'findOidcAccount' | 'listOidcGrants' | 'revokeOidcAccess'>;
+  store: AdapterStore & ClientRegistryDeps['store'] & LogoutDeps['store'] & Pick<OidcStore, 'findOidcAccount' | 'listOidcGrants' | 'revokeOidcAccess'> &
+    Pick<AuditStore, 'appendAudit'>;
   clients: OidcClient[];
   /** The keys to publish, newest first (the first signs), as loaded at start. */
   keys: SigningJwk[];
   /** The keys to publish now (keys.ts loadSigningKeys): a rotation is picked up within KEY_CHECK_INTERVAL_MS. */
   reloadKeys?: () => Promise<SigningJwk[]>;
+  /** A logout token a client refused, an audit row not written: logged, never thrown. */
+  onError: (error: unknown) => void;
   /** Called with each provider built (at start, and again after a key rotation): its events and middleware. */
   onBuilt?: (provider: Provider) => void;
   now: () => number;
@@ -64,6 +73,8 @@ export interface OidcProvider {
   refreshSigningKeys(): Promise<void>;
   /** The clients file's clients (the others are in the store). */
   fileClients: OidcClient[];
+  /** Latchkey sign-out: ends the provider session this browser's cookie names, with back-channel logout to its clients. */
+  endBrowserSession(sessionId: string | null, context: RequestContext): Promise<void>;
   /** A client of the file or the store marked first_party: no consent screen. */
   isFirstParty(clientId: string): Promise<boolean>;
   /** What the admin API and the CLI register clients with. */
@@ -98,6 +109,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
       checking ??= check().finally(() => (checking = null));
       return checking;
     },
+    endBrowserSession: (sessionId, context) => endProviderSession(provider, sessionId, context, { store: deps.store, now: deps.now, onError: deps.onError }),
     fileClients: deps.clients,
     isFirstParty: async (clientId) => (await provider.Client.find(clientId))?.metadata().first_party === true,
     apps: { store: deps.store, sealKey, now: deps.now },
@@ -146,6 +158,8 @@ function buildProvider(deps: OidcProviderDeps, sealKey: Buffer, keys: SigningJwk
       },
       // Ends the Latchkey session of this browser too, once confirmed (logout.ts).
       rpInitiatedLogout: { enabled: true, logoutSource: logoutSource(deps.config), postLogoutSuccessSource: postLogoutSuccessSource(deps.config) },
+      // OpenID Connect Back-Channel Logout 1.0: logout tokens to the clients of an ended session (backchannel.ts).
+      backchannelLogout: { enabled: true },
       dPoP: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
       resourceIndicators: { enabled: false },
@@ -155,6 +169,8 @@ function buildProvider(deps: OidcProviderDeps, sealKey: Buffer, keys: SigningJwk
     // client's redirect URIs (a browser app), never for a confidential client
     // (its secret lives on a server). Discovery and JWKS are public: open CORS.
     renderError: renderProviderError(deps.config),
+    // Its only outgoing requests are logout tokens, to URIs the operator registered (backchannel.ts).
+    fetch: operatorFetch,
     clientBasedCORS: (_ctx, origin, client) =>
       origin !== 'null' && client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
     interactions: {
@@ -164,7 +180,7 @@ function buildProvider(deps: OidcProviderDeps, sealKey: Buffer, keys: SigningJwk
     loadExistingGrant: loadGrant({ store: deps.store, sealKey, now: deps.now }),
     cookies: {
       keys: [deriveKey(deps.config.secret, 'oidc-cookies').toString('base64url')],
-      names: { session: 'latchkey_oidc_session', interaction: 'latchkey_oidc_interaction', resume: 'latchkey_oidc_resume' },
+      names: { session: PROVIDER_SESSION_COOKIE, interaction: 'latchkey_oidc_interaction', resume: 'latchkey_oidc_resume' },
     },
     routes: {
       authorization: OIDC_PATHS.authorization,
@@ -191,6 +207,7 @@ function buildProvider(deps: OidcProviderDeps, sealKey: Buffer, keys: SigningJwk
     cookie: deps.sessionCookie,
     resumePrefix: `${deps.config.baseUrl.origin}${OIDC_PATHS.authorization}/`,
   });
+  auditBackchannelLogout(provider, { store: deps.store, now: deps.now, onError: deps.onError });
   deps.onBuilt?.(provider);
   return provider;
 }

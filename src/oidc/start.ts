@@ -28,6 +28,7 @@ export async function startOidcProvider(deps: StartOidcDeps): Promise<OidcProvid
     keys: await loadSigningKeys(keyDeps),
     reloadKeys: () => loadSigningKeys(keyDeps),
     now: deps.now,
+    onError: (error) => deps.logger.warn({ err: String(error) }, 'oidc: a back-channel logout or its audit row failed'),
     latchkeySession: deps.latchkeySession,
     sessionCookie: deps.sessionCookie,
     // Every provider built (at start, and after a key rotation) gets the same wiring.
