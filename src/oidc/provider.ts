@@ -21,7 +21,7 @@ import { rememberedGrantId } from './consent.ts';
 import { renderProviderError } from './error-page.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import { endLatchkeySessionOnLogout, type LogoutDeps } from './logout.ts';
-import { KEY_CHECK_INTERVAL_MS, type SigningJwk } from './keys.ts';
+import { ID_TOKEN_TTL_SECONDS, KEY_CHECK_INTERVAL_MS, type SigningJwk } from './keys.ts';
 
 /** Where the provider's endpoints live; discovery stays at /.well-known/openid-configuration (RFC 8414). */
 export const OIDC_PATHS = {
@@ -38,7 +38,9 @@ export const OIDC_PATHS = {
 export const PROVIDER_SESSION_COOKIE = 'latchkey_oidc_session';
 
 /** Seconds. A code lives one minute (issue #15); an interaction long enough to fetch an emailed link. */
-const TTL = { AuthorizationCode: 60, AccessToken: 3600, IdToken: 3600, Interaction: 3600, Grant: 14 * 86_400 } as const;
+const TTL = { AuthorizationCode: 60, AccessToken: ID_TOKEN_TTL_SECONDS, IdToken: ID_TOKEN_TTL_SECONDS, Interaction: 3600 } as const;
+/** A grant (a remembered consent, the family of a refresh token) lives at least 14 days. */
+const MIN_GRANT_TTL = 14 * 86_400;
 
 export interface OidcProviderDeps {
   config: Pick<LatchkeyConfig, 'baseUrl' | 'secret' | 'sessionTtlSeconds' | 'production'> & Parameters<typeof renderProviderError>[0];
@@ -191,8 +193,14 @@ function buildProvider(deps: OidcProviderDeps, sealKey: Buffer, keys: SigningJwk
       introspection: OIDC_PATHS.introspection,
       end_session: OIDC_PATHS.endSession,
     },
-    // A refresh token lives as long as a Latchkey session may (LATCHKEY_SESSION_TTL).
-    ttl: { ...TTL, Session: deps.config.sessionTtlSeconds, RefreshToken: deps.config.sessionTtlSeconds },
+    // A refresh token lives as long as a Latchkey session may (LATCHKEY_SESSION_TTL), and its grant
+    // at least as long: the provider refuses a refresh token whose grant has expired.
+    ttl: {
+      ...TTL,
+      Session: deps.config.sessionTtlSeconds,
+      RefreshToken: deps.config.sessionTtlSeconds,
+      Grant: Math.max(MIN_GRANT_TTL, deps.config.sessionTtlSeconds),
+    },
   };
   // The issuer is the base URL exactly: an origin, no trailing slash.
   const provider = new Provider(deps.config.baseUrl.origin, configuration);
