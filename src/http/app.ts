@@ -33,6 +33,8 @@ import { verifyRoutes } from './routes/verify.ts';
 import { approvalRoutes } from './routes/approval.ts';
 import { oidcClientRoutes } from './routes/oidc-clients.ts';
 import { oidcRoutes } from './routes/oidc.ts';
+import { oidcAppRoutes } from './routes/oidc-apps.ts';
+import { oidcInteractionRoutes } from './routes/oidc-interaction.ts';
 import type { OidcProvider } from '../oidc/provider.ts';
 
 /** An incoming X-Request-Id is kept only when well-formed (it reaches logs and mail headers). */
@@ -97,6 +99,8 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
     ...emailRoutes(deps),
     ...adminRoutes(deps),
     ...devRoutes(deps.devMailbox),
+    // The OpenID Connect provider's interaction (login, consent) and the account's apps.
+    ...(deps.oidc ? { ...oidcInteractionRoutes(deps, deps.oidc), ...oidcAppRoutes(deps, deps.oidc) } : {}),
   });
   // The admin API's OpenID Connect clients: behind the admin group's bearer check (http/admin-token.ts, mounted on /admin/*).
   if (deps.oidc) oidcClientRoutes(app, deps, deps.oidc);
