@@ -57,6 +57,9 @@ export const AUDIT_EVENT_TYPES = [
   // reason says who: 'admin_api' or 'cli'
   'oidc.client_added',
   'oidc.client_removed',
+  // Forward-auth (issue #16); reason `<code>:<host>`
+  'forward_auth.allowed',
+  'forward_auth.denied',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -109,6 +112,8 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'oidc.logout': 'OpenID Connect: RP-initiated logout ended the Latchkey session of this browser (the person confirmed it); reason: the client id, or null.',
   'oidc.client_added': 'OpenID Connect: an operator registered a client (reason `admin_api`, `cli`); its secret is shown once and stored sealed, never written here.',
   'oidc.client_removed': 'OpenID Connect: an operator removed a client (reason `admin_api`, `cli`) and, in the same transaction, every grant, code and token of it.',
+  'forward_auth.allowed': 'Forward-auth: a proxy asked and the session may open the app; reason `rule_<n>:<host>` (the rule that decided). Once per session and host per hour in each instance, not per proxied request.',
+  'forward_auth.denied': 'Forward-auth: a proxy asked and the answer was no; reason `<code>:<host>`: `unauthenticated` (sent to sign in), `no_rule`, `not_listed`, `second_factor_required`, or `untrusted_proxy` / `original_url_invalid` (no host). Within the denial bound per reason and client IP per minute (`LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE`), as `policy.denied`.',
 };
 
 /** The Markdown table of docs/audit-events.md. */
