@@ -8,7 +8,8 @@ import { parseListenAddress, type ListenAddress } from './listen-address.ts';
 import { ConfigError, configFailure } from './config-error.ts';
 import { developmentSecret } from './development-secret.ts';
 import { LIMIT_ENV, LIMIT_SCHEMA, type RateLimits } from './rate-limits.ts';
-import { loadAccessRules, parseAccessRules, type AccessRules } from './core/access-rules.ts';
+import type { AccessRules } from './core/access-rules.ts';
+import { COOKIE_DOMAIN_SCHEMA, forwardAuthSettings } from './config-forward-auth.ts';
 
 export { ConfigError };
 export type { RateLimits };
@@ -196,12 +197,7 @@ const schema = z.object({
   LATCHKEY_OUTBOX_LEASE_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(3_600_000, 'must be at most 3600000 ms').default(60_000),
   LATCHKEY_OIDC_CLIENTS: z.string().min(1).nullable().default(null),
   LATCHKEY_ACCESS_RULES: z.string().min(1).nullable().default(null),
-  LATCHKEY_COOKIE_DOMAIN: z
-    .string()
-    .max(253)
-    .regex(/^\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'must be a domain name like example.com')
-    .nullable()
-    .default(null),
+  LATCHKEY_COOKIE_DOMAIN: COOKIE_DOMAIN_SCHEMA,
   LATCHKEY_DATA_DIR: z.string().min(1).default('./data'),
   LATCHKEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
@@ -326,13 +322,7 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
   if (raw.LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY < raw.LATCHKEY_LIMIT_ACCOUNT_DELAY) {
     problem('LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: must be at least LATCHKEY_LIMIT_ACCOUNT_DELAY');
   }
-  const accessRules = readAccessRules(options, raw.LATCHKEY_ACCESS_RULES, problem);
-  const cookieDomain = raw.LATCHKEY_COOKIE_DOMAIN?.replace(/^\./, '').toLowerCase() ?? null;
-  if (cookieDomain !== null && (!cookieDomain.includes('.') || /^[0-9.]+$/.test(cookieDomain))) {
-    problem('LATCHKEY_COOKIE_DOMAIN: must be a domain of at least two labels (browsers refuse a cookie for "localhost", a top-level domain or an IP address)');
-  } else if (cookieDomain !== null && baseUrl.hostname !== cookieDomain && !baseUrl.hostname.endsWith(`.${cookieDomain}`)) {
-    problem(`LATCHKEY_COOKIE_DOMAIN: must be the base URL's host (${baseUrl.hostname}) or a parent of it, like ${baseUrl.hostname.split('.').slice(1).join('.') || 'example.com'}`);
-  }
+  const { accessRules, cookieDomain } = forwardAuthSettings(options.accessRules, raw.LATCHKEY_ACCESS_RULES, raw.LATCHKEY_COOKIE_DOMAIN, baseUrl, problem);
   if (problems.length > 0) configFailure(problems);
   const dataDir = raw.LATCHKEY_DATA_DIR;
   const secret = raw.LATCHKEY_SECRET ?? developmentSecret(dataDir);
@@ -385,14 +375,3 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
   };
 }
 
-/** The access rules from the options' object or the file LATCHKEY_ACCESS_RULES names; their problems join the others. */
-function readAccessRules(options: LatchkeyOptions, file: string | null, problem: (message: string) => void): AccessRules | null {
-  try {
-    if (options.accessRules !== undefined && options.accessRules !== null) return parseAccessRules(options.accessRules, 'accessRules');
-    return file === null ? null : loadAccessRules(file);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const line of error.message.split('\n').slice(1)) problem(line.trim());
-    return null;
-  }
-}

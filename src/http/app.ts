@@ -31,6 +31,7 @@ import { systemRoutes } from './routes/system.ts';
 import { twoFactorRoutes } from './routes/two-factor.ts';
 import { verifyRoutes } from './routes/verify.ts';
 import { approvalRoutes } from './routes/approval.ts';
+import { forwardAuthRoutes } from './routes/forward-auth.ts';
 import { oidcClientRoutes } from './routes/oidc-clients.ts';
 import { oidcRoutes } from './routes/oidc.ts';
 import type { OidcProvider } from '../oidc/provider.ts';
@@ -96,6 +97,7 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
     ...passwordResetRoutes(deps),
     ...emailRoutes(deps),
     ...adminRoutes(deps),
+    ...forwardAuthRoutes(deps),
     ...devRoutes(deps.devMailbox),
   });
   // The admin API's OpenID Connect clients: behind the admin group's bearer check (http/admin-token.ts, mounted on /admin/*).

@@ -40,8 +40,9 @@ export function sessionRoutes(deps: HttpDeps): Endpoints {
     const found = await currentSession(c, deps);
     if (found) await revoke(c, found.session.id, found.user.id);
     clearCookie(c, names, names.session);
-    // Also drops anything else this origin left in the browser (issue #4, OWASP Session Management).
-    c.header('Clear-Site-Data', '"cookies"');
+    // Also drops anything else this origin left in the browser (issue #4, OWASP Session Management);
+    // not with a shared session cookie (issue #16): the browser would clear the sibling apps' cookies too.
+    if (names.sessionDomain === null) c.header('Clear-Site-Data', '"cookies"');
   }
 
   const signOutJson: Handler = async (c) => {

@@ -1,0 +1,150 @@
+// Forward-auth endpoints over real HTTP, without a proxy in front (issue #16):
+// what a client reaching Latchkey directly can and cannot steer, the redirect
+// after sign-in, and what the audit trail and the metrics keep.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DevMailbox } from '../../src/mail/dev-mailbox.ts';
+import type { Store } from '../../src/store/store.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { sqliteBackend } from '../support/stores.ts';
+
+const RULES = { rules: [{ host: 'app.example.test', allow: ['@example.org'] }, { host: '*.tools.example.test', path: '/admin', allow: ['ada@example.org'] }] };
+
+async function sessionCookie(server: TestServer, mailbox: DevMailbox, email: string, redirectTo?: string, verifier = server): Promise<{ cookie: string; redirectTo: string }> {
+  await server.latchkey.requestSignIn({ email, redirectTo }, { ip: '127.0.0.1' });
+  for (let i = 0; i < 100 && !mailbox.list().some((m) => m.to === email); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  const message = mailbox.list().find((m) => m.to === email)!;
+  const token = /token=([A-Za-z0-9_-]{43})/.exec(message.text)![1]!;
+  const result = await verifier.latchkey.verify(token);
+  assert.equal(result.ok && result.status, 'signed_in');
+  if (!result.ok || result.status !== 'signed_in') throw new Error('not signed in');
+  return { cookie: `latchkey_session=${result.sessionToken}`, redirectTo: result.redirectTo };
+}
+
+function ask(server: TestServer, path: string, headers: Record<string, string>): Promise<Response> {
+  return fetch(`${server.url}${path}`, { headers, redirect: 'manual' });
+}
+
+describe('forward-auth endpoints', () => {
+  let trusted: TestServer;
+  let untrusted: TestServer;
+  let store: Store;
+  const mailbox = new DevMailbox();
+
+  before(async () => {
+    store = (await sqliteBackend.open())!;
+    trusted = await startTestServer({ store, mailer: mailbox, trustedProxies: ['127.0.0.1'], accessRules: RULES, cookieDomain: null });
+    untrusted = await startTestServer({ store, mailer: mailbox, accessRules: RULES });
+  });
+  after(async () => {
+    await trusted.close();
+    await untrusted.close();
+    await store.close();
+  });
+
+  it('forwarded headers from an address not in LATCHKEY_TRUSTED_PROXIES are not believed', async () => {
+    const { cookie } = await sessionCookie(untrusted, mailbox, 'bob@example.org');
+    const nginx = await ask(untrusted, '/auth/auth-request', { cookie, 'x-original-url': 'http://app.example.test/' });
+    assert.equal(nginx.status, 403);
+    assert.equal(nginx.headers.get('remote-email'), null);
+    const caddy = await ask(untrusted, '/auth/forward-auth', { cookie, 'x-forwarded-proto': 'http', 'x-forwarded-host': 'app.example.test', 'x-forwarded-uri': '/' });
+    assert.equal(caddy.status, 403);
+    assert.equal(((await caddy.json()) as { error: { code: string } }).error.code, 'access_denied');
+    const reasons = (await store.listAudit({ type: 'forward_auth.denied' })).map((e) => e.reason);
+    assert.deepEqual(reasons.filter((r) => r === 'untrusted_proxy').length, 2);
+  });
+
+  it('from a trusted proxy: 200 with the identity headers and nothing of the request echoed', async () => {
+    const { cookie } = await sessionCookie(trusted, mailbox, 'carol@example.org');
+    const user = await store.findUserByEmail('carol@example.org');
+    const answer = await ask(trusted, '/auth/forward-auth', {
+      cookie,
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'App.Example.Test:443',
+      'x-forwarded-uri': '/x?y=1',
+      'remote-email': 'ada@example.org',
+      'x-custom': 'echo?',
+    });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get('remote-email'), 'carol@example.org');
+    assert.equal(answer.headers.get('remote-user'), user!.id);
+    assert.equal(answer.headers.get('x-custom'), null);
+    assert.equal(answer.headers.get('cache-control'), 'no-store');
+    assert.equal(await answer.text(), '');
+    // The nginx endpoint reads only X-Original-URL: the forwarded set sent to it decides nothing.
+    const wrongSet = await ask(trusted, '/auth/auth-request', { cookie, 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.test' });
+    assert.equal(wrongSet.status, 403);
+  });
+
+  it('not signed in: nginx gets 401 with the sign-in URL; forward-auth sends a browser there and tells an API call 401', async () => {
+    const nginx = await ask(trusted, '/auth/auth-request', { 'x-original-url': 'http://app.example.test/reports?week=3' });
+    assert.equal(nginx.status, 401);
+    const signIn = new URL(nginx.headers.get('location')!);
+    assert.equal(signIn.origin, trusted.url);
+    assert.equal(signIn.searchParams.get('redirectTo'), 'http://app.example.test/reports?week=3');
+    const forwarded = { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'app.example.test', 'x-forwarded-uri': '/reports' };
+    const browser = await ask(trusted, '/auth/forward-auth', { ...forwarded, accept: 'text/html,*/*;q=0.8' });
+    assert.equal(browser.status, 302);
+    assert.equal(new URL(browser.headers.get('location')!).searchParams.get('redirectTo'), 'http://app.example.test/reports');
+    const api = await ask(trusted, '/auth/forward-auth', { ...forwarded, accept: 'application/json' });
+    assert.equal(api.status, 401);
+    assert.equal(api.headers.get('location'), null);
+  });
+
+  it('signed in, not allowed: 403 with a small page for a browser', async () => {
+    const { cookie } = await sessionCookie(trusted, mailbox, 'eve@example.com');
+    const answer = await ask(trusted, '/auth/forward-auth', {
+      cookie,
+      accept: 'text/html',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'app.example.test',
+      'x-forwarded-uri': '/',
+    });
+    assert.equal(answer.status, 403);
+    assert.match(await answer.text(), /data-error-code="access_denied"/);
+  });
+
+  it('oversized or malformed original URLs are refused before any work, and a host with a path or credentials is no host', async () => {
+    const cases: Record<string, string>[] = [
+      { 'x-original-url': `http://app.example.test/${'a'.repeat(9000)}` },
+      { 'x-original-url': 'not a url' },
+      { 'x-original-url': 'http://evil.org@app.example.test/' },
+      { 'x-original-url': 'ftp://app.example.test/' },
+    ];
+    for (const headers of cases) assert.equal((await ask(trusted, '/auth/auth-request', headers)).status, 403, JSON.stringify(headers).slice(0, 80));
+    const forwarded: Record<string, string>[] = [
+      { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'evil.org/x?@app.example.test', 'x-forwarded-uri': '/' },
+      { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'app.example.test, evil.org', 'x-forwarded-uri': '/' },
+      { 'x-forwarded-proto': 'gopher', 'x-forwarded-host': 'app.example.test', 'x-forwarded-uri': '/' },
+      { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'app.example.test', 'x-forwarded-uri': '//evil.org/' },
+      { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'a'.repeat(300), 'x-forwarded-uri': '/' },
+    ];
+    for (const headers of forwarded) assert.equal((await ask(trusted, '/auth/forward-auth', headers)).status, 403, JSON.stringify(headers).slice(0, 80));
+  });
+
+  it('the redirect after sign-in goes to a protected host only, checked when the link is issued and again when it is used', async () => {
+    assert.equal((await sessionCookie(trusted, mailbox, 'dan@example.org', 'http://app.example.test/welcome')).redirectTo, 'http://app.example.test/welcome');
+    assert.equal((await sessionCookie(trusted, mailbox, 'dan2@example.org', 'http://x.tools.example.test/admin')).redirectTo, 'http://x.tools.example.test/admin');
+    assert.equal((await sessionCookie(trusted, mailbox, 'dan3@example.org', 'http://unprotected.example.test/')).redirectTo, '/auth/account');
+    assert.equal((await sessionCookie(trusted, mailbox, 'dan4@example.org', 'http://evil-app.example.test/')).redirectTo, '/auth/account');
+    // Issued while a rule protected app.example.test, used after the rules changed (another instance, the same store).
+    const narrow = await startTestServer({ store, mailer: mailbox, accessRules: { rules: [RULES.rules[1]] } });
+    try {
+      assert.equal((await sessionCookie(trusted, mailbox, 'dan5@example.org', 'http://app.example.test/welcome', narrow)).redirectTo, '/auth/account');
+    } finally {
+      await narrow.close();
+    }
+  });
+
+  it('a flood of refused requests writes a bounded number of rows, and no error.answered beside them', async () => {
+    const before = (await store.listAudit({ limit: 10_000 })).length;
+    const errorsBefore = (await store.listAudit({ type: 'error.answered', limit: 10_000 })).length;
+    for (let i = 0; i < 60; i++) await ask(trusted, '/auth/auth-request', { 'x-original-url': `http://nowhere.example.test/${i}` });
+    const rows = (await store.listAudit({ limit: 10_000 })).length - before;
+    assert.ok(rows >= 1 && rows <= 11, `${rows} rows for 60 refusals`);
+    assert.equal((await store.listAudit({ type: 'error.answered', limit: 10_000 })).length, errorsBefore);
+    const metrics = await (await fetch(`${trusted.url}/metrics`)).text();
+    assert.match(metrics, /latchkey_forward_auth_decisions_total\{outcome="no_rule"\} 60/);
+    assert.match(metrics, /latchkey_forward_auth_decisions_total\{outcome="allowed"\} 1/);
+  });
+});
