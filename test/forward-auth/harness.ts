@@ -17,11 +17,11 @@ import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { sqliteBackend } from '../support/stores.ts';
 
 export const DOCS = join(import.meta.dirname, '../../docs/forward-auth');
-/** Resolved by Chromium's host-resolver rules and by Host headers; no DNS. */
-export const AUTH_HOST = 'auth.example.test';
-export const APP_HOST = 'app.example.test';
-export const OTHER_HOST = 'other.example.test';
-export const COOKIE_DOMAIN = 'example.test';
+/** Loopback names (RFC 6761): Chromium resolves them and treats them as secure contexts; no DNS. */
+export const AUTH_HOST = 'auth.example.localhost';
+export const APP_HOST = 'app.example.localhost';
+export const OTHER_HOST = 'other.example.localhost';
+export const COOKIE_DOMAIN = 'example.localhost';
 
 /** Skip outside CI when the binary is missing; under CI=true a missing proxy fails the suite. */
 export function proxyMissing(binary: string, name: string): string | false {
@@ -86,7 +86,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** Latchkey on its own port, its base URL the auth host on the proxy's port (LATCHKEY_COOKIE_DOMAIN=example.test). */
+/** Latchkey on its own port, its base URL the auth host on the proxy's port (LATCHKEY_COOKIE_DOMAIN=example.localhost). */
 export async function startStack(proxyPort: number, rules: unknown = RULES): Promise<Omit<Stack, 'close'> & { stop(): Promise<void> }> {
   const sink = await startSmtpSink();
   const upstream = await startUpstream();
@@ -196,7 +196,7 @@ export async function startNginx(stack: Pick<Stack, 'proxyPort' | 'latchkeyPort'
 export async function startCaddy(stack: Pick<Stack, 'proxyPort' | 'latchkeyPort' | 'upstream'>): Promise<Proxy> {
   const folder = mkdtempSync(join(tmpdir(), 'latchkey-caddy-'));
   // Plain http on the test port: the site addresses get a scheme and port, and no certificates are asked for.
-  const site = fromTemplate('Caddyfile', stack, (line) => line.replace(/^([a-z.]+\.example\.test) \{$/, `http://$1:${stack.proxyPort} {`));
+  const site = fromTemplate('Caddyfile', stack, (line) => line.replace(/^([a-z.]+\.example\.localhost) \{$/, `http://$1:${stack.proxyPort} {`));
   writeFileSync(join(folder, 'Caddyfile'), `{\n\tadmin off\n\tauto_https off\n\tstorage file_system ${folder}/data\n}\n\n${site}`);
   return runProxy(CADDY, ['run', '--config', join(folder, 'Caddyfile'), '--adapter', 'caddyfile'], stack.proxyPort, folder, () => '');
 }

@@ -127,6 +127,9 @@ describe('forward-auth endpoints', () => {
     assert.equal((await sessionCookie(trusted, mailbox, 'dan2@example.org', 'http://x.tools.example.test/admin')).redirectTo, 'http://x.tools.example.test/admin');
     assert.equal((await sessionCookie(trusted, mailbox, 'dan3@example.org', 'http://unprotected.example.test/')).redirectTo, '/auth/account');
     assert.equal((await sessionCookie(trusted, mailbox, 'dan4@example.org', 'http://evil-app.example.test/')).redirectTo, '/auth/account');
+    // The pages' form-action lets the 303 after the verify form go there (and to nowhere else).
+    const csp = (await fetch(`${trusted.url}/auth/sign-in`)).headers.get('content-security-policy') ?? '';
+    assert.match(csp, /form-action 'self' http:\/\/app\.example\.test:\* http:\/\/\*\.tools\.example\.test:\*;/);
     // Issued while a rule protected app.example.test, used after the rules changed (another instance, the same store).
     const narrow = await startTestServer({ store, mailer: mailbox, accessRules: { rules: [RULES.rules[1]] } });
     try {
