@@ -151,3 +151,44 @@ describe('forward-auth endpoints', () => {
     assert.match(metrics, /latchkey_forward_auth_decisions_total\{outcome="allowed"\} 1/);
   });
 });
+
+describe('the shared session cookie on https', () => {
+  it('is __Secure-latchkey_session with Domain at sign-in, and sign-out clears it by name and domain without Clear-Site-Data', async () => {
+    const { createLatchkey } = await import('../../src/latchkey.ts');
+    const { pino } = await import('pino');
+    const store = (await sqliteBackend.open())!;
+    const mailbox = new DevMailbox();
+    const latchkey = await createLatchkey({
+      store,
+      mailer: mailbox,
+      baseUrl: 'https://auth.example.com',
+      cookieDomain: 'example.com',
+      secret: 'test-secret-that-is-long-enough-0123456789',
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      await latchkey.requestSignIn({ email: 'bob@example.org' });
+      for (let i = 0; i < 100 && mailbox.list().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      const token = /token=([A-Za-z0-9_-]{43})/.exec(mailbox.list()[0]!.text)![1]!;
+      const verified = await latchkey.fetch(new Request('https://auth.example.com/auth/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) }));
+      assert.equal(verified.status, 200);
+      const session = verified.headers.getSetCookie().find((line) => line.startsWith('__Secure-latchkey_session='))!;
+      assert.match(session, /; Domain=example\.com/);
+      assert.match(session, /; Secure/);
+      assert.match(session, /; HttpOnly/);
+      assert.ok(!verified.headers.getSetCookie().some((line) => line.startsWith('__Host-latchkey_session=')));
+      const cookie = session.split(';')[0]!;
+      assert.ok(await latchkey.getSession({ cookie }));
+      const out = await latchkey.fetch(new Request('https://auth.example.com/auth/sign-out', { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' }));
+      assert.equal(out.status, 204);
+      const cleared = out.headers.getSetCookie().find((line) => line.startsWith('__Secure-latchkey_session='))!;
+      assert.match(cleared, /Max-Age=0/);
+      assert.match(cleared, /; Domain=example\.com/);
+      assert.equal(out.headers.get('clear-site-data'), null);
+      assert.equal(await latchkey.getSession({ cookie }), null);
+    } finally {
+      await latchkey.close();
+      await store.close();
+    }
+  });
+});
