@@ -17,6 +17,7 @@ import { auditEvent, type RequestContext } from './audit.ts';
 import { ruleAllows, type AccessRules } from './access-rules.ts';
 import type { DenialAudit } from './denial-audit.ts';
 import { POLICY_VERSION } from './policy-version.ts';
+import { isMultiFactor, type AuthMethod } from './types.ts';
 
 /** Why a forward-auth request was answered as it was. */
 export type AccessReason =
@@ -37,8 +38,8 @@ export type AccessReason =
 export interface AccessRequest {
   /** The original URL's host and path (normalized: core/access-rules.ts), or why there is none. */
   target: { host: string; path: string } | { problem: 'untrusted_proxy' | 'original_url_invalid' };
-  /** The session the request carried; `amr`: how it signed in (RFC 8176 values: "otp", "hwk", "swk" are second factors). */
-  session: { id: string; userId: string; email: string; amr: readonly string[] } | null;
+  /** The session the request carried; `amr`: how it signed in (RFC 8176, core/types.ts). */
+  session: { id: string; userId: string; email: string; amr: readonly AuthMethod[] } | null;
 }
 
 export interface AccessDecision {
@@ -49,8 +50,16 @@ export interface AccessDecision {
   rule: number | null;
 }
 
-/** Methods RFC 8176 names for a factor beyond the mailbox or a password: a one-time password (TOTP), a passkey. */
-const SECOND_FACTORS: ReadonlySet<string> = new Set(['otp', 'hwk', 'swk']);
+/**
+ * "Passed TOTP or a passkey" (issue #16): TOTP or a recovery code after the
+ * first factor, a passkey with user verification (isMultiFactor), or a passkey
+ * on top of a mailed link or password. A session older than migration 11 (amr
+ * []) passed none.
+ */
+function passedSecondFactor(amr: readonly AuthMethod[]): boolean {
+  if (isMultiFactor(amr)) return true;
+  return (amr.includes('hwk') || amr.includes('swk')) && (amr.includes('email') || amr.includes('pwd'));
+}
 export const ALLOWED_AUDIT_WINDOW_MS = 3_600_000;
 const ALLOWED_AUDIT_ENTRIES = 10_000;
 
@@ -98,7 +107,7 @@ export function createAccessPolicy(deps: AccessPolicyDeps): CheckAccess {
     if (rule === null) return audited(decide('no_rule'), request, context);
     if (session === null) return audited(decide('unauthenticated', rule.number), request, context);
     if (!ruleAllows(rule, session.email)) return audited(decide('not_listed', rule.number), request, context);
-    if (rule.secondFactor && !session.amr.some((method) => SECOND_FACTORS.has(method))) {
+    if (rule.secondFactor && !passedSecondFactor(session.amr)) {
       return audited(decide('second_factor_required', rule.number), request, context);
     }
     return audited(decide('allowed', rule.number), request, context);

@@ -7,6 +7,7 @@ import { ConfigError, resolveConfig } from '../../src/config.ts';
 import { checkRedirect } from '../../src/core/redirects.ts';
 import { createAccessPolicy, type AccessRequest } from '../../src/core/policy-access.ts';
 import type { AuditEvent } from '../../src/core/audit.ts';
+import type { AuthMethod } from '../../src/core/types.ts';
 
 
 function rules(list: unknown[]): AccessRules {
@@ -135,7 +136,7 @@ describe('access decisions', () => {
     { host: 'grafana.example.com', allow: ['@example.com'] },
   ]);
   const context = { requestId: 'req-1', ip: '198.51.100.7', userAgent: null };
-  const session = (email: string, amr: string[] = ['email']) => ({ id: `s-${email}`, userId: `u-${email}`, email, amr });
+  const session = (email: string, amr: AuthMethod[] = ['email']) => ({ id: `s-${email}`, userId: `u-${email}`, email, amr });
 
   function policy(now = () => 1_000_000) {
     const stored: AuditEvent[] = [];
@@ -158,14 +159,21 @@ describe('access decisions', () => {
     assert.equal((await check(at('grafana.example.com', '/admin', session('bob@example.com', ['email', 'otp'])), context)).reason, 'not_listed');
     assert.equal((await check(at('grafana.example.com', '/admin', session('ada@example.com')), context)).reason, 'second_factor_required');
     assert.equal((await check(at('grafana.example.com', '/admin', session('ada@example.com', ['pwd'])), context)).reason, 'second_factor_required');
-    const ok = await check(at('grafana.example.com', '/admin', session('ada@example.com', ['pwd', 'otp'])), context);
-    assert.deepEqual([ok.allow, ok.reason, ok.rule], [true, 'allowed', 1]);
+    // A session from before migration 11 (amr []) passed no second factor; a passkey without user verification alone neither.
+    assert.equal((await check(at('grafana.example.com', '/admin', session('ada@example.com', [])), context)).reason, 'second_factor_required');
+    assert.equal((await check(at('grafana.example.com', '/admin', session('ada@example.com', ['hwk'])), context)).reason, 'second_factor_required');
+    for (const amr of [['pwd', 'otp'], ['email', 'otp'], ['hwk', 'user'], ['swk', 'user'], ['email', 'hwk']] as AuthMethod[][]) {
+      const ok = await check(at('grafana.example.com', '/admin', session('ada@example.com', amr)), context);
+      assert.deepEqual([ok.allow, ok.reason, ok.rule], [true, 'allowed', 1], amr.join('+'));
+    }
     assert.equal((await check({ target: { problem: 'untrusted_proxy' }, session: session('ada@example.com') }, context)).reason, 'untrusted_proxy');
     assert.deepEqual(denials.map((d) => d.detail), [
       'no_rule:other.example.com',
       'unauthenticated:grafana.example.com',
       'not_listed:grafana.example.com',
       'not_listed:grafana.example.com',
+      'second_factor_required:grafana.example.com',
+      'second_factor_required:grafana.example.com',
       'second_factor_required:grafana.example.com',
       'second_factor_required:grafana.example.com',
       'untrusted_proxy',

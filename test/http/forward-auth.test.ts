@@ -192,3 +192,57 @@ describe('the shared session cookie on https', () => {
     }
   });
 });
+
+describe('a secondFactor rule', () => {
+  it('lets in a session that passed TOTP, and answers access_second_factor to one that did not', async () => {
+    const { totpCode } = await import('../../src/core/totp.ts');
+    const { TestClock } = await import('../support/server.ts');
+    const store = (await sqliteBackend.open())!;
+    const mailbox = new DevMailbox();
+    const clock = new TestClock();
+    const server = await startTestServer({
+      store,
+      mailer: mailbox,
+      now: clock.now,
+      trustedProxies: ['127.0.0.1'],
+      accessRules: { rules: [{ host: 'admin.example.test', allow: ['ada@example.org'], secondFactor: true }] },
+    });
+    const seen = new Set<unknown>();
+    async function link(client: ReturnType<TestServer['client']>): Promise<Response> {
+      clock.advance(61);
+      assert.equal((await client.request('/auth/sign-in/email', { method: 'POST', json: { email: 'ada@example.org' } })).status, 202);
+      let message;
+      for (let i = 0; i < 200 && !message; i++) {
+        message = mailbox.list().find((m) => m.to === 'ada@example.org' && /^Sign in to /.test(m.subject) && !seen.has(m.messageId));
+        if (!message) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      seen.add(message!.messageId);
+      const token = /token=([A-Za-z0-9_-]{43})/.exec(message!.text)![1]!;
+      return client.request('/auth/verify', { method: 'POST', json: { token } });
+    }
+    const ask = (client: ReturnType<TestServer['client']>) =>
+      client.request('/auth/forward-auth', { headers: { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'admin.example.test', 'x-forwarded-uri': '/' } });
+    try {
+      const first = server.client();
+      assert.equal((await link(first)).status, 200);
+      const denied = await ask(first);
+      assert.equal(denied.status, 403);
+      assert.equal(((await denied.json()) as { error: { code: string } }).error.code, 'access_second_factor');
+      // TOTP on; a new sign-in by link asks for it, and that session may enter.
+      const { secret } = (await (await first.request('/auth/totp/enrol', { method: 'POST' })).json()) as { secret: string };
+      assert.equal((await first.request('/auth/totp/confirm', { method: 'POST', json: { code: totpCode(secret, clock.now()) } })).status, 200);
+      const second = server.client();
+      assert.deepEqual(await (await link(second)).json(), { status: 'second_factor_required' });
+      clock.advance(30);
+      assert.equal((await second.request('/auth/sign-in/totp', { method: 'POST', json: { code: totpCode(secret, clock.now()) } })).status, 200);
+      const allowed = await ask(second);
+      assert.equal(allowed.status, 200);
+      assert.equal(allowed.headers.get('remote-email'), 'ada@example.org');
+      // The first session passed no second factor: turning TOTP on later does not change what it proved.
+      assert.equal((await ask(first)).status, 403);
+    } finally {
+      await server.close();
+      await store.close();
+    }
+  });
+});

@@ -41,7 +41,7 @@ export function forwardAuthRoutes(deps: HttpDeps): Endpoints {
     const target = readUrl(c, proxies);
     const found = await currentSession(c, deps);
     const session = found
-      ? { id: found.session.id, userId: found.user.id, email: found.user.email, amr: (found.session as { amr?: readonly string[] }).amr ?? [] }
+      ? { id: found.session.id, userId: found.user.id, email: found.user.email, amr: found.session.amr }
       : null;
     const decision = await deps.policy.checkAccess({ target, session }, requestContext(c));
     deps.metrics.forwardAuth(decision.reason);
