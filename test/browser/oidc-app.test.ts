@@ -3,7 +3,8 @@
 // "Sign in with Latchkey", a sign-in by link in the same browser or by code, back
 // to the app signed in; single sign-on into a second copy of the app, registered
 // as another client with `latchkey clients add` as its README shows; sign-out
-// from the app, confirmed on Latchkey, back to the app and signed out of both.
+// from the app, confirmed on Latchkey, back to the app and signed out of both;
+// a partner's app (third party) asks for consent first, and Deny is answered.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ describe('examples/oidc-app: Sign in with Latchkey from another app, in Chromium
   let browser: Browser;
   let app: ChildApp;
   let second: ChildApp;
+  let partner: ChildApp;
   let latchkeyUrl: string;
   const devices: Device[] = [];
 
@@ -33,12 +35,18 @@ describe('examples/oidc-app: Sign in with Latchkey from another app, in Chromium
     assert.equal(node, 'node');
     app = await startChildApp('example-oidc-app', args, { env: { LATCHKEY_PORT: String(latchkeyPort) }, mailbox: latchkeyUrl });
 
-    // The second app: registered with the CLI against the running Latchkey's store, as the README shows.
-    const secondPort = await freePort();
-    const secondUrl = `http://localhost:${secondPort}`;
+    // The second app (first party) and a partner's app (third party): registered with the CLI
+    // against the running Latchkey's store, as the README shows, each started as its own copy.
+    second = await startRegisteredCopy('second-app', 'Second app', ['--first-party']);
+    partner = await startRegisteredCopy('partner-app', 'Partner app', []);
+  });
+
+  async function startRegisteredCopy(clientId: string, title: string, flags: string[]): Promise<ChildApp> {
+    const port = await freePort();
+    const url = `http://localhost:${port}`;
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [join(ROOT, 'src/cli/main.ts'), 'clients', 'add', '--id', 'second-app', '--name', 'Second app', '--redirect-uri', `${secondUrl}/callback`, '--post-logout-redirect-uri', `${secondUrl}/`, '--first-party', '--json'],
+      [join(ROOT, 'src/cli/main.ts'), 'clients', 'add', '--id', clientId, '--name', title, '--redirect-uri', `${url}/callback`, '--post-logout-redirect-uri', `${url}/`, ...flags, '--json'],
       {
         cwd: ROOT,
         env: {
@@ -52,16 +60,19 @@ describe('examples/oidc-app: Sign in with Latchkey from another app, in Chromium
     );
     const { clientSecret } = JSON.parse(stdout) as { clientSecret: string };
     assert.ok(clientSecret.length >= 43, 'the CLI made a secret of 256 bits');
-    second = await startChildApp('example-oidc-app-second', args, {
-      port: secondPort,
-      env: { LATCHKEY_ISSUER: latchkeyUrl, CLIENT_ID: 'second-app', CLIENT_SECRET: clientSecret, APP_TITLE: 'Second app' },
+    const [, ...args] = readmeCommand('oidc-app');
+    const copy = await startChildApp(`example-oidc-app-${clientId}`, args, {
+      port,
+      env: { LATCHKEY_ISSUER: latchkeyUrl, CLIENT_ID: clientId, CLIENT_SECRET: clientSecret, APP_TITLE: title },
       mailbox: latchkeyUrl,
     });
-    assert.equal(second.url, secondUrl);
-  });
+    assert.equal(copy.url, url);
+    return copy;
+  }
 
   after(async () => {
     for (const d of devices) await d.close();
+    await partner?.stop();
     await second?.stop();
     await app?.stop();
   });
@@ -160,6 +171,37 @@ describe('examples/oidc-app: Sign in with Latchkey from another app, in Chromium
     await d.page.waitForURL((url) => url.origin === latchkeyUrl && url.pathname === '/auth/sign-in');
     await d.page.goto(`${latchkeyUrl}/auth/account`);
     await d.page.waitForURL((url) => url.pathname === '/auth/sign-in');
+    assert.deepEqual(d.problems, []);
+  });
+  it("a partner's app (third party): the consent page names it; Deny leaves it without a sign-in, Allow signs in, and the answer is remembered", async () => {
+    const d = await device();
+    const email = uniqueEmail('oidc-consent');
+    const mail = await startSignIn(d.page, app, email);
+    await d.page.goto(linkFrom(mail), { waitUntil: 'commit' });
+    await assertSignedIn(d.page, app, email);
+    // Signed in to Latchkey already: the partner's app gets a consent page, not a sign-in page.
+    await d.page.goto(partner.url);
+    await d.page.getByRole('link', { name: 'Sign in with Latchkey' }).click();
+    await d.page.waitForURL((url) => url.origin === latchkeyUrl && url.pathname.startsWith('/oidc/interaction/'));
+    assert.equal(await d.page.textContent('h1'), 'Allow Partner app?');
+    const main = (await d.page.textContent('main')) ?? '';
+    assert.ok(main.includes(email) && main.includes('Your email address'), main);
+    await captureAndCheck(d.page, latchkeyUrl, 'oidc-app-consent');
+    await d.page.getByRole('button', { name: 'Deny' }).click();
+    await d.page.waitForURL((url) => url.origin === partner.url && url.pathname === '/callback');
+    assert.match((await d.page.textContent('main')) ?? '', /access_denied/);
+    // Again, and Allow: back to the partner's app, signed in.
+    await d.page.getByRole('link', { name: 'Try again' }).click();
+    await d.page.waitForURL((url) => url.pathname.startsWith('/oidc/interaction/'));
+    await d.page.getByRole('button', { name: 'Allow' }).click();
+    await assertSignedIn(d.page, partner, email);
+    // Remembered: once the partner's app forgets this browser, signing in there asks nothing.
+    await d.context.clearCookies({ name: 'oidc_app_session' });
+    const went = trail(d.page);
+    await d.page.goto(partner.url);
+    await d.page.getByRole('link', { name: 'Sign in with Latchkey' }).click();
+    await assertSignedIn(d.page, partner, email);
+    assert.ok(!went.some((hop) => hop.includes('/oidc/interaction/') || hop.includes('/auth/sign-in')), `no consent or sign-in page: ${went.join(' → ')}`);
     assert.deepEqual(d.problems, []);
   });
 });

@@ -4,15 +4,16 @@
 // of an authorization or a logout goes to the app's origin. So, over HTTP:
 // after a sign-in form (Sec-Fetch-Site: same-origin) the finished interaction
 // answers a page of ours that continues by itself (meta refresh, no script);
-// from the app (single sign-on) it still redirects; the logout page's
-// form-action names that client's origins and no other.
+// from the app (single sign-on) it still redirects; the consent form is
+// followed by the same page; the logout page's form-action names that
+// client's origins and no other.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { tokenFrom } from '../support/http-client.ts';
 import { useHttpServer, type HttpSuiteParts } from '../support/http-suite.ts';
 import { sqliteBackend } from '../support/stores.ts';
-import { authorizationRequest, clientsFile, CONFIDENTIAL, follow, PUBLIC, relyingParty, signInByLink, signInThroughApp } from './harness.ts';
+import { authorizationRequest, clientsFile, CONFIDENTIAL, follow, PUBLIC, relyingParty, signInByLink, signInThroughApp, THIRD_PARTY } from './harness.ts';
 
 let counter = 0;
 const uniqueEmail = (label: string) => `${label}.${Date.now()}.${++counter}@example.com`;
@@ -58,6 +59,20 @@ describe('OpenID Connect: the way back to the app under the CSP', () => {
     const finished = await browser.request(interaction, { headers: { 'sec-fetch-site': 'cross-site' } });
     assert.equal(finished.status, 303);
     assert.ok(finished.headers.get('location')?.startsWith(`${parts.server.url}/oidc/auth/`));
+  });
+
+  it('the consent form of a third-party app: Deny, posted from the page, continues through a page of ours too', async () => {
+    const { browser } = await signInThroughApp(parts, CONFIDENTIAL, uniqueEmail('consent-continue'));
+    const config = await relyingParty(parts.server.url, THIRD_PARTY);
+    const request = await authorizationRequest(config, THIRD_PARTY.redirect_uris[0]!);
+    const hop = await follow(browser, request.url.href);
+    assert.match(hop.at, /^\/oidc\/interaction\/[^/]+$/, 'the consent page');
+    const denied = await browser.request(`${hop.at}/consent`, { method: 'POST', form: { decision: 'deny' }, headers: { 'sec-fetch-site': 'same-origin' } });
+    assert.equal(denied.status, 200);
+    const refresh = /<meta http-equiv="refresh" content="0;url=([^"]+)">/.exec(await denied.text())?.[1];
+    assert.ok(refresh?.startsWith(`${parts.server.url}/oidc/auth/`), `continues to the authorization: ${refresh}`);
+    const back = await follow(browser, refresh!);
+    assert.equal(new URL(back.location!).searchParams.get('error'), 'access_denied');
   });
 
   it("the logout page's form-action names the client's own origins, and no other client's", async () => {
