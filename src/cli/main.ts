@@ -18,6 +18,8 @@ if (NODE_MAJOR < 24) {
 // Node's on-disk compile cache (under os.tmpdir(), or NODE_COMPILE_CACHE) keeps
 // the type-stripped source and V8 code of every module: from the second start on,
 // Node neither loads its TypeScript stripper (a WebAssembly compiler, ~20 MB of
-// RSS) nor compiles our modules again. Enabled before anything else is imported.
-nodeModule.enableCompileCache();
+// RSS) nor compiles our modules again. Only for the TypeScript sources: for the
+// compiled dist/ it saves no stripper and costs 2–3 MB of idle RSS (its eagerly
+// deserialised code), issue #14 item 5. Enabled before anything else is imported.
+if (import.meta.url.endsWith('.ts')) nodeModule.enableCompileCache();
 await import('./commands.ts');

@@ -16,18 +16,9 @@ import { renderProviderError } from './error-page.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import { endLatchkeySessionOnLogout, type LogoutDeps } from './logout.ts';
 import type { SigningJwk } from './keys.ts';
+import { OIDC_PATHS } from './paths.ts';
 
-/** Where the provider's endpoints live; discovery stays at /.well-known/openid-configuration (RFC 8414). */
-export const OIDC_PATHS = {
-  authorization: '/oidc/auth',
-  token: '/oidc/token',
-  userinfo: '/oidc/userinfo',
-  jwks: '/oidc/jwks',
-  revocation: '/oidc/token/revocation',
-  introspection: '/oidc/token/introspection',
-  endSession: '/oidc/session/end',
-  interaction: '/oidc/interaction',
-} as const;
+export { OIDC_PATHS };
 
 /** Seconds. A code lives one minute (issue #15); an interaction long enough to fetch an emailed link. */
 const TTL = { AuthorizationCode: 60, AccessToken: 3600, IdToken: 3600, Interaction: 3600, Grant: 14 * 86_400 } as const;
