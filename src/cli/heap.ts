@@ -8,7 +8,6 @@
 // and again once requests have stopped for a minute. It takes 20–60 ms on a
 // quiet event loop, changes nothing a request sees, and is the library's user's
 // call in library mode (only the CLI server calls it).
-import type { Server } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -46,7 +45,7 @@ export interface IdleRelease {
  * QUIET_AFTER_REQUESTS_MS. Timers are unref'd: they never keep the process up.
  */
 export function releaseMemoryWhenIdle(
-  server: Pick<Server, 'on'>,
+  server: { on(event: 'request', listener: () => void): unknown },
   options: { afterStartMs?: number; afterRequestsMs?: number; now?: () => number } = {},
 ): IdleRelease {
   const afterStartMs = options.afterStartMs ?? QUIET_AFTER_START_MS;
