@@ -15,7 +15,7 @@ function view(reasons: string[] = ['no_session'], details: Record<string, unknow
 function session(authenticatedAt: number): ValidSession {
   return {
     user: { id: 'user-1', email: 'ada@example.com', emailVerified: true, createdAt: T - 86_400_000, disabled: false },
-    session: { id: 's1', userId: 'user-1', createdAt: authenticatedAt, lastSeenAt: authenticatedAt, expiresAt: T + 86_400_000, authenticatedAt, userAgent: null, ip: null },
+    session: { id: 's1', userId: 'user-1', createdAt: authenticatedAt, lastSeenAt: authenticatedAt, expiresAt: T + 86_400_000, authenticatedAt, userAgent: null, ip: null, amr: ['email'] },
   };
 }
 
