@@ -22,17 +22,9 @@ import { renderProviderError } from './error-page.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import { endLatchkeySessionOnLogout, type LogoutDeps } from './logout.ts';
 import { ID_TOKEN_TTL_SECONDS, KEY_CHECK_INTERVAL_MS, type SigningJwk } from './keys.ts';
+import { OIDC_PATHS } from './paths.ts';
 
-/** Where the provider's endpoints live; discovery stays at /.well-known/openid-configuration (RFC 8414). */
-export const OIDC_PATHS = {
-  authorization: '/oidc/auth',
-  token: '/oidc/token',
-  userinfo: '/oidc/userinfo',
-  jwks: '/oidc/jwks',
-  revocation: '/oidc/token/revocation',
-  introspection: '/oidc/token/introspection',
-  endSession: '/oidc/session/end',
-} as const;
+export { OIDC_PATHS };
 
 /** The provider's session cookie: Latchkey's sign-out ends the session it names (backchannel.ts). */
 export const PROVIDER_SESSION_COOKIE = 'latchkey_oidc_session';
