@@ -8,6 +8,7 @@ import { parseListenAddress, type ListenAddress } from './listen-address.ts';
 import { ConfigError, configFailure } from './config-error.ts';
 import { developmentSecret } from './development-secret.ts';
 import { LIMIT_ENV, LIMIT_SCHEMA, type RateLimits } from './rate-limits.ts';
+import { resolvePasskeyRpId } from './passkey-rp-id.ts';
 
 export { ConfigError };
 export type { RateLimits };
@@ -80,6 +81,8 @@ export interface LatchkeyOptions {
   outboxLeaseMs?: number;
   /** Path of a JSON file of OpenID Connect clients (issue #15); unset: no OpenID Connect provider. */
   oidcClientsFile?: string | null;
+  /** Passkeys' relying-party ID: the base URL's host (default) or a registrable parent of it (issue #17). */
+  passkeyRpId?: string | null;
   dataDir?: string;
   logLevel?: string;
 }
@@ -121,6 +124,8 @@ export interface LatchkeyConfig {
   crossDeviceApproval: boolean;
   outboxLeaseMs: number;
   oidcClientsFile: string | null;
+  /** The passkeys' relying-party ID; null: passkeys unavailable (an IP-address base URL). */
+  passkeyRpId: string | null;
   dataDir: string;
   logLevel: string;
   maxCodeAttempts: number;
@@ -180,6 +185,7 @@ const schema = z.object({
   LATCHKEY_CROSS_DEVICE_APPROVAL: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
   LATCHKEY_OUTBOX_LEASE_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(3_600_000, 'must be at most 3600000 ms').default(60_000),
   LATCHKEY_OIDC_CLIENTS: z.string().min(1).nullable().default(null),
+  LATCHKEY_PASSKEY_RP_ID: z.string().min(1).max(253).nullable().default(null),
   LATCHKEY_DATA_DIR: z.string().min(1).default('./data'),
   LATCHKEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
@@ -224,6 +230,7 @@ function optionsToEnv(options: LatchkeyOptions): Record<string, unknown> {
     LATCHKEY_CROSS_DEVICE_APPROVAL: options.crossDeviceApproval === undefined ? undefined : options.crossDeviceApproval ? 'on' : 'off',
     LATCHKEY_OUTBOX_LEASE_MS: options.outboxLeaseMs,
     LATCHKEY_OIDC_CLIENTS: options.oidcClientsFile,
+    LATCHKEY_PASSKEY_RP_ID: options.passkeyRpId,
     LATCHKEY_DATA_DIR: options.dataDir,
     LATCHKEY_LOG_LEVEL: options.logLevel,
     NODE_ENV: options.production === undefined ? undefined : options.production ? 'production' : 'development',
@@ -302,6 +309,8 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
   if (raw.LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY < raw.LATCHKEY_LIMIT_ACCOUNT_DELAY) {
     problem('LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: must be at least LATCHKEY_LIMIT_ACCOUNT_DELAY');
   }
+  const passkeys = resolvePasskeyRpId(baseUrl, raw.LATCHKEY_PASSKEY_RP_ID);
+  if (passkeys.problem) problem(passkeys.problem);
   if (problems.length > 0) configFailure(problems);
   const dataDir = raw.LATCHKEY_DATA_DIR;
   const secret = raw.LATCHKEY_SECRET ?? developmentSecret(dataDir);
@@ -346,6 +355,7 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
     crossDeviceApproval: raw.LATCHKEY_CROSS_DEVICE_APPROVAL === 'on',
     outboxLeaseMs: raw.LATCHKEY_OUTBOX_LEASE_MS,
     oidcClientsFile: raw.LATCHKEY_OIDC_CLIENTS,
+    passkeyRpId: passkeys.rpId,
     dataDir,
     logLevel: raw.LATCHKEY_LOG_LEVEL,
     maxCodeAttempts: 5,

@@ -57,6 +57,11 @@ export const AUDIT_EVENT_TYPES = [
   // reason says who: 'admin_api' or 'cli'
   'oidc.client_added',
   'oidc.client_removed',
+  // Passkeys (issue #17)
+  'passkey.registered',
+  'passkey.renamed',
+  'passkey.removed',
+  'passkey.rejected',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -68,7 +73,7 @@ export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
  */
 export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'sign_in.requested': 'A sign-in mail was asked for. failure: `signup_closed`, `account_disabled` (no mail, same answer to the requester).',
-  'sign_in.succeeded': 'A session was issued after every required factor.',
+  'sign_in.succeeded': 'A session was issued after every required factor; reason: the first factor (`link`, `code`, `password`, `passkey`).',
   'sign_in.failed': 'A sign-in step failed after its factor was checked.',
   'token.consumed': 'A one-time token (link or code) was used; reason: its purpose.',
   'token.rejected': 'A link or code was refused: `token_invalid`, `token_expired`, `token_used`, `token_replaced`, `code_locked`, `link_other_device`.',
@@ -109,6 +114,10 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'oidc.logout': 'OpenID Connect: RP-initiated logout ended the Latchkey session of this browser (the person confirmed it); reason: the client id, or null.',
   'oidc.client_added': 'OpenID Connect: an operator registered a client (reason `admin_api`, `cli`); its secret is shown once and stored sealed, never written here.',
   'oidc.client_removed': 'OpenID Connect: an operator removed a client (reason `admin_api`, `cli`) and, in the same transaction, every grant, code and token of it.',
+  'passkey.registered': 'A passkey was added to the account (from a recent sign-in); reason: its authenticator\'s AAGUID. A security notice was mailed.',
+  'passkey.renamed': 'The account renamed one of its passkeys.',
+  'passkey.removed': 'A passkey was removed from the account (from a recent sign-in). A security notice was mailed.',
+  'passkey.rejected': 'A passkey ceremony was refused: `passkey_challenge_invalid`, `passkey_challenge_expired`, `passkey_invalid` (origin, RP ID, signature or user verification), `passkey_unknown` (no such credential, or another account\'s), `counter_regressed` (a signature counter went backwards: a cloned authenticator), `passkey_exists` (the credential is registered already).',
 };
 
 /** The Markdown table of docs/audit-events.md. */

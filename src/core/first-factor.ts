@@ -71,7 +71,9 @@ export async function finishFirstFactor(
 ): Promise<VerifyOutcome> {
   const userId = factor.userId ?? (await ctx.store.findUserByEmail(factor.email))?.id ?? null;
   const totp = userId === null ? null : await ctx.store.getTotp(userId);
-  if (userId !== null && totp !== null && totp.enabledAt !== null && (factor.kind === 'password' || totp.emailSignInRequiresTotp)) {
+  // A passkey is possession and user verification in one (NIST SP 800-63B-4 §3.1.7): no TOTP after it.
+  const asksTotp = factor.kind === 'password' || (factor.kind !== 'passkey' && totp?.emailSignInRequiresTotp === true);
+  if (userId !== null && totp !== null && totp.enabledAt !== null && asksTotp) {
     // Checked now and again when the step completes (the allowlist may change meanwhile).
     const redirectTo = checkRedirect(factor.redirectTo, ctx.redirects) ?? ctx.redirects.defaultPath;
     return requireSecondFactor(ctx, { userId, email: factor.email, firstFactor: factor.kind, redirectTo, events: factor.events }, context, now);
@@ -114,7 +116,7 @@ async function completeSignIn(
     newUserId: ctx.random.uuid(),
     now,
     session: sessionRecord,
-    events: [...factor.events, event('session.created'), event('sign_in.succeeded')],
+    events: [...factor.events, event('session.created'), event('sign_in.succeeded', factor.kind)],
     // Recorded in the transaction that creates the account (an audit event never trails its change).
     createdUserEvent: event('user.created'),
     emailProven: factor.kind !== 'password',

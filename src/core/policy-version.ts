@@ -10,4 +10,6 @@
 //    another device while an approval waits.
 // 6: issue #15: an OpenID Connect client's failed authentications and refused
 //    grants count toward its delay (client_delay).
-export const POLICY_VERSION = 6;
+// 7: issue #17: passkeys: ceremonies started per IP (ip_passkey_limit), answers
+//    within the per-IP verify bucket, a passkey sign-in never asks for TOTP.
+export const POLICY_VERSION = 7;

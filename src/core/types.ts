@@ -63,5 +63,9 @@ export interface TokenRecord {
   requestUserAgent: string | null;
 }
 
-/** How a person proved who they are before any second factor: an emailed link or code, or a password. */
-export type FirstFactorKind = 'link' | 'code' | 'password';
+/**
+ * How a person proved who they are before any second factor: an emailed link or
+ * code, a password, or a passkey (issue #17: multi-factor on its own, it never
+ * asks for TOTP).
+ */
+export type FirstFactorKind = 'link' | 'code' | 'password' | 'passkey';

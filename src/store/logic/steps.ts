@@ -28,7 +28,9 @@ export type StatementName =
   | 'insertSignInFlow' | 'pruneSignInFlows' | 'signInFlowByHash'
   | 'upsertOidcRecord' | 'oidcRecord' | 'oidcRecordByUid' | 'oidcRecordByUserCode' | 'consumeOidcRecord' | 'destroyOidcRecord'
   | 'revokeOidcGrant' | 'pruneOidcRecords' | 'insertOidcKey' | 'oidcKeys'
-  | 'insertOidcClient' | 'oidcClientById' | 'oidcClients' | 'deleteOidcClient' | 'deleteOidcClientRecords';
+  | 'insertOidcClient' | 'oidcClientById' | 'oidcClients' | 'deleteOidcClient' | 'deleteOidcClientRecords'
+  | 'prunePasskeyChallenges' | 'upsertPasskeyChallenge' | 'takePasskeyChallenge'
+  | 'insertPasskey' | 'passkeyByCredentialId' | 'passkeysOfUser' | 'usePasskey' | 'renamePasskey' | 'deletePasskey';
 
 /** A bound value: booleans and lists are spelled per backend (SQLite 0/1 and JSON, PostgreSQL BOOLEAN and text[]). */
 export type Param = SqlValue | boolean | readonly string[];

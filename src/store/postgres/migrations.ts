@@ -3,6 +3,7 @@
 // SCHEMA_VERSION). Times are BIGINT epoch milliseconds, parsed to numbers by the pool.
 
 import type { Migration } from '../schema-version.ts';
+import { POSTGRES_PASSKEY_MIGRATION } from './passkey-migration.ts';
 
 export const POSTGRES_MIGRATIONS: Migration[] = [
   {
@@ -299,4 +300,5 @@ CREATE TABLE oidc_clients (
 );
 `,
   },
+  POSTGRES_PASSKEY_MIGRATION,
 ];

@@ -3,6 +3,7 @@
 // Times are epoch milliseconds; STRICT tables reject values of the wrong type.
 
 import type { Migration } from '../schema-version.ts';
+import { SQLITE_PASSKEY_MIGRATION } from './passkey-migration.ts';
 
 export const SQLITE_MIGRATIONS: Migration[] = [
   {
@@ -289,4 +290,5 @@ CREATE TABLE oidc_clients (
 ) STRICT;
 `,
   },
+  SQLITE_PASSKEY_MIGRATION,
 ];
