@@ -35,7 +35,10 @@ export type SecurityNoticeKind =
   /** Email sign-in asks for TOTP again. */
   | 'email_sign_in_requires_totp'
   /** A password reset held by the second factor was applied (mailed as password_changed 'reset'). */
-  | 'password_reset';
+  | 'password_reset'
+  /** A passkey was added to the account, or removed (issue #17). */
+  | 'passkey_added'
+  | 'passkey_removed';
 
 export interface AccountMailEnvelope {
   to: string;

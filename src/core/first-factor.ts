@@ -111,15 +111,15 @@ async function completeSignIn(
   const signedIn = await ctx.store.signIn({
     email: factor.email,
     userId: factor.userId,
-    // Only an email factor may create an account.
-    allowSignup: ctx.signup === 'open' && factor.kind !== 'password',
+    // Only an email factor may create an account (or prove its address).
+    allowSignup: ctx.signup === 'open' && (factor.kind === 'link' || factor.kind === 'code'),
     newUserId: ctx.random.uuid(),
     now,
     session: sessionRecord,
     events: [...factor.events, event('session.created'), event('sign_in.succeeded', factor.kind)],
     // Recorded in the transaction that creates the account (an audit event never trails its change).
     createdUserEvent: event('user.created'),
-    emailProven: factor.kind !== 'password',
+    emailProven: factor.kind === 'link' || factor.kind === 'code',
   });
   if (!signedIn) {
     // Only a closed-signup decoy token gets here, and its code was never mailed.

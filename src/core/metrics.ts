@@ -13,6 +13,7 @@ const SIGN_IN_STEPS: Partial<Record<RouteName, string>> = {
   signInCode: 'code',
   signInPassword: 'password',
   secondFactor: 'second_factor',
+  passkeySignIn: 'passkey',
 };
 
 export interface Metrics {
@@ -28,6 +29,8 @@ export interface Metrics {
   mailAttempt(result: 'sent' | 'retrying' | 'dead'): void;
   /** OpenID Connect (issue #15): `client` is a registered client id or 'unknown'; `outcome` 'success' or the OAuth error code. */
   oidcRequest(endpoint: 'authorization' | 'token', client: string, outcome: string): void;
+  /** Passkeys (issue #17): a ceremony `started`, or its end: 'success' or the refusal's reason code. */
+  passkeyCeremony(ceremony: 'registration' | 'authentication', outcome: string): void;
 }
 
 export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSummary>, now: () => number): Metrics {
@@ -79,6 +82,12 @@ export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSumm
     name: 'latchkey_oidc_requests_total',
     help: 'OpenID Connect authorization and token requests by endpoint, registered client (or unknown) and outcome (success or the OAuth error code)',
     labelNames: ['endpoint', 'client', 'outcome'],
+    registers: [registry],
+  });
+  const passkeys = new Counter({
+    name: 'latchkey_passkey_ceremonies_total',
+    help: 'Passkey ceremonies (registration, authentication) by outcome: started, success, or the refusal reason',
+    labelNames: ['ceremony', 'outcome'],
     registers: [registry],
   });
   // Read from the store at scrape time, so every instance reports the shared outbox.
@@ -138,6 +147,9 @@ export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSumm
     },
     oidcRequest(endpoint, client, outcome) {
       oidc.labels(endpoint, client, outcome).inc();
+    },
+    passkeyCeremony(ceremony, outcome) {
+      passkeys.labels(ceremony, outcome).inc();
     },
   };
 }

@@ -29,6 +29,7 @@ import { sessionRoutes } from './routes/session.ts';
 import { signInRoutes } from './routes/sign-in.ts';
 import { systemRoutes } from './routes/system.ts';
 import { twoFactorRoutes } from './routes/two-factor.ts';
+import { passkeyRoutes } from './routes/passkeys.ts';
 import { verifyRoutes } from './routes/verify.ts';
 import { approvalRoutes } from './routes/approval.ts';
 import { oidcClientRoutes } from './routes/oidc-clients.ts';
@@ -92,6 +93,7 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
     ...secondFactorRoutes(deps),
     ...sessionRoutes(deps),
     ...twoFactorRoutes(deps),
+    ...passkeyRoutes(deps),
     ...passwordRoutes(deps),
     ...passwordResetRoutes(deps),
     ...emailRoutes(deps),

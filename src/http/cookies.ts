@@ -18,6 +18,10 @@ export interface CookieNames {
   secondFactor: string;
   /** The browser's CSRF secret (http/csrf.ts): HttpOnly, renewed at every sign-in. */
   csrf: string;
+  /** Passkeys (issue #17): the random mark binding a ceremony's challenge to this browser: HttpOnly, 5 minutes. */
+  passkey: string;
+  /** The account page's passkey offer was dismissed in this browser: not shown again for 30 days. */
+  passkeyOffer: string;
   secure: boolean;
 }
 
@@ -31,6 +35,8 @@ export function cookieNames(config: Pick<LatchkeyConfig, 'baseUrl'>): CookieName
     flowRequest: `${prefix}latchkey_flow_request`,
     secondFactor: `${prefix}latchkey_second_factor`,
     csrf: `${prefix}latchkey_csrf`,
+    passkey: `${prefix}latchkey_passkey`,
+    passkeyOffer: `${prefix}latchkey_passkey_offer`,
     secure,
   };
 }

@@ -90,9 +90,10 @@ export function verifiedForm(c: Context<AppEnv>, deps: HttpDeps, result: Verifie
   return c.redirect(urlFor('secondFactorPage'), 303);
 }
 
-export function signedInJson(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn): Response {
+/** `extra`: fields a caller adds (the passkey sign-in's checked redirect, for the page's script). */
+export function signedInJson(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn, extra: Record<string, unknown> = {}): Response {
   sessionStarted(c, deps, result);
-  return c.json({ user: userJson(result.user), session: sessionJson(result.session) }, 200);
+  return c.json({ user: userJson(result.user), session: sessionJson(result.session), ...extra }, 200);
 }
 
 export function signedInForm(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn): Response {
