@@ -53,6 +53,9 @@ export async function passkeyRegistrationOptions(
     // The same authenticator twice would be one credential under two names.
     excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: p.transports })),
     authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+    // Ed25519, ES256, RS256: what authenticators ship. Not ML-DSA (the library's default offers it): Node's
+    // verifier is experimental, and its 2.4 KB signatures would not fit the bounded answer.
+    supportedAlgorithmIDs: [-8, -7, -257],
   });
   await issued.store(options.challenge);
   ctx.metrics.passkeyCeremony('registration', 'started');

@@ -5,6 +5,7 @@ import { rich } from './text.ts';
 import { twoFactorSection, type TwoFactorView } from './two-factor-section.ts';
 import { emailSection, passwordSection, type EmailView, type PasswordView } from './account-security-section.ts';
 import { csrfField } from './csrf-field.ts';
+import { PASSKEY_SCRIPTS, passkeyOffer, passkeySection, type PasskeySectionView } from './passkey-section.ts';
 import { urlFor } from '../route-table.ts';
 
 export interface AccountSessionView {
@@ -19,7 +20,15 @@ export interface AccountSessionView {
 
 export function accountPage(
   page: PageContext,
-  options: { email: string; sessions: AccountSessionView[]; twoFactor?: TwoFactorView; emailView?: EmailView; password?: PasswordView },
+  options: {
+    email: string;
+    sessions: AccountSessionView[];
+    twoFactor?: TwoFactorView;
+    emailView?: EmailView;
+    password?: PasswordView;
+    /** Absent when passkeys are unavailable (an IP-address base URL): no passkey control at all. */
+    passkeys?: PasskeySectionView;
+  },
 ): Html {
   const { t } = page;
   // This device first, then the most recently seen.
@@ -28,8 +37,10 @@ export function accountPage(
   return layout({
     ...page,
     title: t('account.title'),
+    scripts: options.passkeys ? PASSKEY_SCRIPTS : [],
     body: html`<h1>${t('account.title')}</h1>
 <p>${rich(t, 'account.signedInAs', { email: options.email }, { testId: 'account-email' })}</p>
+${options.passkeys?.offer ? passkeyOffer(page) : ''}
 <h2>${t('account.sessions')}</h2>
 <ul class="sessions">
 ${sessions.map(
@@ -44,6 +55,7 @@ ${sessions.map(
 </ul>
 ${options.emailView ? emailSection(page, options.emailView) : ''}
 ${options.password ? passwordSection(page, options.password) : ''}
+${options.passkeys ? passkeySection(page, options.passkeys) : ''}
 ${options.twoFactor ? twoFactorSection(page, options.twoFactor) : ''}
 <div class="actions">
 ${others > 0 ? html`<form method="post" action="${urlFor('otherSessionsRevoke')}">${csrfField(page)}<button type="submit" class="secondary">${t('account.revokeOthers')}</button></form>` : ''}

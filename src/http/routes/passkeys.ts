@@ -13,12 +13,16 @@ import { passkeyRegistrationOptions, registerPasskey } from '../../core/passkey-
 import { passkeySignInOptions, signInWithPasskey } from '../../core/passkey-sign-in.ts';
 import { listPasskeys, passkeyView, removePasskey, renamePasskey, type PasskeyView } from '../../core/passkeys.ts';
 import type { ValidSession } from '../../core/sessions.ts';
+import { RECENT_SIGN_IN_SECONDS } from '../../core/policy.ts';
+import { formatUtc } from '../../i18n/catalog.ts';
 import { describeUserAgent } from '../../mail/user-agent.ts';
+import type { PasskeySectionView } from '../../pages/passkey-section.ts';
 import { urlFor } from '../../route-table.ts';
 import { readCookie, writeCookie } from '../cookies.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
+import { pageContext } from '../pages.ts';
 import { readBody, requestContext } from '../request.ts';
 import type { Endpoints, Handler } from '../route-groups.ts';
 import { currentSession, malformedVerification, signedInJson, verifiedJson, withSession } from './shared.ts';
@@ -65,6 +69,24 @@ const INLINE_ERRORS = new Set<ErrorCode>(['reauthentication_required', 'rate_lim
 function viewJson(view: PasskeyView) {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return { ...view, createdAt: iso(view.createdAt), lastUsedAt: iso(view.lastUsedAt) };
+}
+
+const NOTICES = new Set(['added', 'renamed', 'removed']);
+
+/** The account page's passkey section (routes/session.ts renders it); null when passkeys are unavailable. */
+export async function passkeySectionView(c: Context<AppEnv>, deps: HttpDeps, found: ValidSession): Promise<PasskeySectionView | null> {
+  if (!deps.passkeys) return null;
+  const passkeys = await listPasskeys(deps, found.user.id);
+  // Display only: the actions themselves ask the policy (and audit a refusal).
+  const recent = deps.now() - found.session.authenticatedAt <= RECENT_SIGN_IN_SECONDS * 1000;
+  const asked = c.req.query('passkey') ?? '';
+  return {
+    recent,
+    passkeys: passkeys.map((p) => ({ ...p, createdAt: formatUtc(p.createdAt), lastUsedAt: p.lastUsedAt === null ? null : formatUtc(p.lastUsedAt) })),
+    notice: NOTICES.has(asked) ? (asked as PasskeySectionView['notice']) : null,
+    error: INLINE_ERRORS.has(asked as ErrorCode) ? pageContext(c, deps).t(`error.${asked as ErrorCode}.message`) : null,
+    offer: recent && passkeys.length === 0 && readCookie(c, deps.cookies.passkeyOffer) === undefined,
+  };
 }
 
 export function passkeyRoutes(deps: HttpDeps): Endpoints {

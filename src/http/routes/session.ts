@@ -15,6 +15,7 @@ import type { Endpoints, Handler } from '../route-groups.ts';
 import { currentSession, sessionJson, userJson } from './shared.ts';
 import { accountSecurityViews } from './account-security.ts';
 import { twoFactorView } from './two-factor.ts';
+import { passkeySectionView } from './passkeys.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -121,6 +122,7 @@ export function sessionRoutes(deps: HttpDeps): Endpoints {
           current: s.id === found.session.id,
         })),
         twoFactor: await twoFactorView(c, deps, found),
+        passkeys: (await passkeySectionView(c, deps, found)) ?? undefined,
         ...(await accountSecurityViews(c, deps, found)),
       }),
     );
