@@ -222,3 +222,23 @@ describe('passkeys on an IP-address base URL', async () => {
     }
   });
 });
+
+describe('passkey ceremonies per client IP', async () => {
+  const backend = BACKENDS[0]!;
+  it('are limited (LATCHKEY_LIMIT_PASSKEY_PER_IP_5MIN): each stores a challenge', async () => {
+    const store = (await backend.open())!;
+    const server = await startTestServer({ store, host: 'localhost', limits: { passkeyCeremoniesPerIpPer5Minutes: 2 } });
+    try {
+      const client = server.client();
+      const ask = () => client.request('/auth/passkeys/sign-in/options', { method: 'POST', json: {} });
+      assert.equal((await ask()).status, 200);
+      assert.equal((await ask()).status, 200);
+      assert.equal(await errorCode(await ask()), 'rate_limited');
+      const denied = await store.listAudit({ type: 'policy.denied' });
+      assert.ok(denied.some((event) => event.reason === 'ip_passkey_limit'));
+    } finally {
+      await server.close();
+      await store.close();
+    }
+  });
+});
