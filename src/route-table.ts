@@ -91,6 +91,7 @@ export const ROUTES = {
   passkeyDelete: del('/auth/passkeys/:id', 'api'),
   passkeyRemove: post('/auth/passkeys/:id/remove', 'browser'),
   passkeyOfferDismiss: post('/auth/passkeys/offer/dismiss', 'browser'),
+  passkeySettings: post('/auth/passkeys/settings', 'browser'),
 
   // The account's password, and its reset by email.
   passwordStatus: get('/auth/password', 'api'),

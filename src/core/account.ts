@@ -38,7 +38,10 @@ export type SecurityNoticeKind =
   | 'password_reset'
   /** A passkey was added to the account, or removed (issue #17). */
   | 'passkey_added'
-  | 'passkey_removed';
+  | 'passkey_removed'
+  /** Email sign-in asks for a passkey (or TOTP) now, or no longer. */
+  | 'email_sign_in_requires_passkey'
+  | 'email_sign_in_without_passkey';
 
 export interface AccountMailEnvelope {
   to: string;

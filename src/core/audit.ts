@@ -62,6 +62,7 @@ export const AUDIT_EVENT_TYPES = [
   'passkey.renamed',
   'passkey.removed',
   'passkey.rejected',
+  'passkey.settings_changed',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -117,6 +118,7 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'passkey.registered': 'A passkey was added to the account (from a recent sign-in); reason: its authenticator\'s AAGUID. A security notice was mailed.',
   'passkey.renamed': 'The account renamed one of its passkeys.',
   'passkey.removed': 'A passkey was removed from the account (from a recent sign-in). A security notice was mailed.',
+  'passkey.settings_changed': 'The account changed whether email sign-in also asks for a passkey (or the TOTP code, when TOTP is on); reason `on` or `off`. A security notice was mailed.',
   'passkey.rejected': 'A passkey ceremony was refused: `passkey_challenge_invalid`, `passkey_challenge_expired`, `passkey_invalid` (origin, RP ID, signature or user verification), `passkey_unknown` (no such credential, or another account\'s), `counter_regressed` (a signature counter went backwards: a cloned authenticator), `passkey_exists` (the credential is registered already).',
 };
 

@@ -69,6 +69,7 @@ const REGISTRY = {
   passkey_unknown: { status: 400 },
   passkey_exists: { status: 409 },
   passkey_not_found: { status: 404 },
+  passkey_last_way_in: { status: 409 },
   unauthenticated: { status: 401 },
   admin_token_required: { status: 401 },
   forbidden: { status: 403 },

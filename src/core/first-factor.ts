@@ -73,7 +73,9 @@ export async function finishFirstFactor(
   const totp = userId === null ? null : await ctx.store.getTotp(userId);
   // A passkey is possession and user verification in one (NIST SP 800-63B-4 §3.1.7): no TOTP after it.
   const asksTotp = factor.kind === 'password' || (factor.kind !== 'passkey' && totp?.emailSignInRequiresTotp === true);
-  if (userId !== null && totp !== null && totp.enabledAt !== null && asksTotp) {
+  // Issue #17: the account may have email sign-in ask for a passkey too (completed by a passkey sign-in, or TOTP when on).
+  const asksPasskey = (factor.kind === 'link' || factor.kind === 'code') && userId !== null && (await requiresPasskey(ctx, userId));
+  if (userId !== null && ((totp !== null && totp.enabledAt !== null && asksTotp) || asksPasskey)) {
     // Checked now and again when the step completes (the allowlist may change meanwhile).
     const redirectTo = checkRedirect(factor.redirectTo, ctx.redirects) ?? ctx.redirects.defaultPath;
     return requireSecondFactor(ctx, { userId, email: factor.email, firstFactor: factor.kind, redirectTo, events: factor.events }, context, now);
@@ -81,6 +83,11 @@ export async function finishFirstFactor(
   const outcome = await completeSignIn(ctx, factor, context, now);
   if (outcome.ok) await ctx.policy.recordSuccess(factor.email, factor.kind);
   return outcome;
+}
+
+async function requiresPasskey(ctx: Pick<FirstFactorContext, 'store'>, userId: string): Promise<boolean> {
+  const settings = await ctx.store.getPasskeySettings(userId);
+  return settings.emailSignInRequiresPasskey && settings.passkeys > 0;
 }
 
 /** A refused link or code: the audit event, and the public code. */

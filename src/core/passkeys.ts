@@ -49,8 +49,9 @@ export async function renamePasskey(
 }
 
 /**
- * Removing one: the account keeps its email way in (a passkey here is never the
- * only one: every account signs in by email), so no removal locks the owner out.
+ * Removing one. Refused (passkey_last_way_in) when email sign-in asks for a
+ * passkey and this is the last one with TOTP off: the email link alone would
+ * then lead to a step nobody can complete.
  */
 export async function removePasskey(
   ctx: Pick<PasskeyContext, 'store' | 'now' | 'policy' | 'securityNotices'>,
@@ -65,7 +66,37 @@ export async function removePasskey(
   if (!(await ctx.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) return { ok: false, code: 'rate_limited' };
   if (!(await admitNotice(ctx, user, 'passkey_removed', context))) return { ok: false, code: 'rate_limited' };
   const event = auditEvent(context, { type: 'passkey.removed', outcome: 'success', at: ctx.now(), userId: user.id, email: user.email });
-  if (!(await ctx.store.removePasskey(user.id, id, [event]))) return { ok: false, code: 'passkey_not_found' };
+  const removed = await ctx.store.removePasskey(user.id, id, [event]);
+  if (removed === 'not_found') return { ok: false, code: 'passkey_not_found' };
+  if (removed === 'last_way_in') return { ok: false, code: 'passkey_last_way_in' };
   await ctx.securityNotices(user, 'passkey_removed', context, { admitted: true });
   return { ok: true };
+}
+
+/**
+ * "Email sign-in also asks for a passkey (or the TOTP code)": a change to how
+ * the account signs in (recent sign-in, hourly changes, a notice). On needs a
+ * passkey; off needs nothing more than the recent sign-in (with it on, this
+ * session already proved a passkey or TOTP).
+ */
+export async function setEmailSignInRequiresPasskey(
+  ctx: Pick<PasskeyContext, 'store' | 'now' | 'policy' | 'securityNotices'>,
+  user: User,
+  session: Session,
+  value: boolean,
+  context: RequestContext,
+): Promise<PasskeyResult<object>> {
+  if (!(await ctx.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow) {
+    return { ok: false, code: 'reauthentication_required' };
+  }
+  if (!(await ctx.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) return { ok: false, code: 'rate_limited' };
+  const kind = value ? 'email_sign_in_requires_passkey' : 'email_sign_in_without_passkey';
+  if (!(await admitNotice(ctx, user, kind, context))) return { ok: false, code: 'rate_limited' };
+  const event = auditEvent(context, { type: 'passkey.settings_changed', outcome: 'success', reason: value ? 'on' : 'off', at: ctx.now(), userId: user.id, email: user.email });
+  if (await ctx.store.setEmailSignInRequiresPasskey(user.id, value, [event])) {
+    await ctx.securityNotices(user, kind, context, { admitted: true });
+    return { ok: true };
+  }
+  // Unchanged is no error; on without a passkey is.
+  return value && (await ctx.store.getPasskeySettings(user.id)).passkeys === 0 ? { ok: false, code: 'passkey_not_found' } : { ok: true };
 }

@@ -23,6 +23,8 @@ export interface PasskeyRowView {
 export interface PasskeySectionView {
   /** Signed in within the last 10 minutes: adding and removing are allowed. */
   recent: boolean;
+  /** Email sign-in also asks for a passkey (or the TOTP code). */
+  emailSignInRequiresPasskey: boolean;
   passkeys: PasskeyRowView[];
   notice: 'added' | 'renamed' | 'removed' | null;
   error: string | null;
@@ -68,6 +70,18 @@ function row(page: PageContext, passkey: PasskeyRowView, recent: boolean) {
 </li>`;
 }
 
+function emailSetting(page: PageContext, view: PasskeySectionView) {
+  const { t } = page;
+  const on = view.emailSignInRequiresPasskey;
+  return html`<p data-testid="passkey-email-setting">${on ? t('passkeys.emailRequiresPasskey') : t('passkeys.emailAlone')}</p>
+${view.recent
+    ? html`<form method="post" action="${urlFor('passkeySettings')}">${csrfField(page)}
+  <input type="hidden" name="emailSignInRequiresPasskey" value="${on ? 'false' : 'true'}">
+  <button type="submit" class="secondary">${on ? t('passkeys.emailTurnOff') : t('passkeys.emailTurnOn')}</button>
+</form>`
+    : ''}`;
+}
+
 export function passkeySection(page: PageContext, view: PasskeySectionView) {
   const { t } = page;
   const notice = view.notice ? html`<p class="notice" role="status">${t(`passkeys.notice.${view.notice}`)}</p>` : '';
@@ -79,9 +93,26 @@ ${notice}
 ${view.passkeys.length
     ? html`<ul class="sessions" data-testid="passkey-list">${view.passkeys.map((passkey) => row(page, passkey, view.recent))}</ul>`
     : html`<p data-testid="passkey-none">${t('passkeys.none')}</p>`}
+${view.passkeys.length ? emailSetting(page, view) : ''}
 ${view.recent
     ? addButton(page, 'passkey-add')
     : html`<p>${t('passkeys.needsRecentSignIn')}</p>
 <p><a class="button secondary" href="${SIGN_IN_TO_ACCOUNT}">${t('twoFactor.signInAgain')}</a></p>`}
 </section>`;
+}
+
+/**
+ * "Sign in with a passkey", shown by passkeys.js on a browser that supports
+ * passkeys. `autofill`: the page's email field offers them too (the sign-in
+ * page; not the second step, which has no such field).
+ */
+export function passkeySignIn(page: PageContext, redirectTo: string | null, autofill: boolean) {
+  const { t } = page;
+  return html`<div id="passkey-sign-in" class="passkey-sign-in" hidden
+  data-options-url="${urlFor('passkeySignInOptions')}" data-verify-url="${urlFor('passkeySignIn')}"
+  data-redirect-to="${redirectTo ?? ''}" data-failed="${t('signIn.passkeyFailed')}" data-autofill="${autofill ? 'on' : 'off'}">
+  <p class="or">${t('signIn.or')}</p>
+  <button type="button" id="passkey-button" class="secondary">${t('signIn.passkey')}</button>
+  <p id="passkey-error" class="error" role="alert"></p>
+</div>`;
 }

@@ -3,7 +3,7 @@ import { layout, type Html } from './layout.ts';
 import type { PageContext } from './context.ts';
 import { COMMON_EMAIL_DOMAINS } from './email-typo.ts';
 import { csrfField } from './csrf-field.ts';
-import { PASSKEY_SCRIPTS } from './passkey-section.ts';
+import { PASSKEY_SCRIPTS, passkeySignIn } from './passkey-section.ts';
 import { urlFor } from '../route-table.ts';
 
 export interface SignInPageOptions {
@@ -41,21 +41,9 @@ ${options.suggestion ? typoQuestion(page, options.email ?? '', options.suggestio
   ${redirect}
   <button type="submit" class="primary">${t('signIn.submit')}</button>
 </form>
-${options.passkeys ? passkeySignIn(page, options.redirectTo ?? null) : ''}
+${options.passkeys ? passkeySignIn(page, options.redirectTo ?? null, true) : ''}
 <p><a href="${urlFor('signInPasswordPage', undefined, { redirectTo: options.redirectTo || null })}">${t('signIn.usePassword')}</a></p>`,
   });
-}
-
-/** Shown by passkeys.js on a browser that supports passkeys; autofill offers them in the email field too. */
-function passkeySignIn(page: PageContext, redirectTo: string | null) {
-  const { t } = page;
-  return html`<div id="passkey-sign-in" class="passkey-sign-in" hidden
-  data-options-url="${urlFor('passkeySignInOptions')}" data-verify-url="${urlFor('passkeySignIn')}"
-  data-redirect-to="${redirectTo ?? ''}" data-failed="${t('signIn.passkeyFailed')}">
-  <p class="or">${t('signIn.or')}</p>
-  <button type="button" id="passkey-button" class="secondary">${t('signIn.passkey')}</button>
-  <p id="passkey-error" class="error" role="alert"></p>
-</div>`;
 }
 
 function typoQuestion(page: PageContext, email: string, suggestion: string, redirect: unknown) {

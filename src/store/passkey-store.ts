@@ -54,6 +54,18 @@ export interface PasskeyUse {
   now: number;
 }
 
+/** The account's passkey settings. */
+export interface PasskeySettings {
+  /** Email sign-in (link or code) also asks for a passkey (or the TOTP code, when TOTP is on). */
+  emailSignInRequiresPasskey: boolean;
+  passkeys: number;
+  /** TOTP is on: the other way to complete an email sign-in that asks for more. */
+  totpEnabled: boolean;
+}
+
+/** removePasskey's answer: `last_way_in`: email sign-in asks for a passkey and this is the last one (and TOTP is off). */
+export type RemovePasskeyResult = 'removed' | 'not_found' | 'last_way_in';
+
 /** Passkeys (issue #17). */
 export interface PasskeyStore {
   /** Replaces this browser's challenge of the same ceremony and drops expired ones, in one transaction. */
@@ -74,6 +86,13 @@ export interface PasskeyStore {
   usePasskey(use: PasskeyUse): Promise<boolean>;
   /** false when the account has no such passkey. */
   renamePasskey(userId: string, id: string, name: string, events: AuditEvent[]): Promise<boolean>;
-  /** One transaction: deletes the account's passkey and appends the events. false when it has no such passkey. */
-  removePasskey(userId: string, id: string, events: AuditEvent[]): Promise<boolean>;
+  /**
+   * One transaction: deletes the account's passkey and appends the events;
+   * refused (nothing written) when it would leave an email sign-in that asks for
+   * a passkey with no passkey and no TOTP to give it.
+   */
+  removePasskey(userId: string, id: string, events: AuditEvent[]): Promise<RemovePasskeyResult>;
+  getPasskeySettings(userId: string): Promise<PasskeySettings>;
+  /** One transaction: false (nothing written) when unchanged, or when turning it on for an account without a passkey. */
+  setEmailSignInRequiresPasskey(userId: string, value: boolean, events: AuditEvent[]): Promise<boolean>;
 }

@@ -9,7 +9,7 @@ import type { OidcStore } from './oidc-store.ts';
 import type { PasskeyStore } from './passkey-store.ts';
 
 export type { OidcRecord, OidcSigningKey, OidcStore, StoredOidcRecord } from './oidc-store.ts';
-export type { Passkey, PasskeyCeremony, PasskeyChallenge, PasskeyStore, PasskeyUse } from './passkey-store.ts';
+export type { Passkey, PasskeyCeremony, PasskeyChallenge, PasskeySettings, PasskeyStore, PasskeyUse, RemovePasskeyResult } from './passkey-store.ts';
 
 export type ConsumeFailure = 'not_found' | 'expired' | 'used' | 'replaced' | 'locked';
 

@@ -199,6 +199,37 @@ for (const backend of BACKENDS) {
       await refused(gone.response, gone.device, 'passkey_unknown');
     });
 
+    it('email sign-in may ask for a passkey too: the link stops at the second step, a passkey finishes it; the last one stays', async () => {
+      const { email, browser } = await signedIn();
+      const { authenticator, passkey } = await register(browser);
+      const set = (value: boolean) => browser.request('/auth/passkeys/settings', { method: 'POST', json: { emailSignInRequiresPasskey: value } });
+      assert.equal((await set(true)).status, 204);
+      await sink.waitFor((m) => m.to === email && /asks for a passkey/.test(m.subject));
+
+      const laptop = server.client();
+      clock.advance(61);
+      const before = sink.messages.length;
+      await laptop.request('/auth/sign-in/email', { method: 'POST', json: { email } });
+      const message = await sink.waitFor((m) => m.to === email && /^Sign in to /.test(m.subject) && sink.messages.indexOf(m) >= before);
+      const verified = await laptop.request('/auth/verify', { method: 'POST', json: { token: tokenFrom(message.text) } });
+      assert.deepEqual(await verified.json(), { status: 'second_factor_required' });
+      assert.equal((await laptop.request('/auth/session')).status, 401, 'the mailbox alone is not enough');
+      const step = await (await laptop.request('/auth/sign-in/totp', { headers: { accept: 'text/html' } })).text();
+      assert.match(step, /id="passkey-sign-in"/);
+      assert.doesNotMatch(step, /name="code"/, 'no TOTP form: TOTP is off');
+      const asked = await options(laptop, '/auth/passkeys/sign-in/options');
+      const done = await laptop.request('/auth/passkeys/sign-in', { method: 'POST', json: { response: authenticator.authenticate(asked, origin()) } });
+      assert.equal(done.status, 200);
+      assert.equal((await laptop.request('/auth/session')).status, 200);
+
+      // The last passkey of an account whose email sign-in asks for one (TOTP off) stays.
+      assert.equal(await errorCode(await browser.request(`/auth/passkeys/${passkey.id}`, { method: 'DELETE' })), 'passkey_last_way_in');
+      assert.equal((await set(false)).status, 204);
+      assert.equal((await browser.request(`/auth/passkeys/${passkey.id}`, { method: 'DELETE' })).status, 204);
+      // Without a passkey the setting cannot be turned on.
+      assert.equal(await errorCode(await set(true)), 'passkey_not_found');
+    });
+
     it('malformed answers are refused before any work', async () => {
       const device = server.client();
       await options(device, '/auth/passkeys/sign-in/options');

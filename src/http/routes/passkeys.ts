@@ -11,7 +11,7 @@ import type { ErrorCode } from '../../core/errors.ts';
 import { PASSKEY_CHALLENGE_TTL_SECONDS } from '../../core/passkey-challenges.ts';
 import { passkeyRegistrationOptions, registerPasskey } from '../../core/passkey-registration.ts';
 import { passkeySignInOptions, signInWithPasskey } from '../../core/passkey-sign-in.ts';
-import { listPasskeys, passkeyView, removePasskey, renamePasskey, type PasskeyView } from '../../core/passkeys.ts';
+import { listPasskeys, passkeyView, removePasskey, renamePasskey, setEmailSignInRequiresPasskey, type PasskeyView } from '../../core/passkeys.ts';
 import type { ValidSession } from '../../core/sessions.ts';
 import { RECENT_SIGN_IN_SECONDS } from '../../core/policy.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
@@ -60,11 +60,14 @@ const signInBody = z.object({
   redirectTo: z.string().max(2048).optional(),
 });
 const renameBody = z.object({ name: z.string().max(256) });
+const settingsBody = z.object({
+  emailSignInRequiresPasskey: z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]),
+});
 const ID = /^[0-9a-f-]{36}$/;
 const OFFER_DISMISSED_SECONDS = 30 * 86_400;
 
 /** Errors the account page's passkey section shows inline (nothing else reaches it). */
-const INLINE_ERRORS = new Set<ErrorCode>(['reauthentication_required', 'rate_limited', 'invalid_request', 'passkey_not_found']);
+const INLINE_ERRORS = new Set<ErrorCode>(['reauthentication_required', 'rate_limited', 'invalid_request', 'passkey_not_found', 'passkey_last_way_in']);
 
 function viewJson(view: PasskeyView) {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -80,8 +83,10 @@ export async function passkeySectionView(c: Context<AppEnv>, deps: HttpDeps, fou
   // Display only: the actions themselves ask the policy (and audit a refusal).
   const recent = deps.now() - found.session.authenticatedAt <= RECENT_SIGN_IN_SECONDS * 1000;
   const asked = c.req.query('passkey') ?? '';
+  const settings = await deps.store.getPasskeySettings(found.user.id);
   return {
     recent,
+    emailSignInRequiresPasskey: settings.emailSignInRequiresPasskey,
     passkeys: passkeys.map((p) => ({ ...p, createdAt: formatUtc(p.createdAt), lastUsedAt: p.lastUsedAt === null ? null : formatUtc(p.lastUsedAt) })),
     notice: NOTICES.has(asked) ? (asked as PasskeySectionView['notice']) : null,
     error: INLINE_ERRORS.has(asked as ErrorCode) ? pageContext(c, deps).t(`error.${asked as ErrorCode}.message`) : null,
@@ -155,7 +160,8 @@ export function passkeyRoutes(deps: HttpDeps): Endpoints {
     const found = await currentSession(c, deps);
     if (!found) return jsonError(c, 'unauthenticated');
     const passkeys = await listPasskeys(deps, found.user.id);
-    return c.json({ available: deps.passkeys !== null, passkeys: passkeys.map(viewJson) });
+    const { emailSignInRequiresPasskey } = await deps.store.getPasskeySettings(found.user.id);
+    return c.json({ available: deps.passkeys !== null, emailSignInRequiresPasskey, passkeys: passkeys.map(viewJson) });
   };
 
   async function rename(c: Context<AppEnv>, found: ValidSession) {
@@ -169,6 +175,12 @@ export function passkeyRoutes(deps: HttpDeps): Endpoints {
     const id = c.req.param('id') ?? '';
     if (!ID.test(id)) return { ok: false, code: 'passkey_not_found' } as const;
     return removePasskey(deps, found.user, found.session, id, requestContext(c));
+  }
+
+  async function changeSetting(c: Context<AppEnv>, found: ValidSession) {
+    const parsed = settingsBody.safeParse(await readBody(c));
+    if (!parsed.success) return { ok: false, code: 'invalid_request' } as const;
+    return setEmailSignInRequiresPasskey(deps, found.user, found.session, parsed.data.emailSignInRequiresPasskey, requestContext(c));
   }
 
   const removeJson = async (c: Context<AppEnv>, found: ValidSession) => {
@@ -198,6 +210,16 @@ export function passkeyRoutes(deps: HttpDeps): Endpoints {
       form: async (c, found) => {
         const result = await remove(c, found);
         return result.ok ? backToAccount(c, 'removed') : refusedForm(c, result.code);
+      },
+    }),
+    passkeySettings: withSession(deps, {
+      json: async (c, found) => {
+        const result = await changeSetting(c, found);
+        return result.ok ? c.body(null, 204) : jsonError(c, result.code);
+      },
+      form: async (c, found) => {
+        const result = await changeSetting(c, found);
+        return result.ok ? backToAccount(c, null) : refusedForm(c, result.code);
       },
     }),
     // "Not now": this browser does not see the offer again for 30 days.

@@ -43,7 +43,7 @@
     });
     // Autofill: the browser offers this site's passkeys in the email field; quiet unless the server refused.
     lib.browserSupportsWebAuthnAutofill().then((supported) => {
-      if (supported) run(true).catch((failure) => failure.serverMessage && report(failure));
+      if (supported && data.autofill === 'on') run(true).catch((failure) => failure.serverMessage && report(failure));
     });
   }
 

@@ -96,14 +96,36 @@ export function passkeyCases(test: StoreTest): void {
       const key = passkey(ada.id);
       await store.addPasskey(key, []);
       assert.equal(await store.renamePasskey(eve.id, key.id, 'mine now', []), false);
-      assert.equal(await store.removePasskey(eve.id, key.id, [event('passkey.removed', { userId: eve.id })]), false);
+      assert.equal(await store.removePasskey(eve.id, key.id, [event('passkey.removed', { userId: eve.id })]), 'not_found');
       assert.equal(await store.renamePasskey(ada.id, key.id, 'Laptop', []), true);
       assert.equal((await store.listPasskeys(ada.id))[0]?.name, 'Laptop');
-      assert.equal(await store.removePasskey(ada.id, key.id, [event('passkey.removed', { userId: ada.id })]), true);
-      assert.equal(await store.removePasskey(ada.id, key.id, []), false);
+      assert.equal(await store.removePasskey(ada.id, key.id, [event('passkey.removed', { userId: ada.id })]), 'removed');
+      assert.equal(await store.removePasskey(ada.id, key.id, []), 'not_found');
       assert.deepEqual(await store.listPasskeys(ada.id), []);
       assert.equal(await store.findPasskeyByCredentialId(key.credentialId), null);
       assert.deepEqual((await store.listAudit({ type: 'passkey.removed' })).map((e) => e.userId), [ada.id]);
+    });
+
+    test('email sign-in asking for a passkey: only with one, and its last one cannot be removed (unless TOTP is on)', async (store) => {
+      const { user } = await signedIn(store, 'ada@example.com');
+      assert.deepEqual(await store.getPasskeySettings(user.id), { emailSignInRequiresPasskey: false, passkeys: 0, totpEnabled: false });
+      assert.equal(await store.setEmailSignInRequiresPasskey(user.id, true, [event('passkey.settings_changed')]), false, 'no passkey yet');
+      const first = passkey(user.id);
+      const second = passkey(user.id, { createdAt: T0 + MINUTE });
+      await store.addPasskey(first, []);
+      await store.addPasskey(second, []);
+      assert.equal(await store.setEmailSignInRequiresPasskey(user.id, true, [event('passkey.settings_changed', { userId: user.id })]), true);
+      assert.equal(await store.setEmailSignInRequiresPasskey(user.id, true, []), false, 'unchanged');
+      assert.deepEqual(await store.getPasskeySettings(user.id), { emailSignInRequiresPasskey: true, passkeys: 2, totpEnabled: false });
+      // Two removals racing for the last two: one of them must be refused.
+      const results = await Promise.all([store.removePasskey(user.id, first.id, []), store.removePasskey(user.id, second.id, [])]);
+      assert.deepEqual([...results].sort(), ['last_way_in', 'removed']);
+      assert.equal((await store.listPasskeys(user.id)).length, 1);
+      assert.equal(await store.startTotpEnrolment(user.id, 'sealed', T0, []), true);
+      assert.equal(await store.enableTotp({ userId: user.id, step: 1, now: T0, recoveryCodeHashes: [], events: [] }), true);
+      const last = (await store.listPasskeys(user.id))[0]!;
+      assert.equal(await store.removePasskey(user.id, last.id, []), 'removed', 'TOTP still answers the email sign-in');
+      assert.equal((await store.listAudit({ type: 'passkey.settings_changed' })).length, 1);
     });
 
     test('a challenge is taken once, only by the browser and ceremony that asked', async (store) => {

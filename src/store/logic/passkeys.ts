@@ -3,8 +3,8 @@
 import type { AuditEvent } from '../../core/audit.ts';
 import type { User } from '../../core/types.ts';
 import { toUser, type Row } from '../rows.ts';
-import type { Passkey, PasskeyCeremony, PasskeyChallenge, PasskeyStore } from '../passkey-store.ts';
-import { all, appendEvents, get, run, type Driver, type Work } from './steps.ts';
+import type { Passkey, PasskeyCeremony, PasskeyChallenge, PasskeySettings, PasskeyStore, RemovePasskeyResult } from '../passkey-store.ts';
+import { all, appendEvents, get, lock, run, type Driver, type Work } from './steps.ts';
 
 export function passkeyStore(db: Driver): PasskeyStore {
   return {
@@ -15,15 +15,52 @@ export function passkeyStore(db: Driver): PasskeyStore {
     listPasskeys: (userId) => db.read(listPasskeys(userId)),
     usePasskey: async (use) =>
       (await db.write(run('usePasskey', [use.counter, use.backedUp, use.now, use.id]))) === 1,
-    renamePasskey: (userId, id, name, events) => db.transaction(changed('renamePasskey', [name, id, userId], events)),
-    removePasskey: (userId, id, events) => db.transaction(changed('deletePasskey', [id, userId], events)),
+    renamePasskey: async (userId, id, name, events) => {
+      return db.transaction(changed(run('renamePasskey', [name, id, userId]), events));
+    },
+    async removePasskey(userId, id, events) {
+      try {
+        return await db.transaction(removePasskey(userId, id, events));
+      } catch (error) {
+        if (error instanceof LastWayIn) return 'last_way_in';
+        throw error;
+      }
+    },
+    getPasskeySettings: (userId) => db.read(settings(userId)),
+    setEmailSignInRequiresPasskey: (userId, value, events) =>
+      db.transaction(function* () {
+        yield* lock(`passkeys:${userId}`);
+        return yield* changed(run('setEmailSignInRequiresPasskey', [value, userId]), events);
+      }()),
   };
 }
 
-function* changed(name: 'renamePasskey' | 'deletePasskey', params: string[], events: AuditEvent[]): Work<boolean> {
-  const done = (yield* run(name, params)) === 1;
+/** Thrown inside the transaction so the delete rolls back. */
+class LastWayIn extends Error {}
+
+function* changed(statement: Work<number>, events: AuditEvent[]): Work<boolean> {
+  const done = (yield* statement) === 1;
   if (done) yield* appendEvents(events);
   return done;
+}
+
+function* settings(userId: string): Work<PasskeySettings> {
+  const row = yield* get('passkeySettings', [userId]);
+  return {
+    emailSignInRequiresPasskey: row?.required === true || Number(row?.required ?? 0) === 1,
+    passkeys: Number(row?.passkeys ?? 0),
+    totpEnabled: row?.totp_enabled_at !== null && row?.totp_enabled_at !== undefined,
+  };
+}
+
+function* removePasskey(userId: string, id: string, events: AuditEvent[]): Work<RemovePasskeyResult> {
+  // Serialized per account (PostgreSQL), so two removals cannot both see "one left".
+  yield* lock(`passkeys:${userId}`);
+  if ((yield* run('deletePasskey', [id, userId])) !== 1) return 'not_found';
+  const left = yield* settings(userId);
+  if (left.emailSignInRequiresPasskey && left.passkeys === 0 && !left.totpEnabled) throw new LastWayIn();
+  yield* appendEvents(events);
+  return 'removed';
 }
 
 function* saveChallenge(c: PasskeyChallenge): Work<void> {

@@ -30,7 +30,8 @@ export type StatementName =
   | 'revokeOidcGrant' | 'pruneOidcRecords' | 'insertOidcKey' | 'oidcKeys'
   | 'insertOidcClient' | 'oidcClientById' | 'oidcClients' | 'deleteOidcClient' | 'deleteOidcClientRecords'
   | 'prunePasskeyChallenges' | 'upsertPasskeyChallenge' | 'takePasskeyChallenge'
-  | 'insertPasskey' | 'passkeyByCredentialId' | 'passkeysOfUser' | 'usePasskey' | 'renamePasskey' | 'deletePasskey';
+  | 'insertPasskey' | 'passkeyByCredentialId' | 'passkeysOfUser' | 'usePasskey' | 'renamePasskey' | 'deletePasskey'
+  | 'passkeySettings' | 'setEmailSignInRequiresPasskey';
 
 /** A bound value: booleans and lists are spelled per backend (SQLite 0/1 and JSON, PostgreSQL BOOLEAN and text[]). */
 export type Param = SqlValue | boolean | readonly string[];

@@ -35,5 +35,7 @@ CREATE TABLE passkey_challenges (
   PRIMARY KEY (browser_hash, ceremony)
 );
 CREATE INDEX passkey_challenges_expires ON passkey_challenges (expires_at);
+-- "Email sign-in also asks for my passkey (or authenticator code)": the account's choice.
+ALTER TABLE users ADD COLUMN email_sign_in_requires_passkey BOOLEAN NOT NULL DEFAULT FALSE;
 `,
 };
