@@ -9,6 +9,8 @@ import { ConfigError, configFailure } from './config-error.ts';
 import { developmentSecret } from './development-secret.ts';
 import { LIMIT_ENV, LIMIT_SCHEMA, type RateLimits } from './rate-limits.ts';
 import { resolvePasskeyRpId } from './passkey-rp-id.ts';
+import type { AccessRules } from './core/access-rules.ts';
+import { COOKIE_DOMAIN_SCHEMA, forwardAuthSettings } from './config-forward-auth.ts';
 
 export { ConfigError };
 export type { RateLimits };
@@ -83,6 +85,16 @@ export interface LatchkeyOptions {
   oidcClientsFile?: string | null;
   /** Passkeys' relying-party ID: the base URL's host (default) or a registrable parent of it (issue #17). */
   passkeyRpId?: string | null;
+  /** Path of the JSON file of forward-auth access rules (issue #16); unset: forward-auth denies every request. */
+  accessRulesFile?: string | null;
+  /** The access rules as an object (library mode), instead of accessRulesFile: `{ rules: [ … ] }`. */
+  accessRules?: unknown;
+  /**
+   * A parent domain of the base URL's host (example.com for auth.example.com):
+   * the session cookie is sent to every host below it (`__Secure-latchkey_session;
+   * Domain=…`), so the apps behind forward-auth share the sign-in (issue #16).
+   */
+  cookieDomain?: string | null;
   dataDir?: string;
   logLevel?: string;
 }
@@ -126,6 +138,10 @@ export interface LatchkeyConfig {
   oidcClientsFile: string | null;
   /** The passkeys' relying-party ID; null: passkeys unavailable (an IP-address base URL). */
   passkeyRpId: string | null;
+  /** LATCHKEY_ACCESS_RULES, validated and compiled (core/access-rules.ts); null: none. */
+  accessRules: AccessRules | null;
+  /** LATCHKEY_COOKIE_DOMAIN, lower-case; null: host-only cookies (__Host- on https). */
+  cookieDomain: string | null;
   dataDir: string;
   logLevel: string;
   maxCodeAttempts: number;
@@ -186,6 +202,8 @@ const schema = z.object({
   LATCHKEY_OUTBOX_LEASE_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(3_600_000, 'must be at most 3600000 ms').default(60_000),
   LATCHKEY_OIDC_CLIENTS: z.string().min(1).nullable().default(null),
   LATCHKEY_PASSKEY_RP_ID: z.string().min(1).max(253).nullable().default(null),
+  LATCHKEY_ACCESS_RULES: z.string().min(1).nullable().default(null),
+  LATCHKEY_COOKIE_DOMAIN: COOKIE_DOMAIN_SCHEMA,
   LATCHKEY_DATA_DIR: z.string().min(1).default('./data'),
   LATCHKEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
@@ -231,6 +249,8 @@ function optionsToEnv(options: LatchkeyOptions): Record<string, unknown> {
     LATCHKEY_OUTBOX_LEASE_MS: options.outboxLeaseMs,
     LATCHKEY_OIDC_CLIENTS: options.oidcClientsFile,
     LATCHKEY_PASSKEY_RP_ID: options.passkeyRpId,
+    LATCHKEY_ACCESS_RULES: options.accessRulesFile,
+    LATCHKEY_COOKIE_DOMAIN: options.cookieDomain,
     LATCHKEY_DATA_DIR: options.dataDir,
     LATCHKEY_LOG_LEVEL: options.logLevel,
     NODE_ENV: options.production === undefined ? undefined : options.production ? 'production' : 'development',
@@ -311,6 +331,7 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
   }
   const passkeys = resolvePasskeyRpId(baseUrl, raw.LATCHKEY_PASSKEY_RP_ID);
   if (passkeys.problem) problem(passkeys.problem);
+  const { accessRules, cookieDomain } = forwardAuthSettings(options.accessRules, raw.LATCHKEY_ACCESS_RULES, raw.LATCHKEY_COOKIE_DOMAIN, baseUrl, problem);
   if (problems.length > 0) configFailure(problems);
   const dataDir = raw.LATCHKEY_DATA_DIR;
   const secret = raw.LATCHKEY_SECRET ?? developmentSecret(dataDir);
@@ -356,8 +377,11 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
     outboxLeaseMs: raw.LATCHKEY_OUTBOX_LEASE_MS,
     oidcClientsFile: raw.LATCHKEY_OIDC_CLIENTS,
     passkeyRpId: passkeys.rpId,
+    accessRules,
+    cookieDomain,
     dataDir,
     logLevel: raw.LATCHKEY_LOG_LEVEL,
     maxCodeAttempts: 5,
   };
 }
+

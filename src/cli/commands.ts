@@ -3,6 +3,7 @@ import { ConfigError } from '../config.ts';
 import { buildInfo } from '../version.ts';
 import { audit, AUDIT_USAGE } from './audit.ts';
 import { clients } from './clients.ts';
+import { keys } from './keys.ts';
 import { migrate } from './migrate.ts';
 import { outbox } from './outbox.ts';
 import { previewEmail } from './preview-email.ts';
@@ -19,6 +20,7 @@ Commands:
   users        list [--limit N] [--after CURSOR] | find|create|disable|enable EMAIL (disabling revokes every session)
   sessions     revoke --user EMAIL
   clients      OpenID Connect clients: add --redirect-uri URI [--name N] [--public] [--first-party] | list | remove CLIENT_ID
+  keys         OpenID Connect signing keys: rotate (a new key signs; older ones stay in the JWKS until their tokens expire) | list
   preview-email  render every email template with sample data: [--out DIR] [--locale en|de]
   --version    print the version, schema version and build commit
 
@@ -42,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
       return sessions(argv.slice(1), process.env, (line) => console.log(line));
     case 'clients':
       return clients(argv.slice(1), process.env, (line) => console.log(line));
+    case 'keys':
+      return keys(argv.slice(1), process.env, (line) => console.log(line));
     case 'preview-email':
       return previewEmail(argv.slice(1), process.env, (line) => console.log(line));
     case '--version':

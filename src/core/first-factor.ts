@@ -10,7 +10,7 @@ import type { ErrorCode } from './errors.ts';
 import { checkRedirect } from './redirects.ts';
 import { requireSecondFactor, type SecondFactorRequired } from './second-factor.ts';
 import { newSession } from './sessions.ts';
-import type { FirstFactorKind, Session, TokenRecord, User } from './types.ts';
+import { FIRST_FACTOR_AMR, type AuthMethod, type FirstFactorKind, type Session, type TokenRecord, type User } from './types.ts';
 import type { Context } from '../context.ts';
 
 export type { SecondFactorRequired } from './second-factor.ts';
@@ -43,6 +43,8 @@ export interface VerifiedFirstFactor {
   redirectTo: string | null;
   /** The first factor's own events (e.g. token.consumed), committed with the session or the pending step. */
   events: AuditEvent[];
+  /** The session's methods when the factor knows better than FIRST_FACTOR_AMR (a passkey: hwk or swk, and user). */
+  amr?: AuthMethod[];
 }
 
 export function emailFactor(kind: 'link' | 'code', record: TokenRecord, context: RequestContext, now: number): VerifiedFirstFactor {
@@ -112,7 +114,7 @@ async function completeSignIn(
   context: RequestContext,
   now: number,
 ): Promise<VerifyOutcome> {
-  const { token, record: sessionRecord } = newSession(ctx, now, context);
+  const { token, record: sessionRecord } = newSession(ctx, now, context, factor.amr ?? [FIRST_FACTOR_AMR[factor.kind]]);
   const event = (type: AuditEvent['type'], reason: string | null = null) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId: factor.userId, email: factor.email });
   const signedIn = await ctx.store.signIn({

@@ -31,6 +31,8 @@ export interface Metrics {
   oidcRequest(endpoint: 'authorization' | 'token', client: string, outcome: string): void;
   /** Passkeys (issue #17): a ceremony `started`, or its end: 'success' or the refusal's reason code. */
   passkeyCeremony(ceremony: 'registration' | 'authentication', outcome: string): void;
+  /** Forward-auth (issue #16): one decision by outcome ('allowed' or the denial's reason, core/policy-access.ts). */
+  forwardAuth(outcome: string): void;
 }
 
 export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSummary>, now: () => number): Metrics {
@@ -88,6 +90,12 @@ export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSumm
     name: 'latchkey_passkey_ceremonies_total',
     help: 'Passkey ceremonies (registration, authentication) by outcome: started, success, or the refusal reason',
     labelNames: ['ceremony', 'outcome'],
+    registers: [registry],
+  });
+  const forwardAuth = new Counter({
+    name: 'latchkey_forward_auth_decisions_total',
+    help: 'Forward-auth decisions by outcome: allowed, unauthenticated, no_rule, not_listed, second_factor_required, untrusted_proxy, original_url_invalid',
+    labelNames: ['outcome'],
     registers: [registry],
   });
   // Read from the store at scrape time, so every instance reports the shared outbox.
@@ -150,6 +158,9 @@ export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSumm
     },
     passkeyCeremony(ceremony, outcome) {
       passkeys.labels(ceremony, outcome).inc();
+    },
+    forwardAuth(outcome) {
+      forwardAuth.labels(outcome).inc();
     },
   };
 }

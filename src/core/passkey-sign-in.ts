@@ -13,7 +13,7 @@ import type { ErrorCode } from './errors.ts';
 import { finishFirstFactor, type FirstFactorContext, type VerifyOutcome } from './first-factor.ts';
 import { issuePasskeyChallenge, matchesChallenge, PASSKEY_CHALLENGE_TTL_SECONDS, takePasskeyChallenge } from './passkey-challenges.ts';
 import { userHandle, type PasskeyContext, type PasskeyResult } from './passkey-registration.ts';
-import type { User } from './types.ts';
+import type { AuthMethod, User } from './types.ts';
 
 export type PasskeySignInContext = PasskeyContext & FirstFactorContext;
 
@@ -83,5 +83,7 @@ export async function signInWithPasskey(ctx: PasskeySignInContext, input: Passke
     return refuse('passkey_invalid', user, 'counter_regressed');
   }
   ctx.metrics.passkeyCeremony('authentication', 'success');
-  return finishFirstFactor(ctx, { kind: 'passkey', email: user.email, userId: user.id, redirectTo: input.redirectTo, events: [] }, context, now);
+  // RFC 8176: "swk" a synced (backed-up) key, "hwk" one bound to its device; "user": verified by the authenticator.
+  const amr: AuthMethod[] = [info.credentialBackedUp ? 'swk' : 'hwk', 'user'];
+  return finishFirstFactor(ctx, { kind: 'passkey', email: user.email, userId: user.id, redirectTo: input.redirectTo, events: [], amr }, context, now);
 }

@@ -10,6 +10,8 @@
 //    another device while an approval waits.
 // 6: issue #15: an OpenID Connect client's failed authentications and refused
 //    grants count toward its delay (client_delay).
-// 7: issue #17: passkeys: ceremonies started per IP (ip_passkey_limit), answers
+// 7: issue #16: forward-auth access rules (first match by host and path, default
+//    deny, second factor per rule); redirects after sign-in to the hosts they protect.
+// 8: issue #17: passkeys: ceremonies started per IP (ip_passkey_limit), answers
 //    within the per-IP verify bucket, a passkey sign-in never asks for TOTP.
-export const POLICY_VERSION = 7;
+export const POLICY_VERSION = 8;

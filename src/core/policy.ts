@@ -16,6 +16,8 @@ import { mailboxKey } from './email.ts';
 import { createHashSlots } from './hash-slots.ts';
 import type { Bucket, LimiterBackend } from './limiters.ts';
 import { checkRedirect, type RedirectPolicy } from './redirects.ts';
+import type { AccessRules } from './access-rules.ts';
+import { createAccessPolicy, type CheckAccess } from './policy-access.ts';
 import type { FirstFactorKind } from './types.ts';
 import type { Store } from '../store/store.ts';
 
@@ -229,6 +231,12 @@ export interface Policy {
    * guessed, and the account is known only from the answer).
    */
   checkPasskey(input: { step: 'options' | 'verify' }, context: RequestContext): Promise<PolicyDecision>;
+  /**
+   * Forward-auth (issue #16): may this session open this URL behind the proxy?
+   * The first access rule whose host and path match decides; none: deny.
+   * Audited within bounds (core/policy-access.ts).
+   */
+  checkAccess: CheckAccess;
 }
 
 /** The "account" a client's failures count against; no address has this form (a colon is no dot-atom). */
@@ -242,6 +250,8 @@ export interface PolicyDeps {
   backend: LimiterBackend;
   store: Pick<Store, 'appendAudit'>;
   redirects: RedirectPolicy;
+  /** LATCHKEY_ACCESS_RULES (issue #16); null: forward-auth denies everything. */
+  accessRules?: AccessRules | null;
   /** Our own origin, the only one allowed to send state-changing requests. */
   origin: string;
   linkDevice: 'any' | 'same';
@@ -449,5 +459,6 @@ export function createPolicy(deps: PolicyDeps): Policy {
       if (input.step === 'verify') return checkVerify({ verifier: 'passkey', account: null }, context);
       return (await buckets.ipPasskey.take(ipKey(context))) ? allowed : deny('ip_passkey_limit', context);
     },
+    checkAccess: createAccessPolicy({ rules: deps.accessRules ?? null, store: deps.store, denials, now: deps.now }),
   };
 }

@@ -7,6 +7,7 @@ import { emailSection, passwordSection, type EmailView, type PasswordView } from
 import { csrfField } from './csrf-field.ts';
 import { PASSKEY_SCRIPTS, passkeyOffer, passkeySection, type PasskeySectionView } from './passkey-section.ts';
 import { urlFor } from '../route-table.ts';
+import { appsSection, type AppsSectionView } from './apps-section.ts';
 
 export interface AccountSessionView {
   id: string;
@@ -28,6 +29,7 @@ export function accountPage(
     password?: PasswordView;
     /** Absent when passkeys are unavailable (an IP-address base URL): no passkey control at all. */
     passkeys?: PasskeySectionView;
+    apps?: AppsSectionView;
   },
 ): Html {
   const { t } = page;
@@ -53,6 +55,7 @@ ${sessions.map(
 </li>`,
 )}
 </ul>
+${options.apps ? appsSection(page, options.apps) : ''}
 ${options.emailView ? emailSection(page, options.emailView) : ''}
 ${options.password ? passwordSection(page, options.password) : ''}
 ${options.passkeys ? passkeySection(page, options.passkeys) : ''}

@@ -81,7 +81,9 @@ for (const backend of BACKENDS) {
       const body = (await response.json()) as { user: { email: string }; redirectTo: string };
       assert.equal(body.user.email, email);
       assert.equal(body.redirectTo, '/auth/account');
-      assert.equal((await device.request('/auth/session')).status, 200);
+      const session = (await (await device.request('/auth/session')).json()) as { session: { amr: string[] } };
+      // RFC 8176: a synced (backed-up) passkey, verified by the user.
+      assert.deepEqual(session.session.amr, ['swk', 'user']);
       const succeeded = await server.latchkey.store.listAudit({ email, type: 'sign_in.succeeded' });
       assert.equal(succeeded[0]?.reason, 'passkey');
       const listed = (await (await device.request('/auth/passkeys')).json()) as { passkeys: Array<{ name: string; lastUsedAt: string | null; backedUp: boolean }> };
@@ -135,8 +137,11 @@ for (const backend of BACKENDS) {
 
     it('a signature counter that goes backwards (a cloned authenticator) is refused and audited', async () => {
       const { email, browser } = await signedIn();
-      const { authenticator } = await register(browser, new SoftwareAuthenticator({ counter: 10 }));
-      assert.equal((await attempt(authenticator)).response.status, 200); // counter 11
+      const { authenticator } = await register(browser, new SoftwareAuthenticator({ counter: 10, backedUp: false }));
+      const first = await attempt(authenticator); // counter 11
+      assert.equal(first.response.status, 200);
+      // A passkey bound to its device: "hwk".
+      assert.deepEqual(((await first.response.json()) as { session: { amr: string[] } }).session.amr, ['hwk', 'user']);
       const clone = await attempt(authenticator, (o) => authenticator.authenticate(o, origin(), { counter: 5 }));
       await refused(clone.response, clone.device, 'passkey_invalid');
       const rejected = await server.latchkey.store.listAudit({ email, type: 'passkey.rejected' });

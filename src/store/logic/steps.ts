@@ -27,8 +27,9 @@ export type StatementName =
   | 'insertApproval' | 'approvalByFlow' | 'decideApproval' | 'completeApproval'
   | 'insertSignInFlow' | 'pruneSignInFlows' | 'signInFlowByHash'
   | 'upsertOidcRecord' | 'oidcRecord' | 'oidcRecordByUid' | 'oidcRecordByUserCode' | 'consumeOidcRecord' | 'destroyOidcRecord'
-  | 'revokeOidcGrant' | 'pruneOidcRecords' | 'insertOidcKey' | 'oidcKeys'
+  | 'revokeOidcGrant' | 'oidcGrantsOfAccount' | 'revokeOidcAccess' | 'pruneOidcRecords' | 'insertOidcKey' | 'oidcKeys'
   | 'insertOidcClient' | 'oidcClientById' | 'oidcClients' | 'deleteOidcClient' | 'deleteOidcClientRecords'
+
   | 'prunePasskeyChallenges' | 'upsertPasskeyChallenge' | 'takePasskeyChallenge'
   | 'insertPasskey' | 'passkeyByCredentialId' | 'passkeysOfUser' | 'usePasskey' | 'renamePasskey' | 'deletePasskey'
   | 'passkeySettings' | 'setEmailSignInRequiresPasskey';
