@@ -14,6 +14,7 @@ Commands:
   users        list [--limit N] [--after CURSOR] | find|create|disable|enable EMAIL (disabling revokes every session)
   sessions     revoke --user EMAIL
   clients      OpenID Connect clients: add --redirect-uri URI [--name N] [--public] [--first-party] | list | remove CLIENT_ID
+  keys         OpenID Connect signing keys: rotate (a new key signs; older ones stay in the JWKS until their tokens expire) | list
   preview-email  render every email template with sample data: [--out DIR] [--locale en|de]
   --version    print the version, schema version and build commit
 
@@ -37,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./users.ts')).sessions(argv.slice(1), process.env, (line) => console.log(line));
     case 'clients':
       return (await import('./clients.ts')).clients(argv.slice(1), process.env, (line) => console.log(line));
+    case 'keys':
+      return (await import('./keys.ts')).keys(argv.slice(1), process.env, (line) => console.log(line));
     case 'preview-email':
       return (await import('./preview-email.ts')).previewEmail(argv.slice(1), process.env, (line) => console.log(line));
     case '--version':

@@ -54,9 +54,17 @@ export const AUDIT_EVENT_TYPES = [
   'oidc.authorized',
   'oidc.token_issued',
   'oidc.logout',
+  'oidc.consent_granted',
+  'oidc.consent_denied',
+  'oidc.access_revoked',
+  'oidc.backchannel_logout',
+  'oidc.keys_rotated',
   // reason says who: 'admin_api' or 'cli'
   'oidc.client_added',
   'oidc.client_removed',
+  // Forward-auth (issue #16); reason `<code>:<host>`
+  'forward_auth.allowed',
+  'forward_auth.denied',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -107,8 +115,15 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'oidc.authorized': 'OpenID Connect: an authorization code was sent back to a client (after a sign-in or by single sign-on); reason: the client id.',
   'oidc.token_issued': 'OpenID Connect: the token endpoint issued tokens (a code or refresh token redeemed); reason: the client id. Never the code or a token.',
   'oidc.logout': 'OpenID Connect: RP-initiated logout ended the Latchkey session of this browser (the person confirmed it); reason: the client id, or null.',
+  'oidc.consent_granted': 'OpenID Connect: the person allowed a third-party client on the consent page (remembered: the next authorization does not ask); reason: the client id.',
+  'oidc.consent_denied': 'OpenID Connect: the person denied a third-party client on the consent page; the client gets `access_denied`. reason: the client id.',
+  'oidc.access_revoked': 'OpenID Connect: the person revoked an app\'s access ("Apps with access"): its grant and every code and token of it deleted in the same transaction; reason: the client id.',
+  'oidc.backchannel_logout': 'OpenID Connect: a logout token was posted to a client\'s `backchannel_logout_uri` when the Latchkey session ended. failure: the client did not answer 200/204. reason: the client id.',
+  'oidc.keys_rotated': 'OpenID Connect: `latchkey keys rotate` added a signing key, which signs from now on; older keys stay in the JWKS until what they signed has expired. reason: the new key id.',
   'oidc.client_added': 'OpenID Connect: an operator registered a client (reason `admin_api`, `cli`); its secret is shown once and stored sealed, never written here.',
   'oidc.client_removed': 'OpenID Connect: an operator removed a client (reason `admin_api`, `cli`) and, in the same transaction, every grant, code and token of it.',
+  'forward_auth.allowed': 'Forward-auth: a proxy asked and the session may open the app; reason `rule_<n>:<host>` (the rule that decided). Once per session and host per hour in each instance, not per proxied request.',
+  'forward_auth.denied': 'Forward-auth: a proxy asked and the answer was no; reason `<code>:<host>`: `unauthenticated` (sent to sign in), `no_rule`, `not_listed`, `second_factor_required`, or `untrusted_proxy` / `original_url_invalid` (no host). Within the denial bound per reason and client IP per minute (`LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE`), as `policy.denied`.',
 };
 
 /** The Markdown table of docs/audit-events.md. */

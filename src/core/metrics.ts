@@ -23,6 +23,8 @@ export interface MetricsRecorder {
   mailAttempt(result: 'sent' | 'retrying' | 'dead'): void;
   /** OpenID Connect (issue #15): `client` is a registered client id or 'unknown'; `outcome` 'success' or the OAuth error code. */
   oidcRequest(endpoint: 'authorization' | 'token', client: string, outcome: string): void;
+  /** Forward-auth (issue #16): one decision by outcome ('allowed' or the denial's reason, core/policy-access.ts). */
+  forwardAuth(outcome: string): void;
 }
 
 export interface Scrape {
@@ -84,6 +86,10 @@ export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSumm
     oidcRequest(endpoint, client, outcome) {
       if (prometheus) prometheus.oidcRequest(endpoint, client, outcome);
       else wait((to) => to.oidcRequest(endpoint, client, outcome));
+    },
+    forwardAuth(outcome) {
+      if (prometheus) prometheus.forwardAuth(outcome);
+      else wait((to) => to.forwardAuth(outcome));
     },
     async scrape() {
       const { registry } = prometheus ?? (await load());

@@ -73,6 +73,12 @@ export function createPrometheusMetrics(build: BuildInfo, outbox: () => Promise<
     labelNames: ['endpoint', 'client', 'outcome'],
     registers: [registry],
   });
+  const forwardAuth = new Counter({
+    name: 'latchkey_forward_auth_decisions_total',
+    help: 'Forward-auth decisions by outcome: allowed, unauthenticated, no_rule, not_listed, second_factor_required, untrusted_proxy, original_url_invalid',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   // Read from the store at scrape time, so every instance reports the shared outbox.
   let summary: Promise<OutboxSummary> | null = null;
   const fresh = () => (summary ??= outbox().finally(() => setTimeout(() => (summary = null), 1000).unref()));
@@ -130,6 +136,9 @@ export function createPrometheusMetrics(build: BuildInfo, outbox: () => Promise<
     },
     oidcRequest(endpoint, client, outcome) {
       oidc.labels(endpoint, client, outcome).inc();
+    },
+    forwardAuth(outcome) {
+      forwardAuth.labels(outcome).inc();
     },
   };
 }

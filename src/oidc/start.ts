@@ -11,7 +11,7 @@ import { loadOidcClients } from './clients.ts';
 import { loadSigningKeys } from './keys.ts';
 import type { OidcProvider, OidcProviderDeps } from './provider.ts';
 
-export interface StartOidcDeps extends Pick<Context, 'config' | 'store' | 'now' | 'logger' | 'policy' | 'metrics'> {
+export interface StartOidcDeps extends Pick<Context, 'config' | 'store' | 'now' | 'logger' | 'policy' | 'metrics' | 'random'> {
   latchkeySession: OidcProviderDeps['latchkeySession'];
   sessionCookie: OidcProviderDeps['sessionCookie'];
 }
@@ -22,23 +22,27 @@ export async function startOidcProvider(deps: StartOidcDeps): Promise<OidcProvid
   // oidc-provider and Koa take about 40 MB of RSS: loaded only when the provider is on (issue #14 item 5).
   const { createOidcProvider } = await import('./provider.ts');
   const clients = loadOidcClients(config.oidcClientsFile, config.production);
-  const keys = await loadSigningKeys({ store: deps.store, sealKey: deriveKey(config.secret, 'oidc-seal'), now: deps.now });
-  const oidc = createOidcProvider({
+  const keyDeps = { store: deps.store, sealKey: deriveKey(config.secret, 'oidc-seal'), now: deps.now, random: deps.random };
+  return createOidcProvider({
     config,
     store: deps.store,
     clients,
-    keys,
+    keys: await loadSigningKeys(keyDeps),
+    reloadKeys: () => loadSigningKeys(keyDeps),
     now: deps.now,
+    onError: (error) => deps.logger.warn({ err: String(error) }, 'oidc: a back-channel logout or its audit row failed'),
     latchkeySession: deps.latchkeySession,
     sessionCookie: deps.sessionCookie,
+    // Every provider built (at start, and after a key rotation) gets the same wiring.
+    onBuilt: (provider) => {
+      awaitWritesBeforeAnswer(provider);
+      auditProviderEvents(provider, {
+        store: deps.store,
+        metrics: deps.metrics,
+        now: deps.now,
+        onError: (error) => deps.logger.warn({ err: String(error) }, 'oidc: audit event not written'),
+      });
+      limitClientFailures(provider, deps.policy, (error) => deps.logger.warn({ err: String(error) }, 'oidc: client limit not recorded'));
+    },
   });
-  awaitWritesBeforeAnswer(oidc.provider);
-  auditProviderEvents(oidc.provider, {
-    store: deps.store,
-    metrics: deps.metrics,
-    now: deps.now,
-    onError: (error) => deps.logger.warn({ err: String(error) }, 'oidc: audit event not written'),
-  });
-  limitClientFailures(oidc.provider, deps.policy, (error) => deps.logger.warn({ err: String(error) }, 'oidc: client limit not recorded'));
-  return oidc;
 }
