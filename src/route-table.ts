@@ -76,6 +76,13 @@ export const ROUTES = {
   sessionRevoke: post('/auth/sessions/:id/revoke', 'browser'),
   otherSessionsRevoke: post('/auth/sessions/revoke-others', 'browser'),
   account: get('/auth/account', 'browser'),
+  // Apps signed in to with Latchkey (OpenID Connect, issue #15): their grants, and revoking one.
+  apps: get('/auth/apps', 'api'),
+  appDelete: del('/auth/apps/:clientId', 'api'),
+  appRevoke: post('/auth/apps/:clientId/revoke', 'browser'),
+  // The interaction of an authorization (login, or a third-party app's consent page) and the consent page's answer.
+  oidcInteraction: get('/oidc/interaction/:uid', 'browser'),
+  oidcConsent: post('/oidc/interaction/:uid/consent', 'browser'),
 
   // TOTP settings.
   totpStatus: get('/auth/totp', 'api'),

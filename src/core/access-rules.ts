@@ -152,7 +152,8 @@ export function normalizePath(value: string): string | null {
   if (!value.startsWith('/') || value.length > 4096) return null;
   let pathname: string;
   try {
-    pathname = new URL(value, 'http://path.invalid').pathname;
+    // Appended, never resolved against a base: '//admin/x' is a path, not a host 'admin'.
+    pathname = new URL(`http://path.invalid${value}`).pathname.replace(/\/{2,}/g, '/');
   } catch {
     return null;
   }

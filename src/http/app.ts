@@ -34,6 +34,8 @@ import { approvalRoutes } from './routes/approval.ts';
 import { forwardAuthRoutes } from './routes/forward-auth.ts';
 import { oidcClientRoutes } from './routes/oidc-clients.ts';
 import { oidcRoutes } from './routes/oidc.ts';
+import { oidcAppRoutes } from './routes/oidc-apps.ts';
+import { oidcInteractionRoutes } from './routes/oidc-interaction.ts';
 import type { OidcProvider } from '../oidc/provider.ts';
 
 /** An incoming X-Request-Id is kept only when well-formed (it reaches logs and mail headers). */
@@ -99,6 +101,8 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
     ...adminRoutes(deps),
     ...forwardAuthRoutes(deps),
     ...devRoutes(deps.devMailbox),
+    // The OpenID Connect provider's interaction (login, consent) and the account's apps.
+    ...(deps.oidc ? { ...oidcInteractionRoutes(deps, deps.oidc), ...oidcAppRoutes(deps, deps.oidc) } : {}),
   });
   // The admin API's OpenID Connect clients: behind the admin group's bearer check (http/admin-token.ts, mounted on /admin/*).
   if (deps.oidc) oidcClientRoutes(app, deps, deps.oidc);

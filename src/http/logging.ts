@@ -9,14 +9,19 @@ import type { Metrics } from '../core/metrics.ts';
 import { routeNamed } from '../route-table.ts';
 import type { AppEnv } from './env.ts';
 
+/** The header @hono/node-server's RESPONSE_ALREADY_SENT carries. */
+const ALREADY_SENT = 'x-hono-already-sent';
+
 export function requestLogger(logger: Logger, metrics: Metrics): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
     await next();
     const ms = performance.now() - started;
-    const route = routePath(c, -1);
+    // The route whose handler answered (a provider route answers before the middleware registered after it).
+    const route = routePath(c);
     const name = routeNamed(c.req.method, route);
-    const status = c.res.status;
+    // The OpenID Connect provider answers on Node's response itself (http/routes/oidc.ts): its status is there.
+    const status = c.res.headers.has(ALREADY_SENT) ? (c.env?.outgoing?.statusCode ?? c.res.status) : c.res.status;
     const errorCode = c.get('errorCode');
     metrics.request(name, c.req.method, route, status, ms / 1000, errorCode);
     logger.info(

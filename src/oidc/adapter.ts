@@ -52,6 +52,7 @@ export function oidcAdapter(deps: AdapterDeps): AdapterFactory {
           payload: seal(deps.sealKey, JSON.stringify(payload)),
           grantId: typeof payload.grantId === 'string' ? payload.grantId : null,
           clientId: typeof payload.clientId === 'string' ? payload.clientId : null,
+          accountId: typeof payload.accountId === 'string' ? payload.accountId : null,
           uid: model === 'Session' && typeof payload.uid === 'string' ? payload.uid : null,
           userCodeHash: typeof payload.userCode === 'string' ? sha256(payload.userCode) : null,
           expiresAt: typeof expiresIn === 'number' ? deps.now() + expiresIn * 1000 : null,

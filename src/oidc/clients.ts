@@ -1,8 +1,7 @@
 // The relying parties the operator registers (issue #15), with the standard
 // client metadata names (RFC 7591, OIDC Registration) plus `first_party`: read
 // from the JSON file LATCHKEY_OIDC_CLIENTS names, validated at start, every
-// problem named by client and field. The admin API and `latchkey clients` are a
-// later slice.
+// problem named by client and field.
 
 import { readFileSync } from 'node:fs';
 import type { ClientMetadata } from 'oidc-provider';
@@ -27,6 +26,7 @@ const clientSchema = z.strictObject({
   post_logout_redirect_uris: z.array(uri).max(20).optional(),
   client_name: z.string().min(1).max(100).regex(/^[^\r\n<>]+$/, 'must be one line of plain text').optional(),
   backchannel_logout_uri: uri.optional(),
+  backchannel_logout_session_required: z.boolean().optional(),
   grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).optional(),
   response_types: z.array(z.literal('code')).optional(),
   first_party: z.boolean().optional(),
@@ -56,8 +56,7 @@ export function redirectUriProblem(value: string, production: boolean): string |
 }
 
 function toClient(input: ClientInput): OidcClient {
-  // The back-channel logout URI is validated now and used when back-channel logout lands (a later slice of #15).
-  const { first_party: firstParty, backchannel_logout_uri: _backchannel, ...metadata } = input;
+  const { first_party: firstParty, ...metadata } = input;
   return {
     firstParty: firstParty ?? false,
     metadata: {
@@ -101,8 +100,11 @@ export function checkOidcClient(entry: unknown, production: boolean, secretGiven
       if (wrong) problem(`${field}[${i}]`, wrong);
     });
   }
-  if (client.backchannel_logout_uri && !client.backchannel_logout_uri.startsWith('https://') && production) {
-    problem('backchannel_logout_uri', 'must be https in production');
+  if (client.backchannel_logout_uri) {
+    const url = URL.parse(client.backchannel_logout_uri);
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) problem('backchannel_logout_uri', 'must be an http(s) URL');
+    else if (url.hash) problem('backchannel_logout_uri', 'must not have a fragment (Back-Channel Logout 1.0 §2.2)');
+    else if (url.protocol !== 'https:' && production) problem('backchannel_logout_uri', 'must be https in production');
   }
   return problems.length ? { ok: false, problems } : { ok: true, client: toClient(client) };
 }

@@ -7,6 +7,7 @@
 
 import type { InteractionResults } from 'oidc-provider';
 import type { ValidSession } from '../core/sessions.ts';
+import { urlFor } from '../route-table.ts';
 
 /** What the provider tells us of the interaction (a subset of its Interaction). */
 export interface InteractionView {
@@ -20,18 +21,17 @@ export interface InteractionView {
 
 export type LoginStep =
   | { kind: 'finish'; result: InteractionResults }
-  | { kind: 'sign_in'; location: string };
+  | { kind: 'sign_in'; location: string }
+  /** A third-party client: the consent page (consent.ts). */
+  | { kind: 'consent' };
 
 export function loginStep(view: InteractionView, signedIn: ValidSession | null, firstParty: boolean, now: number): LoginStep {
   if (view.prompt.name === 'consent') {
     // First-party clients are granted without asking (provider.ts loadGrant), so they
-    // get here only when the client asked for prompt=consent. The consent page for
-    // other clients is a later slice: until then they are refused.
-    return firstParty && view.grantId
-      ? { kind: 'finish', result: { consent: { grantId: view.grantId } } }
-      : { kind: 'finish', result: { error: 'access_denied', error_description: 'consent for third-party clients is not available yet' } };
+    // get here only when the client asked for prompt=consent. Others ask the person.
+    return firstParty && view.grantId ? { kind: 'finish', result: { consent: { grantId: view.grantId } } } : { kind: 'consent' };
   }
-  const here = `/oidc/interaction/${encodeURIComponent(view.uid)}`;
+  const here = urlFor('oidcInteraction', { uid: view.uid });
   const fresh = signedIn !== null && isFreshEnough(view, signedIn.session.authenticatedAt, now);
   if (signedIn && fresh) {
     return {
@@ -40,8 +40,7 @@ export function loginStep(view: InteractionView, signedIn: ValidSession | null, 
     };
   }
   // Signed in but not recently enough: the sign-in page must show itself instead of sending the browser on.
-  const again = signedIn ? '&prompt=login' : '';
-  return { kind: 'sign_in', location: `/auth/sign-in?redirectTo=${encodeURIComponent(here)}${again}` };
+  return { kind: 'sign_in', location: urlFor('signIn', undefined, { redirectTo: here, prompt: signedIn ? 'login' : null }) };
 }
 
 function isFreshEnough(view: InteractionView, authenticatedAt: number, now: number): boolean {

@@ -6,6 +6,7 @@ import { twoFactorSection, type TwoFactorView } from './two-factor-section.ts';
 import { emailSection, passwordSection, type EmailView, type PasswordView } from './account-security-section.ts';
 import { csrfField } from './csrf-field.ts';
 import { urlFor } from '../route-table.ts';
+import { appsSection, type AppsSectionView } from './apps-section.ts';
 
 export interface AccountSessionView {
   id: string;
@@ -19,7 +20,7 @@ export interface AccountSessionView {
 
 export function accountPage(
   page: PageContext,
-  options: { email: string; sessions: AccountSessionView[]; twoFactor?: TwoFactorView; emailView?: EmailView; password?: PasswordView },
+  options: { email: string; sessions: AccountSessionView[]; twoFactor?: TwoFactorView; emailView?: EmailView; password?: PasswordView; apps?: AppsSectionView },
 ): Html {
   const { t } = page;
   // This device first, then the most recently seen.
@@ -42,6 +43,7 @@ ${sessions.map(
 </li>`,
 )}
 </ul>
+${options.apps ? appsSection(page, options.apps) : ''}
 ${options.emailView ? emailSection(page, options.emailView) : ''}
 ${options.password ? passwordSection(page, options.password) : ''}
 ${options.twoFactor ? twoFactorSection(page, options.twoFactor) : ''}

@@ -19,6 +19,8 @@ export interface OidcRecord {
   grantId: string | null;
   /** The client it belongs to (removing the client deletes it), or null. */
   clientId: string | null;
+  /** The account it belongs to (a grant, code or token: "Apps with access" and its revoke), or null. */
+  accountId: string | null;
   /** A Session's uid (findByUid), or null. */
   uid: string | null;
   /** SHA-256 of a DeviceCode's user code (findByUserCode), or null. */
@@ -69,6 +71,13 @@ export interface OidcStore {
   destroyOidcRecord(model: string, idHash: string): Promise<boolean>;
   /** Deletes every record of this model in the grant; returns how many. */
   revokeOidcGrant(model: string, grantId: string): Promise<number>;
+  /** The account's live grants (model Grant), oldest first: the client and the sealed payload. */
+  listOidcGrants(accountId: string, now: number): Promise<Array<{ clientId: string; payload: string }>>;
+  /**
+   * One transaction: deletes every record (grant, code, token) of this account
+   * and client, and appends the events when there was one. Returns how many.
+   */
+  revokeOidcAccess(accountId: string, clientId: string, events: AuditEvent[]): Promise<number>;
   /** Deletes expired records; returns how many. */
   pruneOidcRecords(now: number): Promise<number>;
   /** Adds a key; false (nothing written) when its generation already has one (another instance made it first). */

@@ -133,8 +133,8 @@ it('never prints a token, code or cookie', async () => {
     const callback = new URL((await follow(laptop, authorization.url.href)).location!);
     const authorizationCode = callback.searchParams.get('code')!;
     const tokens = await oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: authorization.verifier, expectedNonce: authorization.nonce, expectedState: authorization.state });
-    await oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: authorization.verifier }).catch(() => {}); // replay: refused
     await oidc.fetchUserInfo(app, tokens.access_token, oidc.skipSubjectCheck);
+    await oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: authorization.verifier, expectedNonce: authorization.nonce, expectedState: authorization.state }).catch(() => {}); // replay: refused
     secrets.push(authorizationCode, tokens.access_token, tokens.id_token!, CONFIDENTIAL.client_secret, authorization.verifier, ...laptop.cookies.values());
   } finally {
     child.kill('SIGTERM');
@@ -143,6 +143,9 @@ it('never prints a token, code or cookie', async () => {
   }
   assert.ok(secrets.length >= 8, 'the flow produced secrets to look for');
   assert.match(output, /"route":"\/auth\/verify"/, 'request lines were logged');
+  // The provider answers on Node's response itself: its lines carry the status it sent, not 200.
+  assert.match(output, /"route":"\/oidc\/token","status":400/, 'the replayed code: 400 in the log');
+  assert.match(output, /"route":"\/oidc\/auth","status":303/, 'the authorization: a redirect in the log');
   for (const secret of new Set(secrets)) {
     assert.ok(secret.length >= 6);
     assert.equal(output.includes(secret), false, `a secret value (${secret.length} chars) appeared in the server output`);

@@ -46,12 +46,9 @@ describe('OIDC interaction step', () => {
     assert.equal(loginStep(view(['max_age'], { max_age: 300 }), session(T - 300_001), true, T).kind, 'sign_in');
   });
 
-  it('consent: a third-party client is refused; a first-party one keeps the grant the provider loaded', () => {
+  it('consent: a third-party client gets the consent page; a first-party one keeps the grant the provider loaded', () => {
     const consent = { ...view(['op_scopes_missing'], {}, 'consent'), grantId: 'g1' };
-    assert.deepEqual(loginStep(consent, session(T), false, T), {
-      kind: 'finish',
-      result: { error: 'access_denied', error_description: 'consent for third-party clients is not available yet' },
-    });
+    assert.deepEqual(loginStep(consent, session(T), false, T), { kind: 'consent' });
     assert.deepEqual(loginStep(consent, session(T), true, T), { kind: 'finish', result: { consent: { grantId: 'g1' } } });
   });
 });

@@ -10,19 +10,24 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, Hono } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { OIDC_PATHS, type OidcProvider } from '../../oidc/provider.ts';
+import { OIDC_PATHS } from '../../oidc/paths.ts';
+import type { OidcProvider } from '../../oidc/provider.ts';
 import { providerRequests } from '../../oidc/audit.ts';
 import { basicClientId } from '../../oidc/client-limits.ts';
-import { loginStep } from '../../oidc/interaction.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
 import { requestContext } from '../request.ts';
 import { securityHeaderList } from '../security.ts';
-import { currentSession } from './shared.ts';
+
+/** The provider sees the base URL's host and protocol, never a Host or X-Forwarded-* header a client sent. */
+export function pinToBaseUrl(incoming: IncomingMessage, baseUrl: URL): void {
+  incoming.headers.host = baseUrl.host;
+  incoming.headers['x-forwarded-proto'] = baseUrl.protocol.slice(0, -1);
+  delete incoming.headers['x-forwarded-host'];
+}
 
 export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider): void {
-  const callback = oidc.provider.callback();
   // The provider builds its URLs (discovery, redirects) from the request's host
   // and protocol: it sees only the base URL's, never a Host or X-Forwarded-*
   // header a client sent (host-header poisoning of discovery). provider.ts sets
@@ -31,19 +36,16 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
   // page submits itself with an inline script; its error page sets the CSP itself,
   // oidc/error-page.ts) and CORP (discovery, JWKS and browser apps are cross-origin by design).
   const headers = securityHeaderList(deps.config).filter(([name]) => name !== 'Content-Security-Policy' && name !== 'Cross-Origin-Resource-Policy');
-  const pin = (incoming: IncomingMessage) => {
-    incoming.headers.host = deps.config.baseUrl.host;
-    incoming.headers['x-forwarded-proto'] = deps.config.baseUrl.protocol.slice(0, -1);
-    delete incoming.headers['x-forwarded-host'];
-  };
   const toProvider = async (c: Context<AppEnv>) => {
     const { incoming, outgoing } = c.env ?? {};
     if (!incoming || !outgoing) return errorResponse(c, deps, 'not_found');
     providerRequests.set(incoming, requestContext(c));
-    pin(incoming);
+    pinToBaseUrl(incoming, deps.config.baseUrl);
     for (const [name, value] of headers) outgoing.setHeader(name, value);
     outgoing.setHeader('X-Request-Id', c.get('requestId'));
-    await callback(incoming, outgoing);
+    // A rotated signing key is picked up here, at most once a minute (oidc/keys.ts).
+    await oidc.refreshSigningKeys();
+    await oidc.handler()(incoming, outgoing);
     return RESPONSE_ALREADY_SENT;
   };
   // OPTIONS: CORS preflights, answered by the provider (provider.ts clientBasedCORS).
@@ -67,22 +69,4 @@ export function oidcRoutes(app: Hono<AppEnv>, deps: HttpDeps, oidc: OidcProvider
   app.on(['GET', 'POST'], OIDC_PATHS.endSession, toProvider);
   app.post(`${OIDC_PATHS.endSession}/confirm`, toProvider);
   app.get(`${OIDC_PATHS.endSession}/success`, toProvider);
-
-  // Login and consent, delegated to Latchkey's own sign-in.
-  app.get(`${OIDC_PATHS.interaction}/:uid`, async (c) => {
-    const { incoming, outgoing } = c.env ?? {};
-    if (!incoming || !outgoing) return errorResponse(c, deps, 'not_found');
-    c.header('Cache-Control', 'no-store');
-    pin(incoming);
-    const details = await oidc.provider.interactionDetails(incoming, outgoing).catch(() => null);
-    // No interaction cookie (another browser, or it expired), or a uid other than this browser's.
-    if (!details || details.uid !== c.req.param('uid')) return errorResponse(c, deps, 'oidc_interaction_expired');
-    const signedIn = await currentSession(c, deps);
-    const step = loginStep(details, signedIn, await oidc.isFirstParty(String(details.params.client_id)), deps.now());
-    if (step.kind === 'sign_in') return c.redirect(step.location, 303);
-    providerRequests.set(incoming, requestContext(c));
-    await oidc.provider.interactionFinished(incoming, outgoing, step.result, { mergeWithLastSubmission: false });
-    return RESPONSE_ALREADY_SENT;
-  });
 }
-

@@ -1,5 +1,7 @@
 // The signed-in side: who am I, my sessions, sign out, the account page.
 import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { PROVIDER_SESSION_COOKIE } from '../../oidc/paths.ts';
 import { auditEvent } from '../../core/audit.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
 import { describeUserAgent, shownIp } from '../../mail/user-agent.ts';
@@ -15,6 +17,7 @@ import type { Endpoints, Handler } from '../route-groups.ts';
 import { currentSession, sessionJson, userJson } from './shared.ts';
 import { accountSecurityViews } from './account-security.ts';
 import { twoFactorView } from './two-factor.ts';
+import { appsSectionView } from './oidc-apps.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -39,6 +42,8 @@ export function sessionRoutes(deps: HttpDeps): Endpoints {
   async function signOut(c: Context<AppEnv>): Promise<void> {
     const found = await currentSession(c, deps);
     if (found) await revoke(c, found.session.id, found.user.id);
+    // The OpenID Connect provider's session of this browser ends too: its apps get a back-channel logout token.
+    if (deps.oidc) await deps.oidc.endBrowserSession(getCookie(c, PROVIDER_SESSION_COOKIE) ?? null, requestContext(c));
     clearCookie(c, names, names.session);
     // Also drops anything else this origin left in the browser (issue #4, OWASP Session Management);
     // not with a shared session cookie (issue #16): the browser would clear the sibling apps' cookies too.
@@ -122,6 +127,7 @@ export function sessionRoutes(deps: HttpDeps): Endpoints {
           current: s.id === found.session.id,
         })),
         twoFactor: await twoFactorView(c, deps, found),
+        ...(deps.oidc ? { apps: await appsSectionView(deps.oidc, found.user.id) } : {}),
         ...(await accountSecurityViews(c, deps, found)),
       }),
     );

@@ -15,6 +15,7 @@ function record(fields: Partial<OidcRecord> = {}): OidcRecord {
     payload: JSON.stringify({ kind: 'AuthorizationCode', accountId: 'u1', clientId: 'app' }),
     grantId: 'grant-1',
     clientId: 'app',
+    accountId: 'u1',
     uid: null,
     userCodeHash: null,
     expiresAt: T0 + MINUTE,
@@ -78,6 +79,29 @@ export function oidcCases(test: StoreTest): void {
       assert.equal(await store.findOidcRecordByUid('Session', 'uid-1', T0 + 10 * MINUTE), null);
       assert.equal((await store.findOidcRecordByUserCode('DeviceCode', device.userCodeHash!, T0))?.idHash, device.idHash);
       assert.equal(await store.findOidcRecordByUserCode('DeviceCode', hash(), T0), null);
+    });
+
+    test("an account's live grants are listed by client; revoking an app deletes that account's records of it and nothing else", async (store) => {
+      const grant = (clientId: string, accountId: string, expiresAt: number | null = null) =>
+        record({ model: 'Grant', clientId, accountId, grantId: null, expiresAt, payload: `${clientId}:${accountId}` });
+      const [wiki, chat, expired, someoneElse] = [grant('wiki', 'u1'), grant('chat', 'u1'), grant('old', 'u1', T0), grant('wiki', 'u2')];
+      const [wikiToken, othersToken, session] = [
+        record({ model: 'RefreshToken', clientId: 'wiki' }),
+        record({ model: 'AccessToken', clientId: 'wiki', accountId: 'u2' }),
+        record({ model: 'Session', clientId: null, grantId: null }),
+      ];
+      for (const r of [wiki, chat, expired, someoneElse, wikiToken, othersToken, session]) await store.upsertOidcRecord(r);
+      assert.deepEqual(await store.listOidcGrants('u1', T0), [
+        { clientId: 'chat', payload: 'chat:u1' },
+        { clientId: 'wiki', payload: 'wiki:u1' },
+      ]);
+      assert.equal(await store.revokeOidcAccess('u1', 'wiki', [event('oidc.access_revoked', { reason: 'wiki' })]), 2);
+      assert.equal(await store.findOidcRecord('RefreshToken', wikiToken.idHash, T0), null);
+      assert.ok(await store.findOidcRecord('AccessToken', othersToken.idHash, T0), "another account's token of the app stays");
+      assert.ok(await store.findOidcRecord('Session', session.idHash, T0), 'the sign-in session stays');
+      assert.deepEqual((await store.listOidcGrants('u1', T0)).map((g) => g.clientId), ['chat']);
+      assert.equal(await store.revokeOidcAccess('u1', 'wiki', [event('oidc.access_revoked', { reason: 'wiki' })]), 0);
+      assert.deepEqual((await store.listAudit({})).map((e) => e.type), ['oidc.access_revoked'], 'one event: the second revoke found nothing');
     });
 
     test('pruning deletes expired records only', async (store) => {

@@ -16,6 +16,8 @@ export function oidcStore(db: Driver): OidcStore {
     consumeOidcRecord: async (model, idHash, now) => (await db.write(run('consumeOidcRecord', [now, model, idHash]))) === 1,
     destroyOidcRecord: async (model, idHash) => (await db.write(run('destroyOidcRecord', [model, idHash]))) === 1,
     revokeOidcGrant: (model, grantId) => db.write(run('revokeOidcGrant', [model, grantId])),
+    listOidcGrants: (accountId, now) => db.read(listGrants(accountId, now)),
+    revokeOidcAccess: (accountId, clientId, events) => db.transaction(revokeAccess(accountId, clientId, events)),
     pruneOidcRecords: (now) => db.write(run('pruneOidcRecords', [now])),
     addOidcSigningKey: async (k) =>
       (await db.write(run('insertOidcKey', [k.kid, k.generation, k.alg, k.createdAt, k.sealedJwk]))) === 1,
@@ -29,7 +31,18 @@ export function oidcStore(db: Driver): OidcStore {
 }
 
 function* upsert(r: OidcRecord): Work<number> {
-  return yield* run('upsertOidcRecord', [r.model, r.idHash, r.payload, r.grantId, r.uid, r.userCodeHash, r.expiresAt, r.clientId]);
+  return yield* run('upsertOidcRecord', [r.model, r.idHash, r.payload, r.grantId, r.uid, r.userCodeHash, r.expiresAt, r.clientId, r.accountId]);
+}
+
+function* listGrants(accountId: string, now: number): Work<Array<{ clientId: string; payload: string }>> {
+  const rows = yield* all('oidcGrantsOfAccount', [accountId, now]);
+  return rows.map((row) => ({ clientId: String(row.client_id), payload: String(row.payload) }));
+}
+
+function* revokeAccess(accountId: string, clientId: string, events: AuditEvent[]): Work<number> {
+  const removed = yield* run('revokeOidcAccess', [accountId, clientId]);
+  if (removed > 0) yield* appendEvents(events);
+  return removed;
 }
 
 function toRecord(row: Row): StoredOidcRecord {

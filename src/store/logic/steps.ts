@@ -27,7 +27,7 @@ export type StatementName =
   | 'insertApproval' | 'approvalByFlow' | 'decideApproval' | 'completeApproval'
   | 'insertSignInFlow' | 'pruneSignInFlows' | 'signInFlowByHash'
   | 'upsertOidcRecord' | 'oidcRecord' | 'oidcRecordByUid' | 'oidcRecordByUserCode' | 'consumeOidcRecord' | 'destroyOidcRecord'
-  | 'revokeOidcGrant' | 'pruneOidcRecords' | 'insertOidcKey' | 'oidcKeys'
+  | 'revokeOidcGrant' | 'oidcGrantsOfAccount' | 'revokeOidcAccess' | 'pruneOidcRecords' | 'insertOidcKey' | 'oidcKeys'
   | 'insertOidcClient' | 'oidcClientById' | 'oidcClients' | 'deleteOidcClient' | 'deleteOidcClientRecords';
 
 /** A bound value: booleans and lists are spelled per backend (SQLite 0/1 and JSON, PostgreSQL BOOLEAN and text[]). */

@@ -148,15 +148,18 @@ export const SQL = {
   completeApproval: `UPDATE cross_device_approvals SET state = 'completed'
     WHERE flow_hash = $1 AND state = 'approved' AND expires_at > $2`,
   // OpenID Connect provider (issue #15): its models by the SHA-256 of their id; expiry judged on every read.
-  upsertOidcRecord: `INSERT INTO oidc_records (model, id_hash, payload, grant_id, uid, user_code_hash, expires_at, client_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (model, id_hash) DO UPDATE SET payload = excluded.payload,
-    grant_id = excluded.grant_id, client_id = excluded.client_id, uid = excluded.uid, user_code_hash = excluded.user_code_hash, expires_at = excluded.expires_at`,
+  upsertOidcRecord: `INSERT INTO oidc_records (model, id_hash, payload, grant_id, uid, user_code_hash, expires_at, client_id, account_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (model, id_hash) DO UPDATE SET payload = excluded.payload,
+    grant_id = excluded.grant_id, client_id = excluded.client_id, account_id = excluded.account_id, uid = excluded.uid, user_code_hash = excluded.user_code_hash, expires_at = excluded.expires_at`,
   oidcRecord: `SELECT payload, consumed_at FROM oidc_records WHERE model = $1 AND id_hash = $2 AND ${OIDC_ALIVE}`,
   oidcRecordByUid: `SELECT id_hash, payload, consumed_at FROM oidc_records WHERE model = $1 AND uid = $2 AND ${OIDC_ALIVE}`,
   oidcRecordByUserCode: `SELECT id_hash, payload, consumed_at FROM oidc_records WHERE model = $1 AND user_code_hash = $2 AND ${OIDC_ALIVE}`,
   consumeOidcRecord: 'UPDATE oidc_records SET consumed_at = $1 WHERE model = $2 AND id_hash = $3 AND consumed_at IS NULL',
   destroyOidcRecord: 'DELETE FROM oidc_records WHERE model = $1 AND id_hash = $2',
   revokeOidcGrant: 'DELETE FROM oidc_records WHERE model = $1 AND grant_id = $2',
+  oidcGrantsOfAccount: `SELECT client_id, payload FROM oidc_records WHERE model = 'Grant' AND account_id = $1
+    AND client_id IS NOT NULL AND (expires_at IS NULL OR expires_at > $2) ORDER BY client_id`,
+  revokeOidcAccess: 'DELETE FROM oidc_records WHERE account_id = $1 AND client_id = $2',
   pruneOidcRecords: 'DELETE FROM oidc_records WHERE expires_at <= $1',
   insertOidcKey: `INSERT INTO oidc_signing_keys (kid, generation, alg, created_at, sealed_jwk) VALUES ($1, $2, $3, $4, $5)
     ON CONFLICT DO NOTHING`,

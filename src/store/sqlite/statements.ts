@@ -141,15 +141,18 @@ export const SQL = {
     WHERE flow_hash = ? AND state = 'approved' AND expires_at > ?`,
 
   // OpenID Connect provider (issue #15): its models by the SHA-256 of their id; expiry judged on every read.
-  upsertOidcRecord: `INSERT INTO oidc_records (model, id_hash, payload, grant_id, uid, user_code_hash, expires_at, client_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (model, id_hash) DO UPDATE SET payload = excluded.payload,
-    grant_id = excluded.grant_id, client_id = excluded.client_id, uid = excluded.uid, user_code_hash = excluded.user_code_hash, expires_at = excluded.expires_at`,
+  upsertOidcRecord: `INSERT INTO oidc_records (model, id_hash, payload, grant_id, uid, user_code_hash, expires_at, client_id, account_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (model, id_hash) DO UPDATE SET payload = excluded.payload,
+    grant_id = excluded.grant_id, client_id = excluded.client_id, account_id = excluded.account_id, uid = excluded.uid, user_code_hash = excluded.user_code_hash, expires_at = excluded.expires_at`,
   oidcRecord: `SELECT payload, consumed_at FROM oidc_records WHERE model = ?1 AND id_hash = ?2 AND ${OIDC_ALIVE}`,
   oidcRecordByUid: `SELECT id_hash, payload, consumed_at FROM oidc_records WHERE model = ?1 AND uid = ?2 AND ${OIDC_ALIVE}`,
   oidcRecordByUserCode: `SELECT id_hash, payload, consumed_at FROM oidc_records WHERE model = ?1 AND user_code_hash = ?2 AND ${OIDC_ALIVE}`,
   consumeOidcRecord: 'UPDATE oidc_records SET consumed_at = ? WHERE model = ? AND id_hash = ? AND consumed_at IS NULL',
   destroyOidcRecord: 'DELETE FROM oidc_records WHERE model = ? AND id_hash = ?',
   revokeOidcGrant: 'DELETE FROM oidc_records WHERE model = ? AND grant_id = ?',
+  oidcGrantsOfAccount: `SELECT client_id, payload FROM oidc_records WHERE model = 'Grant' AND account_id = ?1
+    AND client_id IS NOT NULL AND (expires_at IS NULL OR expires_at > ?2) ORDER BY client_id`,
+  revokeOidcAccess: 'DELETE FROM oidc_records WHERE account_id = ? AND client_id = ?',
   pruneOidcRecords: 'DELETE FROM oidc_records WHERE expires_at <= ?',
   insertOidcKey: `INSERT INTO oidc_signing_keys (kid, generation, alg, created_at, sealed_jwk) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT DO NOTHING`,
