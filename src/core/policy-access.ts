@@ -8,7 +8,8 @@
 //   policy's denial bound (per reason and client IP, and per account, per minute:
 //   core/denial-audit.ts); past it the metrics still count every one;
 // - an allowance is a `forward_auth.allowed` event, reason `rule_<n>:<host>`, once
-//   per session and host per ALLOWED_AUDIT_WINDOW_MS in each instance (a map of
+//   per session and rule per ALLOWED_AUDIT_WINDOW_MS in each instance (the host
+//   of the first request; per host, a `*.` rule would be unbounded) (a map of
 //   at most ALLOWED_AUDIT_ENTRIES entries in memory, the oldest dropped first):
 //   the trail says who opened which app, hour by hour, not each of their requests.
 
@@ -83,7 +84,8 @@ export function createAccessPolicy(deps: AccessPolicyDeps): CheckAccess {
       await deps.denials.record(decision.reason, context, email, 'forward_auth.denied', detail);
       return decision;
     }
-    const key = `${request.session!.id} ${host}`;
+    // By rule, not host: a `*.` rule matches any number of made-up hosts, one row each would be unbounded (review finding 5).
+    const key = `${request.session!.id} ${decision.rule}`;
     const now = deps.now();
     const last = lastAllowedAudit.get(key);
     if (last !== undefined && now - last < ALLOWED_AUDIT_WINDOW_MS) return decision;

@@ -180,7 +180,7 @@ describe('access decisions', () => {
     ]);
   });
 
-  it('an allowance is audited once per session and host per hour, not per proxied request', async () => {
+  it('an allowance is audited once per session and rule per hour, not per proxied request nor per host', async () => {
     let now = 1_000_000;
     const { check, stored } = policy(() => now);
     for (let i = 0; i < 50; i++) await check(at('grafana.example.com', `/asset/${i}`, session('bob@example.com')), context);
