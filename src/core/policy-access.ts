@@ -15,7 +15,7 @@
 
 import type { Store } from '../store/store.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
-import { ruleAllows, type AccessRules } from './access-rules.ts';
+import { pathReadings, ruleAllows, type AccessRules } from './access-rules.ts';
 import type { DenialAudit } from './denial-audit.ts';
 import { POLICY_VERSION } from './policy-version.ts';
 import { isMultiFactor, type AuthMethod } from './types.ts';
@@ -101,17 +101,21 @@ export function createAccessPolicy(deps: AccessPolicyDeps): CheckAccess {
 
   const decide = (reason: AccessReason, rule: number | null = null): AccessDecision => ({ allow: reason === 'allowed', reason, policyVersion: POLICY_VERSION, rule });
 
+  function decideFor(host: string, path: string, session: AccessRequest['session']): AccessDecision {
+    // First match decides; no rule (or no rules file at all): deny.
+    const rule = deps.rules?.match(host, path) ?? null;
+    if (rule === null) return decide('no_rule');
+    if (session === null) return decide('unauthenticated', rule.number);
+    if (!ruleAllows(rule, session.email)) return decide('not_listed', rule.number);
+    if (rule.secondFactor && !passedSecondFactor(session.amr)) return decide('second_factor_required', rule.number);
+    return decide('allowed', rule.number);
+  }
+
   return async (request, context) => {
     const { target, session } = request;
     if (!('host' in target)) return audited(decide(target.problem), request, context);
-    // First match decides; no rule (or no rules file at all): deny.
-    const rule = deps.rules?.match(target.host, target.path) ?? null;
-    if (rule === null) return audited(decide('no_rule'), request, context);
-    if (session === null) return audited(decide('unauthenticated', rule.number), request, context);
-    if (!ruleAllows(rule, session.email)) return audited(decide('not_listed', rule.number), request, context);
-    if (rule.secondFactor && !passedSecondFactor(session.amr)) {
-      return audited(decide('second_factor_required', rule.number), request, context);
-    }
-    return audited(decide('allowed', rule.number), request, context);
+    // Every way an app may read the path must be allowed (core/access-rules.ts pathReadings): the first refusal answers.
+    const decisions = pathReadings(target.path).map((path) => decideFor(target.host, path, session));
+    return audited(decisions.find((decision) => !decision.allow) ?? decisions[0]!, request, context);
   };
 }
