@@ -164,6 +164,21 @@ export function normalizePath(value: string): string | null {
   }
 }
 
+/**
+ * The readings of a normalized path an app behind the proxy may act on (review
+ * finding 4), each of which must be allowed: as it is; without `;` parameters
+ * in its segments (Java servlet containers: `/admin;x/users` is `/admin/users`);
+ * with `%2F` / `%5C` as a separator (apps that decode before routing); in lower
+ * case (case-insensitive routers). Fails closed: a rule on any reading holds.
+ */
+export function pathReadings(path: string): string[] {
+  const readings = new Set([path]);
+  readings.add(path.replace(/;[^/]*/g, ''));
+  readings.add(path.replace(/%2F|%5C/gi, '/').replace(/\/{2,}/g, '/'));
+  readings.add(path.toLowerCase());
+  return [...readings].map((reading) => reading || '/');
+}
+
 function hostMatches(rule: AccessRule, host: string): boolean {
   if (!rule.host.startsWith('*.')) return rule.host === host;
   // '*.example.com': a name below example.com (one label or more), never example.com itself.

@@ -20,9 +20,8 @@ describe('review: caddy path-rule bypass', () => {
   });
 
   for (const path of ['/admin/users', '/x/..//admin/users', '/x/%2e%2e//admin/users', '//admin/users', '/admin;x/users', '/admin%2Fusers', '/ADMIN/users', '/%61dmin/users']) {
-    // Not fixed on this branch (review finding: ';', %2F and case need "every reading must allow").
-    const todo = ['/admin;x/users', '/admin%2Fusers', '/ADMIN/users'].includes(path) ? 'review finding 4: upstream-dependent path readings' : undefined;
-    it(`bob asks ${path}`, { todo }, async () => {
+    // ";", %2F and case: every reading of the path must be allowed (review finding 4, core/access-rules.ts pathReadings).
+    it(`bob asks ${path}`, async () => {
       const before = stack.upstream.seen.length;
       const answer = await send(port, APP_HOST, path, { headers: { cookie } });
       const seen = stack.upstream.seen.slice(before).map((r) => r.url);
