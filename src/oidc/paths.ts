@@ -11,7 +11,6 @@ export const OIDC_PATHS = {
   revocation: '/oidc/token/revocation',
   introspection: '/oidc/token/introspection',
   endSession: '/oidc/session/end',
-  interaction: '/oidc/interaction',
 } as const;
 
 /** The provider's session cookie: Latchkey's sign-out ends the session it names (backchannel.ts). */
