@@ -8,9 +8,12 @@
 //   policy's denial bound (per reason and client IP, and per account, per minute:
 //   core/denial-audit.ts); past it the metrics still count every one;
 // - an allowance is a `forward_auth.allowed` event, reason `rule_<n>:<host>`, once
-//   per session and host per ALLOWED_AUDIT_WINDOW_MS in each instance (a map of
+//   per session and rule per ALLOWED_AUDIT_WINDOW_MS in each instance (a map of
 //   at most ALLOWED_AUDIT_ENTRIES entries in memory, the oldest dropped first):
 //   the trail says who opened which app, hour by hour, not each of their requests.
+//   Keyed by rule, not host: under a `*.` rule a session could invent a host per
+//   request and write a row for each (review of issue #16, finding 5); the host
+//   named is the first one of the window.
 
 import type { Store } from '../store/store.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
@@ -83,7 +86,8 @@ export function createAccessPolicy(deps: AccessPolicyDeps): CheckAccess {
       await deps.denials.record(decision.reason, context, email, 'forward_auth.denied', detail);
       return decision;
     }
-    const key = `${request.session!.id} ${host}`;
+    // At most one row per session and rule (at most 1000 rules) per window.
+    const key = `${request.session!.id} ${decision.rule}`;
     const now = deps.now();
     const last = lastAllowedAudit.get(key);
     if (last !== undefined && now - last < ALLOWED_AUDIT_WINDOW_MS) return decision;

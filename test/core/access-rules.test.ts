@@ -180,6 +180,19 @@ describe('access decisions', () => {
     ]);
   });
 
+  it('an allowance is audited once per session and rule per hour: invented hosts under a *. rule write no more rows', async () => {
+    const check = createAccessPolicy({
+      rules: rules([{ host: '*.example.com', allow: ['*'] }, { host: 'other.test', allow: ['*'] }]),
+      store: { appendAudit: async (events) => void stored.push(...events) },
+      denials: { record: async () => undefined },
+      now: () => 1_000_000,
+    });
+    const stored: AuditEvent[] = [];
+    for (let i = 0; i < 500; i++) assert.equal((await check(at(`h${i}.example.com`, '/', session('bob@example.com')), context)).allow, true);
+    await check(at('other.test', '/', session('bob@example.com')), context);
+    assert.deepEqual(stored.map((event) => event.reason), ['rule_1:h0.example.com', 'rule_2:other.test']);
+  });
+
   it('an allowance is audited once per session and host per hour, not per proxied request', async () => {
     let now = 1_000_000;
     const { check, stored } = policy(() => now);

@@ -82,18 +82,43 @@ export function proxySuite(name: string, skip: string | false, startProxy: (stac
       assert.ok(reasons.includes(`not_listed:${APP_HOST}`), reasons.join());
     });
 
-    it('after signing out, the same cookie is sent to sign in again; the cookie is cleared for the whole domain', async () => {
-      const { cookie } = await signIn(stack, 'carol@example.org');
+    it('after signing out, the same cookie is sent to sign in again; the proxy cookie is cleared for the whole domain', async () => {
+      const { cookie, session } = await signIn(stack, 'carol@example.org');
       assert.equal((await send(port, APP_HOST, '/', { headers: { cookie } })).status, 200);
-      const out = await send(port, AUTH_HOST, '/auth/sign-out', { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+      const out = await send(port, AUTH_HOST, '/auth/sign-out', { method: 'POST', headers: { cookie: session, 'content-type': 'application/json' }, body: '{}' });
       assert.equal(out.status, 204);
-      const cleared = (out.headers['set-cookie'] ?? []).find((line) => line.startsWith('latchkey_session='));
+      const cleared = (out.headers['set-cookie'] ?? []).find((line) => line.startsWith('latchkey_proxy='));
       assert.match(cleared ?? '', /Max-Age=0/i);
       assert.match(cleared ?? '', new RegExp(`Domain=${COOKIE_DOMAIN.replace('.', '\\.')}`, 'i'));
+      const sessionCleared = (out.headers['set-cookie'] ?? []).find((line) => line.startsWith('latchkey_session='));
+      assert.match(sessionCleared ?? '', /Max-Age=0/i);
+      assert.doesNotMatch(sessionCleared ?? '', /Domain=/i);
       assert.equal(out.headers['clear-site-data'], undefined, 'Clear-Site-Data would clear the sibling apps cookies');
       const again = await send(port, APP_HOST, '/', { headers: { cookie, accept: HTML } });
       assert.equal(again.status, 302);
       assert.equal(new URL(again.headers.location ?? '').pathname, '/auth/sign-in');
+    });
+
+    it('the app receives only the proxy cookie, which the auth API refuses: no account takeover from an app or its logs', async () => {
+      // What a browser holds for the app's host: the proxy cookie only (the session cookie is host-only, on the auth host).
+      const { cookie, session } = await signIn(stack, 'dave@example.org');
+      const signedIn = await send(port, APP_HOST, '/dashboard', { headers: { cookie } });
+      assert.equal(signedIn.status, 200);
+      const received = String(stack.upstream.seen.at(-1)!.headers.cookie);
+      assert.match(received, /^latchkey_proxy=/);
+      assert.doesNotMatch(received, /latchkey_session=/);
+      // Server side, as the app (or whoever reads its logs) could: straight to the auth host with the cookie it got.
+      const who = await send(port, AUTH_HOST, '/auth/session', { headers: { cookie: received } });
+      assert.equal(who.status, 401);
+      const change = await send(port, AUTH_HOST, '/auth/email/change', {
+        method: 'POST',
+        headers: { cookie: received, 'content-type': 'application/json' },
+        body: JSON.stringify({ newEmail: 'mallory@evil.test' }),
+      });
+      assert.equal(change.status, 401, change.body);
+      assert.equal(await stack.store.findUserByEmail('mallory@evil.test'), null);
+      // The real session, on the auth host, is untouched.
+      assert.equal((await send(port, AUTH_HOST, '/auth/session', { headers: { cookie: session } })).status, 200);
     });
   });
 }
