@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -208,6 +208,18 @@ export interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
+}
+
+/** A raw HTTP/1.1 request, so the target and Host can carry what node:http refuses ('#'); the whole answer as text. */
+export function rawRequest(port: number, lines: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(lines.join('\r\n') + '\r\n\r\n'));
+    let out = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => (out += chunk));
+    socket.on('end', () => resolve(out));
+    socket.on('error', reject);
+  });
 }
 
 /** One request to the proxy, as a client would send it to this host (no redirects followed). */
