@@ -178,6 +178,8 @@ export function normalizePath(value: string): string | null {
 export function pathReadings(value: string): string[] | null {
   const raw = normalizePath(value);
   if (raw === null) return null;
+  // The hot path: without ';' or an escaped separator every reading is the raw one.
+  if (!value.includes(';') && !/%(2F|5C)/i.test(value)) return [raw];
   const withoutParams = value.replace(/;[^/]*/g, '');
   const readings = [raw, normalizePath(withoutParams), decodedSeparators(value), decodedSeparators(withoutParams)];
   // A reading that cannot be made (a malformed escape once decoded) cannot be judged: refuse rather than skip it.
