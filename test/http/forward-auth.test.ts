@@ -226,6 +226,18 @@ describe('the proxy cookie on https', () => {
   });
 });
 
+describe('clearing the session outside Hono (OpenID Connect logout)', () => {
+  it('clears the host-only session cookie and the proxy cookie with its Domain', async () => {
+    const { cookieNames, sessionClearingHeaders } = await import('../../src/http/cookies.ts');
+    const [session, proxy, ...rest] = sessionClearingHeaders(cookieNames({ baseUrl: new URL('https://auth.example.com'), cookieDomain: 'example.com' }));
+    assert.deepEqual(rest, []);
+    assert.match(session!, /^__Host-latchkey_session=; Max-Age=0; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    assert.doesNotMatch(session!, /Domain/);
+    assert.match(proxy!, /^__Secure-latchkey_proxy=; Max-Age=0; Domain=example\.com; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    assert.deepEqual(sessionClearingHeaders(cookieNames({ baseUrl: new URL('http://localhost:3000'), cookieDomain: null })).length, 1);
+  });
+});
+
 describe('a secondFactor rule', () => {
   it('lets in a session that passed TOTP, and answers access_second_factor to one that did not', async () => {
     const { totpCode } = await import('../../src/core/totp.ts');
