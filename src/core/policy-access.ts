@@ -8,14 +8,16 @@
 //   policy's denial bound (per reason and client IP, and per account, per minute:
 //   core/denial-audit.ts); past it the metrics still count every one;
 // - an allowance is a `forward_auth.allowed` event, reason `rule_<n>:<host>`, once
-//   per session and rule per ALLOWED_AUDIT_WINDOW_MS in each instance (the host
-//   of the first request; per host, a `*.` rule would be unbounded) (a map of
+//   per session and rule per ALLOWED_AUDIT_WINDOW_MS in each instance (a map of
 //   at most ALLOWED_AUDIT_ENTRIES entries in memory, the oldest dropped first):
 //   the trail says who opened which app, hour by hour, not each of their requests.
+//   Keyed by rule, not host: under a `*.` rule a session could invent a host per
+//   request and write a row for each (review of issue #16, finding 5); the host
+//   named is the first one of the window.
 
 import type { Store } from '../store/store.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
-import { pathReadings, ruleAllows, type AccessRules } from './access-rules.ts';
+import { ruleAllows, type AccessRules } from './access-rules.ts';
 import type { DenialAudit } from './denial-audit.ts';
 import { POLICY_VERSION } from './policy-version.ts';
 import { isMultiFactor, type AuthMethod } from './types.ts';
@@ -37,8 +39,12 @@ export type AccessReason =
   | 'second_factor_required';
 
 export interface AccessRequest {
-  /** The original URL's host and path (normalized: core/access-rules.ts), or why there is none. */
-  target: { host: string; path: string } | { problem: 'untrusted_proxy' | 'original_url_invalid' };
+  /**
+   * The original URL's host and path (normalized: core/access-rules.ts), or why
+   * there is none. `paths`: every reading of the path an app may serve
+   * (pathReadings); the request is allowed only when each one is.
+   */
+  target: { host: string; path: string; paths?: readonly string[] } | { problem: 'untrusted_proxy' | 'original_url_invalid' };
   /** The session the request carried; `amr`: how it signed in (RFC 8176, core/types.ts). */
   session: { id: string; userId: string; email: string; amr: readonly AuthMethod[] } | null;
 }
@@ -84,7 +90,7 @@ export function createAccessPolicy(deps: AccessPolicyDeps): CheckAccess {
       await deps.denials.record(decision.reason, context, email, 'forward_auth.denied', detail);
       return decision;
     }
-    // By rule, not host: a `*.` rule matches any number of made-up hosts, one row each would be unbounded (review finding 5).
+    // At most one row per session and rule (at most 1000 rules) per window.
     const key = `${request.session!.id} ${decision.rule}`;
     const now = deps.now();
     const last = lastAllowedAudit.get(key);
@@ -101,7 +107,7 @@ export function createAccessPolicy(deps: AccessPolicyDeps): CheckAccess {
 
   const decide = (reason: AccessReason, rule: number | null = null): AccessDecision => ({ allow: reason === 'allowed', reason, policyVersion: POLICY_VERSION, rule });
 
-  function decideFor(host: string, path: string, session: AccessRequest['session']): AccessDecision {
+  function judge(host: string, path: string, session: AccessRequest['session']): AccessDecision {
     // First match decides; no rule (or no rules file at all): deny.
     const rule = deps.rules?.match(host, path) ?? null;
     if (rule === null) return decide('no_rule');
@@ -114,8 +120,8 @@ export function createAccessPolicy(deps: AccessPolicyDeps): CheckAccess {
   return async (request, context) => {
     const { target, session } = request;
     if (!('host' in target)) return audited(decide(target.problem), request, context);
-    // Every way an app may read the path must be allowed (core/access-rules.ts pathReadings): the first refusal answers.
-    const decisions = pathReadings(target.path).map((path) => decideFor(target.host, path, session));
+    // Every reading must allow (review of issue #16, finding 4); the first refusal, in reading order, answers.
+    const decisions = (target.paths ?? [target.path]).map((path) => judge(target.host, path, session));
     return audited(decisions.find((decision) => !decision.allow) ?? decisions[0]!, request, context);
   };
 }
