@@ -13,5 +13,5 @@
 // 7: issue #16: forward-auth access rules (first match by host and path, default
 //    deny, second factor per rule); redirects after sign-in to the hosts they protect.
 // 8: issue #16 review: every reading of a forward-auth path must be allowed (;
-//    parameters, %2F as a separator, case); allowances audited per session and rule.
+//    parameters dropped, %2F/%5C as separators); allowances audited per session and rule.
 export const POLICY_VERSION = 8;
