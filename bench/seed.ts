@@ -44,7 +44,7 @@ export class Seeder {
         const now = Date.now();
         let userId: string | null = null;
         if (returning) {
-          const { record } = newSession({ random: nodeRandom, sessions: { ttlSeconds: 3600, idleTtlSeconds: 3600 } }, now, { userAgent: 'seed', ip: null });
+          const { record } = newSession({ random: nodeRandom, sessions: { ttlSeconds: 3600, idleTtlSeconds: 3600 } }, now, { userAgent: 'seed', ip: null }, ['email']);
           const result = await this.store.signIn({ email, userId: null, allowSignup: true, newUserId: randomUUID(), now, session: record, events: [] });
           userId = result?.user.id ?? null;
         }
@@ -77,7 +77,7 @@ export class Seeder {
   /** A valid session cookie value for the hot-path scenario. */
   async sessionCookie(): Promise<string> {
     const now = Date.now();
-    const { token, record } = newSession({ random: nodeRandom, sessions: { ttlSeconds: 86_400, idleTtlSeconds: 86_400 } }, now, { userAgent: 'bench', ip: null });
+    const { token, record } = newSession({ random: nodeRandom, sessions: { ttlSeconds: 86_400, idleTtlSeconds: 86_400 } }, now, { userAgent: 'bench', ip: null }, ['email']);
     await this.store.signIn({
       email: `bench-session-${process.pid}@example.com`,
       userId: null,

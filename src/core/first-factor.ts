@@ -10,7 +10,7 @@ import type { ErrorCode } from './errors.ts';
 import { checkRedirect } from './redirects.ts';
 import { requireSecondFactor, type SecondFactorRequired } from './second-factor.ts';
 import { newSession } from './sessions.ts';
-import type { FirstFactorKind, Session, TokenRecord, User } from './types.ts';
+import { FIRST_FACTOR_AMR, type FirstFactorKind, type Session, type TokenRecord, type User } from './types.ts';
 import type { Context } from '../context.ts';
 
 export type { SecondFactorRequired } from './second-factor.ts';
@@ -103,7 +103,7 @@ async function completeSignIn(
   context: RequestContext,
   now: number,
 ): Promise<VerifyOutcome> {
-  const { token, record: sessionRecord } = newSession(ctx, now, context);
+  const { token, record: sessionRecord } = newSession(ctx, now, context, [FIRST_FACTOR_AMR[factor.kind]]);
   const event = (type: AuditEvent['type'], reason: string | null = null) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId: factor.userId, email: factor.email });
   const signedIn = await ctx.store.signIn({

@@ -13,7 +13,7 @@ import { checkRedirect } from './redirects.ts';
 import { newSession } from './sessions.ts';
 import type { SignedIn } from './first-factor.ts';
 import { matchTotpCode, normalizeTotpCode, unsealTotpSecret } from './totp.ts';
-import type { FirstFactorKind } from './types.ts';
+import { FIRST_FACTOR_AMR, type FirstFactorKind } from './types.ts';
 import type { PendingSecondFactor, SecondFactorProof } from '../store/store.ts';
 import type { Context } from '../context.ts';
 
@@ -140,7 +140,7 @@ export async function completeSecondFactor(
     proof = { totpStep: step };
   }
 
-  const { token, record } = newSession(ctx, now, context);
+  const { token, record } = newSession(ctx, now, context, [FIRST_FACTOR_AMR[pending.firstFactor], 'otp']);
   const event = (type: AuditEvent['type'], reason: string | null = null) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId: pending.userId, email: pending.email });
   // A held password reset is applied by the same transaction (issue #12 finding 4).

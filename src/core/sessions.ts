@@ -3,7 +3,7 @@
 // judged here, on the server, whatever the cookie's own Max-Age says.
 
 import { sha256 } from './crypto.ts';
-import type { Session, User } from './types.ts';
+import type { AuthMethod, Session, User } from './types.ts';
 import type { NewSession, Store } from '../store/store.ts';
 import type { Context } from '../context.ts';
 
@@ -25,6 +25,7 @@ export function newSession(
   ctx: Pick<Context, 'random' | 'sessions'>,
   now: number,
   client: { userAgent: string | null; ip: string | null },
+  amr: AuthMethod[],
 ): { token: string; record: NewSession } {
   const token = ctx.random.token(32);
   return {
@@ -36,6 +37,7 @@ export function newSession(
       expiresAt: now + ctx.sessions.ttlSeconds * 1000,
       userAgent: client.userAgent?.slice(0, 512) ?? null,
       ip: client.ip,
+      amr,
     },
   };
 }

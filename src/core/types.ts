@@ -32,6 +32,24 @@ export interface Session {
   authenticatedAt: number;
   userAgent: string | null;
   ip: string | null;
+  /** How the sign-in that made this session was done (RFC 8176 values); [] for sessions older than migration 11. */
+  amr: AuthMethod[];
+}
+
+/**
+ * Authentication methods (RFC 8176): "email" a link or code mailed to the
+ * address (not in the RFC's registry; the issue's name for it), "pwd" a password,
+ * "otp" a TOTP or recovery code, "hwk"/"swk" a device-bound/synced passkey with
+ * "user" for its user verification.
+ */
+export type AuthMethod = 'email' | 'pwd' | 'otp' | 'hwk' | 'swk' | 'user';
+
+/** Each first factor's method. */
+export const FIRST_FACTOR_AMR: Record<FirstFactorKind, AuthMethod> = { link: 'email', code: 'email', password: 'pwd' };
+
+/** Did this session pass more than one factor (TOTP after the first, or a passkey with user verification)? */
+export function isMultiFactor(amr: readonly AuthMethod[]): boolean {
+  return amr.includes('otp') || amr.includes('user');
 }
 
 /** What the store keeps of a one-time token: never the token or the code. */

@@ -6,7 +6,7 @@
 import { POLICY_VERSION } from '../core/policy-version.ts';
 import type { AuditEvent, AuditEventType, AuditOutcome, StoredAuditEvent } from '../core/audit.ts';
 import { auditEmail } from './audit-email.ts';
-import type { FirstFactorKind, Session, TokenPurpose, TokenRecord, User } from '../core/types.ts';
+import type { AuthMethod, FirstFactorKind, Session, TokenPurpose, TokenRecord, User } from '../core/types.ts';
 import type {
   ApprovalState,
   AuditQuery,
@@ -90,15 +90,16 @@ export function toSessionLookup(values: readonly unknown[]): { session: Session;
       authenticatedAt: num(5),
       userAgent: values[6] === null ? null : str(6),
       ip: values[7] === null ? null : str(7),
+      amr: toAmr(str(8)),
     },
     // The lookup's join filters disabled accounts out.
     // email_verified: 0/1 from SQLite, a boolean from PostgreSQL.
-    user: { id: userId, email: str(8), emailVerified: values[9] === true || (values[9] !== false && num(9) !== 0), createdAt: num(10), disabled: false },
+    user: { id: userId, email: str(9), emailVerified: values[10] === true || (values[10] !== false && num(10) !== 0), createdAt: num(11), disabled: false },
   };
 }
 
 /** The order of statements.sessionLookup's columns (named for the error messages). */
-const SESSION_LOOKUP_COLUMNS = ['id', 'user_id', 'created_at', 'last_seen_at', 'expires_at', 'authenticated_at', 'user_agent', 'ip', 'email', 'email_verified', 'user_created_at'] as const;
+const SESSION_LOOKUP_COLUMNS = ['id', 'user_id', 'created_at', 'last_seen_at', 'expires_at', 'authenticated_at', 'user_agent', 'ip', 'amr', 'email', 'email_verified', 'user_created_at'] as const;
 
 export function toSession(row: Row): Session {
   return {
@@ -110,7 +111,13 @@ export function toSession(row: Row): Session {
     authenticatedAt: int(row, 'authenticated_at'),
     userAgent: textOrNull(row, 'user_agent'),
     ip: textOrNull(row, 'ip'),
+    amr: toAmr(text(row, 'amr')),
   };
+}
+
+/** The stored space-separated methods ('' for sessions older than migration 11). */
+function toAmr(stored: string): AuthMethod[] {
+  return stored === '' ? [] : (stored.split(' ') as AuthMethod[]);
 }
 
 export function toToken(row: Row): TokenRecord {
@@ -243,11 +250,11 @@ export function tokenValues(t: TokenRecord): SqlValue[] {
   ];
 }
 
-export const SESSION_COLUMNS = 'id, user_id, token_hash, created_at, last_seen_at, expires_at, user_agent, ip, authenticated_at';
+export const SESSION_COLUMNS = 'id, user_id, token_hash, created_at, last_seen_at, expires_at, user_agent, ip, authenticated_at, amr';
 
 // A new session was authenticated when it was created (its sign-in).
 export function sessionValues(s: NewSession, userId: string): SqlValue[] {
-  return [s.id, userId, s.tokenHash, s.createdAt, s.createdAt, s.expiresAt, s.userAgent, s.ip, s.createdAt];
+  return [s.id, userId, s.tokenHash, s.createdAt, s.createdAt, s.expiresAt, s.userAgent, s.ip, s.createdAt, s.amr.join(' ')];
 }
 
 export function newSessionRecord(s: NewSession, userId: string): Session {
@@ -260,6 +267,7 @@ export function newSessionRecord(s: NewSession, userId: string): Session {
     authenticatedAt: s.createdAt,
     userAgent: s.userAgent,
     ip: s.ip,
+    amr: [...s.amr],
   };
 }
 

@@ -4,7 +4,7 @@
 // Each backend (sqlite/, postgres/) passes the same conformance suite.
 
 import type { AuditEvent, AuditEventType, StoredAuditEvent } from '../core/audit.ts';
-import type { FirstFactorKind, Session, TokenPurpose, TokenRecord, User } from '../core/types.ts';
+import type { AuthMethod, FirstFactorKind, Session, TokenPurpose, TokenRecord, User } from '../core/types.ts';
 import type { OidcStore } from './oidc-store.ts';
 
 export type { OidcRecord, OidcSigningKey, OidcStore, StoredOidcRecord } from './oidc-store.ts';
@@ -56,6 +56,8 @@ export interface NewSession {
   expiresAt: number;
   userAgent: string | null;
   ip: string | null;
+  /** How this sign-in was done (RFC 8176 values). */
+  amr: AuthMethod[];
 }
 
 export interface SignInInput {

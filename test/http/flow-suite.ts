@@ -58,7 +58,9 @@ export function runFlowSuite(backend: Backend): void {
 
       const session = await browser.request('/auth/session');
       assert.equal(session.status, 200);
-      assert.deepEqual(((await session.json()) as { user: unknown }).user, body.user);
+      const current = (await session.json()) as { user: unknown; session: { amr: string[] } };
+      assert.deepEqual(current.user, body.user);
+      assert.deepEqual(current.session.amr, ['email'], 'signed in by the mailed link');
 
       const stolenCookie = browser.cookies.get('latchkey_session')!;
       assert.equal((await browser.request('/auth/sign-out', { method: 'POST' })).status, 204);

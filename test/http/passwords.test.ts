@@ -94,7 +94,9 @@ for (const backend of BACKENDS) {
       const laptop = server.client();
       const signedIn = await passwordSignIn(laptop, email, GOOD_PASSWORD);
       assert.equal(signedIn.status, 200);
-      assert.equal(((await signedIn.json()) as { user: { email: string } }).user.email, email);
+      const answer = (await signedIn.json()) as { user: { email: string }; session: { amr: string[] } };
+      assert.equal(answer.user.email, email);
+      assert.deepEqual(answer.session.amr, ['pwd'], 'signed in by password alone');
       assert.equal((await laptop.request('/auth/session')).status, 200);
       // Typed on another keyboard (NFKC) and with any case of the address, it is the same.
       assert.equal((await passwordSignIn(server.client(), email.toUpperCase(), GOOD_PASSWORD)).status, 200);

@@ -126,7 +126,9 @@ for (const backend of BACKENDS) {
       const cookie = done.headers.getSetCookie().find((c) => c.startsWith('latchkey_session='));
       assert.match(cookie ?? '', /HttpOnly/i);
       assert.equal(device.cookies.has(PENDING_COOKIE), false, 'the pending cookie is cleared');
-      assert.equal((await device.request('/auth/session')).status, 200);
+      const session = await device.request('/auth/session');
+      assert.equal(session.status, 200);
+      assert.deepEqual(((await session.json()) as { session: { amr: string[] } }).session.amr, ['email', 'otp'], 'the session knows it passed two factors');
       const succeeded = await server.latchkey.store.listAudit({ email, type: 'sign_in.succeeded' });
       assert.equal(succeeded[0]?.reason, 'link+totp');
     });

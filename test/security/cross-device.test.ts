@@ -173,6 +173,29 @@ for (const backend of BACKENDS) {
       }
     });
 
+    // Issue #12 finding 11, the case left open by the review: the waiting browser
+    // asks again (another address). Each request has its own flow cookie and its
+    // own approval, so the first one's link and code stay held.
+    it('a second request of the same browser does not release the first request\'s link or code', async (t) => {
+      const target = await start();
+      if (!target) return t.skip('store unavailable');
+      try {
+        const first = await ask(target);
+        await askForMail(first.waiting, address('second'));
+        await target.settle();
+        const phone = target.server.client();
+        const page = await (await phone.request(linkFrom(first.message.text), { headers: { accept: 'text/html' } })).text();
+        assert.doesNotMatch(page, /action="\/auth\/verify"/, 'no sign-in button on another device');
+        assert.equal(await errorCode(await phone.request('/auth/verify', { method: 'POST', json: { token: first.token } })), 'link_other_device');
+        const typed = await phone.request('/auth/sign-in/code', { method: 'POST', json: { email: first.email, code: codeFrom(first.message.text) } });
+        assert.equal(await errorCode(typed), 'code_other_device');
+        assert.equal(phone.cookies.has('latchkey_session'), false);
+        assert.equal((await target.store.listAudit({ type: 'session.created', email: first.email })).length, 0);
+      } finally {
+        await target.close();
+      }
+    });
+
     it('the asking browser may type the code itself while the pick is pending', async (t) => {
       const target = await start();
       if (!target) return t.skip('store unavailable');

@@ -89,7 +89,7 @@ export async function createAccount(target: Target, email: string): Promise<void
     allowSignup: true,
     newUserId: crypto.randomUUID(),
     now,
-    session: { id: crypto.randomUUID(), tokenHash: crypto.randomUUID(), createdAt: now, expiresAt: now + 1000, userAgent: null, ip: null },
+    session: { id: crypto.randomUUID(), tokenHash: crypto.randomUUID(), createdAt: now, expiresAt: now + 1000, userAgent: null, ip: null, amr: ['email'] },
     events: [],
   });
 }

@@ -28,7 +28,7 @@ export function userJson(user: User) {
 }
 
 export function sessionJson(session: Session) {
-  return { id: session.id, expiresAt: new Date(session.expiresAt).toISOString() };
+  return { id: session.id, expiresAt: new Date(session.expiresAt).toISOString(), amr: session.amr };
 }
 
 type SessionHandler = (c: Context<AppEnv>, found: ValidSession) => Response | Promise<Response>;

@@ -81,6 +81,7 @@ export function newSession(fields: Partial<NewSession> = {}): NewSession {
     expiresAt: T0 + 30 * 24 * 60 * MINUTE,
     userAgent: 'Conformance/1.0',
     ip: '203.0.113.7',
+    amr: ['email'],
     ...fields,
   };
 }

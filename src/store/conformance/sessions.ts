@@ -123,6 +123,14 @@ export function sessionCases(test: StoreTest): void {
       assert.equal(await store.findSession(hash()), null);
     });
 
+    test('a session keeps how it was signed in, in order, in findSession and listSessions', async (store) => {
+      const tokenHash = hash();
+      const { session, user } = await signedIn(store, 'ada@example.com', { tokenHash, amr: ['pwd', 'otp'] });
+      assert.deepEqual(session.amr, ['pwd', 'otp']);
+      assert.deepEqual((await store.findSession(tokenHash))?.session.amr, ['pwd', 'otp']);
+      assert.deepEqual((await store.listSessions(user.id, T0)).map((s) => s.amr), [['pwd', 'otp']]);
+    });
+
     test('touchSession sets lastSeenAt', async (store) => {
       const tokenHash = hash();
       const { session } = await signedIn(store, 'ada@example.com', { tokenHash });

@@ -3,6 +3,7 @@
 // SCHEMA_VERSION). Times are BIGINT epoch milliseconds, parsed to numbers by the pool.
 
 import type { Migration } from '../schema-version.ts';
+import { OIDC_ACCOUNT_MIGRATION, OIDC_MIGRATION } from './migration-oidc.ts';
 
 export const POSTGRES_MIGRATIONS: Migration[] = [
   {
@@ -254,60 +255,17 @@ CREATE TABLE sign_in_flows (
 CREATE INDEX sign_in_flows_expires ON sign_in_flows (expires_at);
 `,
   },
+  OIDC_MIGRATION,
   {
-    version: 10,
-    name: 'OpenID Connect provider models and signing keys (issue #15)',
+    version: 11,
+    name: 'how each session was signed in (issue #15 amr, #16 secondFactor, #17 passkeys)',
     sql: `
--- oidc-provider's models (src/oidc/adapter.ts). The ids of its opaque tokens
--- (codes, access and refresh tokens) are the token values, so rows are keyed by
--- the SHA-256 of the id and the payload is stored without it. Expiry is judged
--- on every read; expired rows are pruned.
-CREATE TABLE oidc_records (
-  model TEXT NOT NULL,
-  id_hash TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  grant_id TEXT,
-  client_id TEXT,
-  uid TEXT,
-  user_code_hash TEXT,
-  expires_at BIGINT,
-  consumed_at BIGINT,
-  PRIMARY KEY (model, id_hash)
-);
-CREATE INDEX oidc_records_grant ON oidc_records (grant_id) WHERE grant_id IS NOT NULL;
-CREATE INDEX oidc_records_client ON oidc_records (client_id) WHERE client_id IS NOT NULL;
-CREATE INDEX oidc_records_uid ON oidc_records (uid) WHERE uid IS NOT NULL;
-CREATE INDEX oidc_records_user_code ON oidc_records (user_code_hash) WHERE user_code_hash IS NOT NULL;
-CREATE INDEX oidc_records_expires ON oidc_records (expires_at);
--- The provider's signing keys, sealed; one per generation, so instances that
--- start together agree on the first key (the loser's insert does nothing).
-CREATE TABLE oidc_signing_keys (
-  kid TEXT PRIMARY KEY,
-  generation BIGINT NOT NULL UNIQUE,
-  alg TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  sealed_jwk TEXT NOT NULL
-);
--- Clients registered by the admin API or the CLI (the clients file is read at
--- start and kept in memory). The secret, made by Latchkey, is sealed.
-CREATE TABLE oidc_clients (
-  client_id TEXT PRIMARY KEY,
-  metadata TEXT NOT NULL,
-  secret_sealed TEXT,
-  first_party BOOLEAN NOT NULL,
-  created_at BIGINT NOT NULL
-);
+-- The authentication methods of the sign-in that made the session, RFC 8176
+-- values separated by spaces ("email", "pwd", "pwd otp", "email otp"; passkeys
+-- add "hwk"/"swk" with "user"). Sessions made before this migration are unknown
+-- (''): they count as single-factor everywhere.
+ALTER TABLE sessions ADD COLUMN amr TEXT NOT NULL DEFAULT '';
 `,
   },
-  {
-    version: 12,
-    name: 'OpenID Connect records by account: apps with access (issue #15)',
-    sql: `
--- The account a grant, code or token belongs to: the account page lists the
--- apps with a grant, and revoking one deletes every record of that account and
--- client. Null for records made before (and for models without an account).
-ALTER TABLE oidc_records ADD COLUMN account_id TEXT;
-CREATE INDEX oidc_records_account ON oidc_records (account_id, client_id) WHERE account_id IS NOT NULL;
-`,
-  },
+  OIDC_ACCOUNT_MIGRATION,
 ];

@@ -33,9 +33,9 @@ export const SQL = {
     ON CONFLICT (email) DO NOTHING`,
   verifyEmail: 'UPDATE users SET email_verified = 1 WHERE id = ?',
 
-  insertSession: `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${marks(9)})`,
+  insertSession: `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${marks(10)})`,
   /** The hot path: the columns of SESSION_LOOKUP_COLUMNS (store/rows.ts), in order, read as an array. */
-  sessionLookup: `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.authenticated_at, s.user_agent, s.ip,
+  sessionLookup: `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.authenticated_at, s.user_agent, s.ip, s.amr,
       u.email, u.email_verified, u.created_at
     FROM sessions s JOIN users u ON u.id = s.user_id
     WHERE s.token_hash = ? AND s.revoked_at IS NULL AND u.disabled_at IS NULL`,
