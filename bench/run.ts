@@ -23,7 +23,7 @@ import { serverSource } from './server-source.ts';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
-/** `--only session` runs the scenarios whose name contains "session" (and the ceilings). */
+/** `--only session` runs the scenarios whose name contains "session" (and the ceilings, and what a chosen scenario is compared with). */
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] ?? '' : null;
 const postgres = args.has('--postgres');
 const quick = args.has('--quick');
@@ -34,6 +34,10 @@ const full = args.has('--full');
 const DURATION = quick ? 3 : 10;
 const WARMUP = quick ? 1 : 2;
 const STEADY_SECONDS = quick ? 3 : 5;
+/** Forward-auth (issue #16): the host the bench's rule protects, for the seeded session's domain. */
+const FORWARD_AUTH_HOST = 'app.bench.example';
+const ACCESS_RULES_FILE = join(mkdtempSync(join(tmpdir(), 'latchkey-bench-rules-')), 'rules.json');
+writeFileSync(ACCESS_RULES_FILE, JSON.stringify({ rules: [{ host: FORWARD_AUTH_HOST, allow: ['@example.com'] }] }));
 // The targets are judged at 50 connections: three 10 s passes of every Latchkey
 // scenario there. To keep a fresh-clone run under five minutes, the level of 10
 // connections gets one 3 s pass after a 1 s warm-up, and the two ceilings (steady,
@@ -215,6 +219,9 @@ async function startLatchkeyProcess(sinkPort: number, embedded = false): Promise
           // Production refuses an open /metrics on the public listener (issue #12 finding 9).
           LATCHKEY_METRICS_TOKEN: secret,
           LATCHKEY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+          // The forward-auth scenario's rule, asked by "nginx" on loopback.
+          LATCHKEY_ACCESS_RULES: ACCESS_RULES_FILE,
+          LATCHKEY_TRUSTED_PROXIES: '127.0.0.1',
           // With PostgreSQL the limits live in Redis, as in a multi-instance deployment.
           ...(postgres ? { LATCHKEY_REDIS_URL: process.env.LATCHKEY_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', LATCHKEY_REDIS_PREFIX: `bench-${process.pid}` } : {}),
           ...BENCH_LIMITS,
@@ -246,7 +253,15 @@ const BENCH_LIMITS: Record<string, string> = {
   LATCHKEY_LIMIT_VERIFY_PER_IP_5MIN: '1000000',
 };
 
-type ScenarioName = 'ceiling: ok' | 'ceiling: sha256+map' | 'session check' | 'sign-in request' | 'verify (new user)' | 'verify (returning user)' | 'sign-in by code';
+type ScenarioName =
+  | 'ceiling: ok'
+  | 'ceiling: sha256+map'
+  | 'session check'
+  | 'forward-auth (allowed)'
+  | 'sign-in request'
+  | 'verify (new user)'
+  | 'verify (returning user)'
+  | 'sign-in by code';
 
 interface Scenario {
   name: ScenarioName;
@@ -254,6 +269,8 @@ interface Scenario {
   /** Builds the load for one run; `expected` is how many requests to prepare for. */
   prepare: (target: Target, seeder: Seeder, expected: number) => Promise<Omit<LoadSpec, 'connections' | 'durationSeconds'>>;
   consumes: boolean;
+  /** Run with this one too (also under --only), and reported as a ratio to it. */
+  comparedWith?: ScenarioName;
 }
 
 const json = { 'content-type': 'application/json' };
@@ -280,6 +297,18 @@ const SCENARIOS: Scenario[] = [
       headers: { cookie: `latchkey_session=${await seeder.sessionCookie()}` },
     }),
     consumes: false,
+  },
+  {
+    // Issue #16: the proxy's question on every proxied request, as nginx asks it; its ratio to the session check is reported.
+    name: 'forward-auth (allowed)',
+    start: startLatchkey,
+    prepare: async (t, seeder) => ({
+      url: `${t.url}/auth/auth-request`,
+      method: 'GET',
+      headers: { cookie: `latchkey_session=${await seeder.sessionCookie()}`, 'x-original-url': `https://${FORWARD_AUTH_HOST}/dashboards/42?from=now-6h` },
+    }),
+    consumes: false,
+    comparedWith: 'session check',
   },
   {
     name: 'sign-in request',
@@ -372,7 +401,9 @@ async function main(): Promise<void> {
   process.stderr.write(`  ${describeGoal('idle RSS', idle)}; in production mode with SMTP: ${idleProduction.mb} MB\n`);
 
   for (const level of LEVELS) {
-    for (const scenario of SCENARIOS.filter((s) => only === null || s.name.startsWith('ceiling') || s.name.includes(only))) {
+    const chosen = (s: Scenario) => only === null || s.name.startsWith('ceiling') || s.name.includes(only);
+    const compared = new Set(SCENARIOS.filter(chosen).flatMap((s) => (s.comparedWith ? [s.comparedWith] : [])));
+    for (const scenario of SCENARIOS.filter((s) => chosen(s) || compared.has(s.name))) {
       const target = await scenario.start(sink.port);
       try {
         const prepareFor = (seconds: number) =>
@@ -448,6 +479,12 @@ async function main(): Promise<void> {
     const ceiling = rows.find((r) => r.scenario === 'ceiling: sha256+map' && r.connections === row.connections);
     if (ceiling) row.percentOfCeiling = Math.round((row.median.requestsPerSecond / ceiling.median.requestsPerSecond) * 1000) / 10;
   }
+  // Each scenario against the one it is compared with, level by level, in this run (the machine is shared: only ratios within a run mean much).
+  const ratios = rows.flatMap((row) => {
+    const against = SCENARIOS.find((s) => s.name === row.scenario)?.comparedWith;
+    const base = rows.find((r) => r.scenario === against && r.connections === row.connections);
+    return base ? [{ scenario: row.scenario, comparedWith: base.scenario, connections: row.connections, ratio: Math.round((row.median.requestsPerSecond / base.median.requestsPerSecond) * 100) / 100 }] : [];
+  });
   const report = {
     version: VERSION,
     date: new Date().toISOString(),
@@ -457,6 +494,7 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
     settings: { durationSeconds: DURATION, warmupSeconds: WARMUP, levels: LEVELS, rateLimits: 'per-IP and global caps raised out of the way; per-address limits at their defaults' },
     rows,
+    ratios,
     memory: { idleRss: idle, idleRssProductionMb: idleProduction.mb, peakRss: peakGoal(rows) },
     library,
     elapsedSeconds: Math.round((Date.now() - started) / 1000),
@@ -464,6 +502,7 @@ async function main(): Promise<void> {
   const file = join(here, 'results', `${report.date.replace(/[:.]/g, '-')}-${postgres ? 'postgres' : 'sqlite'}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   printTable(report.store, rows, library, report.memory);
+  for (const r of ratios) console.log(`${r.scenario} @${r.connections}: ${r.ratio}× the req/s of ${r.comparedWith} in this run`);
   console.log(`\nrate limits: raised out of the way for the bench; results: ${file}; ${report.elapsedSeconds}s`);
 }
 

@@ -8,6 +8,8 @@ import { parseListenAddress, type ListenAddress } from './listen-address.ts';
 import { ConfigError, configFailure } from './config-error.ts';
 import { developmentSecret } from './development-secret.ts';
 import { LIMIT_ENV, LIMIT_SCHEMA, type RateLimits } from './rate-limits.ts';
+import type { AccessRules } from './core/access-rules.ts';
+import { COOKIE_DOMAIN_SCHEMA, forwardAuthSettings } from './config-forward-auth.ts';
 
 export { ConfigError };
 export type { RateLimits };
@@ -80,6 +82,16 @@ export interface LatchkeyOptions {
   outboxLeaseMs?: number;
   /** Path of a JSON file of OpenID Connect clients (issue #15); unset: no OpenID Connect provider. */
   oidcClientsFile?: string | null;
+  /** Path of the JSON file of forward-auth access rules (issue #16); unset: forward-auth denies every request. */
+  accessRulesFile?: string | null;
+  /** The access rules as an object (library mode), instead of accessRulesFile: `{ rules: [ … ] }`. */
+  accessRules?: unknown;
+  /**
+   * A parent domain of the base URL's host (example.com for auth.example.com):
+   * the session cookie is sent to every host below it (`__Secure-latchkey_session;
+   * Domain=…`), so the apps behind forward-auth share the sign-in (issue #16).
+   */
+  cookieDomain?: string | null;
   dataDir?: string;
   logLevel?: string;
 }
@@ -121,6 +133,10 @@ export interface LatchkeyConfig {
   crossDeviceApproval: boolean;
   outboxLeaseMs: number;
   oidcClientsFile: string | null;
+  /** LATCHKEY_ACCESS_RULES, validated and compiled (core/access-rules.ts); null: none. */
+  accessRules: AccessRules | null;
+  /** LATCHKEY_COOKIE_DOMAIN, lower-case; null: host-only cookies (__Host- on https). */
+  cookieDomain: string | null;
   dataDir: string;
   logLevel: string;
   maxCodeAttempts: number;
@@ -180,6 +196,8 @@ const schema = z.object({
   LATCHKEY_CROSS_DEVICE_APPROVAL: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
   LATCHKEY_OUTBOX_LEASE_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(3_600_000, 'must be at most 3600000 ms').default(60_000),
   LATCHKEY_OIDC_CLIENTS: z.string().min(1).nullable().default(null),
+  LATCHKEY_ACCESS_RULES: z.string().min(1).nullable().default(null),
+  LATCHKEY_COOKIE_DOMAIN: COOKIE_DOMAIN_SCHEMA,
   LATCHKEY_DATA_DIR: z.string().min(1).default('./data'),
   LATCHKEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
@@ -224,6 +242,8 @@ function optionsToEnv(options: LatchkeyOptions): Record<string, unknown> {
     LATCHKEY_CROSS_DEVICE_APPROVAL: options.crossDeviceApproval === undefined ? undefined : options.crossDeviceApproval ? 'on' : 'off',
     LATCHKEY_OUTBOX_LEASE_MS: options.outboxLeaseMs,
     LATCHKEY_OIDC_CLIENTS: options.oidcClientsFile,
+    LATCHKEY_ACCESS_RULES: options.accessRulesFile,
+    LATCHKEY_COOKIE_DOMAIN: options.cookieDomain,
     LATCHKEY_DATA_DIR: options.dataDir,
     LATCHKEY_LOG_LEVEL: options.logLevel,
     NODE_ENV: options.production === undefined ? undefined : options.production ? 'production' : 'development',
@@ -302,6 +322,7 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
   if (raw.LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY < raw.LATCHKEY_LIMIT_ACCOUNT_DELAY) {
     problem('LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: must be at least LATCHKEY_LIMIT_ACCOUNT_DELAY');
   }
+  const { accessRules, cookieDomain } = forwardAuthSettings(options.accessRules, raw.LATCHKEY_ACCESS_RULES, raw.LATCHKEY_COOKIE_DOMAIN, baseUrl, problem);
   if (problems.length > 0) configFailure(problems);
   const dataDir = raw.LATCHKEY_DATA_DIR;
   const secret = raw.LATCHKEY_SECRET ?? developmentSecret(dataDir);
@@ -346,8 +367,11 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
     crossDeviceApproval: raw.LATCHKEY_CROSS_DEVICE_APPROVAL === 'on',
     outboxLeaseMs: raw.LATCHKEY_OUTBOX_LEASE_MS,
     oidcClientsFile: raw.LATCHKEY_OIDC_CLIENTS,
+    accessRules,
+    cookieDomain,
     dataDir,
     logLevel: raw.LATCHKEY_LOG_LEVEL,
     maxCodeAttempts: 5,
   };
 }
+

@@ -81,13 +81,20 @@ export function createContext(parts: ContextParts): Context {
   const { config, now, random, store } = parts;
   const sealKey = deriveKey(config.secret, 'outbox-seal');
   const metrics = createMetrics(buildInfo(), () => store.outboxSummary(0), now);
-  const redirects: RedirectPolicy = { baseUrl: config.baseUrl, allowedOrigins: config.allowedRedirectOrigins, defaultPath: urlFor('account') };
+  const rules = config.accessRules;
+  const redirects: RedirectPolicy = {
+    baseUrl: config.baseUrl,
+    allowedOrigins: config.allowedRedirectOrigins,
+    defaultPath: urlFor('account'),
+    ...(rules ? { protectedHost: (host: string) => rules.protects(host) } : {}),
+  };
   const policy = createPolicy({
     limits: config.limits,
     resendIntervalSeconds: config.resendIntervalSeconds,
     backend: parts.limiters,
     store,
     redirects,
+    accessRules: rules,
     origin: config.baseUrl.origin,
     linkDevice: config.linkDevice,
     keySecret: deriveKey(config.secret, 'limiter-keys'),

@@ -123,6 +123,14 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
       `LATCHKEY_SMTP_URL: required when LATCHKEY_BASE_URL (${config.baseUrl.origin}) is not a loopback address: the dev mailbox would show every sign-in link to anyone (use http://localhost:3000 for development)`,
     );
   }
+  // Issue #16: with open signup, "any signed-in account" is anyone who can receive a mail.
+  if (config.accessRules?.anyAccount && config.signup === 'open') {
+    const rules = config.accessRules.rules.filter((rule) => rule.anyAccount).map((rule) => `${rule.number} (${rule.host}${rule.path === '/' ? '' : rule.path})`);
+    logger.warn(
+      { rules },
+      'LATCHKEY_ACCESS_RULES: a rule allows "*" (any signed-in account) while LATCHKEY_SIGNUP=open: anyone with an email address can sign up and open it; close signup or list addresses or @domains',
+    );
+  }
   const store = options.store ?? (await openStore(config.databaseUrl));
   await store.migrate();
 

@@ -14,10 +14,14 @@
  *   then the admin token, on every path under the prefix.
  * - `machine`: machine to machine (a future OAuth token endpoint): form-encoded
  *   or JSON, no cookie, the client authenticates itself; neither browser guard.
+ * - `proxy`: a reverse proxy asking whether the request it holds may pass
+ *   (forward-auth, issue #16): GET, the original request's cookie and headers,
+ *   sets no cookie, changes nothing; neither browser guard (the Origin and
+ *   Sec-Fetch-Site it carries are the original request's, to any app).
  * - `system`, `metrics`, `dev`: health, version, documents, assets, /metrics and
  *   the dev mailbox: read only, no guard (/metrics checks its own token).
  */
-export type RouteGroup = 'browser' | 'api' | 'admin' | 'machine' | 'system' | 'metrics' | 'dev';
+export type RouteGroup = 'browser' | 'api' | 'admin' | 'machine' | 'proxy' | 'system' | 'metrics' | 'dev';
 
 export type RouteMethod = 'GET' | 'POST' | 'DELETE';
 
@@ -108,6 +112,10 @@ export const ROUTES = {
   emailVerification: post('/auth/email/verification', 'browser'),
   emailVerifyPage: get('/auth/email/verify', 'browser'),
   emailVerify: post('/auth/email/verify', 'browser'),
+
+  // Forward-auth (issue #16): nginx auth_request, Caddy forward_auth and Traefik forwardAuth ask here.
+  authRequest: get('/auth/auth-request', 'proxy'),
+  forwardAuth: get('/auth/forward-auth', 'proxy'),
 
   // The admin API (only with LATCHKEY_ADMIN_TOKEN).
   adminUsers: get('/admin/users', 'admin'),

@@ -17,8 +17,12 @@ import type { PolicyReason } from './policy.ts';
 const MINUTE = 60;
 
 export interface DenialAudit {
-  /** Stores the denial, or counts it when its key had its share this minute. */
-  record(reason: PolicyReason, context: RequestContext, email: string | null): Promise<void>;
+  /**
+   * Stores the denial, or counts it when its key had its share this minute.
+   * `type`: forward-auth refusals (issue #16) are their own event, bounded alike
+   * (keyed by `reason`), stored with `detail` as their reason (`no_rule:app.example.com`).
+   */
+  record(reason: PolicyReason | string, context: RequestContext, email: string | null, type?: 'policy.denied' | 'forward_auth.denied', detail?: string): Promise<void>;
 }
 
 export function createDenialAudit(deps: {
@@ -34,19 +38,20 @@ export function createDenialAudit(deps: {
   const suppressed = deps.backend.bucket('denial-suppressed', Number.MAX_SAFE_INTEGER, MINUTE);
 
   return {
-    async record(reason, context, email) {
-      const keys = [deps.key(`denial:${reason}:ip`, rateLimitSubject(context.ip))];
-      if (email !== null) keys.push(deps.key(`denial:${reason}:account`, email));
+    async record(reason, context, email, type = 'policy.denied', detail = reason) {
+      const kind = type === 'policy.denied' ? reason : `${type}:${reason}`;
+      const keys = [deps.key(`denial:${kind}:ip`, rateLimitSubject(context.ip))];
+      if (email !== null) keys.push(deps.key(`denial:${kind}:account`, email));
       // Every key counts the denial, even when an earlier one is already full.
       const room = await Promise.all(keys.map((key) => stored.take(key)));
       const full = keys.find((_, i) => !room[i]);
       if (full === undefined) {
-        await deps.store.appendAudit([auditEvent(context, { type: 'policy.denied', outcome: 'failure', reason, at: deps.now(), email })]);
+        await deps.store.appendAudit([auditEvent(context, { type, outcome: 'failure', reason: detail, at: deps.now(), email })]);
         return;
       }
       if ((await suppressed.add(full)) !== 1) return;
       await deps.store.appendAudit([
-        auditEvent(context, { type: 'policy.denials_suppressed', outcome: 'failure', reason, at: deps.now(), email }),
+        auditEvent(context, { type: 'policy.denials_suppressed', outcome: 'failure', reason: kind, at: deps.now(), email }),
       ]);
     },
   };

@@ -64,6 +64,10 @@ const REGISTRY = {
   unauthenticated: { status: 401 },
   admin_token_required: { status: 401 },
   forbidden: { status: 403 },
+  // Forward-auth (issue #16): signed in, but no access rule lets this account open the app.
+  access_denied: { status: 403 },
+  // Forward-auth: the rule asks for a sign-in with a second factor (TOTP or a passkey).
+  access_second_factor: { status: 403 },
   not_found: { status: 404 },
   rate_limited: { status: 429, remedy: 'try_again' },
   internal_error: { status: 500, remedy: 'try_again' },

@@ -28,6 +28,8 @@ export interface Metrics {
   mailAttempt(result: 'sent' | 'retrying' | 'dead'): void;
   /** OpenID Connect (issue #15): `client` is a registered client id or 'unknown'; `outcome` 'success' or the OAuth error code. */
   oidcRequest(endpoint: 'authorization' | 'token', client: string, outcome: string): void;
+  /** Forward-auth (issue #16): one decision by outcome ('allowed' or the denial's reason, core/policy-access.ts). */
+  forwardAuth(outcome: string): void;
 }
 
 export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSummary>, now: () => number): Metrics {
@@ -79,6 +81,12 @@ export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSumm
     name: 'latchkey_oidc_requests_total',
     help: 'OpenID Connect authorization and token requests by endpoint, registered client (or unknown) and outcome (success or the OAuth error code)',
     labelNames: ['endpoint', 'client', 'outcome'],
+    registers: [registry],
+  });
+  const forwardAuth = new Counter({
+    name: 'latchkey_forward_auth_decisions_total',
+    help: 'Forward-auth decisions by outcome: allowed, unauthenticated, no_rule, not_listed, second_factor_required, untrusted_proxy, original_url_invalid',
+    labelNames: ['outcome'],
     registers: [registry],
   });
   // Read from the store at scrape time, so every instance reports the shared outbox.
@@ -138,6 +146,9 @@ export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSumm
     },
     oidcRequest(endpoint, client, outcome) {
       oidc.labels(endpoint, client, outcome).inc();
+    },
+    forwardAuth(outcome) {
+      forwardAuth.labels(outcome).inc();
     },
   };
 }

@@ -10,4 +10,6 @@
 //    another device while an approval waits.
 // 6: issue #15: an OpenID Connect client's failed authentications and refused
 //    grants count toward its delay (client_delay).
-export const POLICY_VERSION = 6;
+// 7: issue #16: forward-auth access rules (first match by host and path, default
+//    deny, second factor per rule); redirects after sign-in to the hosts they protect.
+export const POLICY_VERSION = 7;

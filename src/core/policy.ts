@@ -16,6 +16,8 @@ import { mailboxKey } from './email.ts';
 import { createHashSlots } from './hash-slots.ts';
 import type { Bucket, LimiterBackend } from './limiters.ts';
 import { checkRedirect, type RedirectPolicy } from './redirects.ts';
+import type { AccessRules } from './access-rules.ts';
+import { createAccessPolicy, type CheckAccess } from './policy-access.ts';
 import type { FirstFactorKind } from './types.ts';
 import type { Store } from '../store/store.ts';
 
@@ -220,6 +222,12 @@ export interface Policy {
    * Nothing is spent on an allowed request: a busy relying party is never slowed.
    */
   checkOidcClient(clientId: string, context: RequestContext): Promise<PolicyDecision>;
+  /**
+   * Forward-auth (issue #16): may this session open this URL behind the proxy?
+   * The first access rule whose host and path match decides; none: deny.
+   * Audited within bounds (core/policy-access.ts).
+   */
+  checkAccess: CheckAccess;
 }
 
 /** The "account" a client's failures count against; no address has this form (a colon is no dot-atom). */
@@ -233,6 +241,8 @@ export interface PolicyDeps {
   backend: LimiterBackend;
   store: Pick<Store, 'appendAudit'>;
   redirects: RedirectPolicy;
+  /** LATCHKEY_ACCESS_RULES (issue #16); null: forward-auth denies everything. */
+  accessRules?: AccessRules | null;
   /** Our own origin, the only one allowed to send state-changing requests. */
   origin: string;
   linkDevice: 'any' | 'same';
@@ -434,5 +444,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
       const blocked = await buckets.accountDelay.blockedForMs(accountKey(oidcClientAccount(clientId), delayScope('password')));
       return blocked > 0 ? deny('client_delay', context) : allowed;
     },
+
+    checkAccess: createAccessPolicy({ rules: deps.accessRules ?? null, store: deps.store, denials, now: deps.now }),
   };
 }

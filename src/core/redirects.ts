@@ -1,10 +1,13 @@
 // redirectTo is checked when a link is issued and again when it is used: only a
-// same-origin path or an exact allowlisted origin, never a requester-chosen host.
+// same-origin path, an exact allowlisted origin, or a host the forward-auth
+// access rules protect (issue #16), never a requester-chosen host.
 
 export interface RedirectPolicy {
   baseUrl: URL;
   allowedOrigins: readonly string[];
   defaultPath: string;
+  /** A host some access rule names (core/access-rules.ts protects): the apps behind forward-auth. */
+  protectedHost?: (host: string) => boolean;
 }
 
 const MAX_REDIRECT_LENGTH = 2048;
@@ -34,6 +37,9 @@ function checkedTarget(value: unknown, policy: RedirectPolicy): string | null {
   }
   if (url.username || url.password) return null;
   if (url.origin === policy.baseUrl.origin || policy.allowedOrigins.includes(url.origin)) return url.href;
+  // A protected app, over https (or http when Latchkey itself is on http, in development): never a downgrade.
+  const scheme = url.protocol === 'https:' || (url.protocol === 'http:' && policy.baseUrl.protocol === 'http:');
+  if (scheme && policy.protectedHost?.(url.host) === true) return url.href;
   return null;
 }
 

@@ -31,6 +31,7 @@ import { systemRoutes } from './routes/system.ts';
 import { twoFactorRoutes } from './routes/two-factor.ts';
 import { verifyRoutes } from './routes/verify.ts';
 import { approvalRoutes } from './routes/approval.ts';
+import { forwardAuthRoutes } from './routes/forward-auth.ts';
 import { oidcClientRoutes } from './routes/oidc-clients.ts';
 import { oidcRoutes } from './routes/oidc.ts';
 import { oidcAppRoutes } from './routes/oidc-apps.ts';
@@ -98,6 +99,7 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
     ...passwordResetRoutes(deps),
     ...emailRoutes(deps),
     ...adminRoutes(deps),
+    ...forwardAuthRoutes(deps),
     ...devRoutes(deps.devMailbox),
     // The OpenID Connect provider's interaction (login, consent) and the account's apps.
     ...(deps.oidc ? { ...oidcInteractionRoutes(deps, deps.oidc), ...oidcAppRoutes(deps, deps.oidc) } : {}),

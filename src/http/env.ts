@@ -26,6 +26,8 @@ export interface AppEnv {
     headersFinal?: boolean;
     /** The stable code of an error answer (http/errors.ts), for the request metrics. */
     errorCode?: string;
+    /** The error answer's own event tells it (forward-auth decisions, audited within their bound): no `error.answered` (http/error-audit.ts). */
+    errorAudited?: boolean;
     /** The CSRF cookie value this response sets (http/csrf.ts), so a page rendered now uses it. */
     csrfCookie?: string;
   };

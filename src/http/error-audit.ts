@@ -13,7 +13,7 @@ export function errorAudit(deps: Pick<Context, 'store' | 'policy' | 'logger' | '
   return async (c, next) => {
     await next();
     const code = c.get('errorCode');
-    if (!code) return;
+    if (!code || c.get('errorAudited')) return;
     const context = requestContext(c);
     try {
       if (!(await deps.policy.mayRecordErrorAnswer(context))) return;

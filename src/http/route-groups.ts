@@ -59,6 +59,8 @@ export function groupGuards(deps: GuardDeps): Required<GroupGuards> {
     admin: deps.config.adminToken ? [...browser, adminTokenGuard(deps.config.adminToken, deps)] : browser,
     // No cookie is read or set there: the client authenticates itself in the request.
     machine: [],
+    // Forward-auth: a GET that changes nothing and sets no cookie, asked on behalf of any app behind the proxy.
+    proxy: [],
     system: [],
     metrics: [],
     dev: [],

@@ -1,6 +1,8 @@
 // Security headers on every response. The pages carry no inline script or
-// style, so the CSP can be strict. form-action must allow the redirect origins,
-// or the 303 after a form POST to an allowlisted app would be blocked.
+// style, so the CSP can be strict. form-action must allow the redirect origins
+// and the hosts the forward-auth rules protect (issue #16), or the 303 after a
+// form POST to an allowlisted or protected app would be blocked (the browser
+// suite through nginx met exactly that).
 //
 // The header set is computed once at start. Most answers get it in one pass
 // after the handler; the hot path (GET /auth/session) builds its Response with
@@ -22,10 +24,16 @@ export function contentSecurityPolicy(config: LatchkeyConfig): string {
     "style-src 'self'",
     `img-src ${images.join(' ')}`,
     "connect-src 'self'",
-    `form-action ${["'self'", ...config.allowedRedirectOrigins].join(' ')}`,
+    `form-action ${["'self'", ...config.allowedRedirectOrigins, ...protectedSources(config)].join(' ')}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ');
+}
+
+/** The protected hosts as CSP sources, on the base URL's scheme (core/redirects.ts never downgrades), any port. */
+function protectedSources(config: LatchkeyConfig): string[] {
+  const hosts = new Set(config.accessRules?.rules.map((rule) => rule.host) ?? []);
+  return [...hosts].map((host) => `${config.baseUrl.protocol}//${host}:*`);
 }
 
 export function securityHeaderList(config: LatchkeyConfig): HeaderList {

@@ -45,8 +45,9 @@ export function sessionRoutes(deps: HttpDeps): Endpoints {
     // The OpenID Connect provider's session of this browser ends too: its apps get a back-channel logout token.
     if (deps.oidc) await deps.oidc.endBrowserSession(getCookie(c, PROVIDER_SESSION_COOKIE) ?? null, requestContext(c));
     clearCookie(c, names, names.session);
-    // Also drops anything else this origin left in the browser (issue #4, OWASP Session Management).
-    c.header('Clear-Site-Data', '"cookies"');
+    // Also drops anything else this origin left in the browser (issue #4, OWASP Session Management);
+    // not with a shared session cookie (issue #16): the browser would clear the sibling apps' cookies too.
+    if (names.sessionDomain === null) c.header('Clear-Site-Data', '"cookies"');
   }
 
   const signOutJson: Handler = async (c) => {
