@@ -170,7 +170,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
   const oidc = await startOidcProvider({
     ...ctx,
     latchkeySession: (cookieHeader) => validateSession(store, ctx.sessions, readCookieHeader(cookieHeader ?? null, sessionCookie), now()),
-    sessionCookie: { name: sessionCookie, secure: cookieNames(config).secure },
+    sessionCookie: { name: sessionCookie, secure: cookieNames(config).secure, domain: cookieNames(config).sessionDomain },
   });
   const app = createApp(ctx, { devMailbox, version: buildInfo().version, oidc });
   if (options.startWorker !== false) outbox.start();

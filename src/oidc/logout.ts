@@ -14,8 +14,8 @@ export interface LogoutDeps {
   store: Pick<SessionStore, 'revokeSession'>;
   now: () => number;
   latchkeySession: (cookieHeader: string | undefined) => Promise<ValidSession | null>;
-  /** The Latchkey session cookie's name, and whether it is Secure (http/cookies.ts). */
-  cookie: { name: string; secure: boolean };
+  /** The Latchkey session cookie's name, whether it is Secure, and its Domain with LATCHKEY_COOKIE_DOMAIN (http/cookies.ts). */
+  cookie: { name: string; secure: boolean; domain?: string | null };
   /**
    * Where an authorization resumes (issuer + /oidc/auth/). The provider also
    * logs its own session out when another person signed in to Latchkey in this
@@ -47,6 +47,8 @@ export function endLatchkeySessionOnLogout(provider: Provider, deps: LogoutDeps)
         auditEvent(context, { type: 'oidc.logout', outcome: 'success', at, userId, reason: state[CONFIRMED] ?? null }),
       ]);
     }
-    ctx.append('Set-Cookie', `${deps.cookie.name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${deps.cookie.secure ? '; Secure' : ''}`);
+    // Cleared with the attributes it was set with: a shared session cookie needs its Domain to go.
+    const domain = deps.cookie.domain ? `; Domain=${deps.cookie.domain}` : '';
+    ctx.append('Set-Cookie', `${deps.cookie.name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${deps.cookie.secure ? '; Secure' : ''}${domain}`);
   });
 }
