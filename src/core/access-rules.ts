@@ -152,7 +152,8 @@ export function normalizePath(value: string): string | null {
   if (!value.startsWith('/') || value.length > 4096) return null;
   let pathname: string;
   try {
-    pathname = new URL(value, 'http://path.invalid').pathname;
+    // Appended, never resolved against a base: '//admin/x' is a path, not a host 'admin'.
+    pathname = new URL(`http://path.invalid${value}`).pathname.replace(/\/{2,}/g, '/');
   } catch {
     return null;
   }
@@ -161,6 +162,21 @@ export function normalizePath(value: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The readings of a normalized path an app behind the proxy may act on (review
+ * finding 4), each of which must be allowed: as it is; without `;` parameters
+ * in its segments (Java servlet containers: `/admin;x/users` is `/admin/users`);
+ * with `%2F` / `%5C` as a separator (apps that decode before routing); in lower
+ * case (case-insensitive routers). Fails closed: a rule on any reading holds.
+ */
+export function pathReadings(path: string): string[] {
+  const readings = new Set([path]);
+  readings.add(path.replace(/;[^/]*/g, ''));
+  readings.add(path.replace(/%2F|%5C/gi, '/').replace(/\/{2,}/g, '/'));
+  readings.add(path.toLowerCase());
+  return [...readings].map((reading) => reading || '/');
 }
 
 function hostMatches(rule: AccessRule, host: string): boolean {

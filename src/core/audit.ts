@@ -122,7 +122,7 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'oidc.keys_rotated': 'OpenID Connect: `latchkey keys rotate` added a signing key, which signs from now on; older keys stay in the JWKS until what they signed has expired. reason: the new key id.',
   'oidc.client_added': 'OpenID Connect: an operator registered a client (reason `admin_api`, `cli`); its secret is shown once and stored sealed, never written here.',
   'oidc.client_removed': 'OpenID Connect: an operator removed a client (reason `admin_api`, `cli`) and, in the same transaction, every grant, code and token of it.',
-  'forward_auth.allowed': 'Forward-auth: a proxy asked and the session may open the app; reason `rule_<n>:<host>` (the rule that decided). Once per session and host per hour in each instance, not per proxied request.',
+  'forward_auth.allowed': 'Forward-auth: a proxy asked and the session may open the app; reason `rule_<n>:<host>` (the rule that decided, the host of its first request). Once per session and rule per hour in each instance, not per proxied request (per host, a `*.` rule would make it unbounded).',
   'forward_auth.denied': 'Forward-auth: a proxy asked and the answer was no; reason `<code>:<host>`: `unauthenticated` (sent to sign in), `no_rule`, `not_listed`, `second_factor_required`, or `untrusted_proxy` / `original_url_invalid` (no host). Within the denial bound per reason and client IP per minute (`LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE`), as `policy.denied`.',
 };
 

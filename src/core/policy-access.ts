@@ -8,13 +8,14 @@
 //   policy's denial bound (per reason and client IP, and per account, per minute:
 //   core/denial-audit.ts); past it the metrics still count every one;
 // - an allowance is a `forward_auth.allowed` event, reason `rule_<n>:<host>`, once
-//   per session and host per ALLOWED_AUDIT_WINDOW_MS in each instance (a map of
+//   per session and rule per ALLOWED_AUDIT_WINDOW_MS in each instance (the host
+//   of the first request; per host, a `*.` rule would be unbounded) (a map of
 //   at most ALLOWED_AUDIT_ENTRIES entries in memory, the oldest dropped first):
 //   the trail says who opened which app, hour by hour, not each of their requests.
 
 import type { Store } from '../store/store.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
-import { ruleAllows, type AccessRules } from './access-rules.ts';
+import { pathReadings, ruleAllows, type AccessRules } from './access-rules.ts';
 import type { DenialAudit } from './denial-audit.ts';
 import { POLICY_VERSION } from './policy-version.ts';
 import { isMultiFactor, type AuthMethod } from './types.ts';
@@ -83,7 +84,8 @@ export function createAccessPolicy(deps: AccessPolicyDeps): CheckAccess {
       await deps.denials.record(decision.reason, context, email, 'forward_auth.denied', detail);
       return decision;
     }
-    const key = `${request.session!.id} ${host}`;
+    // By rule, not host: a `*.` rule matches any number of made-up hosts, one row each would be unbounded (review finding 5).
+    const key = `${request.session!.id} ${decision.rule}`;
     const now = deps.now();
     const last = lastAllowedAudit.get(key);
     if (last !== undefined && now - last < ALLOWED_AUDIT_WINDOW_MS) return decision;
@@ -99,17 +101,21 @@ export function createAccessPolicy(deps: AccessPolicyDeps): CheckAccess {
 
   const decide = (reason: AccessReason, rule: number | null = null): AccessDecision => ({ allow: reason === 'allowed', reason, policyVersion: POLICY_VERSION, rule });
 
+  function decideFor(host: string, path: string, session: AccessRequest['session']): AccessDecision {
+    // First match decides; no rule (or no rules file at all): deny.
+    const rule = deps.rules?.match(host, path) ?? null;
+    if (rule === null) return decide('no_rule');
+    if (session === null) return decide('unauthenticated', rule.number);
+    if (!ruleAllows(rule, session.email)) return decide('not_listed', rule.number);
+    if (rule.secondFactor && !passedSecondFactor(session.amr)) return decide('second_factor_required', rule.number);
+    return decide('allowed', rule.number);
+  }
+
   return async (request, context) => {
     const { target, session } = request;
     if (!('host' in target)) return audited(decide(target.problem), request, context);
-    // First match decides; no rule (or no rules file at all): deny.
-    const rule = deps.rules?.match(target.host, target.path) ?? null;
-    if (rule === null) return audited(decide('no_rule'), request, context);
-    if (session === null) return audited(decide('unauthenticated', rule.number), request, context);
-    if (!ruleAllows(rule, session.email)) return audited(decide('not_listed', rule.number), request, context);
-    if (rule.secondFactor && !passedSecondFactor(session.amr)) {
-      return audited(decide('second_factor_required', rule.number), request, context);
-    }
-    return audited(decide('allowed', rule.number), request, context);
+    // Every way an app may read the path must be allowed (core/access-rules.ts pathReadings): the first refusal answers.
+    const decisions = pathReadings(target.path).map((path) => decideFor(target.host, path, session));
+    return audited(decisions.find((decision) => !decision.allow) ?? decisions[0]!, request, context);
   };
 }

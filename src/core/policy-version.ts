@@ -12,4 +12,6 @@
 //    grants count toward its delay (client_delay).
 // 7: issue #16: forward-auth access rules (first match by host and path, default
 //    deny, second factor per rule); redirects after sign-in to the hosts they protect.
-export const POLICY_VERSION = 7;
+// 8: issue #16 review: every reading of a forward-auth path must be allowed (;
+//    parameters, %2F as a separator, case); allowances audited per session and rule.
+export const POLICY_VERSION = 8;

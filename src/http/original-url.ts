@@ -15,6 +15,8 @@ import type { AppEnv } from './env.ts';
 /** Longer than any URL a browser keeps in its address bar for long; the redirect after sign-in is bounded tighter (core/redirects.ts). */
 const MAX_URL_LENGTH = 8192;
 const MAX_HOST_LENGTH = 260;
+/** scheme://host[:port]/path[?query]: no userinfo, no escapes or other characters in the host, no fragment. */
+const ORIGINAL_URL = /^https?:\/\/[A-Za-z0-9.-]{1,260}(:[0-9]{1,5})?\/[^#\s]*$/;
 
 export type OriginalUrl =
   | {
@@ -43,7 +45,9 @@ function parsed(value: string): OriginalUrl {
 export function originalUrlNginx(c: Context<AppEnv>, proxies: TrustedProxies): OriginalUrl {
   if (!fromTrustedProxy(c, proxies)) return { problem: 'untrusted_proxy' };
   const original = c.req.header('x-original-url');
-  return original !== undefined && original.length <= MAX_URL_LENGTH ? parsed(original) : { problem: 'original_url_invalid' };
+  // nginx builds it from the client's Host ($http_host): the authority must be a plain host[:port] and
+  // the rest a path, or a Host like "app.example.com:443#" would hand the rules another path than the app's.
+  return original !== undefined && original.length <= MAX_URL_LENGTH && ORIGINAL_URL.test(original) ? parsed(original) : { problem: 'original_url_invalid' };
 }
 
 /** Caddy forward_auth, Traefik forwardAuth: `X-Forwarded-Proto`, `-Host`, `-Uri`. */

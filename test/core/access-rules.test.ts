@@ -96,6 +96,18 @@ describe('access rules: matching', () => {
     assert.equal(normalizePath('admin'), null);
   });
 
+  it('every reading of the path an app may act on must be allowed: ; parameters, %2F as a separator, case', async () => {
+    const { pathReadings } = await import('../../src/core/access-rules.ts');
+    assert.deepEqual(pathReadings('/admin;x/users'), ['/admin;x/users', '/admin/users', '/admin;x/users'.toLowerCase()].filter((v, i, a) => a.indexOf(v) === i));
+    assert.ok(pathReadings('/admin%2Fusers').includes('/admin/users'));
+    assert.ok(pathReadings('/ADMIN/users').includes('/admin/users'));
+    assert.deepEqual(pathReadings('/plain'), ['/plain']);
+    for (const path of ['/admin;x/users', '/admin%2Fusers', '/ADMIN/users', '/%41DMIN']) {
+      const readings = pathReadings(normalizePath(path)!);
+      assert.ok(readings.some((reading) => set.match('grafana.example.com', reading)?.number === 1), path);
+    }
+  });
+
   it('*.example.com is every name below example.com, never a look-alike or the apex', () => {
     assert.equal(decides(set, 'evil-example.com', '/'), null);
     assert.equal(decides(set, 'example.com.evil.org', '/'), null);
@@ -180,7 +192,7 @@ describe('access decisions', () => {
     ]);
   });
 
-  it('an allowance is audited once per session and host per hour, not per proxied request', async () => {
+  it('an allowance is audited once per session and rule per hour, not per proxied request nor per host', async () => {
     let now = 1_000_000;
     const { check, stored } = policy(() => now);
     for (let i = 0; i < 50; i++) await check(at('grafana.example.com', `/asset/${i}`, session('bob@example.com')), context);

@@ -63,7 +63,7 @@ export function proxySuite(name: string, skip: string | false, startProxy: (stac
       assert.equal(posted.status, 200, posted.body);
       assert.equal(stack.upstream.seen.at(-1)!.method, 'POST');
       const allowed = await stack.store.listAudit({ type: 'forward_auth.allowed' });
-      assert.equal(allowed.length, 1, 'once per session and host, not per request');
+      assert.equal(allowed.length, 1, 'once per session and rule, not per request');
       assert.equal(allowed[0]!.reason, `rule_2:${APP_HOST}`);
     });
 

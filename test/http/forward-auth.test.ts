@@ -102,6 +102,8 @@ describe('forward-auth endpoints', () => {
     });
     assert.equal(answer.status, 403);
     assert.match(await answer.text(), /data-error-code="access_denied"/);
+    // The proxy passes this answer to the browser on the app's host: it sets no cookie there.
+    assert.deepEqual(answer.headers.getSetCookie(), []);
   });
 
   it('oversized or malformed original URLs are refused before any work, and a host with a path or credentials is no host', async () => {

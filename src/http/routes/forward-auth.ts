@@ -63,7 +63,8 @@ export function forwardAuthRoutes(deps: HttpDeps): Endpoints {
   function refused(c: Context<AppEnv>, decision: AccessDecision, page: boolean): Response | Promise<Response> {
     c.set('errorAudited', true);
     const code = decision.reason === 'second_factor_required' ? 'access_second_factor' : 'access_denied';
-    return page ? htmlError(c, deps, code) : jsonError(c, code);
+    // The proxy hands this page to the browser on the app's host: no cookie of ours is set there.
+    return page ? htmlError(c, deps, code, { csrfCookie: false }) : jsonError(c, code);
   }
 
   const authRequest: Handler = async (c) => {

@@ -1,7 +1,7 @@
 // The signed-in side: who am I, my sessions, sign out, the account page.
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { PROVIDER_SESSION_COOKIE } from '../../oidc/provider.ts';
+import { PROVIDER_SESSION_COOKIE } from '../../oidc/paths.ts';
 import { auditEvent } from '../../core/audit.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
 import { describeUserAgent, shownIp } from '../../mail/user-agent.ts';
