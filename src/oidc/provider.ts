@@ -126,7 +126,8 @@ function buildProvider(deps: OidcProviderDeps, sealKey: Buffer, keys: SigningJwk
       if (!user) return undefined;
       return { accountId: user.id, claims: () => ({ sub: user.id, email: user.email, email_verified: user.emailVerified }) };
     },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+    // amr (RFC 8176) comes from the Latchkey session (interaction.ts): in every id_token, with the openid scope.
+    claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'] },
     scopes: ['openid', 'email', 'offline_access'],
     // The id_token carries the scopes' claims (email) even when an access token is issued too.
     conformIdTokenClaims: false,
