@@ -19,7 +19,7 @@ import type { LoadResult, LoadSpec } from './load.ts';
 import { Seeder } from './seed.ts';
 import { describeGoal, goal, idleRss, peakRssMb, PEAK_RSS_GOAL_MB, type MemoryGoal } from './memory.ts';
 import { outboxLatency } from './outbox-latency.ts';
-import { serverSource } from './server-source.ts';
+import { serverArgs, serverSource } from './server-source.ts';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -196,8 +196,8 @@ async function startLatchkeyProcess(sinkPort: number, embedded = false): Promise
   const url = `http://127.0.0.1:${port}`;
   // --profile: the server writes a V8 CPU profile on exit (summarised by bench/profile-summary.ts).
   const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(here, 'profiles')}`] : [];
-  // The same V8 flag as `latchkey start` (src/cli/main.ts, package.json).
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', ...(process.env.BENCH_FLAGS?.split(' ').filter(Boolean) ?? []), ...profileArgs, join(here, 'server.ts')], {
+  // The same V8 flags as `latchkey start` (src/cli/main.ts, package.json).
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', '--heap-growing-percent=50', ...(process.env.BENCH_FLAGS?.split(' ').filter(Boolean) ?? []), ...profileArgs, ...serverArgs()], {
     stdio: ['ignore', 'ignore', 'inherit'],
     // The embedded defaults put ./data (database, generated secret) in the working folder: a fresh one.
     cwd: embedded ? mkdtempSync(join(tmpdir(), 'latchkey-bench-idle-')) : undefined,

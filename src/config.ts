@@ -92,8 +92,9 @@ export interface LatchkeyOptions {
   accessRules?: unknown;
   /**
    * A parent domain of the base URL's host (example.com for auth.example.com):
-   * the session cookie is sent to every host below it (`__Secure-latchkey_session;
-   * Domain=…`), so the apps behind forward-auth share the sign-in (issue #16).
+   * a proxy cookie is sent to every host below it (`__Secure-latchkey_proxy;
+   * Domain=…`), so the apps behind forward-auth share the sign-in (issue #16);
+   * only the forward-auth endpoints accept it, the session cookie stays host-only.
    */
   cookieDomain?: string | null;
   dataDir?: string;
@@ -141,7 +142,7 @@ export interface LatchkeyConfig {
   passkeyRpId: string | null;
   /** LATCHKEY_ACCESS_RULES, validated and compiled (core/access-rules.ts); null: none. */
   accessRules: AccessRules | null;
-  /** LATCHKEY_COOKIE_DOMAIN, lower-case; null: host-only cookies (__Host- on https). */
+  /** LATCHKEY_COOKIE_DOMAIN, lower-case: the proxy cookie's Domain; null: no proxy cookie. */
   cookieDomain: string | null;
   dataDir: string;
   logLevel: string;

@@ -1,14 +1,8 @@
 // The `latchkey` commands (src/cli/main.ts is the entry point that loads this).
 import { ConfigError } from '../config.ts';
 import { buildInfo } from '../version.ts';
-import { audit, AUDIT_USAGE } from './audit.ts';
-import { clients } from './clients.ts';
-import { keys } from './keys.ts';
-import { migrate } from './migrate.ts';
-import { outbox } from './outbox.ts';
-import { previewEmail } from './preview-email.ts';
-import { sessions, users } from './users.ts';
-import { start } from './start.ts';
+// Each command's module is imported when it runs: `latchkey start` does not load
+// the audit search, the user admin or the email preview (issue #14 item 5).
 
 const USAGE = `Usage: latchkey <command>
 
@@ -30,24 +24,24 @@ async function main(argv: string[]): Promise<number> {
   const command = argv[0];
   switch (command) {
     case 'start':
-      await start(process.env);
+      await (await import('./start.ts')).start(process.env);
       return -1; // keeps running
     case 'migrate':
-      return migrate(process.env);
+      return (await import('./migrate.ts')).migrate(process.env);
     case 'audit':
-      return audit(argv.slice(1), process.env, (line) => console.log(line));
+      return (await import('./audit.ts')).audit(argv.slice(1), process.env, (line) => console.log(line));
     case 'outbox':
-      return outbox(argv.slice(1), process.env, (line) => console.log(line));
+      return (await import('./outbox.ts')).outbox(argv.slice(1), process.env, (line) => console.log(line));
     case 'users':
-      return users(argv.slice(1), process.env, (line) => console.log(line));
+      return (await import('./users.ts')).users(argv.slice(1), process.env, (line) => console.log(line));
     case 'sessions':
-      return sessions(argv.slice(1), process.env, (line) => console.log(line));
+      return (await import('./users.ts')).sessions(argv.slice(1), process.env, (line) => console.log(line));
     case 'clients':
-      return clients(argv.slice(1), process.env, (line) => console.log(line));
+      return (await import('./clients.ts')).clients(argv.slice(1), process.env, (line) => console.log(line));
     case 'keys':
-      return keys(argv.slice(1), process.env, (line) => console.log(line));
+      return (await import('./keys.ts')).keys(argv.slice(1), process.env, (line) => console.log(line));
     case 'preview-email':
-      return previewEmail(argv.slice(1), process.env, (line) => console.log(line));
+      return (await import('./preview-email.ts')).previewEmail(argv.slice(1), process.env, (line) => console.log(line));
     case '--version':
     case '-v':
     case 'version':
@@ -72,9 +66,9 @@ main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exitCode = code;
   },
-  (error: unknown) => {
+  async (error: unknown) => {
     if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      console.error(`latchkey: ${error.message}\n${AUDIT_USAGE}`);
+      console.error(`latchkey: ${error.message}\n${(await import('./audit.ts')).AUDIT_USAGE}`);
       process.exitCode = 2;
       return;
     }

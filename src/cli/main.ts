@@ -1,9 +1,15 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=50
 // The `latchkey` command: start the server, run migrations, read the audit trail
 // and the outbox, print the version (src/cli/commands.ts).
 // --max-semi-space-size=4 (MiB): V8's default young generation grows to ~100 MB
 // under a burst of requests; capped, peak RSS drops by about 60 MB at the same
-// throughput (bench/run.ts). It must be a command-line flag: V8 ignores it later.
+// throughput (bench/run.ts). --heap-growing-percent=50: V8 lets the old
+// generation grow to up to 4x what survived the last full collection before the
+// next one (~85 MB of heap for ~25 MB live under 50 connections of sign-in
+// requests); at 1.5x the heap stays under ~45 MB and peak RSS ~30 MB lower, for
+// a few more full collections (concurrent, a few ms each). Both must be
+// command-line flags (package.json's start script and bench/run.ts pass them
+// too): V8 ignores them later.
 import * as nodeModule from 'node:module';
 
 // Installed globally or run by a service manager, the bin gets whichever `node`
@@ -18,6 +24,8 @@ if (NODE_MAJOR < 24) {
 // Node's on-disk compile cache (under os.tmpdir(), or NODE_COMPILE_CACHE) keeps
 // the type-stripped source and V8 code of every module: from the second start on,
 // Node neither loads its TypeScript stripper (a WebAssembly compiler, ~20 MB of
-// RSS) nor compiles our modules again. Enabled before anything else is imported.
-nodeModule.enableCompileCache();
+// RSS) nor compiles our modules again. Only for the TypeScript sources: for the
+// compiled dist/ it saves no stripper and costs 2–3 MB of idle RSS (its eagerly
+// deserialised code), issue #14 item 5. Enabled before anything else is imported.
+if (import.meta.url.endsWith('.ts')) nodeModule.enableCompileCache();
 await import('./commands.ts');

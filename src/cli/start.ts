@@ -7,6 +7,7 @@ import { createLatchkey } from '../latchkey.ts';
 import { describeDatabaseUrl } from '../store/open.ts';
 import { VERSION } from '../version.ts';
 import { absoluteUrlFor } from '../route-table.ts';
+import { releaseMemoryWhenIdle } from './heap.ts';
 
 export async function start(env: Record<string, string | undefined>): Promise<void> {
   const port = parseEnv(env).PORT;
@@ -38,6 +39,8 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
       );
     }
   });
+  // The memory startup and bursts of requests leave behind, handed back once quiet (cli/heap.ts).
+  const idle = releaseMemoryWhenIdle(server as Server);
   // LATCHKEY_METRICS_LISTEN: /metrics on a listener of its own (issue #12 finding 9).
   const listen = config.metricsListen;
   const metricsServer =
@@ -58,6 +61,7 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
       process.exit(1);
     }
     stopping = true;
+    idle.stop();
     logger.info({ signal }, 'latchkey stopping: no new connections; finishing requests and sends in flight');
     const limitMs = config.outboxLeaseMs / 2 + 5000;
     setTimeout(() => {

@@ -1,23 +1,17 @@
-// Prometheus metrics (prom-client), one Registry per Latchkey instance so two
-// instances in one process (tests, an app mounting two) never mix counts.
-// Labels are closed sets: route patterns, status codes, reason codes. Never an
-// address, a token or a raw path.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+// What Latchkey counts (requests, sign-in steps, session checks, refusals,
+// mail), exposed in the Prometheus text format at /metrics (core/prometheus.ts).
+// prom-client is loaded at the first scrape, not at startup (issue #14 item 5):
+// most servers are never scraped. Until then each observation waits as a call
+// to replay, so the first scrape shows exactly what an eager registry would;
+// past PENDING_LIMIT of them the registry is loaded without a scrape, which
+// bounds what waits.
 import type { RouteName } from '../route-table.ts';
 import type { OutboxSummary } from '../store/store.ts';
 import type { BuildInfo } from '../version.ts';
+import type { PrometheusMetrics } from './prometheus.ts';
 
-/** The routes (by name, src/route-table.ts) whose outcome is a sign-in step, and the step each one is. */
-const SIGN_IN_STEPS: Partial<Record<RouteName, string>> = {
-  verify: 'link',
-  signInCode: 'code',
-  signInPassword: 'password',
-  secondFactor: 'second_factor',
-  passkeySignIn: 'passkey',
-};
-
-export interface Metrics {
-  readonly registry: Registry;
+/** The observations, as the request logger, the policy, the outbox and the OpenID Connect provider make them. */
+export interface MetricsRecorder {
   /**
    * One finished HTTP request: `name` is its route in the table (null when no
    * route matched), `route` the pattern its labels carry; `errorCode` is the
@@ -29,138 +23,83 @@ export interface Metrics {
   mailAttempt(result: 'sent' | 'retrying' | 'dead'): void;
   /** OpenID Connect (issue #15): `client` is a registered client id or 'unknown'; `outcome` 'success' or the OAuth error code. */
   oidcRequest(endpoint: 'authorization' | 'token', client: string, outcome: string): void;
-  /** Passkeys (issue #17): a ceremony `started`, or its end: 'success' or the refusal's reason code. */
-  passkeyCeremony(ceremony: 'registration' | 'authentication', outcome: string): void;
   /** Forward-auth (issue #16): one decision by outcome ('allowed' or the denial's reason, core/policy-access.ts). */
   forwardAuth(outcome: string): void;
+  /** Passkeys (issue #17): a ceremony `started`, or its end: 'success' or the refusal's reason code. */
+  passkeyCeremony(ceremony: 'registration' | 'authentication', outcome: string): void;
 }
 
-export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSummary>, now: () => number): Metrics {
-  const registry = new Registry();
-  registry.setDefaultLabels({});
-  const requests = new Counter({
-    name: 'latchkey_http_requests_total',
-    help: 'HTTP requests by route pattern, method and status',
-    labelNames: ['method', 'route', 'status'],
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'latchkey_http_request_duration_seconds',
-    help: 'HTTP request duration by route pattern and method',
-    labelNames: ['method', 'route'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
-  const signInRequests = new Counter({
-    name: 'latchkey_sign_in_requests_total',
-    help: 'Sign-in emails requested (accepted answers; silent throttling included, as the requester sees it)',
-    registers: [registry],
-  });
-  const signIns = new Counter({
-    name: 'latchkey_sign_ins_total',
-    help: 'Sign-in steps by step (link, code, password, second_factor), outcome and reason code',
-    labelNames: ['step', 'outcome', 'reason'],
-    registers: [registry],
-  });
-  const denied = new Counter({
-    name: 'latchkey_policy_denied_total',
-    help: 'Requests the policy refused (rate limits, cross-site, delays) by reason code',
-    labelNames: ['reason'],
-    registers: [registry],
-  });
-  const sessionChecks = new Counter({
-    name: 'latchkey_session_validations_total',
-    help: 'Session cookie checks by result',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  const mail = new Counter({
-    name: 'latchkey_mail_attempts_total',
-    help: 'Outbox delivery attempts by result (sent, retrying, dead)',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  const oidc = new Counter({
-    name: 'latchkey_oidc_requests_total',
-    help: 'OpenID Connect authorization and token requests by endpoint, registered client (or unknown) and outcome (success or the OAuth error code)',
-    labelNames: ['endpoint', 'client', 'outcome'],
-    registers: [registry],
-  });
-  const passkeys = new Counter({
-    name: 'latchkey_passkey_ceremonies_total',
-    help: 'Passkey ceremonies (registration, authentication) by outcome: started, success, or the refusal reason',
-    labelNames: ['ceremony', 'outcome'],
-    registers: [registry],
-  });
-  const forwardAuth = new Counter({
-    name: 'latchkey_forward_auth_decisions_total',
-    help: 'Forward-auth decisions by outcome: allowed, unauthenticated, no_rule, not_listed, second_factor_required, untrusted_proxy, original_url_invalid',
-    labelNames: ['outcome'],
-    registers: [registry],
-  });
-  // Read from the store at scrape time, so every instance reports the shared outbox.
-  let summary: Promise<OutboxSummary> | null = null;
-  const fresh = () => (summary ??= outbox().finally(() => setTimeout(() => (summary = null), 1000).unref()));
-  new Gauge({
-    name: 'latchkey_outbox_messages',
-    help: 'Outbox messages by state',
-    labelNames: ['state'],
-    registers: [registry],
-    async collect() {
-      const s = await fresh();
-      for (const state of ['queued', 'retrying', 'sending', 'sent', 'dead'] as const) this.set({ state }, s[state]);
-    },
-  });
-  new Gauge({
-    name: 'latchkey_outbox_oldest_unsent_age_seconds',
-    help: 'Age of the oldest message not yet sent (0 when none)',
-    registers: [registry],
-    async collect() {
-      const s = await fresh();
-      this.set(s.oldestUnsentAt === null ? 0 : Math.max(0, (now() - s.oldestUnsentAt) / 1000));
-    },
-  });
-  new Gauge({
-    name: 'latchkey_build_info',
-    help: 'Version, schema version and build commit of this instance (value is always 1)',
-    labelNames: ['version', 'schema', 'commit'],
-    registers: [registry],
-  }).set({ version: build.version, schema: String(build.schema), commit: build.commit }, 1);
+export interface Scrape {
+  contentType: string;
+  body: string;
+}
 
-  // Pre-bound children: the session check is the hot path.
-  const valid = sessionChecks.labels('valid');
-  const invalid = sessionChecks.labels('invalid');
+export interface Metrics extends MetricsRecorder {
+  /** The Prometheus exposition of everything observed so far (loads prom-client the first time). */
+  scrape(): Promise<Scrape>;
+}
+
+/** Observations that may wait for the registry; at this many it is loaded without a scrape (a few hundred KB at most). */
+export const PENDING_LIMIT = 2000;
+
+export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSummary>, now: () => number): Metrics {
+  let prometheus: PrometheusMetrics | null = null;
+  let loading: Promise<PrometheusMetrics> | null = null;
+  let pending: Array<(to: MetricsRecorder) => void> = [];
+
+  const load = (): Promise<PrometheusMetrics> =>
+    (loading ??= import('./prometheus.ts').then(
+      ({ createPrometheusMetrics }) => {
+        const loaded = createPrometheusMetrics(build, outbox, now);
+        for (const replay of pending) replay(loaded);
+        pending = [];
+        prometheus = loaded;
+        return loaded;
+      },
+      (error: unknown) => {
+        loading = null; // the next scrape tries again, and answers the error
+        throw error;
+      },
+    ));
+  const wait = (replay: (to: MetricsRecorder) => void) => {
+    // Past four times the limit (a registry that cannot load) the oldest waiting observations go first.
+    if (pending.length >= PENDING_LIMIT * 4) pending.shift();
+    pending.push(replay);
+    if (pending.length === PENDING_LIMIT) load().catch(() => {}); // the scrape reports a failed load
+  };
 
   return {
-    registry,
     request(name, method, route, status, seconds, errorCode) {
-      requests.labels(method, route, String(status)).inc();
-      latency.labels(method, route).observe(seconds);
-      if (name === null) return;
-      if (name === 'signInEmail' && status === 202) signInRequests.inc();
-      const step = SIGN_IN_STEPS[name];
-      if (step) {
-        const ok = status < 400;
-        signIns.labels(step, ok ? 'succeeded' : 'failed', ok ? 'none' : (errorCode ?? `http_${status}`)).inc();
-      }
+      if (prometheus) prometheus.request(name, method, route, status, seconds, errorCode);
+      else wait((to) => to.request(name, method, route, status, seconds, errorCode));
     },
-    sessionCheck(ok) {
-      (ok ? valid : invalid).inc();
+    sessionCheck(valid) {
+      if (prometheus) prometheus.sessionCheck(valid);
+      else wait((to) => to.sessionCheck(valid));
     },
     policyDenied(reason) {
-      denied.labels(reason).inc();
+      if (prometheus) prometheus.policyDenied(reason);
+      else wait((to) => to.policyDenied(reason));
     },
     mailAttempt(result) {
-      mail.labels(result).inc();
+      if (prometheus) prometheus.mailAttempt(result);
+      else wait((to) => to.mailAttempt(result));
     },
     oidcRequest(endpoint, client, outcome) {
-      oidc.labels(endpoint, client, outcome).inc();
-    },
-    passkeyCeremony(ceremony, outcome) {
-      passkeys.labels(ceremony, outcome).inc();
+      if (prometheus) prometheus.oidcRequest(endpoint, client, outcome);
+      else wait((to) => to.oidcRequest(endpoint, client, outcome));
     },
     forwardAuth(outcome) {
-      forwardAuth.labels(outcome).inc();
+      if (prometheus) prometheus.forwardAuth(outcome);
+      else wait((to) => to.forwardAuth(outcome));
+    },
+    passkeyCeremony(ceremony, outcome) {
+      if (prometheus) prometheus.passkeyCeremony(ceremony, outcome);
+      else wait((to) => to.passkeyCeremony(ceremony, outcome));
+    },
+    async scrape() {
+      const { registry } = prometheus ?? (await load());
+      return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };
 }

@@ -6,7 +6,6 @@
 // older one is refused (RFC 6238 §5.2), however many requests race.
 
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import { auditEvent, type RequestContext } from './audit.ts';
 import { seal, unseal } from './crypto.ts';
 import { admitNotice } from './security-notices.ts';
@@ -94,8 +93,12 @@ export function otpauthUri(issuer: string, account: string, secret: string): str
   }).toString();
 }
 
-/** The QR code as an SVG document (shown as a data: image, which the strict CSP allows). */
-export function qrCodeSvg(uri: string): Promise<string> {
+/**
+ * The QR code as an SVG document (shown as a data: image, which the strict CSP
+ * allows). qrcode is loaded at the first enrolment, not at startup (issue #14 item 5).
+ */
+export async function qrCodeSvg(uri: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode');
   return QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 }
 

@@ -49,6 +49,7 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
     oidc: parts.oidc ?? null,
     cookies: cookieNames(ctx.config),
     csrfKey: deriveKey(ctx.config.secret, 'csrf-token'),
+    proxyCookieKey: deriveKey(ctx.config.secret, 'forward-auth-cookie'),
   };
   const app = new Hono<AppEnv>();
   // Kept only from one of our own proxies, as X-Forwarded-For is: from a client it

@@ -42,7 +42,7 @@ describe('the npm package, installed from its tarball into a fresh app (issue #1
   it('the tarball holds the compiled package and the documents, none of the repository tooling', (t) => {
     const { files, entryCount, size, unpackedSize } = app.packed;
     t.diagnostic(`tarball: ${entryCount} files, ${(size / 1000).toFixed(1)} kB packed, ${(unpackedSize / 1000).toFixed(1)} kB unpacked`);
-    const needed = ['package.json', 'README.md', 'SECURITY.md', 'CHANGELOG.md', 'openapi.json', 'docs/deploy.md'];
+    const needed = ['package.json', 'README.md', 'LICENSE', 'SECURITY.md', 'CHANGELOG.md', 'openapi.json', 'docs/deploy.md'];
     const compiled = ['dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/cli/main.js', 'dist/store/sqlite/checkpointer-thread.js'];
     compiled.push(...['node', 'express', 'fastify'].flatMap((name) => [`dist/adapters/${name}.js`, `dist/adapters/${name}.d.ts`]));
     const assets = ['dist/pages/assets/style.css', 'dist/pages/assets/sign-in.js', 'dist/core/breached-passwords.txt'];

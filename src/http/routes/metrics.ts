@@ -19,8 +19,8 @@ export function metricsEndpoint(deps: Pick<HttpDeps, 'config' | 'metrics'>): Han
       // Digests of equal length: the comparison time says nothing about the token.
       if (!constantTimeEqual(sha256(given), metricsToken)) return jsonError(c, 'unauthenticated');
     }
-    const registry = deps.metrics.registry;
-    return c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
+    const { body, contentType } = await deps.metrics.scrape();
+    return c.body(body, 200, { 'Content-Type': contentType });
   };
 }
 

@@ -10,7 +10,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, Hono } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { OIDC_PATHS, type OidcProvider } from '../../oidc/provider.ts';
+import { OIDC_PATHS } from '../../oidc/paths.ts';
+import type { OidcProvider } from '../../oidc/provider.ts';
 import { providerRequests } from '../../oidc/audit.ts';
 import { basicClientId } from '../../oidc/client-limits.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';

@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import openapi from '../../../openapi.json' with { type: 'json' };
 import { brandStylesheet } from '../../pages/brand-stylesheet.ts';
 import { iconSvg } from '../../pages/icon.ts';
 import { urlFor } from '../../route-table.ts';
@@ -97,7 +96,8 @@ export function systemRoutes(deps: HttpDeps): Endpoints {
     health,
     ready: readiness,
     version: (c) => c.json(buildInfo()),
-    openapi: (c) => c.json(openapi),
+    // Read at the first request, not at startup (issue #14 item 5); the module cache keeps it.
+    openapi: async (c) => c.json((await import('../../../openapi.json', { with: { type: 'json' } })).default),
     asset,
     // /metrics: here unless LATCHKEY_METRICS_LISTEN gives it a listener of its own (issue #12 finding 9).
     ...(deps.config.metricsListen ? {} : { metrics: metricsEndpoint(deps) }),

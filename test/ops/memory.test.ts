@@ -1,0 +1,114 @@
+// Idle memory of `latchkey start` (issue #14 item 5): optional parts load when
+// first used, not at startup, and the memory startup and bursts leave behind is
+// handed back once the server is quiet (src/cli/heap.ts). The RSS figures
+// themselves are the bench's (`npm run bench`); here, the behaviour behind them.
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { releaseMemoryWhenIdle } from '../../src/cli/heap.ts';
+import { startInstance } from '../cluster/harness.ts';
+import { Client } from '../support/http-client.ts';
+
+const MODULE_LOG_HOOK = new URL('../support/module-log.ts', import.meta.url).href;
+
+/** The packages under node_modules that the logged module URLs belong to. */
+function packagesIn(log: string): Set<string> {
+  return new Set([...log.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map((match) => match[1]!));
+}
+
+describe('what `latchkey start` loads on the embedded defaults', () => {
+  it('no OpenID Connect provider, Prometheus client, QR code, SMTP or database driver until used; prom-client and the OpenAPI document at their first request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-memory-'));
+    const log = join(dir, 'modules.log');
+    const instance = await startInstance('lazy-loading', {
+      LATCHKEY_DATA_DIR: dir,
+      LATCHKEY_DATABASE_URL: `sqlite:${join(dir, 'lk.db')}`,
+      LATCHKEY_LOG_LEVEL: 'info',
+      NODE_OPTIONS: `--import=${MODULE_LOG_HOOK}`,
+      TEST_MODULE_LOG: log,
+    });
+    try {
+      const client = new Client(instance.url);
+      assert.equal((await client.request('/auth/sign-in/email', { method: 'POST', json: { email: 'lazy@example.com' } })).status, 202);
+      assert.equal((await client.request('/auth/session')).status, 401);
+      assert.equal((await client.request('/auth/sign-in')).status, 200);
+      const served = readFileSync(log, 'utf8');
+      assert.match(served, /node_modules\/hono\//, 'the module log records the server’s packages');
+      for (const name of ['oidc-provider', 'koa', 'prom-client', 'qrcode', 'nodemailer', 'pg', 'ioredis']) {
+        assert.equal(packagesIn(served).has(name), false, `${name} loaded before it was needed`);
+      }
+      assert.doesNotMatch(served, /openapi\.json/);
+
+      const scraped = await client.request('/metrics');
+      assert.equal(scraped.status, 200);
+      const metrics = await scraped.text();
+      // What happened before the first scrape is counted.
+      assert.match(metrics, /^latchkey_http_requests_total\{method="POST",route="\/auth\/sign-in\/email",status="202"\} 1$/m);
+      assert.match(metrics, /^latchkey_sign_in_requests_total 1$/m);
+      assert.match(metrics, /^latchkey_session_validations_total\{result="invalid"\} [1-9]\d*$/m);
+      assert.equal(packagesIn(readFileSync(log, 'utf8')).has('prom-client'), true);
+
+      const openapi = await client.request('/openapi.json');
+      assert.equal(openapi.status, 200);
+      assert.match(((await openapi.json()) as { openapi: string }).openapi, /^3\./);
+      assert.equal(packagesIn(readFileSync(log, 'utf8')).has('oidc-provider'), false);
+    } finally {
+      instance.kill('SIGTERM');
+      await instance.exited;
+    }
+  });
+});
+
+/** A server's 'request' events, and a clock the test moves. */
+function quietServer() {
+  const server = new EventEmitter();
+  let time = 0;
+  return { server, now: () => time, advance: (ms: number) => (time += ms), request: () => server.emit('request') };
+}
+
+/** Real timers fire after a few ms; whether the server was quiet long enough is the test clock's call. */
+const ticks = () => sleep(40);
+
+describe('releasing memory when the server is quiet (cli/heap.ts)', () => {
+  it('collects once after startup when no request comes, not while requests keep coming, again once they stop', async () => {
+    const { server, now, advance, request } = quietServer();
+    const idle = releaseMemoryWhenIdle(server, { afterStartMs: 5, afterRequestsMs: 5, now });
+    try {
+      await ticks();
+      assert.equal(idle.releases, 0, 'no quiet time has passed on the clock');
+      advance(5);
+      await ticks();
+      assert.equal(idle.releases, 1, 'quiet after startup');
+      advance(100);
+      await ticks();
+      assert.equal(idle.releases, 1, 'once: nothing happened since');
+
+      request();
+      await ticks();
+      advance(3);
+      request();
+      await ticks();
+      assert.equal(idle.releases, 1, 'requests keep coming');
+      advance(5);
+      await ticks();
+      assert.equal(idle.releases, 2, 'quiet after the requests');
+    } finally {
+      idle.stop();
+    }
+  });
+
+  it('stops with the server, and leaves no gc function behind', async () => {
+    const { server, now, advance, request } = quietServer();
+    const idle = releaseMemoryWhenIdle(server, { afterStartMs: 5, afterRequestsMs: 5, now });
+    idle.stop();
+    request();
+    advance(50);
+    await ticks();
+    assert.equal(idle.releases, 0);
+    assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined', 'gc is not exposed to the application');
+  });
+});
