@@ -8,6 +8,8 @@ import { parseListenAddress, type ListenAddress } from './listen-address.ts';
 import { ConfigError, configFailure } from './config-error.ts';
 import { developmentSecret } from './development-secret.ts';
 import { LIMIT_ENV, LIMIT_SCHEMA, type RateLimits } from './rate-limits.ts';
+import { resolvePasskeyRpId } from './passkey-rp-id.ts';
+import { optionsToEnv } from './config-options.ts';
 import type { AccessRules } from './core/access-rules.ts';
 import { COOKIE_DOMAIN_SCHEMA, forwardAuthSettings } from './config-forward-auth.ts';
 
@@ -82,14 +84,17 @@ export interface LatchkeyOptions {
   outboxLeaseMs?: number;
   /** Path of a JSON file of OpenID Connect clients (issue #15); unset: no OpenID Connect provider. */
   oidcClientsFile?: string | null;
+  /** Passkeys' relying-party ID: the base URL's host (default) or a registrable parent of it (issue #17). */
+  passkeyRpId?: string | null;
   /** Path of the JSON file of forward-auth access rules (issue #16); unset: forward-auth denies every request. */
   accessRulesFile?: string | null;
   /** The access rules as an object (library mode), instead of accessRulesFile: `{ rules: [ … ] }`. */
   accessRules?: unknown;
   /**
    * A parent domain of the base URL's host (example.com for auth.example.com):
-   * the session cookie is sent to every host below it (`__Secure-latchkey_session;
-   * Domain=…`), so the apps behind forward-auth share the sign-in (issue #16).
+   * a proxy cookie is sent to every host below it (`__Secure-latchkey_proxy;
+   * Domain=…`), so the apps behind forward-auth share the sign-in (issue #16);
+   * only the forward-auth endpoints accept it, the session cookie stays host-only.
    */
   cookieDomain?: string | null;
   dataDir?: string;
@@ -133,9 +138,11 @@ export interface LatchkeyConfig {
   crossDeviceApproval: boolean;
   outboxLeaseMs: number;
   oidcClientsFile: string | null;
+  /** The passkeys' relying-party ID; null: passkeys unavailable (an IP-address base URL). */
+  passkeyRpId: string | null;
   /** LATCHKEY_ACCESS_RULES, validated and compiled (core/access-rules.ts); null: none. */
   accessRules: AccessRules | null;
-  /** LATCHKEY_COOKIE_DOMAIN, lower-case; null: host-only cookies (__Host- on https). */
+  /** LATCHKEY_COOKIE_DOMAIN, lower-case: the proxy cookie's Domain; null: no proxy cookie. */
   cookieDomain: string | null;
   dataDir: string;
   logLevel: string;
@@ -196,6 +203,7 @@ const schema = z.object({
   LATCHKEY_CROSS_DEVICE_APPROVAL: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
   LATCHKEY_OUTBOX_LEASE_MS: z.coerce.number().int().min(1000, 'must be at least 1000 ms').max(3_600_000, 'must be at most 3600000 ms').default(60_000),
   LATCHKEY_OIDC_CLIENTS: z.string().min(1).nullable().default(null),
+  LATCHKEY_PASSKEY_RP_ID: z.string().min(1).max(253).nullable().default(null),
   LATCHKEY_ACCESS_RULES: z.string().min(1).nullable().default(null),
   LATCHKEY_COOKIE_DOMAIN: COOKIE_DOMAIN_SCHEMA,
   LATCHKEY_DATA_DIR: z.string().min(1).default('./data'),
@@ -204,52 +212,6 @@ const schema = z.object({
 });
 
 type EnvInput = z.input<typeof schema>;
-
-/** Maps library options onto the same schema, so both paths validate identically. */
-function optionsToEnv(options: LatchkeyOptions): Record<string, unknown> {
-  const env: Record<string, unknown> = {
-    LATCHKEY_BASE_URL: options.baseUrl,
-    LATCHKEY_DATABASE_URL: options.databaseUrl,
-    LATCHKEY_SMTP_URL: options.smtpUrl,
-    LATCHKEY_MAIL_FROM: options.mailFrom,
-    LATCHKEY_SECRET: options.secret,
-    LATCHKEY_TOKEN_TTL: options.tokenTtlSeconds,
-    LATCHKEY_PASSWORD_RESET_TTL: options.passwordResetTtlSeconds,
-    LATCHKEY_EMAIL_CHANGE_TTL: options.emailChangeTtlSeconds,
-    LATCHKEY_EMAIL_VERIFY_TTL: options.emailVerifyTtlSeconds,
-    LATCHKEY_ARGON2_MEMORY_KIB: options.passwordHashing?.memoryKiB,
-    LATCHKEY_ARGON2_PASSES: options.passwordHashing?.passes,
-    LATCHKEY_ARGON2_PARALLELISM: options.passwordHashing?.parallelism,
-    LATCHKEY_SESSION_TTL: options.sessionTtlSeconds,
-    LATCHKEY_SESSION_IDLE_TTL: options.sessionIdleTtlSeconds,
-    LATCHKEY_SIGNUP: options.signup,
-    LATCHKEY_ALLOWED_REDIRECTS: options.allowedRedirectOrigins?.join(','),
-    LATCHKEY_PRODUCT_NAME: options.productName,
-    LATCHKEY_LOGO_URL: options.logoUrl,
-    LATCHKEY_ACCENT_COLOR: options.accentColor,
-    LATCHKEY_SUPPORT_EMAIL: options.supportEmail,
-    LATCHKEY_LOCALE: options.locale,
-    LATCHKEY_RESEND_INTERVAL: options.resendIntervalSeconds,
-    ...Object.fromEntries(Object.entries(options.limits ?? {}).map(([key, value]) => [LIMIT_ENV[key as keyof RateLimits], value])),
-    LATCHKEY_REDIS_URL: options.redisUrl,
-    LATCHKEY_METRICS_TOKEN: options.metricsToken,
-    LATCHKEY_METRICS_LISTEN: options.metricsListen,
-    LATCHKEY_ADMIN_TOKEN: options.adminToken,
-    LATCHKEY_AUDIT_RETENTION_DAYS: options.auditRetentionDays,
-    LATCHKEY_REDIS_PREFIX: options.redisKeyPrefix,
-    LATCHKEY_TRUSTED_PROXIES: options.trustedProxies?.join(','),
-    LATCHKEY_LINK_DEVICE: options.linkDevice,
-    LATCHKEY_CROSS_DEVICE_APPROVAL: options.crossDeviceApproval === undefined ? undefined : options.crossDeviceApproval ? 'on' : 'off',
-    LATCHKEY_OUTBOX_LEASE_MS: options.outboxLeaseMs,
-    LATCHKEY_OIDC_CLIENTS: options.oidcClientsFile,
-    LATCHKEY_ACCESS_RULES: options.accessRulesFile,
-    LATCHKEY_COOKIE_DOMAIN: options.cookieDomain,
-    LATCHKEY_DATA_DIR: options.dataDir,
-    LATCHKEY_LOG_LEVEL: options.logLevel,
-    NODE_ENV: options.production === undefined ? undefined : options.production ? 'production' : 'development',
-  };
-  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
-}
 
 export function parseEnv(env: Record<string, string | undefined>): z.output<typeof schema> {
   const problems: string[] = [];
@@ -322,6 +284,8 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
   if (raw.LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY < raw.LATCHKEY_LIMIT_ACCOUNT_DELAY) {
     problem('LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY: must be at least LATCHKEY_LIMIT_ACCOUNT_DELAY');
   }
+  const passkeys = resolvePasskeyRpId(baseUrl, raw.LATCHKEY_PASSKEY_RP_ID);
+  if (passkeys.problem) problem(passkeys.problem);
   const { accessRules, cookieDomain } = forwardAuthSettings(options.accessRules, raw.LATCHKEY_ACCESS_RULES, raw.LATCHKEY_COOKIE_DOMAIN, baseUrl, problem);
   if (problems.length > 0) configFailure(problems);
   const dataDir = raw.LATCHKEY_DATA_DIR;
@@ -367,6 +331,7 @@ export function resolveConfig(options: LatchkeyOptions = {}, env?: Record<string
     crossDeviceApproval: raw.LATCHKEY_CROSS_DEVICE_APPROVAL === 'on',
     outboxLeaseMs: raw.LATCHKEY_OUTBOX_LEASE_MS,
     oidcClientsFile: raw.LATCHKEY_OIDC_CLIENTS,
+    passkeyRpId: passkeys.rpId,
     accessRules,
     cookieDomain,
     dataDir,

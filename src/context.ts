@@ -11,6 +11,7 @@ import type { LatchkeyConfig } from './config.ts';
 import type { ComposeAccountMail } from './core/account.ts';
 import { deriveKey } from './core/crypto.ts';
 import type { LimiterBackend } from './core/limiters.ts';
+import type { PasskeySettings } from './core/passkey-challenges.ts';
 import { createMetrics, type Metrics } from './core/metrics.ts';
 import { createPasswordHasher, type PasswordHasher } from './core/passwords.ts';
 import { createPolicy, type Policy } from './core/policy.ts';
@@ -48,6 +49,8 @@ export interface Context {
   /** TOTP and recovery-code keys (issue #5). */
   readonly twoFactor: TwoFactorKeys;
   readonly passwords: PasswordHasher;
+  /** The passkeys' relying party (issue #17); null: unavailable (an IP-address base URL). */
+  readonly passkeys: PasskeySettings | null;
   /** The sign-in mail as a sealed outbox row (mail/compose.ts). */
   readonly composeSignInMail: ComposeSignInMail;
   /** The account flows' mails as sealed outbox rows (mail/compose.ts). */
@@ -128,6 +131,7 @@ export function createContext(parts: ContextParts): Context {
       issuer: config.productName,
     },
     passwords: createPasswordHasher(config.passwordHashing),
+    passkeys: config.passkeyRpId === null ? null : { rpId: config.passkeyRpId, rpName: config.productName, origin: config.baseUrl.origin },
     composeSignInMail: composeSignInMail({ sealKey, random, locale: config.locale, tokenTtlSeconds: config.tokenTtlSeconds }),
     composeAccountMail: accountMail,
     mailQueued: parts.mailQueued,

@@ -21,7 +21,7 @@ import { requestPasswordReset, resetPassword, type PasswordResetInput, type Requ
 import { signInWithPassword, type PasswordSignInRequest } from './core/password-sign-in.ts';
 import type { Session } from './core/types.ts';
 import { createApp } from './http/app.ts';
-import { cookieNames } from './http/cookies.ts';
+import { cookieNames, sessionClearingHeaders } from './http/cookies.ts';
 import { createMetricsApp } from './http/routes/metrics.ts';
 import type { AppEnv } from './http/env.ts';
 import { cookieHeaderOf, type SessionSource } from './http/session-source.ts';
@@ -170,7 +170,7 @@ export async function createLatchkey(options: CreateLatchkeyOptions = {}): Promi
   const oidc = await startOidcProvider({
     ...ctx,
     latchkeySession: (cookieHeader) => validateSession(store, ctx.sessions, readCookieHeader(cookieHeader ?? null, sessionCookie), now()),
-    sessionCookie: { name: sessionCookie, secure: cookieNames(config).secure },
+    sessionCookie: { clearing: sessionClearingHeaders(cookieNames(config)) },
   });
   const app = createApp(ctx, { devMailbox, version: buildInfo().version, oidc });
   if (options.startWorker !== false) outbox.start();

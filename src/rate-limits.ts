@@ -40,6 +40,8 @@ export interface RateLimits {
    * 404s cannot fill the trail.
    */
   errorEventsPerIpPerHour: number;
+  /** Passkey ceremonies (registration or sign-in options, each a stored challenge) started from one IP per 5 minutes (issue #17). */
+  passkeyCeremoniesPerIpPer5Minutes: number;
 }
 
 export const LIMIT_ENV: Record<keyof RateLimits, string> = {
@@ -57,6 +59,7 @@ export const LIMIT_ENV: Record<keyof RateLimits, string> = {
   accountMaxDelaySeconds: 'LATCHKEY_LIMIT_ACCOUNT_MAX_DELAY',
   deniedAuditEventsPerKeyPerMinute: 'LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE',
   errorEventsPerIpPerHour: 'LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR',
+  passkeyCeremoniesPerIpPer5Minutes: 'LATCHKEY_LIMIT_PASSKEY_PER_IP_5MIN',
 };
 
 const DAY = 86_400;
@@ -87,4 +90,6 @@ export const LIMIT_SCHEMA = {
   LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE: count(1, 10_000).default(10),
   // Issue #12: enough for a person's every error page; a scanner's 404s stay in the logs only.
   LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR: count(1, 1_000_000).default(60),
+  // Issue #17: each ceremony stores a challenge; a person starts a few (the sign-in page's autofill, the button, a retry).
+  LATCHKEY_LIMIT_PASSKEY_PER_IP_5MIN: count(1, 1_000_000).default(30),
 };

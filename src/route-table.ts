@@ -92,6 +92,18 @@ export const ROUTES = {
   totpSettings: post('/auth/totp/settings', 'browser'),
   totpDisable: post('/auth/totp/disable', 'browser'),
 
+  // Passkeys (issue #17): registration from a signed-in session, sign-in without one, the account's list.
+  passkeyRegistrationOptions: post('/auth/passkeys/registration/options', 'api'),
+  passkeyRegistration: post('/auth/passkeys/registration', 'api'),
+  passkeySignInOptions: post('/auth/passkeys/sign-in/options', 'api'),
+  passkeySignIn: post('/auth/passkeys/sign-in', 'api'),
+  passkeys: get('/auth/passkeys', 'api'),
+  passkeyRename: post('/auth/passkeys/:id/rename', 'browser'),
+  passkeyDelete: del('/auth/passkeys/:id', 'api'),
+  passkeyRemove: post('/auth/passkeys/:id/remove', 'browser'),
+  passkeyOfferDismiss: post('/auth/passkeys/offer/dismiss', 'browser'),
+  passkeySettings: post('/auth/passkeys/settings', 'browser'),
+
   // The account's password, and its reset by email.
   passwordStatus: get('/auth/password', 'api'),
   passwordSet: post('/auth/password', 'browser'),

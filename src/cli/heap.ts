@@ -7,8 +7,8 @@
 // pressure. This runs one when the server is quiet: a second after startup,
 // and again once requests have stopped for a minute. It blocks the event loop
 // for tens of ms on an idle machine (170–575 ms measured on a busy shared one):
-// a request arriving meanwhile waits that long; no answer changes. In library mode it is the application's call: only the CLI
-// server runs it.
+// a request arriving meanwhile waits that long; no answer changes. In library
+// mode it is the application's call: only the CLI server runs it.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 

@@ -10,7 +10,10 @@
 // - path: a prefix by whole segments (`/admin` matches `/admin` and `/admin/x`,
 //   never `/administrator`), on the path with dot segments resolved and
 //   percent-escapes of anything but `/` and `\` decoded, so `/a/../admin` and
-//   `/%61dmin` meet the `/admin` rule.
+//   `/%61dmin` meet the `/admin` rule. Case-sensitive, as most apps serve paths.
+//   A request is judged on every reading an app may give its path
+//   (pathReadings: `;params` dropped, `%2F`/`%5C` as separators) and allowed
+//   only when every reading is.
 
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -152,7 +155,8 @@ export function normalizePath(value: string): string | null {
   if (!value.startsWith('/') || value.length > 4096) return null;
   let pathname: string;
   try {
-    pathname = new URL(value, 'http://path.invalid').pathname;
+    // Appended, never resolved against a base: '//admin/x' is a path, not a host 'admin'.
+    pathname = new URL(`http://path.invalid${value}`).pathname.replace(/\/{2,}/g, '/');
   } catch {
     return null;
   }
@@ -161,6 +165,32 @@ export function normalizePath(value: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Every path an upstream app may plausibly serve for this one (review of issue
+ * #16, finding 4): as normalizePath reads it; with `;params` dropped from each
+ * segment (Tomcat, Spring, Jetty: `/admin;x/users` is `/admin/users`); with
+ * `%2F` and `%5C` decoded as separators (servers that decode before routing:
+ * `/admin%2Fusers`); and both. The decision must allow every one of them.
+ * Null when the raw reading is malformed; distinct readings, the raw one first.
+ */
+export function pathReadings(value: string): string[] | null {
+  const raw = normalizePath(value);
+  if (raw === null) return null;
+  // The hot path: without ';' or an escaped separator every reading is the raw one.
+  if (!value.includes(';') && !/%(2F|5C)/i.test(value)) return [raw];
+  const withoutParams = value.replace(/;[^/]*/g, '');
+  const readings = [raw, normalizePath(withoutParams), decodedSeparators(value), decodedSeparators(withoutParams)];
+  // A reading that cannot be made (a malformed escape once decoded) cannot be judged: refuse rather than skip it.
+  if (readings.some((reading) => reading === null)) return null;
+  return [...new Set(readings as string[])];
+}
+
+/** normalizePath after `%2F` / `%5C` became separators (a WHATWG URL reads `\` as `/` for http). */
+function decodedSeparators(value: string): string | null {
+  const decoded = value.replace(/%2F/gi, '/').replace(/%5C/gi, '/');
+  return normalizePath(decoded.startsWith('/') ? decoded : `/${decoded}`);
 }
 
 function hostMatches(rule: AccessRule, host: string): boolean {

@@ -35,7 +35,13 @@ export type SecurityNoticeKind =
   /** Email sign-in asks for TOTP again. */
   | 'email_sign_in_requires_totp'
   /** A password reset held by the second factor was applied (mailed as password_changed 'reset'). */
-  | 'password_reset';
+  | 'password_reset'
+  /** A passkey was added to the account, or removed (issue #17). */
+  | 'passkey_added'
+  | 'passkey_removed'
+  /** Email sign-in asks for a passkey (or TOTP) now, or no longer. */
+  | 'email_sign_in_requires_passkey'
+  | 'email_sign_in_without_passkey';
 
 export interface AccountMailEnvelope {
   to: string;

@@ -62,6 +62,12 @@ export const AUDIT_EVENT_TYPES = [
   // reason says who: 'admin_api' or 'cli'
   'oidc.client_added',
   'oidc.client_removed',
+  // Passkeys (issue #17)
+  'passkey.registered',
+  'passkey.renamed',
+  'passkey.removed',
+  'passkey.rejected',
+  'passkey.settings_changed',
   // Forward-auth (issue #16); reason `<code>:<host>`
   'forward_auth.allowed',
   'forward_auth.denied',
@@ -76,7 +82,7 @@ export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
  */
 export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'sign_in.requested': 'A sign-in mail was asked for. failure: `signup_closed`, `account_disabled` (no mail, same answer to the requester).',
-  'sign_in.succeeded': 'A session was issued after every required factor.',
+  'sign_in.succeeded': 'A session was issued after every required factor; reason: the first factor (`link`, `code`, `password`, `passkey`).',
   'sign_in.failed': 'A sign-in step failed after its factor was checked.',
   'token.consumed': 'A one-time token (link or code) was used; reason: its purpose.',
   'token.rejected': 'A link or code was refused: `token_invalid`, `token_expired`, `token_used`, `token_replaced`, `code_locked`, `link_other_device`.',
@@ -122,7 +128,12 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'oidc.keys_rotated': 'OpenID Connect: `latchkey keys rotate` added a signing key, which signs from now on; older keys stay in the JWKS until what they signed has expired. reason: the new key id.',
   'oidc.client_added': 'OpenID Connect: an operator registered a client (reason `admin_api`, `cli`); its secret is shown once and stored sealed, never written here.',
   'oidc.client_removed': 'OpenID Connect: an operator removed a client (reason `admin_api`, `cli`) and, in the same transaction, every grant, code and token of it.',
-  'forward_auth.allowed': 'Forward-auth: a proxy asked and the session may open the app; reason `rule_<n>:<host>` (the rule that decided). Once per session and host per hour in each instance, not per proxied request.',
+  'passkey.registered': 'A passkey was added to the account (from a recent sign-in); reason: its authenticator\'s AAGUID. A security notice was mailed.',
+  'passkey.renamed': 'The account renamed one of its passkeys.',
+  'passkey.removed': 'A passkey was removed from the account (from a recent sign-in). A security notice was mailed.',
+  'passkey.settings_changed': 'The account changed whether email sign-in also asks for a passkey (or the TOTP code, when TOTP is on); reason `on` or `off`. A security notice was mailed.',
+  'passkey.rejected': 'A passkey ceremony was refused: `passkey_challenge_invalid`, `passkey_challenge_expired`, `passkey_invalid` (origin, RP ID, signature or user verification), `passkey_unknown` (no such credential, or another account\'s), `counter_regressed` (a signature counter went backwards: a cloned authenticator), `passkey_exists` (the credential is registered already).',
+  'forward_auth.allowed': 'Forward-auth: a proxy asked and the session may open the app; reason `rule_<n>:<host>` (the rule that decided, the host of its first request). Once per session and rule per hour in each instance, not per proxied request (per host, a `*.` rule would make it unbounded).',
   'forward_auth.denied': 'Forward-auth: a proxy asked and the answer was no; reason `<code>:<host>`: `unauthenticated` (sent to sign in), `no_rule`, `not_listed`, `second_factor_required`, or `untrusted_proxy` / `original_url_invalid` (no host). Within the denial bound per reason and client IP per minute (`LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE`), as `policy.denied`.',
 };
 

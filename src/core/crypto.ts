@@ -75,7 +75,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 export type KeyPurpose =
   | 'code-hmac' | 'outbox-seal' | 'limiter-keys' | 'totp-seal' | 'recovery-code-hmac' | 'csrf-token'
-  | 'oidc-seal' | 'oidc-cookies';
+  | 'oidc-seal' | 'oidc-cookies' | 'forward-auth-cookie';
 
 /** A 32-byte key for one purpose, derived from the server secret (RFC 5869). */
 export function deriveKey(secret: string, purpose: KeyPurpose): Buffer {

@@ -10,7 +10,7 @@ import type { ErrorCode } from './errors.ts';
 import { checkRedirect } from './redirects.ts';
 import { requireSecondFactor, type SecondFactorRequired } from './second-factor.ts';
 import { newSession } from './sessions.ts';
-import { FIRST_FACTOR_AMR, type FirstFactorKind, type Session, type TokenRecord, type User } from './types.ts';
+import { FIRST_FACTOR_AMR, type AuthMethod, type FirstFactorKind, type Session, type TokenRecord, type User } from './types.ts';
 import type { Context } from '../context.ts';
 
 export type { SecondFactorRequired } from './second-factor.ts';
@@ -43,6 +43,8 @@ export interface VerifiedFirstFactor {
   redirectTo: string | null;
   /** The first factor's own events (e.g. token.consumed), committed with the session or the pending step. */
   events: AuditEvent[];
+  /** The session's methods when the factor knows better than FIRST_FACTOR_AMR (a passkey: hwk or swk, and user). */
+  amr?: AuthMethod[];
 }
 
 export function emailFactor(kind: 'link' | 'code', record: TokenRecord, context: RequestContext, now: number): VerifiedFirstFactor {
@@ -71,7 +73,11 @@ export async function finishFirstFactor(
 ): Promise<VerifyOutcome> {
   const userId = factor.userId ?? (await ctx.store.findUserByEmail(factor.email))?.id ?? null;
   const totp = userId === null ? null : await ctx.store.getTotp(userId);
-  if (userId !== null && totp !== null && totp.enabledAt !== null && (factor.kind === 'password' || totp.emailSignInRequiresTotp)) {
+  // A passkey is possession and user verification in one (NIST SP 800-63B-4 §3.1.7): no TOTP after it.
+  const asksTotp = factor.kind === 'password' || (factor.kind !== 'passkey' && totp?.emailSignInRequiresTotp === true);
+  // Issue #17: the account may have email sign-in ask for a passkey too (completed by a passkey sign-in, or TOTP when on).
+  const asksPasskey = (factor.kind === 'link' || factor.kind === 'code') && userId !== null && (await requiresPasskey(ctx, userId));
+  if (userId !== null && ((totp !== null && totp.enabledAt !== null && asksTotp) || asksPasskey)) {
     // Checked now and again when the step completes (the allowlist may change meanwhile).
     const redirectTo = checkRedirect(factor.redirectTo, ctx.redirects) ?? ctx.redirects.defaultPath;
     return requireSecondFactor(ctx, { userId, email: factor.email, firstFactor: factor.kind, redirectTo, events: factor.events }, context, now);
@@ -79,6 +85,11 @@ export async function finishFirstFactor(
   const outcome = await completeSignIn(ctx, factor, context, now);
   if (outcome.ok) await ctx.policy.recordSuccess(factor.email, factor.kind);
   return outcome;
+}
+
+async function requiresPasskey(ctx: Pick<FirstFactorContext, 'store'>, userId: string): Promise<boolean> {
+  const settings = await ctx.store.getPasskeySettings(userId);
+  return settings.emailSignInRequiresPasskey && settings.passkeys > 0;
 }
 
 /** A refused link or code: the audit event, and the public code. */
@@ -103,21 +114,21 @@ async function completeSignIn(
   context: RequestContext,
   now: number,
 ): Promise<VerifyOutcome> {
-  const { token, record: sessionRecord } = newSession(ctx, now, context, [FIRST_FACTOR_AMR[factor.kind]]);
+  const { token, record: sessionRecord } = newSession(ctx, now, context, factor.amr ?? [FIRST_FACTOR_AMR[factor.kind]]);
   const event = (type: AuditEvent['type'], reason: string | null = null) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId: factor.userId, email: factor.email });
   const signedIn = await ctx.store.signIn({
     email: factor.email,
     userId: factor.userId,
-    // Only an email factor may create an account.
-    allowSignup: ctx.signup === 'open' && factor.kind !== 'password',
+    // Only an email factor may create an account (or prove its address).
+    allowSignup: ctx.signup === 'open' && (factor.kind === 'link' || factor.kind === 'code'),
     newUserId: ctx.random.uuid(),
     now,
     session: sessionRecord,
-    events: [...factor.events, event('session.created'), event('sign_in.succeeded')],
+    events: [...factor.events, event('session.created'), event('sign_in.succeeded', factor.kind)],
     // Recorded in the transaction that creates the account (an audit event never trails its change).
     createdUserEvent: event('user.created'),
-    emailProven: factor.kind !== 'password',
+    emailProven: factor.kind === 'link' || factor.kind === 'code',
   });
   if (!signedIn) {
     // Only a closed-signup decoy token gets here, and its code was never mailed.

@@ -25,6 +25,8 @@ export interface MetricsRecorder {
   oidcRequest(endpoint: 'authorization' | 'token', client: string, outcome: string): void;
   /** Forward-auth (issue #16): one decision by outcome ('allowed' or the denial's reason, core/policy-access.ts). */
   forwardAuth(outcome: string): void;
+  /** Passkeys (issue #17): a ceremony `started`, or its end: 'success' or the refusal's reason code. */
+  passkeyCeremony(ceremony: 'registration' | 'authentication', outcome: string): void;
 }
 
 export interface Scrape {
@@ -90,6 +92,10 @@ export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSumm
     forwardAuth(outcome) {
       if (prometheus) prometheus.forwardAuth(outcome);
       else wait((to) => to.forwardAuth(outcome));
+    },
+    passkeyCeremony(ceremony, outcome) {
+      if (prometheus) prometheus.passkeyCeremony(ceremony, outcome);
+      else wait((to) => to.passkeyCeremony(ceremony, outcome));
     },
     async scrape() {
       const { registry } = prometheus ?? (await load());

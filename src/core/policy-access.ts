@@ -8,9 +8,12 @@
 //   policy's denial bound (per reason and client IP, and per account, per minute:
 //   core/denial-audit.ts); past it the metrics still count every one;
 // - an allowance is a `forward_auth.allowed` event, reason `rule_<n>:<host>`, once
-//   per session and host per ALLOWED_AUDIT_WINDOW_MS in each instance (a map of
+//   per session and rule per ALLOWED_AUDIT_WINDOW_MS in each instance (a map of
 //   at most ALLOWED_AUDIT_ENTRIES entries in memory, the oldest dropped first):
 //   the trail says who opened which app, hour by hour, not each of their requests.
+//   Keyed by rule, not host: under a `*.` rule a session could invent a host per
+//   request and write a row for each (review of issue #16, finding 5); the host
+//   named is the first one of the window.
 
 import type { Store } from '../store/store.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
@@ -36,8 +39,12 @@ export type AccessReason =
   | 'second_factor_required';
 
 export interface AccessRequest {
-  /** The original URL's host and path (normalized: core/access-rules.ts), or why there is none. */
-  target: { host: string; path: string } | { problem: 'untrusted_proxy' | 'original_url_invalid' };
+  /**
+   * The original URL's host and path (normalized: core/access-rules.ts), or why
+   * there is none. `paths`: every reading of the path an app may serve
+   * (pathReadings); the request is allowed only when each one is.
+   */
+  target: { host: string; path: string; paths?: readonly string[] } | { problem: 'untrusted_proxy' | 'original_url_invalid' };
   /** The session the request carried; `amr`: how it signed in (RFC 8176, core/types.ts). */
   session: { id: string; userId: string; email: string; amr: readonly AuthMethod[] } | null;
 }
@@ -83,7 +90,8 @@ export function createAccessPolicy(deps: AccessPolicyDeps): CheckAccess {
       await deps.denials.record(decision.reason, context, email, 'forward_auth.denied', detail);
       return decision;
     }
-    const key = `${request.session!.id} ${host}`;
+    // At most one row per session and rule (at most 1000 rules) per window.
+    const key = `${request.session!.id} ${decision.rule}`;
     const now = deps.now();
     const last = lastAllowedAudit.get(key);
     if (last !== undefined && now - last < ALLOWED_AUDIT_WINDOW_MS) return decision;
@@ -99,17 +107,21 @@ export function createAccessPolicy(deps: AccessPolicyDeps): CheckAccess {
 
   const decide = (reason: AccessReason, rule: number | null = null): AccessDecision => ({ allow: reason === 'allowed', reason, policyVersion: POLICY_VERSION, rule });
 
+  function judge(host: string, path: string, session: AccessRequest['session']): AccessDecision {
+    // First match decides; no rule (or no rules file at all): deny.
+    const rule = deps.rules?.match(host, path) ?? null;
+    if (rule === null) return decide('no_rule');
+    if (session === null) return decide('unauthenticated', rule.number);
+    if (!ruleAllows(rule, session.email)) return decide('not_listed', rule.number);
+    if (rule.secondFactor && !passedSecondFactor(session.amr)) return decide('second_factor_required', rule.number);
+    return decide('allowed', rule.number);
+  }
+
   return async (request, context) => {
     const { target, session } = request;
     if (!('host' in target)) return audited(decide(target.problem), request, context);
-    // First match decides; no rule (or no rules file at all): deny.
-    const rule = deps.rules?.match(target.host, target.path) ?? null;
-    if (rule === null) return audited(decide('no_rule'), request, context);
-    if (session === null) return audited(decide('unauthenticated', rule.number), request, context);
-    if (!ruleAllows(rule, session.email)) return audited(decide('not_listed', rule.number), request, context);
-    if (rule.secondFactor && !passedSecondFactor(session.amr)) {
-      return audited(decide('second_factor_required', rule.number), request, context);
-    }
-    return audited(decide('allowed', rule.number), request, context);
+    // Every reading must allow (review of issue #16, finding 4); the first refusal, in reading order, answers.
+    const decisions = (target.paths ?? [target.path]).map((path) => judge(target.host, path, session));
+    return audited(decisions.find((decision) => !decision.allow) ?? decisions[0]!, request, context);
   };
 }

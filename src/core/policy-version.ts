@@ -12,4 +12,8 @@
 //    grants count toward its delay (client_delay).
 // 7: issue #16: forward-auth access rules (first match by host and path, default
 //    deny, second factor per rule); redirects after sign-in to the hosts they protect.
-export const POLICY_VERSION = 7;
+// 8: issue #16 review: every reading of a forward-auth path must be allowed (;
+//    parameters dropped, %2F/%5C as separators); allowances audited per session and rule.
+// 9: issue #17: passkeys: ceremonies started per IP (ip_passkey_limit), answers
+//    within the per-IP verify bucket, a passkey sign-in never asks for TOTP.
+export const POLICY_VERSION = 9;

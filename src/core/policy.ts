@@ -68,7 +68,9 @@ export type PolicyReason =
   | 'second_factor_protected'
   | 'admin_refused'
   /** OpenID Connect (issue #15): the client is in its delay after consecutive failed authentications or refused grants: 429. */
-  | 'client_delay';
+  | 'client_delay'
+  /** Passkeys (issue #17): too many ceremonies started from one IP: 429. */
+  | 'ip_passkey_limit';
 
 export interface PolicyDecision {
   allow: boolean;
@@ -78,7 +80,7 @@ export interface PolicyDecision {
   silent: boolean;
 }
 
-export type Verifier = 'link' | 'code' | 'password' | 'totp' | 'recovery_code';
+export type Verifier = 'link' | 'code' | 'password' | 'totp' | 'recovery_code' | 'passkey';
 
 /**
  * Which delay a failure counts toward and which delay holds a verification
@@ -92,10 +94,10 @@ export type Verifier = 'link' | 'code' | 'password' | 'totp' | 'recovery_code';
  * A second factor after an email factor counts toward 'email'. Links are never
  * delayed, nor is a second-factor step (its own cap of five attempts holds).
  */
-export type DelayScope = 'email' | 'password' | 'session';
+export type DelayScope = 'email' | 'password' | 'session' | 'passkey';
 
 export function delayScope(verifier: Verifier, after?: FirstFactorKind): DelayScope {
-  if (verifier === 'password') return 'password';
+  if (verifier === 'password' || verifier === 'passkey') return verifier;
   if (verifier === 'link' || verifier === 'code') return 'email';
   if (after === undefined) return 'session';
   return after === 'password' ? 'password' : 'email';
@@ -223,6 +225,13 @@ export interface Policy {
    */
   checkOidcClient(clientId: string, context: RequestContext): Promise<PolicyDecision>;
   /**
+   * Passkeys (issue #17). `options`: a ceremony started (a challenge stored),
+   * the per-IP passkey bucket. `verify`: an answer checked, the per-IP verify
+   * bucket like every verification (no account delay: a signature cannot be
+   * guessed, and the account is known only from the answer).
+   */
+  checkPasskey(input: { step: 'options' | 'verify' }, context: RequestContext): Promise<PolicyDecision>;
+  /**
    * Forward-auth (issue #16): may this session open this URL behind the proxy?
    * The first access rule whose host and path match decides; none: deny.
    * Audited within bounds (core/policy-access.ts).
@@ -281,6 +290,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
     notices: backend.bucket('notice-hour', limits.noticesPerAddressPerHour, HOUR),
     accountChanges: backend.bucket('account-change-hour', limits.accountChangesPerHour, HOUR),
     ipVerify: backend.bucket('ip-verify', limits.verifyAttemptsPerIpPer5Minutes, 5 * 60),
+    ipPasskey: backend.bucket('ip-passkey', limits.passkeyCeremoniesPerIpPer5Minutes, 5 * 60),
     // Consecutive failures are forgotten a day after the first one if nothing resets them.
     accountFailures: backend.bucket('account-failures', Number.MAX_SAFE_INTEGER, DAY),
     accountDelay: backend.bucket('account-delay', 1, limits.accountMaxDelaySeconds),
@@ -445,6 +455,10 @@ export function createPolicy(deps: PolicyDeps): Policy {
       return blocked > 0 ? deny('client_delay', context) : allowed;
     },
 
+    async checkPasskey(input, context) {
+      if (input.step === 'verify') return checkVerify({ verifier: 'passkey', account: null }, context);
+      return (await buckets.ipPasskey.take(ipKey(context))) ? allowed : deny('ip_passkey_limit', context);
+    },
     checkAccess: createAccessPolicy({ rules: deps.accessRules ?? null, store: deps.store, denials, now: deps.now }),
   };
 }

@@ -16,6 +16,7 @@ const SIGN_IN_STEPS: Partial<Record<RouteName, string>> = {
   signInCode: 'code',
   signInPassword: 'password',
   secondFactor: 'second_factor',
+  passkeySignIn: 'passkey',
 };
 
 export interface PrometheusMetrics extends MetricsRecorder {
@@ -71,6 +72,12 @@ export function createPrometheusMetrics(build: BuildInfo, outbox: () => Promise<
     name: 'latchkey_oidc_requests_total',
     help: 'OpenID Connect authorization and token requests by endpoint, registered client (or unknown) and outcome (success or the OAuth error code)',
     labelNames: ['endpoint', 'client', 'outcome'],
+    registers: [registry],
+  });
+  const passkeys = new Counter({
+    name: 'latchkey_passkey_ceremonies_total',
+    help: 'Passkey ceremonies (registration, authentication) by outcome: started, success, or the refusal reason',
+    labelNames: ['ceremony', 'outcome'],
     registers: [registry],
   });
   const forwardAuth = new Counter({
@@ -139,6 +146,9 @@ export function createPrometheusMetrics(build: BuildInfo, outbox: () => Promise<
     },
     forwardAuth(outcome) {
       forwardAuth.labels(outcome).inc();
+    },
+    passkeyCeremony(ceremony, outcome) {
+      passkeys.labels(ceremony, outcome).inc();
     },
   };
 }

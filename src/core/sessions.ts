@@ -54,7 +54,17 @@ export async function validateSession(
   now: number,
 ): Promise<ValidSession | null> {
   if (!cookieValue || !COOKIE_VALUE.test(cookieValue)) return null;
-  const found = await store.findSession(sha256(cookieValue));
+  return validateSessionHash(store, policy, sha256(cookieValue), now);
+}
+
+/**
+ * The same check from the stored hash of the cookie value (validateSession's
+ * second half): the forward-auth proxy cookie carries the hash, sealed by an
+ * HMAC (http/proxy-cookie.ts), never the session cookie itself. Revoked
+ * sessions and disabled accounts are not found; idle and absolute expiry judged here.
+ */
+export async function validateSessionHash(store: Store, policy: SessionPolicy, tokenHash: string, now: number): Promise<ValidSession | null> {
+  const found = await store.findSession(tokenHash);
   if (!found || now >= sessionEndsAt(found.session, policy)) return null;
   if (now - found.session.lastSeenAt >= TOUCH_INTERVAL_MS) {
     await store.touchSession(found.session.id, now);

@@ -44,8 +44,8 @@ export interface Session {
  */
 export type AuthMethod = 'email' | 'pwd' | 'otp' | 'hwk' | 'swk' | 'user';
 
-/** Each first factor's method. */
-export const FIRST_FACTOR_AMR: Record<FirstFactorKind, AuthMethod> = { link: 'email', code: 'email', password: 'pwd' };
+/** Each first factor's method (a passkey's session records its own: ["hwk"|"swk", "user"], core/passkey-sign-in.ts). */
+export const FIRST_FACTOR_AMR: Record<FirstFactorKind, AuthMethod> = { link: 'email', code: 'email', password: 'pwd', passkey: 'hwk' };
 
 /** Did this session pass more than one factor (TOTP after the first, or a passkey with user verification)? */
 export function isMultiFactor(amr: readonly AuthMethod[]): boolean {
@@ -81,5 +81,9 @@ export interface TokenRecord {
   requestUserAgent: string | null;
 }
 
-/** How a person proved who they are before any second factor: an emailed link or code, or a password. */
-export type FirstFactorKind = 'link' | 'code' | 'password';
+/**
+ * How a person proved who they are before any second factor: an emailed link or
+ * code, a password, or a passkey (issue #17: multi-factor on its own, it never
+ * asks for TOTP).
+ */
+export type FirstFactorKind = 'link' | 'code' | 'password' | 'passkey';

@@ -29,6 +29,7 @@ import { sessionRoutes } from './routes/session.ts';
 import { signInRoutes } from './routes/sign-in.ts';
 import { systemRoutes } from './routes/system.ts';
 import { twoFactorRoutes } from './routes/two-factor.ts';
+import { passkeyRoutes } from './routes/passkeys.ts';
 import { verifyRoutes } from './routes/verify.ts';
 import { approvalRoutes } from './routes/approval.ts';
 import { forwardAuthRoutes } from './routes/forward-auth.ts';
@@ -48,6 +49,7 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
     oidc: parts.oidc ?? null,
     cookies: cookieNames(ctx.config),
     csrfKey: deriveKey(ctx.config.secret, 'csrf-token'),
+    proxyCookieKey: deriveKey(ctx.config.secret, 'forward-auth-cookie'),
   };
   const app = new Hono<AppEnv>();
   // Kept only from one of our own proxies, as X-Forwarded-For is: from a client it
@@ -95,6 +97,7 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
     ...secondFactorRoutes(deps),
     ...sessionRoutes(deps),
     ...twoFactorRoutes(deps),
+    ...passkeyRoutes(deps),
     ...passwordRoutes(deps),
     ...passwordResetRoutes(deps),
     ...emailRoutes(deps),

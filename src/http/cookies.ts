@@ -1,11 +1,14 @@
 // Cookie names and attributes. On https the __Host- prefix pins the cookie to
-// this exact origin (no Domain, Path=/, Secure). With LATCHKEY_COOKIE_DOMAIN
-// (forward-auth, issue #16) the session cookie alone is sent to every host below
-// that domain: `__Secure-latchkey_session; Domain=…` on https (Secure, any
-// Domain), `latchkey_session; Domain=…` on http in development. The flow, CSRF
-// and second-factor cookies stay host-only: only the sign-in host reads them.
+// this exact origin (no Domain, Path=/, Secure); every cookie Latchkey's own
+// API reads is host-only, the session cookie included. With
+// LATCHKEY_COOKIE_DOMAIN (forward-auth, issue #16) one more cookie goes to every
+// host below that domain: the proxy cookie, `__Secure-latchkey_proxy; Domain=…`
+// on https (`latchkey_proxy; Domain=…` on http in development), which only the
+// forward-auth endpoints accept (http/proxy-cookie.ts). The protected apps
+// receive it, never the session: an app, or its logs, cannot act on the
+// Latchkey account with it (review of issue #16, finding 2).
 import type { Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, generateCookie, getCookie, setCookie } from 'hono/cookie';
 import type { LatchkeyConfig } from '../config.ts';
 import { sha256 } from '../core/crypto.ts';
 
@@ -22,23 +25,32 @@ export interface CookieNames {
   secondFactor: string;
   /** The browser's CSRF secret (http/csrf.ts): HttpOnly, renewed at every sign-in. */
   csrf: string;
+  /** Passkeys (issue #17): the random mark binding a ceremony's challenge to this browser: HttpOnly, 5 minutes. */
+  passkey: string;
+  /** The account page's passkey offer was dismissed in this browser: not shown again for 30 days. */
+  passkeyOffer: string;
   secure: boolean;
-  /** LATCHKEY_COOKIE_DOMAIN: the session cookie's Domain; null: host-only. */
-  sessionDomain: string | null;
+  /** LATCHKEY_COOKIE_DOMAIN: the proxy cookie's Domain; null: no proxy cookie. */
+  sharedDomain: string | null;
+  /** The forward-auth proxy cookie's name, written beside the session cookie; null without LATCHKEY_COOKIE_DOMAIN. */
+  proxy: string | null;
 }
 
 /** Computed once, at startup (createApp keeps them in HttpDeps.cookies; createLatchkey for getSession). */
 export function cookieNames(config: Pick<LatchkeyConfig, 'baseUrl' | 'cookieDomain'>): CookieNames {
   const secure = config.baseUrl.protocol === 'https:';
   const prefix = secure ? '__Host-' : '';
-  const sessionDomain = config.cookieDomain ?? null;
+  const sharedDomain = config.cookieDomain ?? null;
   return {
-    session: sessionDomain === null ? `${prefix}latchkey_session` : `${secure ? '__Secure-' : ''}latchkey_session`,
-    sessionDomain,
+    session: `${prefix}latchkey_session`,
+    sharedDomain,
+    proxy: sharedDomain === null ? null : `${secure ? '__Secure-' : ''}latchkey_proxy`,
     flow: `${prefix}latchkey_flow`,
     flowRequest: `${prefix}latchkey_flow_request`,
     secondFactor: `${prefix}latchkey_second_factor`,
     csrf: `${prefix}latchkey_csrf`,
+    passkey: `${prefix}latchkey_passkey`,
+    passkeyOffer: `${prefix}latchkey_passkey_offer`,
     secure,
   };
 }
@@ -56,16 +68,27 @@ export function readCookie(c: Context, name: string): string | undefined {
   return getCookie(c, name);
 }
 
-/** The Domain attribute of a cookie: the session's with LATCHKEY_COOKIE_DOMAIN, else none (host-only). */
+/** The Domain attribute of a cookie: the proxy cookie's LATCHKEY_COOKIE_DOMAIN, else none (host-only). */
 function domainOf(names: CookieNames, name: string): { domain: string } | Record<never, never> {
-  return name === names.session && names.sessionDomain !== null ? { domain: names.sessionDomain } : {};
+  return name === names.proxy && names.sharedDomain !== null ? { domain: names.sharedDomain } : {};
 }
 
 export function writeCookie(c: Context, names: CookieNames, name: string, value: string, maxAgeSeconds: number): void {
   setCookie(c, name, value, { httpOnly: true, sameSite: 'Lax', path: '/', secure: names.secure, maxAge: maxAgeSeconds, ...domainOf(names, name) });
 }
 
-/** Cleared with the attributes it was set with: a shared session cookie needs its Domain to go. */
+/** Cleared with the attributes it was set with: the shared proxy cookie needs its Domain to go. */
 export function clearCookie(c: Context, names: CookieNames, name: string): void {
   deleteCookie(c, name, { path: '/', secure: names.secure, httpOnly: true, sameSite: 'Lax', ...domainOf(names, name) });
+}
+
+/**
+ * The Set-Cookie lines that end this browser's session: the session cookie and,
+ * with LATCHKEY_COOKIE_DOMAIN, the proxy cookie with its Domain. For answers
+ * not written through Hono (the OpenID Connect provider's logout, oidc/logout.ts).
+ */
+export function sessionClearingHeaders(names: CookieNames): string[] {
+  return [names.session, names.proxy]
+    .filter((name): name is string => name !== null)
+    .map((name) => generateCookie(name, '', { path: '/', secure: names.secure, httpOnly: true, sameSite: 'Lax', maxAge: 0, ...domainOf(names, name) }));
 }

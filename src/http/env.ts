@@ -44,6 +44,8 @@ export interface HttpDeps extends Context {
   readonly cookies: CookieNames;
   /** Keys the CSRF tokens (http/csrf-token.ts). */
   readonly csrfKey: Buffer;
+  /** Seals the forward-auth proxy cookie (http/proxy-cookie.ts). */
+  readonly proxyCookieKey: Buffer;
   /** The OpenID Connect provider (issue #15), when LATCHKEY_OIDC_CLIENTS is set. */
   readonly oidc: OidcProvider | null;
 }

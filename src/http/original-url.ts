@@ -8,19 +8,23 @@
 // Believed only from LATCHKEY_TRUSTED_PROXIES; every header bounded before it is parsed.
 import type { Context } from 'hono';
 import type { TrustedProxies } from '../core/client-ip.ts';
-import { normalizeHost, normalizePath } from '../core/access-rules.ts';
+import { normalizeHost, pathReadings } from '../core/access-rules.ts';
 import { fromTrustedProxy } from './client-ip.ts';
 import type { AppEnv } from './env.ts';
 
 /** Longer than any URL a browser keeps in its address bar for long; the redirect after sign-in is bounded tighter (core/redirects.ts). */
 const MAX_URL_LENGTH = 8192;
 const MAX_HOST_LENGTH = 260;
+/** scheme://host[:port]/path[?query]: no userinfo, no escapes or other characters in the host, no fragment. */
+const ORIGINAL_URL = /^https?:\/\/[A-Za-z0-9.-]{1,260}(:[0-9]{1,5})?\/[^#\s]*$/;
 
 export type OriginalUrl =
   | {
       /** Normalized for the rules (core/access-rules.ts). */
       host: string;
       path: string;
+      /** Every reading of the path an app may serve (core/access-rules.ts pathReadings), `path` first. */
+      paths: readonly string[];
       /** As the browser asked for it: where to come back to after signing in. */
       href: string;
     }
@@ -35,15 +39,17 @@ function parsed(value: string): OriginalUrl {
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) return { problem: 'original_url_invalid' };
   const host = normalizeHost(url.host);
-  const path = normalizePath(url.pathname);
-  return host === null || path === null ? { problem: 'original_url_invalid' } : { host, path, href: url.href };
+  const paths = pathReadings(url.pathname);
+  return host === null || paths === null ? { problem: 'original_url_invalid' } : { host, path: paths[0]!, paths, href: url.href };
 }
 
 /** nginx auth_request: `X-Original-URL: $scheme://$http_host$request_uri`. */
 export function originalUrlNginx(c: Context<AppEnv>, proxies: TrustedProxies): OriginalUrl {
   if (!fromTrustedProxy(c, proxies)) return { problem: 'untrusted_proxy' };
   const original = c.req.header('x-original-url');
-  return original !== undefined && original.length <= MAX_URL_LENGTH ? parsed(original) : { problem: 'original_url_invalid' };
+  // nginx builds it from the client's Host ($http_host): the authority must be a plain host[:port] and
+  // the rest a path, or a Host like "app.example.com:443#" would hand the rules another path than the app's.
+  return original !== undefined && original.length <= MAX_URL_LENGTH && ORIGINAL_URL.test(original) ? parsed(original) : { problem: 'original_url_invalid' };
 }
 
 /** Caddy forward_auth, Traefik forwardAuth: `X-Forwarded-Proto`, `-Host`, `-Uri`. */
@@ -56,7 +62,8 @@ export function originalUrlForwarded(c: Context<AppEnv>, proxies: TrustedProxies
   if ((proto !== 'https' && proto !== 'http') || host === undefined || host.length > MAX_HOST_LENGTH || host.includes(',')) {
     return { problem: 'original_url_invalid' };
   }
-  if (uri.length > MAX_URL_LENGTH || !uri.startsWith('/') || uri.startsWith('//')) return { problem: 'original_url_invalid' };
+  // No '#': a browser never sends one, and Caddy passes "/public#/../admin" on to an app that may read past it.
+  if (uri.length > MAX_URL_LENGTH || !uri.startsWith('/') || uri.startsWith('//') || uri.includes('#')) return { problem: 'original_url_invalid' };
   // The host must be a host: "evil.org/x@app.example.com" would otherwise be parsed as a path of evil.org.
   if (!/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(host)) return { problem: 'original_url_invalid' };
   return parsed(`${proto}://${host}${uri}`);

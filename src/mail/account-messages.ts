@@ -47,6 +47,10 @@ const NOTICE_KEYS = {
   recovery_code_used: 'recoveryCodeUsed',
   email_sign_in_alone: 'emailSignInAlone',
   email_sign_in_requires_totp: 'emailSignInTotp',
+  passkey_added: 'passkeyAdded',
+  passkey_removed: 'passkeyRemoved',
+  email_sign_in_requires_passkey: 'emailRequiresPasskey',
+  email_sign_in_without_passkey: 'emailWithoutPasskey',
 } as const;
 
 export function renderAccountMessage(input: AccountMessageInput): RenderedMessage {
@@ -88,12 +92,17 @@ export function renderAccountMessage(input: AccountMessageInput): RenderedMessag
     case 'recovery_codes_regenerated':
     case 'recovery_code_used':
     case 'email_sign_in_alone':
-    case 'email_sign_in_requires_totp': {
+    case 'email_sign_in_requires_totp':
+    case 'passkey_added':
+    case 'passkey_removed':
+    case 'email_sign_in_requires_passkey':
+    case 'email_sign_in_without_passkey': {
       const key = NOTICE_KEYS[mail.kind];
       const time = formatUtc(input.at);
       const device = describeUserAgent(input.userAgent, t);
       // A second factor someone else added cannot be removed without it: the owner needs another way back.
-      const added = mail.kind === 'totp_enabled' || mail.kind === 'recovery_codes_regenerated' || mail.kind === 'email_sign_in_requires_totp';
+      const added =
+        mail.kind === 'totp_enabled' || mail.kind === 'recovery_codes_regenerated' || mail.kind === 'email_sign_in_requires_totp' || mail.kind === 'passkey_added' || mail.kind === 'email_sign_in_requires_passkey';
       return frame(t(`mail.notice.${key}.subject`, { product }), [
         { kind: 'paragraph', parts: messageParts(t, `mail.notice.${key}.body`, { email, time, device }) },
         { kind: 'paragraph', parts: t(added ? 'mail.notice.notYouAdded' : 'mail.notice.notYou') },
@@ -191,6 +200,22 @@ export const accountTemplates: readonly MailTemplate[] = [
   })),
   template('email-sign-in-requires-totp', 'Security notice after email sign-in started asking for the authenticator code again.', (baseUrl) => ({
     kind: 'email_sign_in_requires_totp',
+    accountLink: absoluteUrlFor(baseUrl, 'account'),
+  })),
+  template('passkey-added', 'Security notice after a passkey was added to the account (issue #17).', (baseUrl) => ({
+    kind: 'passkey_added',
+    accountLink: absoluteUrlFor(baseUrl, 'account'),
+  })),
+  template('passkey-removed', 'Security notice after a passkey was removed from the account (issue #17).', (baseUrl) => ({
+    kind: 'passkey_removed',
+    accountLink: absoluteUrlFor(baseUrl, 'account'),
+  })),
+  template('email-sign-in-requires-passkey', 'Security notice after email sign-in started asking for a passkey (issue #17).', (baseUrl) => ({
+    kind: 'email_sign_in_requires_passkey',
+    accountLink: absoluteUrlFor(baseUrl, 'account'),
+  })),
+  template('email-sign-in-without-passkey', 'Security notice after email sign-in stopped asking for a passkey (issue #17).', (baseUrl) => ({
+    kind: 'email_sign_in_without_passkey',
     accountLink: absoluteUrlFor(baseUrl, 'account'),
   })),
   template('recovery-code-used', 'Security notice after a recovery code was used (to sign in, or to change two-factor settings).', (baseUrl) => ({

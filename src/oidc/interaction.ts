@@ -36,7 +36,15 @@ export function loginStep(view: InteractionView, signedIn: ValidSession | null, 
   if (signedIn && fresh) {
     return {
       kind: 'finish',
-      result: { login: { accountId: signedIn.user.id, ts: Math.floor(signedIn.session.authenticatedAt / 1000) } },
+      // auth_time: when this Latchkey session signed in (or re-entered its password); amr: how (RFC 8176),
+      // left out for a session older than migration 11, which does not know.
+      result: {
+        login: {
+          accountId: signedIn.user.id,
+          ts: Math.floor(signedIn.session.authenticatedAt / 1000),
+          ...(signedIn.session.amr.length > 0 ? { amr: [...signedIn.session.amr] } : {}),
+        },
+      },
     };
   }
   // Signed in but not recently enough: the sign-in page must show itself instead of sending the browser on.

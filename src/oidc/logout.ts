@@ -14,8 +14,8 @@ export interface LogoutDeps {
   store: Pick<SessionStore, 'revokeSession'>;
   now: () => number;
   latchkeySession: (cookieHeader: string | undefined) => Promise<ValidSession | null>;
-  /** The Latchkey session cookie's name, and whether it is Secure (http/cookies.ts). */
-  cookie: { name: string; secure: boolean };
+  /** The Set-Cookie lines that clear the Latchkey session cookie and the forward-auth proxy cookie (http/cookies.ts sessionClearingHeaders). */
+  cookie: { clearing: readonly string[] };
   /**
    * Where an authorization resumes (issuer + /oidc/auth/). The provider also
    * logs its own session out when another person signed in to Latchkey in this
@@ -47,6 +47,7 @@ export function endLatchkeySessionOnLogout(provider: Provider, deps: LogoutDeps)
         auditEvent(context, { type: 'oidc.logout', outcome: 'success', at, userId, reason: state[CONFIRMED] ?? null }),
       ]);
     }
-    ctx.append('Set-Cookie', `${deps.cookie.name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${deps.cookie.secure ? '; Secure' : ''}`);
+    // With the attributes they were set with: the proxy cookie's Domain too (LATCHKEY_COOKIE_DOMAIN).
+    for (const line of deps.cookie.clearing) ctx.append('Set-Cookie', line);
   });
 }

@@ -22,12 +22,9 @@ import { renderProviderError } from './error-page.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import { endLatchkeySessionOnLogout, type LogoutDeps } from './logout.ts';
 import { ID_TOKEN_TTL_SECONDS, KEY_CHECK_INTERVAL_MS, type SigningJwk } from './keys.ts';
-import { OIDC_PATHS } from './paths.ts';
+import { OIDC_PATHS, PROVIDER_SESSION_COOKIE } from './paths.ts';
 
-export { OIDC_PATHS };
-
-/** The provider's session cookie: Latchkey's sign-out ends the session it names (backchannel.ts). */
-export const PROVIDER_SESSION_COOKIE = 'latchkey_oidc_session';
+export { OIDC_PATHS, PROVIDER_SESSION_COOKIE };
 
 /** Seconds. A code lives one minute (issue #15); an interaction long enough to fetch an emailed link. */
 const TTL = { AuthorizationCode: 60, AccessToken: ID_TOKEN_TTL_SECONDS, IdToken: ID_TOKEN_TTL_SECONDS, Interaction: 3600 } as const;
@@ -129,7 +126,8 @@ function buildProvider(deps: OidcProviderDeps, sealKey: Buffer, keys: SigningJwk
       if (!user) return undefined;
       return { accountId: user.id, claims: () => ({ sub: user.id, email: user.email, email_verified: user.emailVerified }) };
     },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+    // amr (RFC 8176) comes from the Latchkey session (interaction.ts): in every id_token, with the openid scope.
+    claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'] },
     scopes: ['openid', 'email', 'offline_access'],
     // The id_token carries the scopes' claims (email) even when an access token is issued too.
     conformIdTokenClaims: false,

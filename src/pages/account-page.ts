@@ -5,6 +5,7 @@ import { rich } from './text.ts';
 import { twoFactorSection, type TwoFactorView } from './two-factor-section.ts';
 import { emailSection, passwordSection, type EmailView, type PasswordView } from './account-security-section.ts';
 import { csrfField } from './csrf-field.ts';
+import { PASSKEY_SCRIPTS, passkeyOffer, passkeySection, type PasskeySectionView } from './passkey-section.ts';
 import { urlFor } from '../route-table.ts';
 import { appsSection, type AppsSectionView } from './apps-section.ts';
 
@@ -20,7 +21,16 @@ export interface AccountSessionView {
 
 export function accountPage(
   page: PageContext,
-  options: { email: string; sessions: AccountSessionView[]; twoFactor?: TwoFactorView; emailView?: EmailView; password?: PasswordView; apps?: AppsSectionView },
+  options: {
+    email: string;
+    sessions: AccountSessionView[];
+    twoFactor?: TwoFactorView;
+    emailView?: EmailView;
+    password?: PasswordView;
+    /** Absent when passkeys are unavailable (an IP-address base URL): no passkey control at all. */
+    passkeys?: PasskeySectionView;
+    apps?: AppsSectionView;
+  },
 ): Html {
   const { t } = page;
   // This device first, then the most recently seen.
@@ -29,8 +39,10 @@ export function accountPage(
   return layout({
     ...page,
     title: t('account.title'),
+    scripts: options.passkeys ? PASSKEY_SCRIPTS : [],
     body: html`<h1>${t('account.title')}</h1>
 <p>${rich(t, 'account.signedInAs', { email: options.email }, { testId: 'account-email' })}</p>
+${options.passkeys?.offer ? passkeyOffer(page) : ''}
 <h2>${t('account.sessions')}</h2>
 <ul class="sessions">
 ${sessions.map(
@@ -46,6 +58,7 @@ ${sessions.map(
 ${options.apps ? appsSection(page, options.apps) : ''}
 ${options.emailView ? emailSection(page, options.emailView) : ''}
 ${options.password ? passwordSection(page, options.password) : ''}
+${options.passkeys ? passkeySection(page, options.passkeys) : ''}
 ${options.twoFactor ? twoFactorSection(page, options.twoFactor) : ''}
 <div class="actions">
 ${others > 0 ? html`<form method="post" action="${urlFor('otherSessionsRevoke')}">${csrfField(page)}<button type="submit" class="secondary">${t('account.revokeOthers')}</button></form>` : ''}

@@ -7,11 +7,15 @@ import { layout, type Html } from './layout.ts';
 import type { PageContext } from './context.ts';
 import { csrfField } from './csrf-field.ts';
 import { urlFor } from '../route-table.ts';
+import { PASSKEY_SCRIPTS, passkeySignIn } from './passkey-section.ts';
 
 export interface SecondFactorPageOptions {
   method: 'totp' | 'recovery';
   expiresInSeconds: number;
   error?: string | null;
+  /** Issue #17: the account has TOTP on (default) and/or passkeys that complete this step (a passkey sign-in). */
+  totp?: boolean;
+  passkey?: { redirectTo: string } | null;
 }
 
 export function secondFactorPage(page: PageContext, options: SecondFactorPageOptions): Html {
@@ -27,21 +31,26 @@ export function secondFactorPage(page: PageContext, options: SecondFactorPageOpt
   <input id="recovery-code" name="recoveryCode" class="recovery" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="40"
     required autofocus aria-describedby="code-error"${invalid}>
   <p id="code-error" class="error" role="alert">${options.error ?? ''}</p>`;
-  return layout({
-    ...page,
-    title: t('secondFactor.title'),
-    body: html`<h1>${t('secondFactor.title')}</h1>
-<p>${options.method === 'totp' ? t('secondFactor.lead', { product: page.productName }) : t('secondFactor.recoveryLead')}</p>
+  const totp = options.totp ?? true;
+  const codes = html`<p>${options.method === 'totp' ? t('secondFactor.lead', { product: page.productName }) : t('secondFactor.recoveryLead')}</p>
 <form id="second-factor" method="post" action="${urlFor('secondFactor')}" novalidate>${csrfField(page)}
   ${field}
   <button type="submit" class="primary">${t('secondFactor.submit')}</button>
-</form>
+</form>`;
+  const other = html`<p>${
+    options.method === 'totp'
+      ? html`<a href="${urlFor('secondFactorPage', undefined, { method: 'recovery' })}">${t('secondFactor.useRecovery')}</a>`
+      : html`<a href="${urlFor('secondFactorPage')}">${t('secondFactor.useTotp')}</a>`
+  }</p>`;
+  return layout({
+    ...page,
+    title: t('secondFactor.title'),
+    scripts: options.passkey ? PASSKEY_SCRIPTS : [],
+    body: html`<h1>${t('secondFactor.title')}</h1>
+${totp ? codes : html`<p>${t('secondFactor.passkeyLead')}</p>`}
+${options.passkey ? passkeySignIn(page, options.passkey.redirectTo, false) : ''}
 <p class="hint">${t('secondFactor.expires', { duration: durationInWords(t, options.expiresInSeconds) })}</p>
-<p>${
-      options.method === 'totp'
-        ? html`<a href="${urlFor('secondFactorPage', undefined, { method: 'recovery' })}">${t('secondFactor.useRecovery')}</a>`
-        : html`<a href="${urlFor('secondFactorPage')}">${t('secondFactor.useTotp')}</a>`
-    }</p>
+${totp ? other : ''}
 <p><a href="${urlFor('signIn')}">${t('secondFactor.startOver')}</a></p>`,
   });
 }

@@ -3,6 +3,7 @@ import { layout, type Html } from './layout.ts';
 import type { PageContext } from './context.ts';
 import { COMMON_EMAIL_DOMAINS } from './email-typo.ts';
 import { csrfField } from './csrf-field.ts';
+import { PASSKEY_SCRIPTS, passkeySignIn } from './passkey-section.ts';
 import { urlFor } from '../route-table.ts';
 
 export interface SignInPageOptions {
@@ -11,6 +12,8 @@ export interface SignInPageOptions {
   error?: string | null;
   /** Set after a submit whose domain looks mistyped: the page asks before sending. */
   suggestion?: string | null;
+  /** Passkeys are available (a named base URL): the button and autofill (issue #17). */
+  passkeys?: boolean;
 }
 
 export function signInPage(page: PageContext, options: SignInPageOptions): Html {
@@ -20,7 +23,7 @@ export function signInPage(page: PageContext, options: SignInPageOptions): Html 
   return layout({
     ...page,
     title: t('signIn.title'),
-    scripts: [urlFor('asset', { name: 'sign-in.js' })],
+    scripts: [urlFor('asset', { name: 'sign-in.js' }), ...(options.passkeys ? PASSKEY_SCRIPTS : [])],
     body: html`<h1>${t('signIn.heading', { product: page.productName })}</h1>
 <p>${t('signIn.lead')}</p>
 ${options.suggestion ? typoQuestion(page, options.email ?? '', options.suggestion, redirect) : ''}
@@ -30,7 +33,7 @@ ${options.suggestion ? typoQuestion(page, options.email ?? '', options.suggestio
   data-typo-accept="${t('signIn.typo.accept')}"
   data-invalid-email="${t('error.invalid_email.message')}">${csrfField(page)}
   <label for="email">${t('signIn.emailLabel')}</label>
-  <input id="email" name="email" type="email" autocomplete="email" autocapitalize="none" spellcheck="false" autofocus required
+  <input id="email" name="email" type="email" autocomplete="${options.passkeys ? 'email webauthn' : 'email'}" autocapitalize="none" spellcheck="false" autofocus required
     maxlength="254" value="${options.email ?? ''}" aria-describedby="email-error email-typo"${invalid}>
   <p id="email-error" class="error" role="alert">${options.error ?? ''}</p>
   <div id="email-typo" class="typo" aria-live="polite"></div>
@@ -38,6 +41,7 @@ ${options.suggestion ? typoQuestion(page, options.email ?? '', options.suggestio
   ${redirect}
   <button type="submit" class="primary">${t('signIn.submit')}</button>
 </form>
+${options.passkeys ? passkeySignIn(page, options.redirectTo ?? null, true) : ''}
 <p><a href="${urlFor('signInPasswordPage', undefined, { redirectTo: options.redirectTo || null })}">${t('signIn.usePassword')}</a></p>`,
   });
 }

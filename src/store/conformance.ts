@@ -14,6 +14,7 @@ import { auditCases } from './conformance/audit.ts';
 import type { ConformanceHooks, StoreTest } from './conformance/fixtures.ts';
 import { oidcCases } from './conformance/oidc.ts';
 import { outboxCases } from './conformance/outbox.ts';
+import { passkeyCases } from './conformance/passkeys.ts';
 import { rateCounterCases } from './conformance/rate-counters.ts';
 import { sessionCases } from './conformance/sessions.ts';
 import { tokenCases } from './conformance/tokens.ts';
@@ -62,6 +63,7 @@ export function runStoreConformance(
     approvalCases(test);
     auditCases(test, options);
     oidcCases(test);
+    passkeyCases(test);
   });
 }
 

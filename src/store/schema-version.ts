@@ -1,6 +1,6 @@
 // The schema version this code expects. Both backends number their migrations
 // in step, so one version describes the schema whichever database is in use.
-export const SCHEMA_VERSION = 12;
+export const SCHEMA_VERSION = 13;
 
 export interface Migration {
   version: number;

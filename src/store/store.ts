@@ -6,8 +6,10 @@
 import type { AuditEvent, AuditEventType, StoredAuditEvent } from '../core/audit.ts';
 import type { AuthMethod, FirstFactorKind, Session, TokenPurpose, TokenRecord, User } from '../core/types.ts';
 import type { OidcStore } from './oidc-store.ts';
+import type { PasskeyStore } from './passkey-store.ts';
 
 export type { OidcRecord, OidcSigningKey, OidcStore, StoredOidcRecord } from './oidc-store.ts';
+export type { Passkey, PasskeyCeremony, PasskeyChallenge, PasskeySettings, PasskeyStore, PasskeyUse, RemovePasskeyResult } from './passkey-store.ts';
 
 export type ConsumeFailure = 'not_found' | 'expired' | 'used' | 'replaced' | 'locked';
 
@@ -528,7 +530,8 @@ export interface Store
     ApprovalStore,
     SignInFlowStore,
     AuditStore,
-    OidcStore {}
+    OidcStore,
+    PasskeyStore {}
 
 /** Everything but the lifecycle: what store/logic/ builds over a backend's driver. */
 export type StoreLogic = Omit<Store, keyof StoreLifecycle>;

@@ -2,7 +2,7 @@
 // named, and matching by host and path as an attacker would probe it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalizeHost, normalizePath, parseAccessRules, ruleAllows, type AccessRules } from '../../src/core/access-rules.ts';
+import { normalizeHost, normalizePath, parseAccessRules, pathReadings, ruleAllows, type AccessRules } from '../../src/core/access-rules.ts';
 import { ConfigError, resolveConfig } from '../../src/config.ts';
 import { checkRedirect } from '../../src/core/redirects.ts';
 import { createAccessPolicy, type AccessRequest } from '../../src/core/policy-access.ts';
@@ -130,6 +130,35 @@ describe('access rules: matching', () => {
   });
 });
 
+describe('path readings: every path an app may serve for the one asked about', () => {
+  it('adds the reading without ;params and the one with %2F / %5C as separators', () => {
+    assert.deepEqual(pathReadings('/admin/users'), ['/admin/users']);
+    assert.deepEqual(pathReadings('/admin;x/users'), ['/admin;x/users', '/admin/users']);
+    assert.deepEqual(pathReadings('/admin%2Fusers'), ['/admin%2Fusers', '/admin/users']);
+    assert.deepEqual(pathReadings('/admin%5cusers'), ['/admin%5Cusers', '/admin/users']);
+    assert.deepEqual(pathReadings('/x%2F..%2Fadmin'), ['/x%2F..%2Fadmin', '/admin']);
+    assert.deepEqual(pathReadings('/a;p%2F..%2Fadmin'), ['/a;p%2F..%2Fadmin', '/a', '/admin']);
+    assert.equal(pathReadings('/%C3'), null, 'a malformed escape cannot be judged');
+  });
+
+  it('a request is allowed only when every reading is', async () => {
+    const check = createAccessPolicy({
+      rules: rules([{ host: 'app.example.com', path: '/admin', allow: ['ada@example.com'] }, { host: 'app.example.com', allow: ['*'] }]),
+      store: { appendAudit: async () => undefined },
+      denials: { record: async () => undefined },
+      now: () => 0,
+    });
+    const bob = { id: 's', userId: 'u', email: 'bob@example.com', amr: ['email'] as AuthMethod[] };
+    const context = { requestId: null, ip: null, userAgent: null };
+    for (const raw of ['/admin;x/users', '/admin%2Fusers']) {
+      const paths = pathReadings(raw)!;
+      assert.equal((await check({ target: { host: 'app.example.com', path: paths[0]!, paths }, session: bob }, context)).reason, 'not_listed', raw);
+      // The single raw reading alone would have let bob in: that was the review's finding.
+      assert.equal((await check({ target: { host: 'app.example.com', path: paths[0]! }, session: bob }, context)).allow, true, raw);
+    }
+  });
+});
+
 describe('access decisions', () => {
   const set = rules([
     { host: 'grafana.example.com', path: '/admin', allow: ['ada@example.com'], secondFactor: true },
@@ -178,6 +207,19 @@ describe('access decisions', () => {
       'second_factor_required:grafana.example.com',
       'untrusted_proxy',
     ]);
+  });
+
+  it('an allowance is audited once per session and rule per hour: invented hosts under a *. rule write no more rows', async () => {
+    const check = createAccessPolicy({
+      rules: rules([{ host: '*.example.com', allow: ['*'] }, { host: 'other.test', allow: ['*'] }]),
+      store: { appendAudit: async (events) => void stored.push(...events) },
+      denials: { record: async () => undefined },
+      now: () => 1_000_000,
+    });
+    const stored: AuditEvent[] = [];
+    for (let i = 0; i < 500; i++) assert.equal((await check(at(`h${i}.example.com`, '/', session('bob@example.com')), context)).allow, true);
+    await check(at('other.test', '/', session('bob@example.com')), context);
+    assert.deepEqual(stored.map((event) => event.reason), ['rule_1:h0.example.com', 'rule_2:other.test']);
   });
 
   it('an allowance is audited once per session and host per hour, not per proxied request', async () => {

@@ -45,6 +45,7 @@ describe('policy', () => {
       accountMaxDelaySeconds: 3600,
       deniedAuditEventsPerKeyPerMinute: 10,
       errorEventsPerIpPerHour: 60,
+      passkeyCeremoniesPerIpPer5Minutes: 30,
     });
     assert.equal(resolveConfig({ secret: SECRET }).resendIntervalSeconds, 60);
   });

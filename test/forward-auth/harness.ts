@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -210,6 +210,18 @@ export interface Answer {
   body: string;
 }
 
+/** A raw HTTP/1.1 request, so the target and Host can carry what node:http refuses ('#'); the whole answer as text. */
+export function rawRequest(port: number, lines: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(lines.join('\r\n') + '\r\n\r\n'));
+    let out = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => (out += chunk));
+    socket.on('end', () => resolve(out));
+    socket.on('error', reject);
+  });
+}
+
 /** One request to the proxy, as a client would send it to this host (no redirects followed). */
 export function send(port: number, host: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
@@ -227,8 +239,13 @@ export function send(port: number, host: string, path: string, options: { method
   });
 }
 
-/** Signs in through the proxy's auth host by the JSON API and the mailed link; returns the Set-Cookie of the session. */
-export async function signIn(stack: Pick<Stack, 'proxyPort' | 'sink'>, email: string): Promise<{ cookie: string; setCookie: string }> {
+/**
+ * Signs in through the proxy's auth host by the JSON API and the mailed link.
+ * `cookie`: what a browser sends to a protected app (the domain-wide proxy
+ * cookie); `session`: what it sends to the auth host (the host-only session
+ * cookie and the proxy cookie); `setCookie`: the proxy cookie's Set-Cookie.
+ */
+export async function signIn(stack: Pick<Stack, 'proxyPort' | 'sink'>, email: string): Promise<{ cookie: string; session: string; setCookie: string }> {
   const asked = await send(stack.proxyPort, AUTH_HOST, '/auth/sign-in/email', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -245,7 +262,9 @@ export async function signIn(stack: Pick<Stack, 'proxyPort' | 'sink'>, email: st
     body: JSON.stringify({ token }),
   });
   if (verified.status !== 200) throw new Error(`verify answered ${verified.status}: ${verified.body}`);
-  const setCookie = (verified.headers['set-cookie'] ?? []).find((line) => line.startsWith('latchkey_session='));
-  if (!setCookie) throw new Error(`no session cookie: ${JSON.stringify(verified.headers['set-cookie'])}`);
-  return { cookie: setCookie.split(';')[0]!, setCookie };
+  const lines = verified.headers['set-cookie'] ?? [];
+  const session = lines.find((line) => line.startsWith('latchkey_session='));
+  const setCookie = lines.find((line) => line.startsWith('latchkey_proxy='));
+  if (!session || !setCookie) throw new Error(`no session or proxy cookie: ${JSON.stringify(lines)}`);
+  return { cookie: setCookie.split(';')[0]!, session: `${session.split(';')[0]!}; ${setCookie.split(';')[0]!}`, setCookie };
 }

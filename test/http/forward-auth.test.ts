@@ -102,6 +102,8 @@ describe('forward-auth endpoints', () => {
     });
     assert.equal(answer.status, 403);
     assert.match(await answer.text(), /data-error-code="access_denied"/);
+    // The proxy passes this answer to the browser on the app's host: it sets no cookie there.
+    assert.deepEqual(answer.headers.getSetCookie(), []);
   });
 
   it('oversized or malformed original URLs are refused before any work, and a host with a path or credentials is no host', async () => {
@@ -150,10 +152,21 @@ describe('forward-auth endpoints', () => {
     assert.match(metrics, /latchkey_forward_auth_decisions_total\{outcome="no_rule"\} 60/);
     assert.match(metrics, /latchkey_forward_auth_decisions_total\{outcome="allowed"\} 1/);
   });
+
+  it('one session asking about 300 invented hosts under a *. rule writes one forward_auth.allowed row, not 300', async () => {
+    const { cookie } = await sessionCookie(trusted, mailbox, 'ada@example.org');
+    const before = (await store.listAudit({ type: 'forward_auth.allowed', limit: 100000 })).length;
+    for (let i = 0; i < 300; i++) {
+      const answer = await ask(trusted, '/auth/auth-request', { cookie, 'x-original-url': `http://h${i}.tools.example.test/admin` });
+      assert.equal(answer.status, 200);
+    }
+    const rows = (await store.listAudit({ type: 'forward_auth.allowed', limit: 100000 })).length - before;
+    assert.equal(rows, 1);
+  });
 });
 
-describe('the shared session cookie on https', () => {
-  it('is __Secure-latchkey_session with Domain at sign-in, and sign-out clears it by name and domain without Clear-Site-Data', async () => {
+describe('the proxy cookie on https', () => {
+  it('is __Secure-latchkey_proxy with Domain beside a host-only __Host-latchkey_session; only forward-auth accepts it; sign-out clears both without Clear-Site-Data', async () => {
     const { createLatchkey } = await import('../../src/latchkey.ts');
     const { pino } = await import('pino');
     const store = (await sqliteBackend.open())!;
@@ -163,6 +176,8 @@ describe('the shared session cookie on https', () => {
       mailer: mailbox,
       baseUrl: 'https://auth.example.com',
       cookieDomain: 'example.com',
+      trustedProxies: ['127.0.0.1'],
+      accessRules: { rules: [{ host: 'app.example.com', allow: ['@example.org'] }] },
       secret: 'test-secret-that-is-long-enough-0123456789',
       logger: pino({ level: 'silent' }),
     });
@@ -172,24 +187,56 @@ describe('the shared session cookie on https', () => {
       const token = /token=([A-Za-z0-9_-]{43})/.exec(mailbox.list()[0]!.text)![1]!;
       const verified = await latchkey.fetch(new Request('https://auth.example.com/auth/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) }));
       assert.equal(verified.status, 200);
-      const session = verified.headers.getSetCookie().find((line) => line.startsWith('__Secure-latchkey_session='))!;
-      assert.match(session, /; Domain=example\.com/);
-      assert.match(session, /; Secure/);
-      assert.match(session, /; HttpOnly/);
-      assert.ok(!verified.headers.getSetCookie().some((line) => line.startsWith('__Host-latchkey_session=')));
-      const cookie = session.split(';')[0]!;
-      assert.ok(await latchkey.getSession({ cookie }));
-      const out = await latchkey.fetch(new Request('https://auth.example.com/auth/sign-out', { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' }));
+      const lines = verified.headers.getSetCookie();
+      const session = lines.find((line) => line.startsWith('__Host-latchkey_session='))!;
+      assert.doesNotMatch(session, /Domain=/i);
+      const proxy = lines.find((line) => line.startsWith('__Secure-latchkey_proxy='))!;
+      assert.match(proxy, /; Domain=example\.com/);
+      assert.match(proxy, /; Secure/);
+      assert.match(proxy, /; HttpOnly/);
+      assert.match(proxy, /; SameSite=Lax/);
+      const sessionCookie = session.split(';')[0]!;
+      const proxyCookie = proxy.split(';')[0]!;
+      assert.ok(await latchkey.getSession({ cookie: sessionCookie }));
+      // What the app gets is no session: the session API and getSession refuse it, even renamed.
+      assert.equal(await latchkey.getSession({ cookie: proxyCookie }), null);
+      assert.equal((await latchkey.fetch(new Request('https://auth.example.com/auth/session', { headers: { cookie: proxyCookie } }))).status, 401);
+      const value = proxyCookie.slice(proxyCookie.indexOf('=') + 1);
+      assert.equal((await latchkey.fetch(new Request('https://auth.example.com/auth/session', { headers: { cookie: `__Host-latchkey_session=${value}` } }))).status, 401);
+      // Forward-auth accepts it; a forged or altered one is no session.
+      const asked = (cookie: string) => new Request('https://auth.example.com/auth/auth-request', { headers: { cookie, 'x-original-url': 'https://app.example.com/' } });
+      const fromProxy = { incoming: { socket: { remoteAddress: '127.0.0.1' } } } as never;
+      const allowed = await latchkey.fetch(asked(proxyCookie), fromProxy);
+      assert.equal(allowed.status, 200);
+      assert.equal(allowed.headers.get('remote-email'), 'bob@example.org');
+      const [hash, mac] = value.split('.') as [string, string];
+      const forged = `${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`;
+      assert.equal((await latchkey.fetch(asked(`__Secure-latchkey_proxy=${hash}.${forged}`), fromProxy)).status, 401);
+      // The session cookie itself is not what forward-auth reads when the proxy cookie exists.
+      assert.equal((await latchkey.fetch(asked(sessionCookie), fromProxy)).status, 401);
+      const out = await latchkey.fetch(new Request('https://auth.example.com/auth/sign-out', { method: 'POST', headers: { cookie: `${sessionCookie}; ${proxyCookie}`, 'content-type': 'application/json' }, body: '{}' }));
       assert.equal(out.status, 204);
-      const cleared = out.headers.getSetCookie().find((line) => line.startsWith('__Secure-latchkey_session='))!;
-      assert.match(cleared, /Max-Age=0/);
-      assert.match(cleared, /; Domain=example\.com/);
+      const cleared = out.headers.getSetCookie();
+      assert.match(cleared.find((line) => line.startsWith('__Secure-latchkey_proxy='))!, /Max-Age=0.*; Domain=example\.com/);
+      assert.match(cleared.find((line) => line.startsWith('__Host-latchkey_session='))!, /Max-Age=0/);
       assert.equal(out.headers.get('clear-site-data'), null);
-      assert.equal(await latchkey.getSession({ cookie }), null);
+      assert.equal(await latchkey.getSession({ cookie: sessionCookie }), null);
     } finally {
       await latchkey.close();
       await store.close();
     }
+  });
+});
+
+describe('clearing the session outside Hono (OpenID Connect logout)', () => {
+  it('clears the host-only session cookie and the proxy cookie with its Domain', async () => {
+    const { cookieNames, sessionClearingHeaders } = await import('../../src/http/cookies.ts');
+    const [session, proxy, ...rest] = sessionClearingHeaders(cookieNames({ baseUrl: new URL('https://auth.example.com'), cookieDomain: 'example.com' }));
+    assert.deepEqual(rest, []);
+    assert.match(session!, /^__Host-latchkey_session=; Max-Age=0; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    assert.doesNotMatch(session!, /Domain/);
+    assert.match(proxy!, /^__Secure-latchkey_proxy=; Max-Age=0; Domain=example\.com; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    assert.deepEqual(sessionClearingHeaders(cookieNames({ baseUrl: new URL('http://localhost:3000'), cookieDomain: null })).length, 1);
   });
 });
 

@@ -389,6 +389,8 @@ export function runOidcFlowSuite(backend: Backend): void {
       assert.ok(xsrf);
       const confirmed = await browser.request('/oidc/session/end/confirm', { method: 'POST', form: { xsrf, logout: 'yes' }, csrf: false });
       assert.equal(confirmed.status, 303);
+      // The cookie goes with the attributes it was set with (http/cookies.ts sessionClearingHeaders).
+      assert.match(confirmed.headers.getSetCookie().find((line) => /^(__Host-)?latchkey_session=;/.test(line)) ?? '', /Max-Age=0; Path=\/; HttpOnly/);
       const back = new URL(confirmed.headers.get('location')!);
       assert.equal(`${back.origin}${back.pathname}`, CONFIDENTIAL.post_logout_redirect_uris[0]);
       assert.equal(back.searchParams.get('state'), 'bye-1');

@@ -1,6 +1,6 @@
 // The interaction's decision (src/oidc/interaction.ts) with fixed times: a live
 // Latchkey session signs in at once, prompt=login and max_age ask for a newer
-// sign-in, and a third-party client is refused until the consent page exists.
+// sign-in, and a third-party client gets the consent page.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ValidSession } from '../../src/core/sessions.ts';
@@ -24,11 +24,15 @@ describe('OIDC interaction step', () => {
     assert.deepEqual(loginStep(view(), null, true, T), { kind: 'sign_in', location: '/auth/sign-in?redirectTo=%2Foidc%2Finteraction%2Fuid-1' });
   });
 
-  it('signed in: the login is finished at once with the account and the time it signed in', () => {
+  it('signed in: the login is finished at once with the account, the time it signed in and how (amr)', () => {
     assert.deepEqual(loginStep(view(), session(T - 3_600_000), true, T), {
       kind: 'finish',
-      result: { login: { accountId: 'user-1', ts: (T - 3_600_000) / 1000 } },
+      result: { login: { accountId: 'user-1', ts: (T - 3_600_000) / 1000, amr: ['email'] } },
     });
+    // A session older than migration 11 does not know how it was signed in: no amr rather than a wrong one.
+    const unknown = session(T);
+    unknown.session.amr = [];
+    assert.deepEqual(loginStep(view(), unknown, true, T), { kind: 'finish', result: { login: { accountId: 'user-1', ts: T / 1000 } } });
   });
 
   it('prompt=login: a sign-in older than the request, or of its very second, is not enough; the page shows even with a session', () => {

@@ -28,17 +28,19 @@ export class TestClock {
  */
 export const RELAXED_IP_LIMITS = { mailsPerIpPerHour: 1_000_000, mailsPerHour: 1_000_000, verifyAttemptsPerIpPer5Minutes: 1_000_000 };
 
-export async function startTestServer(options: CreateLatchkeyOptions & { store: Store }): Promise<TestServer> {
+/** `host: 'localhost'`: a base URL with a name rather than an IP address (passkeys need one, issue #17). */
+export async function startTestServer(options: CreateLatchkeyOptions & { store: Store; host?: 'localhost' }): Promise<TestServer> {
   let server: ServerType | undefined;
   const port = await new Promise<number>((resolve) => {
     // Bind first, so the base URL (used to build links) names the real port.
     server = serve({ fetch: () => new Response(null, { status: 503 }), port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  const { host: _host, ...rest } = options;
   const latchkey = await createLatchkey({
     secret: 'test-secret-that-is-long-enough-0123456789',
     logger: pino({ level: 'silent' }),
-    ...options,
+    ...rest,
     limits: { ...RELAXED_IP_LIMITS, ...options.limits },
     baseUrl: url,
   });

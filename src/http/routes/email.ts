@@ -13,7 +13,7 @@ import { tokenErrorCode } from '../../core/tokens.ts';
 import type { TokenPurpose } from '../../core/types.ts';
 import { cancelEmailChangePage, confirmEmailPage, donePage, linkProblemPage, verifyEmailPage } from '../../pages/email-pages.ts';
 import { urlFor, type UrlQuery } from '../../route-table.ts';
-import { clearCookie } from '../cookies.ts';
+import { clearSessionCookies } from '../proxy-cookie.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { errorResponse } from '../error-page.ts';
 import { jsonError } from '../errors.ts';
@@ -32,8 +32,6 @@ type LinkPurpose = Exclude<TokenPurpose, 'sign_in'>;
 type Failure = { ok: false; code: ErrorCode };
 
 export function emailRoutes(deps: HttpDeps): Endpoints {
-  const names = deps.cookies;
-
   function backToAccount(c: Context<AppEnv>, query: UrlQuery): Response {
     c.header('Cache-Control', 'no-store');
     return c.redirect(`${urlFor('account', undefined, query)}#email`, 303);
@@ -133,12 +131,12 @@ export function emailRoutes(deps: HttpDeps): Endpoints {
   const emailCancel = linkAction('email_change_cancel', (c, token) => cancelEmailChange(deps, token, requestContext(c)), {
     json: (c, result) => {
       // Every session of the account is revoked; this browser's cookie goes too.
-      clearCookie(c, names, names.session);
+      clearSessionCookies(c, deps);
       const { ok: _ok, ...outcome } = result;
       return c.json({ status: 'cancelled', ...outcome }, 200);
     },
     form: (c, result) => {
-      clearCookie(c, names, names.session);
+      clearSessionCookies(c, deps);
       return c.html(
         donePage(pageContext(c, deps), {
           title: 'emailCancelled.title',

@@ -1,6 +1,6 @@
 // Forward-auth (issue #16): a reverse proxy asks, for each request it holds,
 // whether that request may reach the app behind it. The session is the shared
-// cookie (LATCHKEY_COOKIE_DOMAIN), the URL the proxy's headers (http/original-url.ts),
+// proxy cookie (LATCHKEY_COOKIE_DOMAIN, http/proxy-cookie.ts), the URL the proxy's headers (http/original-url.ts),
 // the decision the policy's (core/policy-access.ts).
 //
 // - GET /auth/auth-request (nginx auth_request): 200 with Remote-User and
@@ -23,6 +23,7 @@ import { originalUrlForwarded, originalUrlNginx, type OriginalUrl } from '../ori
 import { requestContext } from '../request.ts';
 import type { Endpoints, Handler } from '../route-groups.ts';
 import { securityHeaderList } from '../security.ts';
+import { proxyCookieSession } from '../proxy-cookie.ts';
 import { currentSession } from './shared.ts';
 
 interface Answer {
@@ -39,7 +40,10 @@ export function forwardAuthRoutes(deps: HttpDeps): Endpoints {
 
   async function decide(c: Context<AppEnv>, readUrl: typeof originalUrlNginx): Promise<Answer> {
     const target = readUrl(c, proxies);
-    const found = await currentSession(c, deps);
+    // With LATCHKEY_COOKIE_DOMAIN the proxy cookie only (http/proxy-cookie.ts); without it the apps
+    // share Latchkey's host and the browser sends the host-only session cookie.
+    const found = deps.cookies.proxy === null ? await currentSession(c, deps) : await proxyCookieSession(c, deps);
+    if (found && deps.cookies.proxy !== null) c.set('userId', found.user.id);
     const session = found
       ? { id: found.session.id, userId: found.user.id, email: found.user.email, amr: found.session.amr }
       : null;
@@ -63,7 +67,8 @@ export function forwardAuthRoutes(deps: HttpDeps): Endpoints {
   function refused(c: Context<AppEnv>, decision: AccessDecision, page: boolean): Response | Promise<Response> {
     c.set('errorAudited', true);
     const code = decision.reason === 'second_factor_required' ? 'access_second_factor' : 'access_denied';
-    return page ? htmlError(c, deps, code) : jsonError(c, code);
+    // The proxy hands this page to the browser on the app's host: no cookie of ours is set there.
+    return page ? htmlError(c, deps, code, { csrfCookie: false }) : jsonError(c, code);
   }
 
   const authRequest: Handler = async (c) => {

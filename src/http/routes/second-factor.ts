@@ -31,8 +31,15 @@ export function secondFactorRoutes(deps: HttpDeps): Endpoints {
     if (!pending) return htmlError(c, deps, 'second_factor_expired');
     const method = c.req.query('method') === 'recovery' ? 'recovery' : 'totp';
     const expiresInSeconds = Math.max(1, Math.ceil((pending.expiresAt - deps.now()) / 1000));
-    return c.html(secondFactorPage(pageContext(c, deps), { method, expiresInSeconds }));
+    return c.html(secondFactorPage(pageContext(c, deps), { method, expiresInSeconds, ...(await waysToFinish(pending)) }));
   };
+
+  /** Issue #17: TOTP, and/or a passkey sign-in when the account asks for one after email. */
+  async function waysToFinish(pending: { userId: string; redirectTo: string | null; firstFactor: string }) {
+    const settings = await deps.store.getPasskeySettings(pending.userId);
+    const passkey = deps.passkeys !== null && settings.passkeys > 0 && pending.firstFactor !== 'password';
+    return { totp: settings.totpEnabled, passkey: passkey ? { redirectTo: pending.redirectTo ?? '' } : null };
+  }
 
   /** The step, the same for JSON and forms (null: a malformed body). */
   async function complete(c: Context<AppEnv>) {
@@ -66,6 +73,7 @@ export function secondFactorRoutes(deps: HttpDeps): Endpoints {
             method: body.recoveryCode !== undefined ? 'recovery' : 'totp',
             expiresInSeconds: Math.max(1, Math.ceil((pending.expiresAt - deps.now()) / 1000)),
             error: page.t(`error.${result.code}.message`),
+            ...(await waysToFinish(pending)),
           }),
           errorStatus(result.code),
         );

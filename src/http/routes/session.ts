@@ -1,13 +1,13 @@
 // The signed-in side: who am I, my sessions, sign out, the account page.
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { PROVIDER_SESSION_COOKIE } from '../../oidc/provider.ts';
+import { PROVIDER_SESSION_COOKIE } from '../../oidc/paths.ts';
 import { auditEvent } from '../../core/audit.ts';
 import { formatUtc } from '../../i18n/catalog.ts';
 import { describeUserAgent, shownIp } from '../../mail/user-agent.ts';
 import { accountPage } from '../../pages/account-page.ts';
 import { SIGN_IN_TO_ACCOUNT, urlFor } from '../../route-table.ts';
-import { clearCookie } from '../cookies.ts';
+import { clearSessionCookies } from '../proxy-cookie.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
@@ -17,6 +17,7 @@ import type { Endpoints, Handler } from '../route-groups.ts';
 import { currentSession, sessionJson, userJson } from './shared.ts';
 import { accountSecurityViews } from './account-security.ts';
 import { twoFactorView } from './two-factor.ts';
+import { passkeySectionView } from './passkeys.ts';
 import { appsSectionView } from './oidc-apps.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -44,10 +45,10 @@ export function sessionRoutes(deps: HttpDeps): Endpoints {
     if (found) await revoke(c, found.session.id, found.user.id);
     // The OpenID Connect provider's session of this browser ends too: its apps get a back-channel logout token.
     if (deps.oidc) await deps.oidc.endBrowserSession(getCookie(c, PROVIDER_SESSION_COOKIE) ?? null, requestContext(c));
-    clearCookie(c, names, names.session);
+    clearSessionCookies(c, deps);
     // Also drops anything else this origin left in the browser (issue #4, OWASP Session Management);
-    // not with a shared session cookie (issue #16): the browser would clear the sibling apps' cookies too.
-    if (names.sessionDomain === null) c.header('Clear-Site-Data', '"cookies"');
+    // not with a shared proxy cookie (issue #16): the browser would clear the sibling apps' cookies too.
+    if (names.sharedDomain === null) c.header('Clear-Site-Data', '"cookies"');
   }
 
   const signOutJson: Handler = async (c) => {
@@ -85,7 +86,7 @@ export function sessionRoutes(deps: HttpDeps): Endpoints {
     // Someone else's session id answers like an unknown one.
     const id = c.req.param('id') ?? '';
     if (!(await revoke(c, id, found.user.id))) return jsonError(c, 'not_found');
-    if (id === found.session.id) clearCookie(c, names, names.session);
+    if (id === found.session.id) clearSessionCookies(c, deps);
     return c.body(null, 204);
   };
 
@@ -127,6 +128,7 @@ export function sessionRoutes(deps: HttpDeps): Endpoints {
           current: s.id === found.session.id,
         })),
         twoFactor: await twoFactorView(c, deps, found),
+        passkeys: (await passkeySectionView(c, deps, found)) ?? undefined,
         ...(deps.oidc ? { apps: await appsSectionView(deps.oidc, found.user.id) } : {}),
         ...(await accountSecurityViews(c, deps, found)),
       }),

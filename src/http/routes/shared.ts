@@ -10,6 +10,7 @@ import type { Session, User } from '../../core/types.ts';
 import { SIGN_IN_TO_ACCOUNT, urlFor } from '../../route-table.ts';
 import { clearCookie, readCookie, writeCookie } from '../cookies.ts';
 import { renewCsrfCookie } from '../csrf-token.ts';
+import { writeSessionCookies } from '../proxy-cookie.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
 import { jsonError } from '../errors.ts';
 import { requestContext } from '../request.ts';
@@ -66,7 +67,7 @@ function secondFactorStarted(c: Context<AppEnv>, deps: HttpDeps, result: SecondF
 
 function sessionStarted(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn): void {
   const names = deps.cookies;
-  writeCookie(c, names, names.session, result.sessionToken, deps.sessions.ttlSeconds);
+  writeSessionCookies(c, deps, result.sessionToken);
   clearCookie(c, names, names.flow);
   clearCookie(c, names, names.flowRequest);
   if (readCookie(c, names.secondFactor) !== undefined) clearCookie(c, names, names.secondFactor);
@@ -90,9 +91,10 @@ export function verifiedForm(c: Context<AppEnv>, deps: HttpDeps, result: Verifie
   return c.redirect(urlFor('secondFactorPage'), 303);
 }
 
-export function signedInJson(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn): Response {
+/** `extra`: fields a caller adds (the passkey sign-in's checked redirect, for the page's script). */
+export function signedInJson(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn, extra: Record<string, unknown> = {}): Response {
   sessionStarted(c, deps, result);
-  return c.json({ user: userJson(result.user), session: sessionJson(result.session) }, 200);
+  return c.json({ user: userJson(result.user), session: sessionJson(result.session), ...extra }, 200);
 }
 
 export function signedInForm(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn): Response {

@@ -42,7 +42,7 @@ export function signInRoutes(deps: HttpDeps): Endpoints {
       c.header('Cache-Control', 'no-store');
       return c.redirect(onwardFromSignIn(redirectTo, deps.redirects), 303);
     }
-    return c.html(signInPage(pageContext(c, deps), { redirectTo }));
+    return c.html(signInPage(pageContext(c, deps), { redirectTo, passkeys: deps.passkeys !== null }));
   };
 
   const checkEmail: Handler = (c) =>
@@ -96,7 +96,7 @@ export function signInRoutes(deps: HttpDeps): Endpoints {
     const redirectTo = () => checkRedirect(data.redirectTo, deps.redirects);
     const refused = (code: 'invalid_email' | 'rate_limited') => {
       const email = typeof data.email === 'string' ? data.email.slice(0, 254) : '';
-      return c.html(signInPage(page, { email, redirectTo: redirectTo(), error: page.t(`error.${code}.message`) }), errorStatus(code));
+      return c.html(signInPage(page, { email, redirectTo: redirectTo(), error: page.t(`error.${code}.message`), passkeys: deps.passkeys !== null }), errorStatus(code));
     };
     // A form whose domain looks mistyped asks first (the page's script asks while typing).
     // Only a well-formed address (bounded, RFC 5321) is measured at all (issue #12 finding 1).
@@ -105,7 +105,7 @@ export function signInRoutes(deps: HttpDeps): Endpoints {
     if (suggestion) {
       if (!(await ipAllowed(c))) return refused('rate_limited');
       c.header('Cache-Control', 'no-store');
-      return c.html(signInPage(page, { email: typed, redirectTo: redirectTo(), suggestion }));
+      return c.html(signInPage(page, { email: typed, redirectTo: redirectTo(), suggestion, passkeys: deps.passkeys !== null }));
     }
     const { flowId, result } = await ask(c, data, page.t.locale);
     if (!result.ok) return refused(result.code);

@@ -1,6 +1,7 @@
 // Health, version, the OpenAPI document and the static page assets.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { brandStylesheet } from '../../pages/brand-stylesheet.ts';
 import { iconSvg } from '../../pages/icon.ts';
 import { urlFor } from '../../route-table.ts';
@@ -21,7 +22,16 @@ const STATIC_ASSETS: Record<string, { body: string; type: string }> = {
   'resend.js': { body: readFileSync(join(assetsDir, 'resend.js'), 'utf8'), type: JS },
   'approval.js': { body: readFileSync(join(assetsDir, 'approval.js'), 'utf8'), type: JS },
   'recovery-codes.js': { body: readFileSync(join(assetsDir, 'recovery-codes.js'), 'utf8'), type: JS },
+  'passkeys.js': { body: readFileSync(join(assetsDir, 'passkeys.js'), 'utf8'), type: JS },
+  // Issue #17: @simplewebauthn/browser's own UMD bundle (global SimpleWebAuthnBrowser), read from the
+  // installed package, so src/, dist/ and an installed Latchkey serve the version package-lock.json pins.
+  'simplewebauthn-browser.js': { body: readFileSync(simpleWebAuthnBundle(), 'utf8'), type: JS },
 };
+
+function simpleWebAuthnBundle(): string {
+  // The package exports only its modules; the bundle sits beside them (esm/index.js → dist/bundle/).
+  return fileURLToPath(new URL('../dist/bundle/index.umd.min.js', import.meta.resolve('@simplewebauthn/browser')));
+}
 
 export function systemRoutes(deps: HttpDeps): Endpoints {
   // brand.css carries the configured accent, so pages need no inline style (strict CSP).

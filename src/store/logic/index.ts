@@ -18,6 +18,7 @@ import { rateCounterStore } from './rate-counters.ts';
 import { secondFactorStore } from './second-factor.ts';
 import { sessionStore } from './sessions.ts';
 import { oidcStore } from './oidc.ts';
+import { passkeyStore } from './passkeys.ts';
 import { get, type Driver } from './steps.ts';
 import { tokenStore } from './tokens.ts';
 
@@ -36,6 +37,7 @@ export function storeLogic(db: Driver): StoreLogic & { schemaVersion(): Promise<
     ...signInFlowStore(db),
     ...auditStore(db),
     ...oidcStore(db),
+    ...passkeyStore(db),
     schemaVersion: async () => Number((await db.read(get('schemaVersion', [])))?.version ?? 0),
   };
 }

@@ -28,7 +28,11 @@ export type StatementName =
   | 'insertSignInFlow' | 'pruneSignInFlows' | 'signInFlowByHash'
   | 'upsertOidcRecord' | 'oidcRecord' | 'oidcRecordByUid' | 'oidcRecordByUserCode' | 'consumeOidcRecord' | 'destroyOidcRecord'
   | 'revokeOidcGrant' | 'oidcGrantsOfAccount' | 'revokeOidcAccess' | 'pruneOidcRecords' | 'insertOidcKey' | 'oidcKeys'
-  | 'insertOidcClient' | 'oidcClientById' | 'oidcClients' | 'deleteOidcClient' | 'deleteOidcClientRecords';
+  | 'insertOidcClient' | 'oidcClientById' | 'oidcClients' | 'deleteOidcClient' | 'deleteOidcClientRecords'
+
+  | 'prunePasskeyChallenges' | 'upsertPasskeyChallenge' | 'takePasskeyChallenge'
+  | 'insertPasskey' | 'passkeyByCredentialId' | 'passkeysOfUser' | 'usePasskey' | 'renamePasskey' | 'deletePasskey'
+  | 'passkeySettings' | 'setEmailSignInRequiresPasskey';
 
 /** A bound value: booleans and lists are spelled per backend (SQLite 0/1 and JSON, PostgreSQL BOOLEAN and text[]). */
 export type Param = SqlValue | boolean | readonly string[];

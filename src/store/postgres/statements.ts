@@ -170,6 +170,25 @@ export const SQL = {
   oidcClients: 'SELECT * FROM oidc_clients ORDER BY client_id',
   deleteOidcClient: 'DELETE FROM oidc_clients WHERE client_id = $1',
   deleteOidcClientRecords: 'DELETE FROM oidc_records WHERE client_id = $1',
+  // Passkeys (issue #17): challenges by the hash of the browser's cookie, taken once; credentials unique per deployment.
+  prunePasskeyChallenges: 'DELETE FROM passkey_challenges WHERE expires_at <= $1',
+  upsertPasskeyChallenge: `INSERT INTO passkey_challenges (browser_hash, ceremony, challenge_hash, user_id, session_id, created_at, expires_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (browser_hash, ceremony) DO UPDATE SET challenge_hash = excluded.challenge_hash,
+    user_id = excluded.user_id, session_id = excluded.session_id, created_at = excluded.created_at, expires_at = excluded.expires_at`,
+  takePasskeyChallenge: 'DELETE FROM passkey_challenges WHERE browser_hash = $1 AND ceremony = $2 RETURNING *',
+  insertPasskey: `INSERT INTO passkeys (id, user_id, credential_id, public_key, counter, transports, device_type, backed_up, aaguid, name, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (credential_id) DO NOTHING`,
+  passkeyByCredentialId: `SELECT p.*, u.id AS u_id, u.email AS u_email, u.email_verified AS u_email_verified,
+    u.created_at AS u_created_at, u.disabled_at AS u_disabled_at FROM passkeys p JOIN users u ON u.id = p.user_id WHERE p.credential_id = $1`,
+  passkeysOfUser: 'SELECT * FROM passkeys WHERE user_id = $1 ORDER BY created_at, id',
+  usePasskey: `UPDATE passkeys SET counter = $1, backed_up = $2, last_used_at = $3
+    WHERE id = $4 AND (counter < $1 OR (counter = 0 AND $1 = 0))`,
+  renamePasskey: 'UPDATE passkeys SET name = $1 WHERE id = $2 AND user_id = $3',
+  deletePasskey: 'DELETE FROM passkeys WHERE id = $1 AND user_id = $2',
+  passkeySettings: `SELECT u.email_sign_in_requires_passkey AS required, (SELECT count(*) FROM passkeys p WHERE p.user_id = u.id) AS passkeys,
+    (SELECT t.enabled_at FROM user_totp t WHERE t.user_id = u.id) AS totp_enabled_at FROM users u WHERE u.id = $1`,
+  setEmailSignInRequiresPasskey: `UPDATE users SET email_sign_in_requires_passkey = $1
+    WHERE id = $2 AND email_sign_in_requires_passkey <> $1 AND ($1 = FALSE OR EXISTS (SELECT 1 FROM passkeys WHERE user_id = $2))`,
 } as const satisfies Record<StatementName, string>;
 
 /** A transaction-scoped advisory lock on a key (logic/steps.ts `lock`): held until commit. */

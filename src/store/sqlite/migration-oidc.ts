@@ -1,4 +1,4 @@
-// Migration 10 of the SQLite schema: the OpenID Connect provider's models, its
+// Migrations 10 and 12 of the SQLite schema: the OpenID Connect provider's models, its
 // signing keys and its clients (issue #15). A module of its own because it is the
 // provider's schema (read with src/store/logic/oidc.ts); migrations.ts lists it in order.
 
@@ -47,5 +47,18 @@ CREATE TABLE oidc_clients (
   first_party INTEGER NOT NULL CHECK (first_party IN (0, 1)),
   created_at INTEGER NOT NULL
 ) STRICT;
+`,
+};
+
+/** Migration 12: the account of a record, for "Apps with access" (issue #15 item 5). */
+export const OIDC_ACCOUNT_MIGRATION: Migration = {
+  version: 12,
+  name: 'OpenID Connect records by account: apps with access (issue #15)',
+  sql: `
+-- The account a grant, code or token belongs to: the account page lists the
+-- apps with a grant, and revoking one deletes every record of that account and
+-- client. Null for records made before (and for models without an account).
+ALTER TABLE oidc_records ADD COLUMN account_id TEXT;
+CREATE INDEX oidc_records_account ON oidc_records (account_id, client_id) WHERE account_id IS NOT NULL;
 `,
 };

@@ -3,7 +3,8 @@
 // Times are epoch milliseconds; STRICT tables reject values of the wrong type.
 
 import type { Migration } from '../schema-version.ts';
-import { OIDC_MIGRATION } from './migration-oidc.ts';
+import { PASSKEYS_MIGRATION } from './migration-passkeys.ts';
+import { OIDC_ACCOUNT_MIGRATION, OIDC_MIGRATION } from './migration-oidc.ts';
 
 export const SQLITE_MIGRATIONS: Migration[] = [
   {
@@ -257,15 +258,6 @@ CREATE INDEX sign_in_flows_expires ON sign_in_flows (expires_at);
 ALTER TABLE sessions ADD COLUMN amr TEXT NOT NULL DEFAULT '';
 `,
   },
-  {
-    version: 12,
-    name: 'OpenID Connect records by account: apps with access (issue #15)',
-    sql: `
--- The account a grant, code or token belongs to: the account page lists the
--- apps with a grant, and revoking one deletes every record of that account and
--- client. Null for records made before (and for models without an account).
-ALTER TABLE oidc_records ADD COLUMN account_id TEXT;
-CREATE INDEX oidc_records_account ON oidc_records (account_id, client_id) WHERE account_id IS NOT NULL;
-`,
-  },
+  OIDC_ACCOUNT_MIGRATION,
+  PASSKEYS_MIGRATION,
 ];

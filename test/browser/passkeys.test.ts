@@ -1,0 +1,116 @@
+// Passkeys in real Chromium with a virtual authenticator (Chrome DevTools
+// Protocol WebAuthn domain: CTAP2, internal transport, resident keys, user
+// verification), issue #17: sign in by link, add a passkey from the account
+// page, sign out, sign in with the button and by autofill, without the TOTP
+// step the account has on; a browser without the credential gets nowhere; the
+// passkey is removed. The pages keep their strict CSP (any console error fails),
+// and axe-core checks them in light and dark.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { totpCode } from '../../src/core/totp.ts';
+import { linkFrom } from '../support/http-client.ts';
+import { useHttpServer } from '../support/http-suite.ts';
+import { TestClock, type TestServer } from '../support/server.ts';
+import type { SmtpSink } from '../support/smtp-sink.ts';
+import { sqliteBackend } from '../support/stores.ts';
+import { captureAndCheck, chromiumMissing, newDevice, useChromium, type Device } from './harness.ts';
+
+/** A platform authenticator that answers at once, as if the person touched it. */
+async function withAuthenticator(device: Device): Promise<void> {
+  const cdp = await device.context.newCDPSession(device.page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+}
+
+describe('passkeys in Chromium', { skip: chromiumMissing }, () => {
+  let browser: Browser;
+  let sink: SmtpSink;
+  let server: TestServer;
+  const clock = new TestClock();
+
+  useChromium('passkeys', (launched) => (browser = launched));
+  useHttpServer(sqliteBackend, { now: clock.now, host: 'localhost' }, (parts) => ({ sink, server } = parts));
+
+  async function signInByLink(d: Device, email: string) {
+    clock.advance(61);
+    const before = sink.messages.length;
+    await d.page.goto(`${server.url}/auth/sign-in`);
+    await d.page.getByLabel('Email').fill(email);
+    await d.page.getByRole('button', { name: /email me/i }).click();
+    await d.page.waitForURL(/\/auth\/check-email$/);
+    const message = await sink.waitFor((m) => m.to === email && sink.messages.indexOf(m) >= before && /^Sign in to /.test(m.subject));
+    await d.page.goto(linkFrom(message.text));
+  }
+
+  it('by link, add a passkey, sign out, back in with one touch (no TOTP), by autofill too; another browser cannot; remove it', async () => {
+    const email = `passkey.${Date.now()}@example.com`;
+    const owner = await newDevice(browser, server.url);
+    await withAuthenticator(owner);
+    await signInByLink(owner, email);
+    await owner.page.waitForURL(/\/auth\/account$/);
+
+    // TOTP on, so an email sign-in would stop at the second factor: a passkey must not.
+    const api = owner.context.request;
+    const enrol = (await (await api.post(`${server.url}/auth/totp/enrol`, { data: {} })).json()) as { secret: string };
+    assert.equal((await api.post(`${server.url}/auth/totp/confirm`, { data: { code: totpCode(enrol.secret, clock.now()) } })).status(), 200);
+    await owner.page.reload();
+
+    // Right after an email sign-in: the offer, and the section's button.
+    await owner.page.getByRole('heading', { name: 'Sign in faster next time' }).waitFor();
+    assert.equal(await owner.page.getByTestId('passkey-none').textContent(), 'No passkeys yet.');
+    await captureAndCheck(owner.page, server.url, 'passkeys-offer');
+    await owner.page.locator('#passkey-add').click();
+    await owner.page.waitForURL(/\/auth\/account\?passkey=added#passkeys$/);
+    assert.match((await owner.page.getByRole('status').textContent()) ?? '', /Passkey added/);
+    assert.deepEqual(await owner.page.getByTestId('passkey-name').allTextContents(), ['Chrome on Linux']);
+    assert.equal(await owner.page.locator('#passkey-offer').count(), 0, 'no offer once the account has a passkey');
+    await sink.waitFor((m) => m.to === email && /passkey was added/.test(m.subject));
+    await captureAndCheck(owner.page, server.url, 'passkeys-account');
+
+    // Sign out: the sign-in page offers the passkey in the email field (autofill), which the authenticator takes.
+    await owner.page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await owner.page.waitForURL(/\/auth\/account$/);
+    assert.equal(await owner.page.getByTestId('account-email').textContent(), email);
+    const succeeded = await server.latchkey.store.listAudit({ type: 'sign_in.succeeded', email });
+    assert.equal(succeeded[0]?.reason, 'passkey', 'signed in by the passkey, with no TOTP step');
+
+    // A browser without autofill (conditional mediation): the button, one touch.
+    await owner.context.addInitScript(() => {
+      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    });
+    await owner.page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await owner.page.waitForURL(/\/auth\/sign-in$/);
+    assert.equal(await owner.page.locator('#email').getAttribute('autocomplete'), 'email webauthn');
+    await captureAndCheck(owner.page, server.url, 'passkeys-sign-in');
+    await owner.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await owner.page.waitForURL(/\/auth\/account$/);
+    assert.equal(await owner.page.getByTestId('account-email').textContent(), email);
+
+    // A browser without the credential: refused, still on the sign-in page, no session.
+    const stranger = await newDevice(browser, server.url);
+    await withAuthenticator(stranger);
+    await stranger.page.goto(`${server.url}/auth/sign-in`);
+    await stranger.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await stranger.page.locator('#passkey-error:not(:empty)').waitFor();
+    assert.match(stranger.page.url(), /\/auth\/sign-in$/);
+    assert.equal((await stranger.context.request.get(`${server.url}/auth/session`)).status(), 401);
+
+    // Remove it (the passkey sign-in is recent); the notice goes out.
+    await owner.page.getByRole('button', { name: 'Remove: Chrome on Linux' }).click();
+    await owner.page.waitForURL(/\/auth\/account\?passkey=removed#passkeys$/);
+    assert.equal(await owner.page.getByTestId('passkey-none').textContent(), 'No passkeys yet.');
+    await sink.waitFor((m) => m.to === email && /passkey was removed/.test(m.subject));
+    assert.deepEqual(owner.problems, []);
+    assert.deepEqual(stranger.problems.filter((p) => !/\/auth\/passkeys\/sign-in/.test(p)), []);
+  });
+});
