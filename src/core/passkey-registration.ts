@@ -5,7 +5,8 @@
 // every change to how an account signs in, it needs a sign-in of the last 10
 // minutes, counts toward the account's hourly changes and mails a notice.
 
-import { generateRegistrationOptions, verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import { webauthn } from './webauthn.ts';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { auditEvent, type RequestContext } from './audit.ts';
 import type { ErrorCode } from './errors.ts';
@@ -41,7 +42,7 @@ export async function passkeyRegistrationOptions(
   if (!(await ctx.policy.checkPasskey({ step: 'options' }, context)).allow) return { ok: false, code: 'rate_limited' };
   const existing = await ctx.store.listPasskeys(user.id);
   const issued = await issuePasskeyChallenge(ctx, { ceremony: 'registration', browserToken: input.browserToken, userId: user.id, sessionId: session.id });
-  const options = await generateRegistrationOptions({
+  const options = await (await webauthn()).generateRegistrationOptions({
     rpName: ctx.passkeys.rpName,
     rpID: ctx.passkeys.rpId,
     userName: user.email,
@@ -93,7 +94,7 @@ export async function registerPasskey(ctx: PasskeyContext, input: RegisterPasske
   if (!(await admitNotice(ctx, user, 'passkey_added', context))) return { ok: false, code: 'rate_limited' };
   let info;
   try {
-    const verification = await verifyRegistrationResponse({
+    const verification = await (await webauthn()).verifyRegistrationResponse({
       response: input.response,
       expectedChallenge: matchesChallenge(taken.challenge),
       expectedOrigin: ctx.passkeys.origin,

@@ -6,7 +6,8 @@
 // passkey is possession plus user verification: the sign-in ends through
 // finishFirstFactor as kind 'passkey', which never asks for TOTP.
 
-import { generateAuthenticationOptions, verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { webauthn } from './webauthn.ts';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { auditEvent, type RequestContext } from './audit.ts';
 import type { ErrorCode } from './errors.ts';
@@ -25,7 +26,7 @@ export async function passkeySignInOptions(
   if (!ctx.passkeys) return { ok: false, code: 'passkeys_unavailable' };
   if (!(await ctx.policy.checkPasskey({ step: 'options' }, context)).allow) return { ok: false, code: 'rate_limited' };
   const issued = await issuePasskeyChallenge(ctx, { ceremony: 'authentication', browserToken: input.browserToken, userId: null, sessionId: null });
-  const options = await generateAuthenticationOptions({
+  const options = await (await webauthn()).generateAuthenticationOptions({
     rpID: ctx.passkeys.rpId,
     challenge: issued.challenge,
     timeout: PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
@@ -63,7 +64,7 @@ export async function signInWithPasskey(ctx: PasskeySignInContext, input: Passke
   if (handle !== undefined && handle !== Buffer.from(userHandle(user.id)).toString('base64url')) return refuse('passkey_unknown', user, 'user_handle_mismatch');
   let info;
   try {
-    const verification = await verifyAuthenticationResponse({
+    const verification = await (await webauthn()).verifyAuthenticationResponse({
       response: input.response,
       expectedChallenge: matchesChallenge(taken.challenge),
       expectedOrigin: ctx.passkeys.origin,

@@ -38,7 +38,7 @@ describe('what `latchkey start` loads on the embedded defaults', () => {
       assert.equal((await client.request('/auth/sign-in')).status, 200);
       const served = readFileSync(log, 'utf8');
       assert.match(served, /node_modules\/hono\//, 'the module log records the server’s packages');
-      for (const name of ['oidc-provider', 'koa', 'prom-client', 'qrcode', 'nodemailer', 'pg', 'ioredis']) {
+      for (const name of ['oidc-provider', 'koa', 'prom-client', 'qrcode', 'nodemailer', 'pg', 'ioredis', '@simplewebauthn/server']) {
         assert.equal(packagesIn(served).has(name), false, `${name} loaded before it was needed`);
       }
       assert.doesNotMatch(served, /openapi\.json/);
