@@ -67,6 +67,8 @@ export const ROUTES = {
   signInPassword: post('/auth/sign-in/password', 'browser'),
   secondFactorPage: get('/auth/sign-in/totp', 'browser'),
   secondFactor: post('/auth/sign-in/totp', 'browser'),
+  // Issue #17: a passkey of the step's account completes it (JSON, from the step page's script).
+  secondFactorPasskey: post('/auth/sign-in/passkey', 'browser'),
 
   // The session and the account page.
   session: get('/auth/session', 'api'),

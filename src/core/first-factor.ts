@@ -1,6 +1,6 @@
 // The end of every sign-in. Each first factor (email link, email code, approval
 // on another device, password, password reset) is verified in its own module and
-// ends here: a session, the second-factor step for an account with TOTP on, or a
+// ends here: a session, the second-factor step for an account that asks for one, or a
 // refusal with its audit event. Kept apart from the email flow (sign-in.ts) so
 // cross-device approval and the password flows end a sign-in without importing
 // the flow that starts one (issue #13: no run-time import cycle).
@@ -10,6 +10,7 @@ import type { ErrorCode } from './errors.ts';
 import { checkRedirect } from './redirects.ts';
 import { requireSecondFactor, type SecondFactorRequired } from './second-factor.ts';
 import { newSession } from './sessions.ts';
+import { needsSecondFactor, NO_REQUIREMENTS } from './sign-in-requirements.ts';
 import { FIRST_FACTOR_AMR, type AuthMethod, type FirstFactorKind, type Session, type TokenRecord, type User } from './types.ts';
 import type { Context } from '../context.ts';
 
@@ -29,7 +30,7 @@ export interface SignedIn {
   createdUser: boolean;
 }
 
-/** A verified first factor either signs in or, for an account with TOTP on, asks for the second factor. */
+/** A verified first factor either signs in or, for an account that asks for more, asks for the second factor. */
 export type VerifyOutcome = SignedIn | SecondFactorRequired | { ok: false; code: ErrorCode };
 
 /** A first factor that has been verified: who, by what, and where to go next. */
@@ -59,9 +60,9 @@ export function emailFactor(kind: 'link' | 'code', record: TokenRecord, context:
 
 /**
  * The one seam between a verified first factor and a session; every first
- * factor (email link, email code, password) ends here. An account with TOTP on
- * gets a pending second factor instead of a session: always after a password,
- * and after an email factor unless the account chose that email alone suffices.
+ * factor (email link, email code, cross-device approval, password, password
+ * reset, passkey) ends here. An account that asks for more gets a pending
+ * second factor instead of a session (the rule: sign-in-requirements.ts).
  * A full sign-in resets the account's failure count (policy); a pending one
  * does not, so first-factor successes cannot wash out failed TOTP guesses.
  */
@@ -72,12 +73,9 @@ export async function finishFirstFactor(
   now: number,
 ): Promise<VerifyOutcome> {
   const userId = factor.userId ?? (await ctx.store.findUserByEmail(factor.email))?.id ?? null;
-  const totp = userId === null ? null : await ctx.store.getTotp(userId);
-  // A passkey is possession and user verification in one (NIST SP 800-63B-4 §3.1.7): no TOTP after it.
-  const asksTotp = factor.kind === 'password' || (factor.kind !== 'passkey' && totp?.emailSignInRequiresTotp === true);
-  // Issue #17: the account may have email sign-in ask for a passkey too (completed by a passkey sign-in, or TOTP when on).
-  const asksPasskey = (factor.kind === 'link' || factor.kind === 'code') && userId !== null && (await requiresPasskey(ctx, userId));
-  if (userId !== null && ((totp !== null && totp.enabledAt !== null && asksTotp) || asksPasskey)) {
+  // One read for every decision (issue #13); an account about to be created asks nothing.
+  const requirements = userId === null ? NO_REQUIREMENTS : await ctx.store.getSignInRequirements(userId);
+  if (userId !== null && needsSecondFactor(requirements, factor.kind)) {
     // Checked now and again when the step completes (the allowlist may change meanwhile).
     const redirectTo = checkRedirect(factor.redirectTo, ctx.redirects) ?? ctx.redirects.defaultPath;
     return requireSecondFactor(ctx, { userId, email: factor.email, firstFactor: factor.kind, redirectTo, events: factor.events }, context, now);
@@ -85,11 +83,6 @@ export async function finishFirstFactor(
   const outcome = await completeSignIn(ctx, factor, context, now);
   if (outcome.ok) await ctx.policy.recordSuccess(factor.email, factor.kind);
   return outcome;
-}
-
-async function requiresPasskey(ctx: Pick<FirstFactorContext, 'store'>, userId: string): Promise<boolean> {
-  const settings = await ctx.store.getPasskeySettings(userId);
-  return settings.emailSignInRequiresPasskey && settings.passkeys > 0;
 }
 
 /** A refused link or code: the audit event, and the public code. */

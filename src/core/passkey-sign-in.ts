@@ -4,7 +4,9 @@
 // here whose user handle is its account's, a signature over our origin and RP
 // ID with user verification, and a counter that did not go backwards. A
 // passkey is possession plus user verification: the sign-in ends through
-// finishFirstFactor as kind 'passkey', which never asks for TOTP.
+// finishFirstFactor as kind 'passkey', which never asks for TOTP. The same
+// check (verifyPasskeyAssertion) completes a pending second-factor step
+// (passkey-second-factor.ts).
 
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { webauthn } from './webauthn.ts';
@@ -15,6 +17,7 @@ import { finishFirstFactor, type FirstFactorContext, type VerifyOutcome } from '
 import { issuePasskeyChallenge, matchesChallenge, PASSKEY_CHALLENGE_TTL_SECONDS, takePasskeyChallenge } from './passkey-challenges.ts';
 import { userHandle, type PasskeyContext, type PasskeyResult } from './passkey-registration.ts';
 import type { AuthMethod, User } from './types.ts';
+import type { PasskeyUse } from '../store/store.ts';
 
 export type PasskeySignInContext = PasskeyContext & FirstFactorContext;
 
@@ -45,9 +48,41 @@ export interface PasskeySignInInput {
 }
 
 export async function signInWithPasskey(ctx: PasskeySignInContext, input: PasskeySignInInput, context: RequestContext): Promise<VerifyOutcome> {
-  if (!ctx.passkeys) return { ok: false, code: 'passkeys_unavailable' };
   const now = ctx.now();
-  const refuse = async (code: ErrorCode, user: User | null, reason: string = code): Promise<VerifyOutcome> => {
+  const verified = await verifyPasskeyAssertion(ctx, input, context, now, null);
+  if (!verified.ok) return verified;
+  if (!(await ctx.store.usePasskey(verified.use))) return verified.refuse('passkey_invalid', 'counter_regressed');
+  ctx.metrics.passkeyCeremony('authentication', 'success');
+  const { user, amr } = verified;
+  return finishFirstFactor(ctx, { kind: 'passkey', email: user.email, userId: user.id, redirectTo: input.redirectTo, events: [], amr }, context, now);
+}
+
+export interface VerifiedPasskey {
+  ok: true;
+  user: User;
+  /** The sign-in to record (counter, backed-up state, last used); the caller stores it, conditionally. */
+  use: PasskeyUse;
+  /** RFC 8176: "swk" a synced (backed-up) key, "hwk" one bound to its device; "user": verified by the authenticator. */
+  amr: AuthMethod[];
+  /** Refuses after the fact (the store found the counter moved meanwhile): audited like any refusal. */
+  refuse: (code: ErrorCode, reason: string) => Promise<{ ok: false; code: ErrorCode }>;
+}
+
+/**
+ * This browser's challenge, a credential registered here (of `accountId` when
+ * given: the second-factor step's account), its user handle, a signature over
+ * our origin and RP ID with user verification, and a counter that did not go
+ * backwards. Every refusal is audited (`passkey.rejected`) and counted.
+ */
+export async function verifyPasskeyAssertion(
+  ctx: PasskeyContext,
+  input: Pick<PasskeySignInInput, 'response' | 'browserToken'>,
+  context: RequestContext,
+  now: number,
+  accountId: string | null,
+): Promise<VerifiedPasskey | { ok: false; code: ErrorCode }> {
+  if (!ctx.passkeys) return { ok: false, code: 'passkeys_unavailable' };
+  const refuse = async (code: ErrorCode, user: User | null, reason: string = code): Promise<{ ok: false; code: ErrorCode }> => {
     const event = auditEvent(context, { type: 'passkey.rejected', outcome: 'failure', reason, at: now, userId: user?.id, email: user?.email });
     await ctx.store.appendAudit([event]);
     ctx.metrics.passkeyCeremony('authentication', reason);
@@ -78,13 +113,15 @@ export async function signInWithPasskey(ctx: PasskeySignInContext, input: Passke
   } catch {
     return refuse('passkey_invalid', user);
   }
+  // Issue #17 F3: the step of one account is completed by its own passkey only (checked before the counter is recorded).
+  if (accountId !== null && user.id !== accountId) return refuse('passkey_wrong_account', user);
   // WebAuthn Level 3 §6.1.1: a counter that does not move forward signals a cloned authenticator.
-  const regressed = (passkey.counter > 0 || info.newCounter > 0) && info.newCounter <= passkey.counter;
-  if (regressed || !(await ctx.store.usePasskey({ id: passkey.id, counter: info.newCounter, backedUp: info.credentialBackedUp, now }))) {
-    return refuse('passkey_invalid', user, 'counter_regressed');
-  }
-  ctx.metrics.passkeyCeremony('authentication', 'success');
-  // RFC 8176: "swk" a synced (backed-up) key, "hwk" one bound to its device; "user": verified by the authenticator.
-  const amr: AuthMethod[] = [info.credentialBackedUp ? 'swk' : 'hwk', 'user'];
-  return finishFirstFactor(ctx, { kind: 'passkey', email: user.email, userId: user.id, redirectTo: input.redirectTo, events: [], amr }, context, now);
+  if ((passkey.counter > 0 || info.newCounter > 0) && info.newCounter <= passkey.counter) return refuse('passkey_invalid', user, 'counter_regressed');
+  return {
+    ok: true,
+    user,
+    use: { id: passkey.id, counter: info.newCounter, backedUp: info.credentialBackedUp, now },
+    amr: [info.credentialBackedUp ? 'swk' : 'hwk', 'user'],
+    refuse: (code, reason) => refuse(code, user, reason),
+  };
 }

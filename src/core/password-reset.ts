@@ -3,9 +3,10 @@
 // LATCHKEY_PASSWORD_RESET_TTL) and answers the same whatever the address; the
 // reset consumes it (link, or address + code), sets the new password, signs out
 // every session, retires every outstanding token, tells the address, and then
-// ends like any first factor. An account with TOTP on changes nothing yet: the
-// new password waits in the second-factor step and is set when it passes (issue
-// #12 finding 4). An account without a password gets its first one this way.
+// ends like any first factor. An account with a second factor in force (TOTP,
+// or the passkey setting) changes nothing yet: the new password waits in the
+// second-factor step and is set when it passes (issue #12 finding 4, issue #17).
+// An account without a password gets its first one this way.
 
 import { mailEnvelope, tokenLink, type AccountMailContext } from './account.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
@@ -14,6 +15,7 @@ import { admitMailRequest } from './mail-request.ts';
 import { checkNewPassword, passwordNotice, type NewPasswordCheck } from './passwords.ts';
 import { checkRedirect } from './redirects.ts';
 import { requireSecondFactor } from './second-factor.ts';
+import { needsSecondFactor } from './sign-in-requirements.ts';
 import { finishFirstFactor, type FirstFactorContext, type VerifyOutcome } from './first-factor.ts';
 import { tokenErrorCode, type VerifyResult } from './tokens.ts';
 import type { Context } from '../context.ts';
@@ -140,10 +142,10 @@ async function consumeAndReset(
   const passwordHash = await ctx.passwords.hash(rule.password);
   const event = (type: 'token.consumed' | 'password.set' | 'session.revoked', reason: string) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId: record.userId, email: record.email });
-  // With TOTP on, the mailbox alone must change nothing (issue #12 finding 4): the new
-  // password waits in the second-factor step, and is set (every session revoked) only when it passes.
-  const totp = await ctx.store.getTotp(record.userId);
-  if (totp !== null && totp.enabledAt !== null) {
+  // When a password sign-in would ask for a second factor (TOTP on, or the passkey setting: issue #17 F1),
+  // the mailbox alone must change nothing (issue #12 finding 4): the new password waits in the
+  // second-factor step, and is set (every session revoked) only when a TOTP code or a passkey completes it.
+  if (needsSecondFactor(await ctx.store.getSignInRequirements(record.userId), 'password')) {
     const redirectTo = checkRedirect(record.redirectTo, ctx.redirects) ?? ctx.redirects.defaultPath;
     return requireSecondFactor(
       ctx,

@@ -2,8 +2,9 @@
 // second one (first-factor.ts, finishFirstFactor), no session is issued: the browser
 // gets a pending state instead, a random cookie value (only its SHA-256 stored)
 // bound to the account and the first factor, alive 5 minutes and good for five
-// attempts. A TOTP code or a recovery code then completes it: the pending row
-// is deleted, the code used up and the session created in one transaction.
+// attempts. A TOTP code, a recovery code or a passkey of the account (issue #17,
+// passkey-second-factor.ts) then completes it: the pending row is deleted, the
+// proof spent and the session created in one transaction.
 
 import { auditEvent, type AuditEvent, type RequestContext } from './audit.ts';
 import { sha256 } from './crypto.ts';
@@ -13,7 +14,7 @@ import { checkRedirect } from './redirects.ts';
 import { newSession } from './sessions.ts';
 import type { SignedIn } from './first-factor.ts';
 import { matchTotpCode, normalizeTotpCode, unsealTotpSecret } from './totp.ts';
-import { FIRST_FACTOR_AMR, type FirstFactorKind } from './types.ts';
+import { FIRST_FACTOR_AMR, type AuthMethod, type FirstFactorKind } from './types.ts';
 import type { PendingSecondFactor, SecondFactorProof } from '../store/store.ts';
 import type { Context } from '../context.ts';
 
@@ -140,14 +141,47 @@ export async function completeSecondFactor(
     proof = { totpStep: step };
   }
 
-  const { token, record } = newSession(ctx, now, context, [FIRST_FACTOR_AMR[pending.firstFactor], 'otp']);
+  const result = await finishPendingStep(
+    ctx,
+    pending,
+    { proof, verifier, amr: [FIRST_FACTOR_AMR[pending.firstFactor], 'otp'] },
+    context,
+    now,
+  );
+  if (result.ok) return result;
+  if (result.reason === 'pending_gone') return { ok: false, code: 'second_factor_expired' };
+  return fail(verifier === 'totp' ? 'totp_reused' : 'recovery_code_invalid');
+}
+
+export interface PendingStepProof {
+  proof: SecondFactorProof;
+  verifier: 'totp' | 'recovery_code' | 'passkey';
+  /** The session's methods (RFC 8176): the first factor's and the second's. */
+  amr: AuthMethod[];
+}
+
+/**
+ * The end of the step, whatever completed it (a TOTP code, a recovery code, or a
+ * passkey of the account: core/passkey-second-factor.ts): in one transaction
+ * the pending row is consumed, the proof spent, a held password reset applied
+ * and the session created; then the notices.
+ */
+export async function finishPendingStep(
+  ctx: SecondFactorContext,
+  pending: PendingSecondFactor,
+  finish: PendingStepProof,
+  context: RequestContext,
+  now: number,
+): Promise<SignedIn | { ok: false; reason: 'pending_gone' | 'proof_refused' }> {
+  const { verifier } = finish;
+  const { token, record } = newSession(ctx, now, context, finish.amr);
   const event = (type: AuditEvent['type'], reason: string | null = null) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId: pending.userId, email: pending.email });
   // A held password reset is applied by the same transaction (issue #12 finding 4).
   const reset = pending.passwordHash ? [event('password.set', 'reset'), event('session.revoked', 'password_reset')] : [];
   const result = await ctx.store.completeSecondFactor({
     tokenHash: pending.tokenHash,
-    proof,
+    proof: finish.proof,
     now,
     session: record,
     verifiedEmail: pending.firstFactor === 'password' ? null : pending.email,
@@ -158,10 +192,7 @@ export async function completeSecondFactor(
       event('sign_in.succeeded', `${pending.firstFactor}+${verifier}`),
     ],
   });
-  if (!result.ok) {
-    if (result.reason === 'pending_gone') return { ok: false, code: 'second_factor_expired' };
-    return fail(verifier === 'totp' ? 'totp_reused' : 'recovery_code_invalid');
-  }
+  if (!result.ok) return result;
   await ctx.policy.recordSuccess(pending.email, verifier, pending.firstFactor);
   if (verifier === 'recovery_code') await ctx.securityNotices({ id: result.user.id, email: result.user.email }, 'recovery_code_used', context);
   if (reset.length) await ctx.securityNotices({ id: result.user.id, email: result.user.email }, 'password_reset', context);

@@ -104,12 +104,13 @@ ${view.recent
 /**
  * "Sign in with a passkey", shown by passkeys.js on a browser that supports
  * passkeys. `autofill`: the page's email field offers them too (the sign-in
- * page; not the second step, which has no such field).
+ * page; not the second step, which has no such field). `verify`: where the
+ * answer goes: a passkey sign-in, or the second-factor step it completes.
  */
-export function passkeySignIn(page: PageContext, redirectTo: string | null, autofill: boolean) {
+export function passkeySignIn(page: PageContext, redirectTo: string | null, autofill: boolean, verify: 'passkeySignIn' | 'secondFactorPasskey' = 'passkeySignIn') {
   const { t } = page;
   return html`<div id="passkey-sign-in" class="passkey-sign-in" hidden
-  data-options-url="${urlFor('passkeySignInOptions')}" data-verify-url="${urlFor('passkeySignIn')}"
+  data-options-url="${urlFor('passkeySignInOptions')}" data-verify-url="${urlFor(verify)}"
   data-redirect-to="${redirectTo ?? ''}" data-failed="${t('signIn.passkeyFailed')}" data-autofill="${autofill ? 'on' : 'off'}">
   <p class="or">${t('signIn.or')}</p>
   <button type="button" id="passkey-button" class="secondary">${t('signIn.passkey')}</button>

@@ -1,6 +1,7 @@
-// The second step of sign-in for an account with TOTP on: the code from the
-// authenticator app, or (after "use a recovery code instead", a plain link so
-// it works without JavaScript) one of the recovery codes.
+// The second step of sign-in: the code from the authenticator app, or (after
+// "use a recovery code instead", a plain link so it works without JavaScript)
+// one of the recovery codes; and, for an account with passkeys, a passkey of
+// the account (issue #17), which completes this same step.
 import { html } from 'hono/html';
 import { durationInWords } from '../i18n/catalog.ts';
 import { layout, type Html } from './layout.ts';
@@ -13,9 +14,9 @@ export interface SecondFactorPageOptions {
   method: 'totp' | 'recovery';
   expiresInSeconds: number;
   error?: string | null;
-  /** Issue #17: the account has TOTP on (default) and/or passkeys that complete this step (a passkey sign-in). */
+  /** Issue #17: the account has TOTP on (default) and/or passkeys, either of which completes this step (a held reset included). */
   totp?: boolean;
-  passkey?: { redirectTo: string } | null;
+  passkey?: boolean;
 }
 
 export function secondFactorPage(page: PageContext, options: SecondFactorPageOptions): Html {
@@ -48,7 +49,7 @@ export function secondFactorPage(page: PageContext, options: SecondFactorPageOpt
     scripts: options.passkey ? PASSKEY_SCRIPTS : [],
     body: html`<h1>${t('secondFactor.title')}</h1>
 ${totp ? codes : html`<p>${t('secondFactor.passkeyLead')}</p>`}
-${options.passkey ? passkeySignIn(page, options.passkey.redirectTo, false) : ''}
+${options.passkey ? passkeySignIn(page, null, false, 'secondFactorPasskey') : ''}
 <p class="hint">${t('secondFactor.expires', { duration: durationInWords(t, options.expiresInSeconds) })}</p>
 ${totp ? other : ''}
 <p><a href="${urlFor('signIn')}">${t('secondFactor.startOver')}</a></p>`,

@@ -15,6 +15,7 @@ import type { ConformanceHooks, StoreTest } from './conformance/fixtures.ts';
 import { oidcCases } from './conformance/oidc.ts';
 import { outboxCases } from './conformance/outbox.ts';
 import { passkeyCases } from './conformance/passkeys.ts';
+import { signInRequirementCases } from './conformance/sign-in-requirements.ts';
 import { rateCounterCases } from './conformance/rate-counters.ts';
 import { sessionCases } from './conformance/sessions.ts';
 import { tokenCases } from './conformance/tokens.ts';
@@ -64,6 +65,7 @@ export function runStoreConformance(
     auditCases(test, options);
     oidcCases(test);
     passkeyCases(test);
+    signInRequirementCases(test);
   });
 }
 

@@ -63,6 +63,21 @@ export interface PasskeySettings {
   totpEnabled: boolean;
 }
 
+/**
+ * What decides whether a first factor ends in a session or in the second-factor
+ * step (core/sign-in-requirements.ts): the account's TOTP and passkey settings,
+ * read in one statement (issue #13: one store read per returning sign-in).
+ */
+export interface SignInRequirements {
+  /** TOTP is confirmed and on. */
+  totpEnabled: boolean;
+  /** The TOTP setting "email sign-in also asks for my code" (meaningful only while TOTP is on). */
+  emailSignInRequiresTotp: boolean;
+  /** The passkey setting "email sign-in also asks for my passkey or authenticator code". */
+  emailSignInRequiresPasskey: boolean;
+  passkeys: number;
+}
+
 /** removePasskey's answer: `last_way_in`: email sign-in asks for a passkey and this is the last one (and TOTP is off). */
 export type RemovePasskeyResult = 'removed' | 'not_found' | 'last_way_in';
 
@@ -93,6 +108,8 @@ export interface PasskeyStore {
    */
   removePasskey(userId: string, id: string, events: AuditEvent[]): Promise<RemovePasskeyResult>;
   getPasskeySettings(userId: string): Promise<PasskeySettings>;
+  /** One statement: everything the end of a sign-in decides with (an unknown account: all off, 0 passkeys). */
+  getSignInRequirements(userId: string): Promise<SignInRequirements>;
   /** One transaction: false (nothing written) when unchanged, or when turning it on for an account without a passkey. */
   setEmailSignInRequiresPasskey(userId: string, value: boolean, events: AuditEvent[]): Promise<boolean>;
 }

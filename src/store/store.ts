@@ -6,10 +6,10 @@
 import type { AuditEvent, AuditEventType, StoredAuditEvent } from '../core/audit.ts';
 import type { AuthMethod, FirstFactorKind, Session, TokenPurpose, TokenRecord, User } from '../core/types.ts';
 import type { OidcStore } from './oidc-store.ts';
-import type { PasskeyStore } from './passkey-store.ts';
+import type { PasskeyStore, PasskeyUse } from './passkey-store.ts';
 
 export type { OidcRecord, OidcSigningKey, OidcStore, StoredOidcRecord } from './oidc-store.ts';
-export type { Passkey, PasskeyCeremony, PasskeyChallenge, PasskeySettings, PasskeyStore, PasskeyUse, RemovePasskeyResult } from './passkey-store.ts';
+export type { Passkey, PasskeyCeremony, PasskeyChallenge, PasskeySettings, PasskeyStore, PasskeyUse, RemovePasskeyResult, SignInRequirements } from './passkey-store.ts';
 
 export type ConsumeFailure = 'not_found' | 'expired' | 'used' | 'replaced' | 'locked';
 
@@ -137,7 +137,8 @@ export interface PendingSecondFactor {
 }
 
 /** What the second factor proved: a TOTP time step (replay-checked) or a recovery code (single use). */
-export type SecondFactorProof = { totpStep: number } | { recoveryCodeHash: string };
+/** What completes the step: a TOTP step, a recovery code, or a passkey of the step's account (issue #17: its counter moves forward in the same transaction). */
+export type SecondFactorProof = { totpStep: number } | { recoveryCodeHash: string } | { passkey: PasskeyUse };
 
 export interface CompleteSecondFactorInput {
   tokenHash: string;

@@ -47,7 +47,8 @@ const registrationBody = z.object({
   }),
   name: z.string().max(256).optional(),
 });
-const signInBody = z.object({
+/** A passkey sign-in's answer: the sign-in (with its redirect) and the second-factor step (routes/second-factor.ts). */
+export const assertionBody = z.object({
   response: z.object({
     ...credentialFields,
     response: z.object({
@@ -57,8 +58,8 @@ const signInBody = z.object({
       userHandle: b64(1024).optional(),
     }),
   }),
-  redirectTo: z.string().max(2048).optional(),
 });
+const signInBody = assertionBody.extend({ redirectTo: z.string().max(2048).optional() });
 const renameBody = z.object({ name: z.string().max(256) });
 const settingsBody = z.object({
   emailSignInRequiresPasskey: z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]),

@@ -1,9 +1,12 @@
 // The second step of sign-in (issue #5): the page that asks for a TOTP or a
 // recovery code (GET /auth/sign-in/totp) and its post, which finds the pending
-// sign-in by its HttpOnly cookie and gives the session.
+// sign-in by its HttpOnly cookie and gives the session; and (issue #17) the
+// passkey answer that completes the same step (POST /auth/sign-in/passkey).
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { errorStatus, type ErrorCode } from '../../core/errors.ts';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { completeSecondFactorWithPasskey } from '../../core/passkey-second-factor.ts';
 import { completeSecondFactor, findPendingSecondFactor } from '../../core/second-factor.ts';
 import { secondFactorPage } from '../../pages/second-factor-page.ts';
 import { clearCookie, readCookie } from '../cookies.ts';
@@ -13,6 +16,7 @@ import { jsonError } from '../errors.ts';
 import { pageContext } from '../pages.ts';
 import { readBody, requestContext } from '../request.ts';
 import type { Endpoints, Handler } from '../route-groups.ts';
+import { assertionBody } from './passkeys.ts';
 import { malformedVerification, signedInForm, signedInJson } from './shared.ts';
 
 const secondFactorBody = z
@@ -20,7 +24,18 @@ const secondFactorBody = z
   .refine((body) => (body.code === undefined) !== (body.recoveryCode === undefined), 'exactly one of code and recoveryCode');
 
 /** A wrong code may be retried while the pending sign-in lives; anything else ends it. */
-const RETRYABLE = new Set<ErrorCode>(['totp_invalid', 'totp_reused', 'recovery_code_invalid', 'rate_limited']);
+const RETRYABLE = new Set<ErrorCode>([
+  'totp_invalid',
+  'totp_reused',
+  'recovery_code_invalid',
+  'rate_limited',
+  // A passkey answer that failed (cancelled, another account's, a stale challenge): try again, or use the code.
+  'passkey_invalid',
+  'passkey_unknown',
+  'passkey_wrong_account',
+  'passkey_challenge_invalid',
+  'passkey_challenge_expired',
+]);
 
 export function secondFactorRoutes(deps: HttpDeps): Endpoints {
   const names = deps.cookies;
@@ -34,11 +49,13 @@ export function secondFactorRoutes(deps: HttpDeps): Endpoints {
     return c.html(secondFactorPage(pageContext(c, deps), { method, expiresInSeconds, ...(await waysToFinish(pending)) }));
   };
 
-  /** Issue #17: TOTP, and/or a passkey sign-in when the account asks for one after email. */
-  async function waysToFinish(pending: { userId: string; redirectTo: string | null; firstFactor: string }) {
-    const settings = await deps.store.getPasskeySettings(pending.userId);
-    const passkey = deps.passkeys !== null && settings.passkeys > 0 && pending.firstFactor !== 'password';
-    return { totp: settings.totpEnabled, passkey: passkey ? { redirectTo: pending.redirectTo ?? '' } : null };
+  /**
+   * Issue #17: the code form when TOTP is on, and the passkey button whenever the
+   * account has a passkey: it completes this very step (a held reset included).
+   */
+  async function waysToFinish(pending: { userId: string }) {
+    const requirements = await deps.store.getSignInRequirements(pending.userId);
+    return { totp: requirements.totpEnabled, passkey: deps.passkeys !== null && requirements.passkeys > 0 };
   }
 
   /** The step, the same for JSON and forms (null: a malformed body). */
@@ -82,5 +99,20 @@ export function secondFactorRoutes(deps: HttpDeps): Endpoints {
     return htmlError(c, deps, result.code);
   };
 
-  return { secondFactorPage: secondFactorPageHandler, secondFactor: { json: secondFactorJson, form: secondFactorForm } };
+  /** The step page's script posts the passkey's answer here (JSON); the session, or a code to show. */
+  const secondFactorPasskey: Handler = async (c) => {
+    const parsed = assertionBody.safeParse(await readBody(c));
+    if (!parsed.success) return jsonError(c, await malformedVerification(c, deps));
+    const input = { response: parsed.data.response as AuthenticationResponseJSON, browserToken: readCookie(c, names.passkey) };
+    const result = await completeSecondFactorWithPasskey(deps, readCookie(c, names.secondFactor), input, requestContext(c));
+    if (result.ok) return signedInJson(c, deps, result, { redirectTo: result.redirectTo });
+    if (!RETRYABLE.has(result.code)) clearCookie(c, names, names.secondFactor);
+    return jsonError(c, result.code);
+  };
+
+  return {
+    secondFactorPage: secondFactorPageHandler,
+    secondFactor: { json: secondFactorJson, form: secondFactorForm },
+    secondFactorPasskey,
+  };
 }

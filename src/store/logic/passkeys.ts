@@ -3,7 +3,7 @@
 import type { AuditEvent } from '../../core/audit.ts';
 import type { User } from '../../core/types.ts';
 import { toUser, type Row } from '../rows.ts';
-import type { Passkey, PasskeyCeremony, PasskeyChallenge, PasskeySettings, PasskeyStore, RemovePasskeyResult } from '../passkey-store.ts';
+import type { Passkey, PasskeyCeremony, PasskeyChallenge, PasskeySettings, PasskeyStore, RemovePasskeyResult, SignInRequirements } from '../passkey-store.ts';
 import { all, appendEvents, get, lock, run, type Driver, type Work } from './steps.ts';
 
 export function passkeyStore(db: Driver): PasskeyStore {
@@ -27,6 +27,7 @@ export function passkeyStore(db: Driver): PasskeyStore {
       }
     },
     getPasskeySettings: (userId) => db.read(settings(userId)),
+    getSignInRequirements: (userId) => db.read(signInRequirements(userId)),
     setEmailSignInRequiresPasskey: (userId, value, events) =>
       db.transaction(function* () {
         yield* lock(`passkeys:${userId}`);
@@ -44,13 +45,22 @@ function* changed(statement: Work<number>, events: AuditEvent[]): Work<boolean> 
   return done;
 }
 
-function* settings(userId: string): Work<PasskeySettings> {
-  const row = yield* get('passkeySettings', [userId]);
+const flag = (value: unknown) => value === true || Number(value ?? 0) === 1;
+
+export function* signInRequirements(userId: string): Work<SignInRequirements> {
+  const row = yield* get('signInRequirements', [userId]);
+  const totpEnabled = row?.totp_enabled_at !== null && row?.totp_enabled_at !== undefined;
   return {
-    emailSignInRequiresPasskey: row?.required === true || Number(row?.required ?? 0) === 1,
+    totpEnabled,
+    emailSignInRequiresTotp: totpEnabled && flag(row?.email_requires_totp),
+    emailSignInRequiresPasskey: flag(row?.required),
     passkeys: Number(row?.passkeys ?? 0),
-    totpEnabled: row?.totp_enabled_at !== null && row?.totp_enabled_at !== undefined,
   };
+}
+
+function* settings(userId: string): Work<PasskeySettings> {
+  const { emailSignInRequiresPasskey, passkeys, totpEnabled } = yield* signInRequirements(userId);
+  return { emailSignInRequiresPasskey, passkeys, totpEnabled };
 }
 
 function* removePasskey(userId: string, id: string, events: AuditEvent[]): Work<RemovePasskeyResult> {

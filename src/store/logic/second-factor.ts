@@ -15,11 +15,12 @@ import {
 import type {
   CompleteSecondFactorInput,
   CompleteSecondFactorResult,
+  PasskeyUse,
   PendingSecondFactor,
   SecondFactorStore,
   TotpRecord,
 } from '../store.ts';
-import { appendEvents, get, run, type Driver, type Work } from './steps.ts';
+import { all, appendEvents, get, lock, run, type Driver, type Work } from './steps.ts';
 
 export function secondFactorStore(db: Driver): SecondFactorStore {
   return {
@@ -74,11 +75,26 @@ function* enableTotp(input: { userId: string; step: number; now: number; recover
 }
 
 function* disableTotp(userId: string, events: AuditEvent[]): Work<boolean> {
+  // The passkeys' lock (logic/passkeys.ts): a concurrent removal of the last passkey sees TOTP on or off, not half.
+  yield* lock(`passkeys:${userId}`);
   const row = yield* get('disableTotp', [userId]);
   yield* run('deleteRecoveryCodes', [userId]);
   const wasOn = row !== undefined && row.enabled_at !== null;
-  if (wasOn) yield* appendEvents(events);
-  return wasOn;
+  if (!wasOn) return false;
+  yield* appendEvents(events);
+  // Issue #17 F4: "email sign-in also asks for a passkey or authenticator code" holds while the
+  // account has one of them; with no passkey left and TOTP now off it is turned off here, audited.
+  if ((yield* run('dropPasskeyRequirementWithoutPasskeys', [userId])) === 1) {
+    yield* appendEvents(events.slice(0, 1).map((event) => ({ ...event, type: 'passkey.settings_changed' as const, reason: 'off_totp_disabled' })));
+  }
+  return true;
+}
+
+/** The passkey must be the step's account's, and its counter must move forward (or both stay 0). */
+function* usePasskeyOf(userId: string, use: PasskeyUse): Work<boolean> {
+  // Checked again here: the passkey may have been removed since the assertion was verified.
+  if (!(yield* all('passkeysOfUser', [userId])).some((row) => String(row.id) === use.id)) return false;
+  return (yield* run('usePasskey', [use.counter, use.backedUp, use.now, use.id])) === 1;
 }
 
 function* replaceRecoveryCodes(userId: string, codeHashes: string[], now: number, events: AuditEvent[]): Work<boolean> {
@@ -119,7 +135,9 @@ function* completeSecondFactor(input: CompleteSecondFactorInput): Work<CompleteS
   const proved =
     'totpStep' in proof
       ? (yield* run('useTotpStep', [proof.totpStep, userId])) === 1
-      : (yield* run('consumeRecoveryCode', [input.now, userId, proof.recoveryCodeHash])) === 1;
+      : 'passkey' in proof
+        ? (yield* usePasskeyOf(userId, proof.passkey))
+        : (yield* run('consumeRecoveryCode', [input.now, userId, proof.recoveryCodeHash])) === 1;
   if (!proved) throw new Refusal('proof_refused');
   const userRow = yield* get('userById', [userId]);
   if (!userRow) throw new Refusal('pending_gone');

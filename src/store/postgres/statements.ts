@@ -185,10 +185,14 @@ export const SQL = {
     WHERE id = $4 AND (counter < $1 OR (counter = 0 AND $1 = 0))`,
   renamePasskey: 'UPDATE passkeys SET name = $1 WHERE id = $2 AND user_id = $3',
   deletePasskey: 'DELETE FROM passkeys WHERE id = $1 AND user_id = $2',
-  passkeySettings: `SELECT u.email_sign_in_requires_passkey AS required, (SELECT count(*) FROM passkeys p WHERE p.user_id = u.id) AS passkeys,
-    (SELECT t.enabled_at FROM user_totp t WHERE t.user_id = u.id) AS totp_enabled_at FROM users u WHERE u.id = $1`,
+  // Everything finishFirstFactor decides with, in one statement (issue #13: one read per returning sign-in).
+  signInRequirements: `SELECT u.email_sign_in_requires_passkey AS required, (SELECT count(*) FROM passkeys p WHERE p.user_id = u.id) AS passkeys,
+    t.enabled_at AS totp_enabled_at, t.email_sign_in_requires_totp AS email_requires_totp
+    FROM users u LEFT JOIN user_totp t ON t.user_id = u.id WHERE u.id = $1`,
   setEmailSignInRequiresPasskey: `UPDATE users SET email_sign_in_requires_passkey = $1
     WHERE id = $2 AND email_sign_in_requires_passkey <> $1 AND ($1 = FALSE OR EXISTS (SELECT 1 FROM passkeys WHERE user_id = $2))`,
+  dropPasskeyRequirementWithoutPasskeys: `UPDATE users SET email_sign_in_requires_passkey = FALSE
+    WHERE id = $1 AND email_sign_in_requires_passkey AND NOT EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1)`,
 } as const satisfies Record<StatementName, string>;
 
 /** A transaction-scoped advisory lock on a key (logic/steps.ts `lock`): held until commit. */

@@ -178,10 +178,14 @@ export const SQL = {
     WHERE id = ?4 AND (counter < ?1 OR (counter = 0 AND ?1 = 0))`,
   renamePasskey: 'UPDATE passkeys SET name = ? WHERE id = ? AND user_id = ?',
   deletePasskey: 'DELETE FROM passkeys WHERE id = ? AND user_id = ?',
-  passkeySettings: `SELECT u.email_sign_in_requires_passkey AS required, (SELECT count(*) FROM passkeys p WHERE p.user_id = u.id) AS passkeys,
-    (SELECT t.enabled_at FROM user_totp t WHERE t.user_id = u.id) AS totp_enabled_at FROM users u WHERE u.id = ?`,
+  // Everything finishFirstFactor decides with, in one statement (issue #13: one read per returning sign-in).
+  signInRequirements: `SELECT u.email_sign_in_requires_passkey AS required, (SELECT count(*) FROM passkeys p WHERE p.user_id = u.id) AS passkeys,
+    t.enabled_at AS totp_enabled_at, t.email_sign_in_requires_totp AS email_requires_totp
+    FROM users u LEFT JOIN user_totp t ON t.user_id = u.id WHERE u.id = ?`,
   setEmailSignInRequiresPasskey: `UPDATE users SET email_sign_in_requires_passkey = ?1
     WHERE id = ?2 AND email_sign_in_requires_passkey <> ?1 AND (?1 = 0 OR EXISTS (SELECT 1 FROM passkeys WHERE user_id = ?2))`,
+  dropPasskeyRequirementWithoutPasskeys: `UPDATE users SET email_sign_in_requires_passkey = 0
+    WHERE id = ?1 AND email_sign_in_requires_passkey = 1 AND NOT EXISTS (SELECT 1 FROM passkeys WHERE user_id = ?1)`,
 } as const satisfies Record<StatementName, string>;
 
 /** One event per row (prepared once; SQLite inserts are cheap and the transaction commits them together). */
