@@ -16,4 +16,7 @@
 //    parameters dropped, %2F/%5C as separators); allowances audited per session and rule.
 // 9: issue #17: passkeys: ceremonies started per IP (ip_passkey_limit), answers
 //    within the per-IP verify bucket, a passkey sign-in never asks for TOTP.
-export const POLICY_VERSION = 9;
+// 10: issue #17 review (F1/F4): "email sign-in also asks for a passkey" stops every
+//    first factor but a passkey (password and password reset too) at the second
+//    step while the account has a passkey or TOTP (core/sign-in-requirements.ts).
+export const POLICY_VERSION = 10;
