@@ -99,7 +99,7 @@ export const de: Catalog = {
   'passkeys.emailAlone': 'Ein per E-Mail geschickter Link oder Code meldet allein an.',
   'passkeys.emailTurnOn': 'Nach der Anmeldung per E-Mail auch nach einem Passkey fragen',
   'passkeys.emailTurnOff': 'Nach der Anmeldung per E-Mail nicht mehr nach einem Passkey fragen',
-  'secondFactor.passkeyLead': 'Dieses Konto fragt nach der Anmeldung per E-Mail nach einem Passkey. Nimm den Passkey dieses Kontos, um weiterzumachen.',
+  'secondFactor.passkeyLead': 'Dieses Konto fragt zum Abschluss der Anmeldung (und eines Passwort-Zurücksetzens) nach seinem Passkey. Nimm einen Passkey dieses Kontos, um weiterzumachen.',
   'passkeys.offer.heading': 'Beim nächsten Mal schneller anmelden',
   'passkeys.offer.text': 'Füge diesem Gerät einen Passkey hinzu: Deine nächste Anmeldung braucht nur eine Berührung, keine E-Mail.',
   'passkeys.offer.dismiss': 'Jetzt nicht',

@@ -101,7 +101,7 @@ export const en = {
   'passkeys.emailAlone': 'An emailed link or code signs in on its own.',
   'passkeys.emailTurnOn': 'Also ask for a passkey after email sign-in',
   'passkeys.emailTurnOff': 'Stop asking for a passkey after email sign-in',
-  'secondFactor.passkeyLead': 'This account asks for a passkey after an email sign-in. Use the passkey of this account to continue.',
+  'secondFactor.passkeyLead': 'This account asks for its passkey to finish signing in (and to finish a password reset). Use a passkey of this account to continue.',
   'passkeys.offer.heading': 'Sign in faster next time',
   'passkeys.offer.text': 'Add a passkey to this device: your next sign-in takes one touch, no email needed.',
   'passkeys.offer.dismiss': 'Not now',

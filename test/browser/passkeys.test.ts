@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { totpCode } from '../../src/core/totp.ts';
-import { linkFrom } from '../support/http-client.ts';
+import { linkFrom, linkToken } from '../support/http-client.ts';
 import { useHttpServer } from '../support/http-suite.ts';
 import { TestClock, type TestServer } from '../support/server.ts';
 import type { SmtpSink } from '../support/smtp-sink.ts';
@@ -112,5 +112,37 @@ describe('passkeys in Chromium', { skip: chromiumMissing }, () => {
     await sink.waitFor((m) => m.to === email && /passkey was removed/.test(m.subject));
     assert.deepEqual(owner.problems, []);
     assert.deepEqual(stranger.problems.filter((p) => !/\/auth\/passkeys\/sign-in/.test(p)), []);
+  });
+
+  it('a password reset held by "email sign-in also asks for my passkey": the step page\'s passkey button completes it and sets the new password', async () => {
+    const email = `passkey.reset.${Date.now()}@example.com`;
+    const owner = await newDevice(browser, server.url);
+    await withAuthenticator(owner);
+    await signInByLink(owner, email);
+    await owner.page.waitForURL(/\/auth\/account$/);
+    await owner.page.locator('#passkey-add').click();
+    await owner.page.waitForURL(/\/auth\/account\?passkey=added#passkeys$/);
+    const api = owner.context.request;
+    assert.equal((await api.post(`${server.url}/auth/passkeys/settings`, { data: { emailSignInRequiresPasskey: true } })).status(), 204);
+    const user = await server.latchkey.store.findUserByEmail(email);
+    assert.equal(await server.latchkey.store.getPassword(user!.id), null);
+
+    // The reset by mail (TOTP off): the new password waits in the step, which offers the passkey.
+    clock.advance(61);
+    const before = sink.messages.length;
+    assert.equal((await api.post(`${server.url}/auth/password/forgot`, { data: { email } })).status(), 202);
+    const message = await sink.waitFor((m) => m.to === email && sink.messages.indexOf(m) >= before && /^Reset your/.test(m.subject));
+    await owner.page.goto(`${server.url}/auth/password/reset?token=${linkToken(message.text, '/auth/password/reset')}`);
+    await owner.page.locator('#new-password').fill('a passphrase held in the step');
+    await owner.page.locator('#new-password').press('Enter');
+    await owner.page.waitForURL(/\/auth\/sign-in\/totp$/);
+    assert.equal(await server.latchkey.store.getPassword(user!.id), null, 'nothing set yet');
+    await captureAndCheck(owner.page, server.url, 'passkeys-second-step');
+    await owner.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await owner.page.waitForURL(/\/auth\/account$/);
+    assert.notEqual(await server.latchkey.store.getPassword(user!.id), null, 'the held password is set');
+    const succeeded = await server.latchkey.store.listAudit({ type: 'sign_in.succeeded', email });
+    assert.equal(succeeded[0]?.reason, 'link+passkey');
+    assert.deepEqual(owner.problems, []);
   });
 });
