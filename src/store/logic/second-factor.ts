@@ -15,12 +15,12 @@ import {
 import type {
   CompleteSecondFactorInput,
   CompleteSecondFactorResult,
-  PasskeyUse,
   PendingSecondFactor,
+  SecondFactorProof,
   SecondFactorStore,
   TotpRecord,
 } from '../store.ts';
-import { all, appendEvents, get, lock, run, type Driver, type Work } from './steps.ts';
+import { appendEvents, get, lock, run, type Driver, type Work } from './steps.ts';
 
 export function secondFactorStore(db: Driver): SecondFactorStore {
   return {
@@ -90,13 +90,6 @@ function* disableTotp(userId: string, events: AuditEvent[]): Work<boolean> {
   return true;
 }
 
-/** The passkey must be the step's account's, and its counter must move forward (or both stay 0). */
-function* usePasskeyOf(userId: string, use: PasskeyUse): Work<boolean> {
-  // Checked again here: the passkey may have been removed since the assertion was verified.
-  if (!(yield* all('passkeysOfUser', [userId])).some((row) => String(row.id) === use.id)) return false;
-  return (yield* run('usePasskey', [use.counter, use.backedUp, use.now, use.id])) === 1;
-}
-
 function* replaceRecoveryCodes(userId: string, codeHashes: string[], now: number, events: AuditEvent[]): Work<boolean> {
   // Locked (PostgreSQL FOR UPDATE): a concurrent disableTotp waits, so codes are never stored for an account without TOTP.
   if (!(yield* get('lockTotpEnabled', [userId]))) return false;
@@ -126,18 +119,21 @@ function* reserveSecondFactorAttempt(tokenHash: string, max: number, now: number
   return row ? Number(row.attempts) : null;
 }
 
+/** Spends what completes the step: a TOTP step, a recovery code, or a passkey's use; false when refused. */
+function* spendProof(proof: SecondFactorProof, userId: string, now: number): Work<boolean> {
+  if ('totpStep' in proof) return (yield* run('useTotpStep', [proof.totpStep, userId])) === 1;
+  if ('recoveryCodeHash' in proof) return (yield* run('consumeRecoveryCode', [now, userId, proof.recoveryCodeHash])) === 1;
+  // Issue #17 F3: the step's account's passkey (it may have been removed meanwhile), its counter moving forward.
+  const use = proof.passkey;
+  return (yield* run('usePasskeyOfUser', [use.counter, use.backedUp, use.now, use.id, userId])) === 1;
+}
+
 /** Any refusal throws, so the transaction rolls everything back (the caller turns it into a value). */
 function* completeSecondFactor(input: CompleteSecondFactorInput): Work<CompleteSecondFactorResult> {
   const row = yield* get('takePendingSecondFactor', [input.tokenHash, input.now]);
   if (!row) throw new Refusal('pending_gone');
   const { userId, passwordHash } = toPendingSecondFactor(row);
-  const proof = input.proof;
-  const proved =
-    'totpStep' in proof
-      ? (yield* run('useTotpStep', [proof.totpStep, userId])) === 1
-      : 'passkey' in proof
-        ? (yield* usePasskeyOf(userId, proof.passkey))
-        : (yield* run('consumeRecoveryCode', [input.now, userId, proof.recoveryCodeHash])) === 1;
+  const proved = yield* spendProof(input.proof, userId, input.now);
   if (!proved) throw new Refusal('proof_refused');
   const userRow = yield* get('userById', [userId]);
   if (!userRow) throw new Refusal('pending_gone');

@@ -183,6 +183,9 @@ export const SQL = {
   passkeysOfUser: 'SELECT * FROM passkeys WHERE user_id = $1 ORDER BY created_at, id',
   usePasskey: `UPDATE passkeys SET counter = $1, backed_up = $2, last_used_at = $3
     WHERE id = $4 AND (counter < $1 OR (counter = 0 AND $1 = 0))`,
+  // The same, for the passkey that completes a second-factor step: only the step's account's (issue #17 F3).
+  usePasskeyOfUser: `UPDATE passkeys SET counter = $1, backed_up = $2, last_used_at = $3
+    WHERE id = $4 AND user_id = $5 AND (counter < $1 OR (counter = 0 AND $1 = 0))`,
   renamePasskey: 'UPDATE passkeys SET name = $1 WHERE id = $2 AND user_id = $3',
   deletePasskey: 'DELETE FROM passkeys WHERE id = $1 AND user_id = $2',
   // Everything finishFirstFactor decides with, in one statement (issue #13: one read per returning sign-in).
