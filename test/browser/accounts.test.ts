@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { Store } from '../../src/store/store.ts';
-import { codeFrom, linkFrom } from '../support/http-client.ts';
+import { codeFrom } from '../support/http-client.ts';
 import { useHttpServer } from '../support/http-suite.ts';
 import { TestClock, type TestServer } from '../support/server.ts';
 import type { SmtpSink } from '../support/smtp-sink.ts';
 import { sqliteBackend } from '../support/stores.ts';
-import { assertFitsNarrowScreen, captureAndCheck, chromiumMissing, useChromium, newDevice, type Device } from './harness.ts';
+import { assertFitsNarrowScreen, captureAndCheck, chromiumMissing, useChromium, newDevice, type Device, signInByLink as signInWithMail } from './harness.ts';
 
 describe('passwords and email change in Chromium', { skip: chromiumMissing }, () => {
   let browser: Browser;
@@ -34,16 +34,10 @@ describe('passwords and email change in Chromium', { skip: chromiumMissing }, ()
     return sink.waitFor((m) => m.to === email && subject.test(m.subject) && sink.messages.indexOf(m) >= before);
   }
 
-  async function signInByLink(d: Device, email: string) {
-    clock.advance(61);
-    const before = sink.messages.length;
-    await d.page.goto(`${server.url}/auth/sign-in`);
-    await d.page.getByLabel('Email').fill(email);
-    await d.page.getByRole('button', { name: /email me/i }).click();
-    await d.page.waitForURL(/\/auth\/check-email$/);
-    await d.page.goto(linkFrom((await mailTo(email, /^Sign in/, before)).text));
+  const signInByLink = async (d: Device, email: string) => {
+    await signInWithMail(d, { url: server.url, sink, clock }, email);
     await d.page.waitForURL(/\/auth\/account$/);
-  }
+  };
 
   it('add a password, sign in with it, reset it by code', async () => {
     const email = `pw.${Date.now()}@example.com`;

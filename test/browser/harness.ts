@@ -7,6 +7,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { linkFrom } from '../support/http-client.ts';
+import type { TestClock } from '../support/server.ts';
+import type { SmtpSink } from '../support/smtp-sink.ts';
 
 export const CHROMIUM = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium';
 export const chromiumMissing = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM}; browser suite skipped`;
@@ -92,6 +95,29 @@ export async function newDevice(browser: Browser, baseUrl: string, options: Brow
     problems,
     close: () => context.close(),
   };
+}
+
+/** What signing in by email from a page needs: the server, its mail sink and its clock. */
+export interface MailedServer {
+  url: string;
+  sink: SmtpSink;
+  clock: TestClock;
+}
+
+/**
+ * Sign in as a person does: the sign-in page, the address, "Email me", then the
+ * link of the sign-in mail (not a security notice that may arrive meanwhile),
+ * opened in the browser that asked. Where it lands is the caller's to check.
+ */
+export async function signInByLink(d: Device, server: MailedServer, email: string): Promise<void> {
+  server.clock.advance(61); // one mail per address per resend interval
+  const before = server.sink.messages.length;
+  await d.page.goto(`${server.url}/auth/sign-in`);
+  await d.page.getByLabel('Email').fill(email);
+  await d.page.getByRole('button', { name: /email me/i }).click();
+  await d.page.waitForURL(/\/auth\/check-email$/);
+  const message = await server.sink.waitFor((m) => m.to === email && server.sink.messages.indexOf(m) >= before && /^Sign in to /.test(m.subject));
+  await d.page.goto(linkFrom(message.text));
 }
 
 export interface AxeViolation {

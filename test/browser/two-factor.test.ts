@@ -8,12 +8,11 @@ import { describe, it } from 'node:test';
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { totpCode } from '../../src/core/totp.ts';
-import { linkFrom } from '../support/http-client.ts';
 import { useHttpServer } from '../support/http-suite.ts';
 import { TestClock, type TestServer } from '../support/server.ts';
 import type { SmtpSink } from '../support/smtp-sink.ts';
 import { sqliteBackend } from '../support/stores.ts';
-import { assertFitsNarrowScreen, captureAndCheck, chromiumMissing, useChromium, newDevice, type Device } from './harness.ts';
+import { assertFitsNarrowScreen, captureAndCheck, chromiumMissing, useChromium, newDevice, type Device, signInByLink as signInWithMail } from './harness.ts';
 
 /** Every recovery code on one line of its own: one box per code, each below the one before. */
 async function assertOneLineEach(page: Page): Promise<void> {
@@ -34,18 +33,9 @@ describe('two-factor in Chromium', { skip: chromiumMissing }, () => {
   useChromium('two-factor', (launched) => (browser = launched));
   useHttpServer(sqliteBackend, { now: clock.now }, (parts) => ({ sink, server } = parts));
 
-  async function signInByLink(d: Device, email: string) {
-    clock.advance(61); // one mail per address per resend interval
-    const before = sink.messages.length;
-    await d.page.goto(`${server.url}/auth/sign-in`);
-    await d.page.getByLabel('Email').fill(email);
-    await d.page.getByRole('button', { name: /email me/i }).click();
-    await d.page.waitForURL(/\/auth\/check-email$/);
-    // The sign-in mail, not a security notice (TOTP turned on) that may arrive meanwhile.
-    const message = await sink.waitFor((m) => m.to === email && sink.messages.indexOf(m) >= before && /^Sign in to /.test(m.subject));
-    // The browser that asked continues by itself.
-    await d.page.goto(linkFrom(message.text));
-  }
+  const signInByLink = async (d: Device, email: string) => {
+    await signInWithMail(d, { url: server.url, sink, clock }, email);
+  };
 
   it('set up from the account page, then sign in elsewhere with a code, and with a recovery code', async () => {
     const email = `totp.${Date.now()}@example.com`;
