@@ -361,6 +361,7 @@ export const de: Catalog = {
   'emailCancelled.lead': 'Die Adresse deines Kontos ist {email}. Alle Geräte wurden abgemeldet.',
   'emailCancelled.password': 'Das Passwort wurde entfernt: Lege nach der Anmeldung ein neues fest.',
   'emailCancelled.totp': 'Eine Authenticator-App, die um die Zeit der Änderung eingerichtet wurde, wurde ebenfalls entfernt.',
+  'emailCancelled.passkeys': 'Passkeys, die um die Zeit der Änderung hinzugefügt wurden, wurden ebenfalls entfernt: Sie melden nicht mehr beim Konto an.',
 
   'emailVerify.title': 'Adresse bestätigen',
   'emailVerify.lead': 'Bestätige, dass {email} deine Adresse für {product} ist.',
@@ -475,6 +476,10 @@ export const de: Catalog = {
   'mail.notice.emailRequiresPasskey.body': 'Am {time} wurde das Konto {email} von {device} so eingestellt, dass ein per E-Mail geschickter Link oder Code auch einen Passkey (oder den Authenticator-Code) braucht.',
   'mail.notice.emailWithoutPasskey.subject': 'Die Anmeldung per E-Mail fragt bei {product} nicht mehr nach einem Passkey',
   'mail.notice.emailWithoutPasskey.body': 'Am {time} wurde das Konto {email} von {device} so eingestellt, dass ein per E-Mail geschickter Link oder Code ohne Passkey anmeldet.',
+  'mail.notice.secondFactorReset.subject': 'Die zweiten Faktoren deines {product}-Kontos wurden zurückgesetzt',
+  'mail.notice.secondFactorReset.body': 'Am {time} haben die Betreiber dieses Dienstes {email} zurückgesetzt: Die Zwei-Faktor-Authentifizierung wurde ausgeschaltet, ihre Wiederherstellungscodes und alle Passkeys wurden entfernt, und alle Geräte wurden abgemeldet. Ein per E-Mail gesendeter Link oder Code meldet jetzt allein an; auf deiner Kontoseite kannst du wieder einen Passkey oder eine Authenticator-App einrichten.',
+  'mail.notice.notYouPasskey': 'Wenn du das nicht warst, kann sich jemand anderes bei deinem Konto anmelden: Melde dich jetzt an, entferne diesen Passkey unter „Passkeys“ auf deiner Kontoseite und melde alle anderen Geräte ab. Wenn du dich nicht mehr anmelden kannst, bitte die Betreiber dieses Dienstes, die zweiten Faktoren deines Kontos zurückzusetzen.',
+  'mail.notice.notYouReset': 'Wenn du das nicht veranlasst hast, wende dich an die Betreiber dieses Dienstes.',
   'mail.notice.notYouAdded': 'Wenn du das nicht warst, ist jemand anderes in deinem Konto angemeldet: Öffne es jetzt und melde alle anderen Geräte ab. Wenn du dich nicht mehr anmelden kannst, wende dich an die Betreiber dieses Dienstes.',
   'mail.notice.notYou': 'Wenn du das nicht warst, öffne jetzt dein Konto: Melde alle anderen Geräte ab und schalte die Zwei-Faktor-Authentifizierung mit neuen Wiederherstellungscodes wieder ein.',
   'mail.notice.button': 'Mein Konto öffnen',
