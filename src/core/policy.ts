@@ -70,7 +70,9 @@ export type PolicyReason =
   /** OpenID Connect (issue #15): the client is in its delay after consecutive failed authentications or refused grants: 429. */
   | 'client_delay'
   /** Passkeys (issue #17): too many ceremonies started from one IP: 429. */
-  | 'ip_passkey_limit';
+  | 'ip_passkey_limit'
+  /** The account has LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT passkeys already: 409 passkey_limit_reached. */
+  | 'passkey_count_limit';
 
 export interface PolicyDecision {
   allow: boolean;
@@ -231,6 +233,8 @@ export interface Policy {
    * guessed, and the account is known only from the answer).
    */
   checkPasskey(input: { step: 'options' | 'verify' }, context: RequestContext): Promise<PolicyDecision>;
+  /** May an account that has `passkeys` passkeys add one more? At most LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT. */
+  checkPasskeyCount(input: { passkeys: number; email: string }, context: RequestContext): Promise<PolicyDecision>;
   /**
    * Forward-auth (issue #16): may this session open this URL behind the proxy?
    * The first access rule whose host and path match decides; none: deny.
@@ -458,6 +462,9 @@ export function createPolicy(deps: PolicyDeps): Policy {
     async checkPasskey(input, context) {
       if (input.step === 'verify') return checkVerify({ verifier: 'passkey', account: null }, context);
       return (await buckets.ipPasskey.take(ipKey(context))) ? allowed : deny('ip_passkey_limit', context);
+    },
+    async checkPasskeyCount(input, context) {
+      return input.passkeys < limits.passkeysPerAccount ? allowed : deny('passkey_count_limit', context, input.email);
     },
     checkAccess: createAccessPolicy({ rules: deps.accessRules ?? null, store: deps.store, denials, now: deps.now }),
   };

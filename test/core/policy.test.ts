@@ -46,6 +46,7 @@ describe('policy', () => {
       deniedAuditEventsPerKeyPerMinute: 10,
       errorEventsPerIpPerHour: 60,
       passkeyCeremoniesPerIpPer5Minutes: 30,
+      passkeysPerAccount: 20,
     });
     assert.equal(resolveConfig({ secret: SECRET }).resendIntervalSeconds, 60);
   });
@@ -57,6 +58,20 @@ describe('policy', () => {
     assert.throws(() => resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_TRUSTED_PROXIES: '10.0.0.0/33' }), ConfigError);
     assert.throws(() => resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_LIMIT_ACCOUNT_FAILURES: '101' }), /LATCHKEY_LIMIT_ACCOUNT_FAILURES/);
     assert.throws(() => resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_REDIS_URL: 'http://x' }), /LATCHKEY_REDIS_URL/);
+    assert.equal(resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT: '5' }).limits.passkeysPerAccount, 5);
+    assert.throws(() => resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT: '0' }), /LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT/);
+  });
+
+  it('an account may add passkeys up to its cap; the refusal is audited with the account', async () => {
+    const { policy, audit } = makePolicy({ passkeysPerAccount: 3 });
+    assert.equal((await policy.checkPasskeyCount({ passkeys: 2, email: 'ada@example.com' }, context)).allow, true);
+    assert.deepEqual(await policy.checkPasskeyCount({ passkeys: 3, email: 'ada@example.com' }, context), {
+      allow: false,
+      reason: 'passkey_count_limit',
+      policyVersion: POLICY_VERSION,
+      silent: false,
+    });
+    assert.deepEqual(audit.map((e) => [e.type, e.reason, e.email !== null]), [['policy.denied', 'passkey_count_limit', true]]);
   });
 
   it('every decision carries a stable reason and the policy version; every deny is audited', async () => {
