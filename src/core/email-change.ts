@@ -10,7 +10,7 @@
 //   changes (the first owner's link wins, issue #12 finding 3): it puts its
 //   address back, signs out everywhere, removes the password (an intruder may
 //   have set it) and a second factor (TOTP, passkeys) added around the change. It is not
-//   issued when the account's own second factor guards the change (policy
+//   issued when the account's own second factor (TOTP, or a passkey) guards the change (policy
 //   checkMailboxUndo, issue #12 finding 4): the mailbox alone cannot undo what
 //   it could not have done; the old address gets the notice without the link.
 //
@@ -88,8 +88,17 @@ export async function requestEmailChange(
   // Decided when the change is asked for, from the account as it is then: settings changed
   // later (turning "email sign-in asks for TOTP" on needs no code) cannot take the link back.
   const totp = await ctx.store.getTotp(user.id);
+  const { emailSignInRequiresPasskey } = await ctx.store.getPasskeySettings(user.id);
+  const oldestPasskey = (await ctx.store.listPasskeys(user.id))[0];
   const undo = await ctx.policy.checkMailboxUndo(
-    { totpEnabledAt: totp?.enabledAt ?? null, emailSignInRequiresTotp: totp?.emailSignInRequiresTotp ?? false, changeRequestedAt: now, email: user.email },
+    {
+      totpEnabledAt: totp?.enabledAt ?? null,
+      emailSignInRequiresTotp: totp?.emailSignInRequiresTotp ?? false,
+      oldestPasskeyAt: oldestPasskey?.createdAt ?? null,
+      emailSignInRequiresPasskey,
+      changeRequestedAt: now,
+      email: user.email,
+    },
     context,
   );
   if (!undo.allow) {

@@ -205,10 +205,19 @@ export interface Policy {
    * removes it), and email sign-in asking for it. Then the mailbox alone could
    * not sign in, and whoever changed the address proved more than it (issue #12
    * finding 4: the owner who lost the mailbox and moved with password + TOTP
-   * keeps the account).
+   * keeps the account). Likewise a passkey registered before that window when
+   * email sign-in asks for one (issue #17 review).
    */
   checkMailboxUndo(
-    input: { totpEnabledAt: number | null; emailSignInRequiresTotp: boolean; changeRequestedAt: number; email: string },
+    input: {
+      totpEnabledAt: number | null;
+      emailSignInRequiresTotp: boolean;
+      /** When the account's oldest passkey was registered (null: none). */
+      oldestPasskeyAt: number | null;
+      emailSignInRequiresPasskey: boolean;
+      changeRequestedAt: number;
+      email: string;
+    },
     context: RequestContext,
   ): Promise<PolicyDecision>;
   /**
@@ -443,8 +452,10 @@ export function createPolicy(deps: PolicyDeps): Policy {
     },
 
     async checkMailboxUndo(input, context) {
-      const ownSecondFactor = input.totpEnabledAt !== null && input.totpEnabledAt < input.changeRequestedAt - RECENT_SIGN_IN_SECONDS * 1000;
-      if (ownSecondFactor && input.emailSignInRequiresTotp) return deny('second_factor_protected', context, input.email);
+      const owners = (at: number | null) => at !== null && at < input.changeRequestedAt - RECENT_SIGN_IN_SECONDS * 1000;
+      const totpGuards = owners(input.totpEnabledAt) && input.emailSignInRequiresTotp;
+      const passkeyGuards = owners(input.oldestPasskeyAt) && input.emailSignInRequiresPasskey;
+      if (totpGuards || passkeyGuards) return deny('second_factor_protected', context, input.email);
       return allowed;
     },
     mayRecordErrorAnswer: (context) => buckets.errorEvents.take(ipKey(context)),

@@ -501,7 +501,7 @@ export const de: Catalog = {
   'mail.emailNotice.intro': 'Jemand, der bei deinem {product}-Konto angemeldet ist, will dessen Adresse von {email} in {newEmail} ändern.',
   'mail.emailNotice.ifYou': 'Warst du das, musst du nichts tun: Die Änderung gilt, sobald die neue Adresse sie bestätigt.',
   'mail.emailNotice.notYou': 'Warst du es nicht, brich sie ab: Wir behalten diese Adresse (oder stellen sie wieder her), melden alle Geräte ab und entfernen das Passwort des Kontos.',
-  'mail.emailNotice.guarded': 'Warst du es nicht: Das Konto ist durch seinen zweiten Faktor (eine Authenticator-App) geschützt, deshalb kann dieses Postfach allein die Änderung nicht rückgängig machen. Wende dich an die Betreiber dieses Dienstes; dein zweiter Faktor ist vielleicht in fremden Händen.',
+  'mail.emailNotice.guarded': 'Warst du es nicht: Das Konto ist durch seinen zweiten Faktor (eine Authenticator-App oder einen Passkey) geschützt, deshalb kann dieses Postfach allein die Änderung nicht rückgängig machen. Wende dich an die Betreiber dieses Dienstes; dein zweiter Faktor ist vielleicht in fremden Händen.',
   'mail.emailNotice.button': 'Das war ich nicht: abbrechen und überall abmelden',
   'mail.emailNotice.expires': 'Dieser Link gilt {duration}, auch nachdem die Änderung bestätigt wurde.',
 };

@@ -503,7 +503,7 @@ export const en = {
   'mail.emailNotice.intro': 'Someone signed in to your {product} account asked to change its address from {email} to {newEmail}.',
   'mail.emailNotice.ifYou': 'If that was you, there is nothing to do: the change happens once the new address confirms it.',
   'mail.emailNotice.notYou': 'If it wasn’t you, cancel it: we keep (or put back) this address, sign out every device and remove the account’s password.',
-  'mail.emailNotice.guarded': 'If it wasn\u2019t you: the account\u2019s second factor (an authenticator app) guards it, so this mailbox alone cannot undo the change. Contact whoever runs this service; your second factor may be in someone else\u2019s hands.',
+  'mail.emailNotice.guarded': 'If it wasn\u2019t you: the account\u2019s second factor (an authenticator app or a passkey) guards it, so this mailbox alone cannot undo the change. Contact whoever runs this service; your second factor may be in someone else\u2019s hands.',
   'mail.emailNotice.button': 'This wasn’t me: cancel and sign out everywhere',
   'mail.emailNotice.expires': 'This link works for {duration}, also after the change was confirmed.',
 } as const;

@@ -117,12 +117,18 @@ describe('policy', () => {
   it('no "this wasn\'t me" link for the old mailbox only when the account\'s own second factor guards email sign-in (issue #12 finding 4)', async () => {
     const { policy, audit } = makePolicy();
     const changeRequestedAt = 10 * 3_600_000;
-    const check = (totpEnabledAt: number | null, emailSignInRequiresTotp: boolean) =>
-      policy.checkMailboxUndo({ totpEnabledAt, emailSignInRequiresTotp, changeRequestedAt, email: 'owner@example.com' }, context).then((d) => d.reason);
+    const check = (totpEnabledAt: number | null, emailSignInRequiresTotp: boolean, oldestPasskeyAt: number | null = null, emailSignInRequiresPasskey = false) =>
+      policy
+        .checkMailboxUndo({ totpEnabledAt, emailSignInRequiresTotp, oldestPasskeyAt, emailSignInRequiresPasskey, changeRequestedAt, email: 'owner@example.com' }, context)
+        .then((d) => d.reason);
     assert.equal(await check(changeRequestedAt - 3_600_000, true), 'second_factor_protected');
     assert.equal(await check(null, false), 'allowed');
     assert.equal(await check(changeRequestedAt - 3_600_000, false), 'allowed', 'email alone signs in: mailbox against mailbox, the first owner wins');
     assert.equal(await check(changeRequestedAt - 60_000, true), 'allowed', 'a second factor added around the change may be the intruder\'s');
+    // Issue #17 review: the account's own passkey, when email sign-in asks for one, guards it the same way.
+    assert.equal(await check(null, false, changeRequestedAt - 3_600_000, true), 'second_factor_protected');
+    assert.equal(await check(null, false, changeRequestedAt - 3_600_000, false), 'allowed');
+    assert.equal(await check(null, false, changeRequestedAt - 60_000, true), 'allowed', 'a passkey added around the change may be the intruder\'s');
     assert.ok(audit.some((e) => e.type === 'policy.denied' && e.reason === 'second_factor_protected'));
   });
 

@@ -131,6 +131,25 @@ for (const backend of BACKENDS) {
       assert.equal((await device.request('/auth/session')).status, 200);
     });
 
+    it('the owner whose own passkey guards email sign-in moves the address: the old mailbox gets no "this wasn\'t me" link', async () => {
+      const email = uniqueEmail('pk-guarded');
+      const browser = server.client();
+      assert.ok((await linkSignIn(browser, email)).user);
+      const key = await addPasskey(browser);
+      assert.equal((await browser.request('/auth/passkeys/settings', { method: 'POST', json: { emailSignInRequiresPasskey: true } })).status, 204);
+      clock.advance(3600); // the owner has had the passkey for a while
+      const { device: owner, response } = await passkeySignIn(key);
+      assert.equal(response.status, 200);
+      const newEmail = uniqueEmail('pk-guarded-new');
+      clock.advance(61);
+      assert.equal((await owner.request('/auth/email/change', { method: 'POST', json: { newEmail } })).status, 202);
+      const notice = await nextMail(email, /about to change/);
+      assert.doesNotMatch(notice.text, /\/auth\/email\/cancel/, 'the mailbox alone could not sign in, so it cannot undo');
+      assert.match(notice.text.replace(/\s+/g, ' '), /an authenticator app or a passkey\) guards it/);
+      const denied = await server.latchkey.store.listAudit({ email, type: 'policy.denied' });
+      assert.ok(denied.some((e) => e.reason === 'second_factor_protected'));
+    });
+
     it('an operator resets a locked-out account: TOTP and every passkey gone, signed out everywhere, an emailed link signs in alone', async () => {
       const email = uniqueEmail('pk-reset');
       const browser = server.client();
