@@ -227,6 +227,10 @@ export const accountTemplates: readonly MailTemplate[] = [
     kind: 'email_sign_in_without_passkey',
     accountLink: absoluteUrlFor(baseUrl, 'account'),
   })),
+  template('second-factor-reset', "Security notice after an operator reset the account's second factors (latchkey users reset-second-factor, the admin API).", (baseUrl) => ({
+    kind: 'second_factor_reset',
+    accountLink: absoluteUrlFor(baseUrl, 'account'),
+  })),
   template('recovery-code-used', 'Security notice after a recovery code was used (to sign in, or to change two-factor settings).', (baseUrl) => ({
     kind: 'recovery_code_used',
     accountLink: absoluteUrlFor(baseUrl, 'account'),
