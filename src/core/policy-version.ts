@@ -16,4 +16,6 @@
 //    parameters dropped, %2F/%5C as separators); allowances audited per session and rule.
 // 9: issue #17: passkeys: ceremonies started per IP (ip_passkey_limit), answers
 //    within the per-IP verify bucket, a passkey sign-in never asks for TOTP.
-export const POLICY_VERSION = 9;
+// 10: issue #17 review: at most LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT passkeys per account (passkey_count_limit);
+//    no "this wasn't me" link when the account's own passkey guards email sign-in, as for TOTP.
+export const POLICY_VERSION = 10;

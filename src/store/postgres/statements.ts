@@ -189,6 +189,11 @@ export const SQL = {
     (SELECT t.enabled_at FROM user_totp t WHERE t.user_id = u.id) AS totp_enabled_at FROM users u WHERE u.id = $1`,
   setEmailSignInRequiresPasskey: `UPDATE users SET email_sign_in_requires_passkey = $1
     WHERE id = $2 AND email_sign_in_requires_passkey <> $1 AND ($1 = FALSE OR EXISTS (SELECT 1 FROM passkeys WHERE user_id = $2))`,
+  // "This wasn't me" (created since the change) and the operator's reset ($2 = 0: every one).
+  dropPasskeysSince: 'DELETE FROM passkeys WHERE user_id = $1 AND created_at >= $2',
+  // With no passkey left, "email sign-in also asks for a passkey" would dangle: it goes too.
+  dropPasskeyRequirementIfNone: `UPDATE users SET email_sign_in_requires_passkey = FALSE
+    WHERE id = $1 AND email_sign_in_requires_passkey AND NOT EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1)`,
 } as const satisfies Record<StatementName, string>;
 
 /** A transaction-scoped advisory lock on a key (logic/steps.ts `lock`): held until commit. */
