@@ -42,6 +42,8 @@ export interface RateLimits {
   errorEventsPerIpPerHour: number;
   /** Passkey ceremonies (registration or sign-in options, each a stored challenge) started from one IP per 5 minutes (issue #17). */
   passkeyCeremoniesPerIpPer5Minutes: number;
+  /** Passkeys one account may have; adding one more is refused (passkey_limit_reached): every stored row stays bounded. */
+  passkeysPerAccount: number;
 }
 
 export const LIMIT_ENV: Record<keyof RateLimits, string> = {
@@ -60,6 +62,7 @@ export const LIMIT_ENV: Record<keyof RateLimits, string> = {
   deniedAuditEventsPerKeyPerMinute: 'LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE',
   errorEventsPerIpPerHour: 'LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR',
   passkeyCeremoniesPerIpPer5Minutes: 'LATCHKEY_LIMIT_PASSKEY_PER_IP_5MIN',
+  passkeysPerAccount: 'LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT',
 };
 
 const DAY = 86_400;
@@ -92,4 +95,7 @@ export const LIMIT_SCHEMA = {
   LATCHKEY_LIMIT_ERROR_EVENTS_PER_IP_HOUR: count(1, 1_000_000).default(60),
   // Issue #17: each ceremony stores a challenge; a person starts a few (the sign-in page's autofill, the button, a retry).
   LATCHKEY_LIMIT_PASSKEY_PER_IP_5MIN: count(1, 1_000_000).default(30),
+  // Issue #17 review: a person has a few (a phone, a laptop, a security key or two); each is a stored row
+  // and one more entry in every registration's excludeCredentials.
+  LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT: count(1, 100).default(20),
 };

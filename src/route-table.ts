@@ -136,6 +136,7 @@ export const ROUTES = {
   adminUserCreate: post('/admin/users', 'admin'),
   adminUserDisable: post('/admin/users/disable', 'admin'),
   adminUserEnable: post('/admin/users/enable', 'admin'),
+  adminUserSecondFactorReset: post('/admin/users/second-factor/reset', 'admin'),
   adminSessionsRevoke: post('/admin/sessions/revoke', 'admin'),
   adminAudit: get('/admin/audit', 'admin'),
   adminOutbox: get('/admin/outbox', 'admin'),

@@ -1,14 +1,18 @@
-// `latchkey users list [--limit N] [--after CURSOR]`, `latchkey users find|create|disable|enable EMAIL` and
+// `latchkey users list [--limit N] [--after CURSOR]`, `latchkey users find|create|disable|enable EMAIL`,
+// `latchkey users reset-second-factor EMAIL` and
 // `latchkey sessions revoke --user EMAIL`: the admin API's account actions,
 // straight on the store (same code: core/admin.ts), audited with reason "cli".
 import { parseArgs } from 'node:util';
 import { createAdmin, USER_PAGE_MAX } from '../core/admin.ts';
 import { nodeRandom } from '../core/random.ts';
+import { resetSecondFactor } from '../core/second-factor-reset.ts';
 import type { User } from '../core/types.ts';
+import { openCliNotices } from './notices.ts';
 import { openExistingStore } from './store.ts';
 
 export const USERS_USAGE = `Usage: latchkey users list [--limit N] [--after CURSOR] [--json]
        latchkey users find|create|disable|enable EMAIL [--json]
+       latchkey users reset-second-factor EMAIL [--json]
        latchkey sessions revoke --user EMAIL`;
 
 const CLI_CONTEXT = { requestId: null, ip: null, userAgent: 'latchkey-cli' };
@@ -25,6 +29,7 @@ export async function users(argv: string[], env: Record<string, string | undefin
   });
   const [action, email] = positionals;
   if (action === 'list' && positionals.length === 1) return list(env, values, out);
+  if (action === 'reset-second-factor' && email && positionals.length === 2) return reset(env, email, values.json === true, out);
   if (!action || !email || !['find', 'create', 'disable', 'enable'].includes(action)) {
     console.error(USERS_USAGE);
     return 2;
@@ -52,6 +57,34 @@ export async function users(argv: string[], env: Record<string, string | undefin
       }
     }
     return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The recovery path (core/second-factor-reset.ts): afterwards an emailed link signs the person in alone. */
+async function reset(env: Record<string, string | undefined>, email: string, json: boolean, out: (line: string) => void): Promise<number> {
+  const { store } = await openExistingStore(env);
+  try {
+    const notices = await openCliNotices(env, store);
+    try {
+      const result = await resetSecondFactor({ store, now: Date.now, securityNotices: notices.securityNotices }, email, 'cli', CLI_CONTEXT);
+      if (!result.ok) {
+        console.error(`latchkey users: ${result.code === 'not_found' ? `no account for ${email}` : `"${email}" is not a valid address`}`);
+        return 1;
+      }
+      const { user, totpRemoved, passkeysRemoved, sessionsRevoked } = result.value;
+      if (json) out(JSON.stringify(result.value));
+      else {
+        out(describe(user));
+        out(`second factors reset: TOTP ${totpRemoved ? 'turned off, recovery codes deleted' : 'was off'}; ${passkeysRemoved} passkey(s) removed; ` +
+          `${sessionsRevoked} session(s) revoked; a security notice is queued to ${user.email}`);
+        out('an emailed link now signs this account in alone');
+      }
+      return 0;
+    } finally {
+      await notices.close();
+    }
   } finally {
     await store.close();
   }

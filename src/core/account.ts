@@ -41,7 +41,9 @@ export type SecurityNoticeKind =
   | 'passkey_removed'
   /** Email sign-in asks for a passkey (or TOTP) now, or no longer. */
   | 'email_sign_in_requires_passkey'
-  | 'email_sign_in_without_passkey';
+  | 'email_sign_in_without_passkey'
+  /** An operator took every second factor away (latchkey users reset-second-factor, the admin API). */
+  | 'second_factor_reset';
 
 export interface AccountMailEnvelope {
   to: string;

@@ -68,6 +68,8 @@ export const AUDIT_EVENT_TYPES = [
   'passkey.removed',
   'passkey.rejected',
   'passkey.settings_changed',
+  // The operator's recovery path (issue #17 review); reason says who: 'admin_api' or 'cli'
+  'second_factor.reset',
   // Forward-auth (issue #16); reason `<code>:<host>`
   'forward_auth.allowed',
   'forward_auth.denied',
@@ -132,6 +134,8 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'passkey.renamed': 'The account renamed one of its passkeys.',
   'passkey.removed': 'A passkey was removed from the account (from a recent sign-in). A security notice was mailed.',
   'passkey.settings_changed': 'The account changed whether email sign-in also asks for a passkey (or the TOTP code, when TOTP is on); reason `on` or `off` (a security notice was mailed), or `off_totp_disabled`: TOTP was turned off with no passkey left, so the setting went with it (same transaction; the TOTP notice was mailed).',
+  'second_factor.reset':
+    'An operator reset the account\u2019s second factors (`latchkey users reset-second-factor`, `POST /admin/users/second-factor/reset`): TOTP and its recovery codes, every passkey and both "email sign-in also asks for…" settings removed, every session signed out; reason: `admin_api` or `cli`. A security notice was mailed.',
   'passkey.rejected': 'A passkey ceremony was refused: `passkey_challenge_invalid`, `passkey_challenge_expired`, `passkey_invalid` (origin, RP ID, signature or user verification), `passkey_unknown` (no such credential, or another account\'s), `passkey_wrong_account` (a passkey of another account answered a second-factor step), `counter_regressed` (a signature counter went backwards: a cloned authenticator), `passkey_exists` (the credential is registered already).',
   'forward_auth.allowed': 'Forward-auth: a proxy asked and the session may open the app; reason `rule_<n>:<host>` (the rule that decided, the host of its first request). Once per session and rule per hour in each instance, not per proxied request (per host, a `*.` rule would make it unbounded).',
   'forward_auth.denied': 'Forward-auth: a proxy asked and the answer was no; reason `<code>:<host>`: `unauthenticated` (sent to sign in), `no_rule`, `not_listed`, `second_factor_required`, or `untrusted_proxy` / `original_url_invalid` (no host). Within the denial bound per reason and client IP per minute (`LATCHKEY_LIMIT_DENIALS_AUDITED_PER_MINUTE`), as `policy.denied`.',

@@ -9,8 +9,8 @@
 //   wasn't me". It works before and after the confirmation, and after later
 //   changes (the first owner's link wins, issue #12 finding 3): it puts its
 //   address back, signs out everywhere, removes the password (an intruder may
-//   have set it) and a second factor enrolled around the change. It is not
-//   issued when the account's own second factor guards the change (policy
+//   have set it) and a second factor (TOTP, passkeys) added around the change. It is not
+//   issued when the account's own second factor (TOTP, or a passkey) guards the change (policy
 //   checkMailboxUndo, issue #12 finding 4): the mailbox alone cannot undo what
 //   it could not have done; the old address gets the notice without the link.
 //
@@ -88,8 +88,17 @@ export async function requestEmailChange(
   // Decided when the change is asked for, from the account as it is then: settings changed
   // later (turning "email sign-in asks for TOTP" on needs no code) cannot take the link back.
   const totp = await ctx.store.getTotp(user.id);
+  const { emailSignInRequiresPasskey } = await ctx.store.getPasskeySettings(user.id);
+  const oldestPasskey = (await ctx.store.listPasskeys(user.id))[0];
   const undo = await ctx.policy.checkMailboxUndo(
-    { totpEnabledAt: totp?.enabledAt ?? null, emailSignInRequiresTotp: totp?.emailSignInRequiresTotp ?? false, changeRequestedAt: now, email: user.email },
+    {
+      totpEnabledAt: totp?.enabledAt ?? null,
+      emailSignInRequiresTotp: totp?.emailSignInRequiresTotp ?? false,
+      oldestPasskeyAt: oldestPasskey?.createdAt ?? null,
+      emailSignInRequiresPasskey,
+      changeRequestedAt: now,
+      email: user.email,
+    },
     context,
   );
   if (!undo.allow) {
@@ -174,6 +183,8 @@ export interface CancelledEmailChange {
   restored: boolean;
   passwordRemoved: boolean;
   totpRemoved: boolean;
+  /** Passkeys registered since shortly before the change was asked for (issue #17 review F2). */
+  passkeysRemoved: number;
 }
 
 /** POST /auth/email/cancel {token}: "this wasn't me". */
@@ -189,11 +200,13 @@ export async function cancelEmailChange(ctx: AccountMailContext, token: string, 
     restoreEmail: record.email,
     cancelIssuedAt: record.createdAt,
     // Changing the address needed a session authenticated within this window before the request:
-    // a second factor enrolled since then may be the intruder's. An older one is the owner's and stays.
-    removeTotpSince: record.createdAt - RECENT_SIGN_IN_SECONDS * 1000,
+    // a second factor enrolled (TOTP) or registered (passkey) since then may be the intruder's.
+    // An older one is the owner's and stays.
+    removeSecondFactorsSince: record.createdAt - RECENT_SIGN_IN_SECONDS * 1000,
     now,
     events: [event('token.consumed', 'email_change_cancel'), event('email_change.cancelled', 'not_me'), event('session.revoked', 'email_change_cancel')],
   });
   if (!undone) return { ok: false, code: 'token_invalid' };
-  return { ok: true, email: undone.user.email, restored: undone.restored, passwordRemoved: undone.passwordRemoved, totpRemoved: undone.totpRemoved };
+  const { restored, passwordRemoved, totpRemoved, passkeysRemoved } = undone;
+  return { ok: true, email: undone.user.email, restored, passwordRemoved, totpRemoved, passkeysRemoved };
 }

@@ -70,6 +70,7 @@ const REGISTRY = {
   passkey_exists: { status: 409 },
   passkey_not_found: { status: 404 },
   passkey_last_way_in: { status: 409 },
+  passkey_limit_reached: { status: 409 },
   passkey_wrong_account: { status: 400 },
   unauthenticated: { status: 401 },
   admin_token_required: { status: 401 },

@@ -27,6 +27,9 @@ export function userHandle(userId: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(Buffer.from(userId, 'utf8'));
 }
 
+/** COSE algorithms offered and accepted: Ed25519 (-8), ES256 (-7), RS256 (-257). */
+const PASSKEY_ALGORITHMS = [-8, -7, -257] as const;
+
 async function recentlySignedIn(ctx: PasskeyContext, user: User, session: Session, context: RequestContext): Promise<boolean> {
   return (await ctx.policy.checkRecentSignIn({ signedInAt: session.authenticatedAt, email: user.email }, context)).allow;
 }
@@ -41,6 +44,9 @@ export async function passkeyRegistrationOptions(
   if (!(await recentlySignedIn(ctx, user, session, context))) return { ok: false, code: 'reauthentication_required' };
   if (!(await ctx.policy.checkPasskey({ step: 'options' }, context)).allow) return { ok: false, code: 'rate_limited' };
   const existing = await ctx.store.listPasskeys(user.id);
+  if (!(await ctx.policy.checkPasskeyCount({ passkeys: existing.length, email: user.email }, context)).allow) {
+    return { ok: false, code: 'passkey_limit_reached' };
+  }
   const issued = await issuePasskeyChallenge(ctx, { ceremony: 'registration', browserToken: input.browserToken, userId: user.id, sessionId: session.id });
   const options = await (await webauthn()).generateRegistrationOptions({
     rpName: ctx.passkeys.rpName,
@@ -56,7 +62,7 @@ export async function passkeyRegistrationOptions(
     authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
     // Ed25519, ES256, RS256: what authenticators ship. Not ML-DSA (the library's default offers it): Node's
     // verifier is experimental, and its 2.4 KB signatures would not fit the bounded answer.
-    supportedAlgorithmIDs: [-8, -7, -257],
+    supportedAlgorithmIDs: [...PASSKEY_ALGORITHMS],
   });
   await issued.store(options.challenge);
   ctx.metrics.passkeyCeremony('registration', 'started');
@@ -90,6 +96,9 @@ export async function registerPasskey(ctx: PasskeyContext, input: RegisterPasske
   if (taken.challenge.sessionId !== session.id || taken.challenge.userId !== user.id) return refuse('passkey_challenge_invalid');
   if (!(await recentlySignedIn(ctx, user, session, context))) return { ok: false, code: 'reauthentication_required' };
   if (!(await ctx.policy.checkAccountChange({ account: user.email, verifiesPassword: false }, context)).allow) return { ok: false, code: 'rate_limited' };
+  // Asked again at the answer: another browser of the account may have added one since the options.
+  const count = (await ctx.store.listPasskeys(user.id)).length;
+  if (!(await ctx.policy.checkPasskeyCount({ passkeys: count, email: user.email }, context)).allow) return { ok: false, code: 'passkey_limit_reached' };
   // Over the notice cap the change waits rather than going unseen (admitNotice, issue #12 finding 12).
   if (!(await admitNotice(ctx, user, 'passkey_added', context))) return { ok: false, code: 'rate_limited' };
   let info;
@@ -100,6 +109,8 @@ export async function registerPasskey(ctx: PasskeyContext, input: RegisterPasske
       expectedOrigin: ctx.passkeys.origin,
       expectedRPID: ctx.passkeys.rpId,
       requireUserVerification: true,
+      // What the options offered and README promises (Ed25519, ES256, RS256); the library would accept more.
+      supportedAlgorithmIDs: [...PASSKEY_ALGORITHMS],
     });
     if (!verification.verified) return refuse('passkey_invalid');
     info = verification.registrationInfo;

@@ -16,7 +16,9 @@
 //    parameters dropped, %2F/%5C as separators); allowances audited per session and rule.
 // 9: issue #17: passkeys: ceremonies started per IP (ip_passkey_limit), answers
 //    within the per-IP verify bucket, a passkey sign-in never asks for TOTP.
-// 10: issue #17 review (F1/F4): "email sign-in also asks for a passkey" stops every
+// 10: issue #17 review: at most LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT passkeys per account (passkey_count_limit);
+//    no "this wasn't me" link when the account's own passkey guards email sign-in, as for TOTP.
+// 11: issue #17 review (F1/F4): "email sign-in also asks for a passkey" stops every
 //    first factor but a passkey (password and password reset too) at the second
 //    step while the account has a passkey or TOTP (core/sign-in-requirements.ts).
-export const POLICY_VERSION = 10;
+export const POLICY_VERSION = 11;

@@ -70,7 +70,9 @@ export type PolicyReason =
   /** OpenID Connect (issue #15): the client is in its delay after consecutive failed authentications or refused grants: 429. */
   | 'client_delay'
   /** Passkeys (issue #17): too many ceremonies started from one IP: 429. */
-  | 'ip_passkey_limit';
+  | 'ip_passkey_limit'
+  /** The account has LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT passkeys already: 409 passkey_limit_reached. */
+  | 'passkey_count_limit';
 
 export interface PolicyDecision {
   allow: boolean;
@@ -203,10 +205,19 @@ export interface Policy {
    * removes it), and email sign-in asking for it. Then the mailbox alone could
    * not sign in, and whoever changed the address proved more than it (issue #12
    * finding 4: the owner who lost the mailbox and moved with password + TOTP
-   * keeps the account).
+   * keeps the account). Likewise a passkey registered before that window when
+   * email sign-in asks for one (issue #17 review).
    */
   checkMailboxUndo(
-    input: { totpEnabledAt: number | null; emailSignInRequiresTotp: boolean; changeRequestedAt: number; email: string },
+    input: {
+      totpEnabledAt: number | null;
+      emailSignInRequiresTotp: boolean;
+      /** When the account's oldest passkey was registered (null: none). */
+      oldestPasskeyAt: number | null;
+      emailSignInRequiresPasskey: boolean;
+      changeRequestedAt: number;
+      email: string;
+    },
     context: RequestContext,
   ): Promise<PolicyDecision>;
   /**
@@ -231,6 +242,8 @@ export interface Policy {
    * guessed, and the account is known only from the answer).
    */
   checkPasskey(input: { step: 'options' | 'verify' }, context: RequestContext): Promise<PolicyDecision>;
+  /** May an account that has `passkeys` passkeys add one more? At most LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT. */
+  checkPasskeyCount(input: { passkeys: number; email: string }, context: RequestContext): Promise<PolicyDecision>;
   /**
    * Forward-auth (issue #16): may this session open this URL behind the proxy?
    * The first access rule whose host and path match decides; none: deny.
@@ -439,8 +452,10 @@ export function createPolicy(deps: PolicyDeps): Policy {
     },
 
     async checkMailboxUndo(input, context) {
-      const ownSecondFactor = input.totpEnabledAt !== null && input.totpEnabledAt < input.changeRequestedAt - RECENT_SIGN_IN_SECONDS * 1000;
-      if (ownSecondFactor && input.emailSignInRequiresTotp) return deny('second_factor_protected', context, input.email);
+      const owners = (at: number | null) => at !== null && at < input.changeRequestedAt - RECENT_SIGN_IN_SECONDS * 1000;
+      const totpGuards = owners(input.totpEnabledAt) && input.emailSignInRequiresTotp;
+      const passkeyGuards = owners(input.oldestPasskeyAt) && input.emailSignInRequiresPasskey;
+      if (totpGuards || passkeyGuards) return deny('second_factor_protected', context, input.email);
       return allowed;
     },
     mayRecordErrorAnswer: (context) => buckets.errorEvents.take(ipKey(context)),
@@ -458,6 +473,9 @@ export function createPolicy(deps: PolicyDeps): Policy {
     async checkPasskey(input, context) {
       if (input.step === 'verify') return checkVerify({ verifier: 'passkey', account: null }, context);
       return (await buckets.ipPasskey.take(ipKey(context))) ? allowed : deny('ip_passkey_limit', context);
+    },
+    async checkPasskeyCount(input, context) {
+      return input.passkeys < limits.passkeysPerAccount ? allowed : deny('passkey_count_limit', context, input.email);
     },
     checkAccess: createAccessPolicy({ rules: deps.accessRules ?? null, store: deps.store, denials, now: deps.now }),
   };

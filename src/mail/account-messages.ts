@@ -51,7 +51,15 @@ const NOTICE_KEYS = {
   passkey_removed: 'passkeyRemoved',
   email_sign_in_requires_passkey: 'emailRequiresPasskey',
   email_sign_in_without_passkey: 'emailWithoutPasskey',
+  second_factor_reset: 'secondFactorReset',
 } as const;
+
+/** What to do if the person did not make the change: a passkey can be removed from the account page; a reset was the operator's. */
+function notYouKey(kind: keyof typeof NOTICE_KEYS, added: boolean) {
+  if (kind === 'passkey_added') return 'mail.notice.notYouPasskey';
+  if (kind === 'second_factor_reset') return 'mail.notice.notYouReset';
+  return added ? 'mail.notice.notYouAdded' : 'mail.notice.notYou';
+}
 
 export function renderAccountMessage(input: AccountMessageInput): RenderedMessage {
   const t = translator(input.locale ?? 'en');
@@ -96,7 +104,8 @@ export function renderAccountMessage(input: AccountMessageInput): RenderedMessag
     case 'passkey_added':
     case 'passkey_removed':
     case 'email_sign_in_requires_passkey':
-    case 'email_sign_in_without_passkey': {
+    case 'email_sign_in_without_passkey':
+    case 'second_factor_reset': {
       const key = NOTICE_KEYS[mail.kind];
       const time = formatUtc(input.at);
       const device = describeUserAgent(input.userAgent, t);
@@ -105,7 +114,7 @@ export function renderAccountMessage(input: AccountMessageInput): RenderedMessag
         mail.kind === 'totp_enabled' || mail.kind === 'recovery_codes_regenerated' || mail.kind === 'email_sign_in_requires_totp' || mail.kind === 'passkey_added' || mail.kind === 'email_sign_in_requires_passkey';
       return frame(t(`mail.notice.${key}.subject`, { product }), [
         { kind: 'paragraph', parts: messageParts(t, `mail.notice.${key}.body`, { email, time, device }) },
-        { kind: 'paragraph', parts: t(added ? 'mail.notice.notYouAdded' : 'mail.notice.notYou') },
+        { kind: 'paragraph', parts: t(notYouKey(mail.kind, added)) },
         button(t('mail.notice.button'), mail.accountLink),
         footer(t('mail.notice.why')),
       ]);
@@ -216,6 +225,10 @@ export const accountTemplates: readonly MailTemplate[] = [
   })),
   template('email-sign-in-without-passkey', 'Security notice after email sign-in stopped asking for a passkey (issue #17).', (baseUrl) => ({
     kind: 'email_sign_in_without_passkey',
+    accountLink: absoluteUrlFor(baseUrl, 'account'),
+  })),
+  template('second-factor-reset', "Security notice after an operator reset the account's second factors (latchkey users reset-second-factor, the admin API).", (baseUrl) => ({
+    kind: 'second_factor_reset',
     accountLink: absoluteUrlFor(baseUrl, 'account'),
   })),
   template('recovery-code-used', 'Security notice after a recovery code was used (to sign in, or to change two-factor settings).', (baseUrl) => ({

@@ -206,8 +206,11 @@ export interface UndoEmailChangeInput {
    * every later one. The first owner always wins.
    */
   cancelIssuedAt: number;
-  /** TOTP enrolled (or being enrolled) since then may be the intruder's and is removed; an older one is the owner's. */
-  removeTotpSince: number;
+  /**
+   * TOTP enrolled (or being enrolled) and passkeys registered since then may be
+   * the intruder's and are removed; older ones are the owner's.
+   */
+  removeSecondFactorsSince: number;
   now: number;
   events: AuditEvent[];
 }
@@ -218,6 +221,16 @@ export interface UndoEmailChangeResult {
   restored: boolean;
   passwordRemoved: boolean;
   totpRemoved: boolean;
+  /** Passkeys registered since removeSecondFactorsSince, deleted (issue #17 review F2). */
+  passkeysRemoved: number;
+}
+
+/** What the operator's reset of an account's second factors took away (core/second-factor-reset.ts). */
+export interface ResetSecondFactorsResult {
+  user: User;
+  totpRemoved: boolean;
+  passkeysRemoved: number;
+  sessionsRevoked: number;
 }
 
 export type ApprovalState = 'pending' | 'approved' | 'refused' | 'completed';
@@ -355,10 +368,19 @@ export interface AccountStore {
    * factor revoked, every unused token retired but the cancel links issued
    * before cancelIssuedAt, the password removed
    * (an intruder may have set it; the owner can set a new one by reset), TOTP
-   * enrolled since removeTotpSince removed, the events appended. Null when the
-   * account is gone.
+   * enrolled and passkeys registered since removeSecondFactorsSince removed
+   * ("email sign-in also asks for a passkey" with them, when none is left), the
+   * events appended. Null when the account is gone.
    */
   undoEmailChange(input: UndoEmailChangeInput): Promise<UndoEmailChangeResult | null>;
+  /**
+   * One transaction (the operator's recovery path): TOTP off and its recovery
+   * codes deleted, every passkey deleted, both "email sign-in also asks for…"
+   * settings cleared, every session and pending second factor revoked, the
+   * events appended. Afterwards an email link signs in alone. Null when the
+   * account is gone.
+   */
+  resetSecondFactors(userId: string, now: number, events: AuditEvent[]): Promise<ResetSecondFactorsResult | null>;
 }
 
 /** Passwords (issue #5). */

@@ -46,6 +46,7 @@ describe('policy', () => {
       deniedAuditEventsPerKeyPerMinute: 10,
       errorEventsPerIpPerHour: 60,
       passkeyCeremoniesPerIpPer5Minutes: 30,
+      passkeysPerAccount: 20,
     });
     assert.equal(resolveConfig({ secret: SECRET }).resendIntervalSeconds, 60);
   });
@@ -57,6 +58,20 @@ describe('policy', () => {
     assert.throws(() => resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_TRUSTED_PROXIES: '10.0.0.0/33' }), ConfigError);
     assert.throws(() => resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_LIMIT_ACCOUNT_FAILURES: '101' }), /LATCHKEY_LIMIT_ACCOUNT_FAILURES/);
     assert.throws(() => resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_REDIS_URL: 'http://x' }), /LATCHKEY_REDIS_URL/);
+    assert.equal(resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT: '5' }).limits.passkeysPerAccount, 5);
+    assert.throws(() => resolveConfig({}, { LATCHKEY_SECRET: SECRET, LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT: '0' }), /LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT/);
+  });
+
+  it('an account may add passkeys up to its cap; the refusal is audited with the account', async () => {
+    const { policy, audit } = makePolicy({ passkeysPerAccount: 3 });
+    assert.equal((await policy.checkPasskeyCount({ passkeys: 2, email: 'ada@example.com' }, context)).allow, true);
+    assert.deepEqual(await policy.checkPasskeyCount({ passkeys: 3, email: 'ada@example.com' }, context), {
+      allow: false,
+      reason: 'passkey_count_limit',
+      policyVersion: POLICY_VERSION,
+      silent: false,
+    });
+    assert.deepEqual(audit.map((e) => [e.type, e.reason, e.email !== null]), [['policy.denied', 'passkey_count_limit', true]]);
   });
 
   it('every decision carries a stable reason and the policy version; every deny is audited', async () => {
@@ -102,12 +117,18 @@ describe('policy', () => {
   it('no "this wasn\'t me" link for the old mailbox only when the account\'s own second factor guards email sign-in (issue #12 finding 4)', async () => {
     const { policy, audit } = makePolicy();
     const changeRequestedAt = 10 * 3_600_000;
-    const check = (totpEnabledAt: number | null, emailSignInRequiresTotp: boolean) =>
-      policy.checkMailboxUndo({ totpEnabledAt, emailSignInRequiresTotp, changeRequestedAt, email: 'owner@example.com' }, context).then((d) => d.reason);
+    const check = (totpEnabledAt: number | null, emailSignInRequiresTotp: boolean, oldestPasskeyAt: number | null = null, emailSignInRequiresPasskey = false) =>
+      policy
+        .checkMailboxUndo({ totpEnabledAt, emailSignInRequiresTotp, oldestPasskeyAt, emailSignInRequiresPasskey, changeRequestedAt, email: 'owner@example.com' }, context)
+        .then((d) => d.reason);
     assert.equal(await check(changeRequestedAt - 3_600_000, true), 'second_factor_protected');
     assert.equal(await check(null, false), 'allowed');
     assert.equal(await check(changeRequestedAt - 3_600_000, false), 'allowed', 'email alone signs in: mailbox against mailbox, the first owner wins');
     assert.equal(await check(changeRequestedAt - 60_000, true), 'allowed', 'a second factor added around the change may be the intruder\'s');
+    // Issue #17 review: the account's own passkey, when email sign-in asks for one, guards it the same way.
+    assert.equal(await check(null, false, changeRequestedAt - 3_600_000, true), 'second_factor_protected');
+    assert.equal(await check(null, false, changeRequestedAt - 3_600_000, false), 'allowed');
+    assert.equal(await check(null, false, changeRequestedAt - 60_000, true), 'allowed', 'a passkey added around the change may be the intruder\'s');
     assert.ok(audit.some((e) => e.type === 'policy.denied' && e.reason === 'second_factor_protected'));
   });
 

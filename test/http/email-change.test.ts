@@ -102,7 +102,7 @@ for (const backend of BACKENDS) {
       assert.ok(html.includes(intruderEmail), 'the page says what is being undone');
       const undone = await server.client().request('/auth/email/cancel', { method: 'POST', json: { token: cancel } });
       assert.equal(undone.status, 200);
-      assert.deepEqual(await undone.json(), { status: 'cancelled', email, restored: true, passwordRemoved: true, totpRemoved: false });
+      assert.deepEqual(await undone.json(), { status: 'cancelled', email, restored: true, passwordRemoved: true, totpRemoved: false, passkeysRemoved: 0 });
       assert.equal(await who(intruder), 401, 'the intruder is signed out');
       assert.equal(await store.findUserByEmail(intruderEmail), null);
       const byPassword = await server.client().request('/auth/sign-in/password', { method: 'POST', json: { email, password: 'the intruder password' } });
@@ -135,7 +135,7 @@ for (const backend of BACKENDS) {
 
       const undone = await server.client().request('/auth/email/cancel', { method: 'POST', json: { token: ownerCancel } });
       assert.equal(undone.status, 200);
-      assert.deepEqual(await undone.json(), { status: 'cancelled', email, restored: true, passwordRemoved: false, totpRemoved: false });
+      assert.deepEqual(await undone.json(), { status: 'cancelled', email, restored: true, passwordRemoved: false, totpRemoved: false, passkeysRemoved: 0 });
       assert.equal(await store.findUserByEmail(first), null);
       assert.equal(await store.findUserByEmail(second), null);
       const { userId: back } = await signIn(email);

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { totpCode } from '../../src/core/totp.ts';
+import type { Client } from '../support/http-client.ts';
+import { SoftwareAuthenticator } from '../support/software-authenticator.ts';
 import { skippedOn, useHttpServer, type HttpSuiteParts } from '../support/http-suite.ts';
 import { TestClock } from '../support/server.ts';
 import { BACKENDS } from '../support/stores.ts';
@@ -65,6 +67,52 @@ for (const backend of BACKENDS) {
       assert.deepEqual(byPassword.claims()!.amr, ['pwd', 'otp']);
       assert.ok(Math.abs(byPassword.claims()!.auth_time! - signedInAt) <= 1, 'auth_time: this sign-in');
       assert.ok(byPassword.claims()!.auth_time! > linkAuthTime);
+    });
+  });
+
+  // Issue #17: a passkey is multi-factor on its own. Passkeys need a named host (localhost), not an IP.
+  describe(`OpenID Connect amr of a passkey sign-in (${backend.name})`, async () => {
+    if (await skippedOn(backend)) return;
+    let parts!: HttpSuiteParts;
+    const clock = new TestClock();
+    useHttpServer(backend, { oidcClientsFile: clientsFile([CONFIDENTIAL]), now: clock.now, host: 'localhost' }, (ready) => (parts = ready));
+
+    async function json<T>(browser: Client, path: string, body: unknown): Promise<T> {
+      const response = await browser.request(path, { method: 'POST', json: body });
+      assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
+      return (await response.json()) as T;
+    }
+    type Options = { challenge: string; rp: { id: string }; user: { id: string }; rpId: string };
+
+    it('a passkey sign-in gives amr ["swk","user"] for a synced passkey and ["hwk","user"] for a device-bound one', async () => {
+      const email = uniqueEmail('amr-passkey');
+      const { browser } = await signInThroughApp(parts, CONFIDENTIAL, email);
+      const synced = new SoftwareAuthenticator({ backedUp: true });
+      const bound = new SoftwareAuthenticator({ backedUp: false });
+      for (const authenticator of [synced, bound]) {
+        const { options } = await json<{ options: Options }>(browser, '/auth/passkeys/registration/options', {});
+        await json(browser, '/auth/passkeys/registration', { response: authenticator.register(options, parts.server.url) });
+      }
+
+      for (const [authenticator, amr] of [[synced, ['swk', 'user']], [bound, ['hwk', 'user']]] as const) {
+        // Another device: the app sends it to sign in, and it signs in with the passkey alone.
+        clock.advance(60);
+        const device = parts.server.client();
+        const app = await relyingParty(parts.server.url, CONFIDENTIAL);
+        const authorization = await authorizationRequest(app, CONFIDENTIAL.redirect_uris[0]!);
+        const page = await follow(device, authorization.url.href);
+        const interaction = new URL(page.at, parts.server.url).searchParams.get('redirectTo')!;
+        const { options } = await json<{ options: Options }>(device, '/auth/passkeys/sign-in/options', {});
+        const signedIn = await json<{ user?: unknown }>(device, '/auth/passkeys/sign-in', { response: authenticator.authenticate(options, parts.server.url), redirectTo: interaction });
+        assert.ok(signedIn.user, 'a passkey signs in without a second step');
+        const back = await follow(device, interaction);
+        const tokens = await oidc.authorizationCodeGrant(app, new URL(back.location!), {
+          pkceCodeVerifier: authorization.verifier,
+          expectedNonce: authorization.nonce,
+          expectedState: authorization.state,
+        });
+        assert.deepEqual(tokens.claims()!.amr, amr);
+      }
     });
   });
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { totpCode } from '../../src/core/totp.ts';
 import { openStore } from '../../src/store/open.ts';
 import { tokenFrom } from '../support/http-client.ts';
 import { startTestServer, TestClock, type TestServer } from '../support/server.ts';
@@ -168,5 +169,37 @@ describe('admin API and CLI', () => {
     assert.match(await cli('users', 'enable', email), /active[\s\S]*enabled/);
     assert.match(await cli('outbox'), /^queued \d+ {2}retrying \d+ {2}sending \d+ {2}sent \d+ {2}dead \d+/);
     await assert.rejects(cli('users', 'find', 'nobody@example.com'), /no account for nobody@example.com/);
+  });
+
+  it('the CLI resets a locked-out account\'s second factors: signed out, the account told, an emailed link signs in alone', async () => {
+    const env = { ...process.env, LATCHKEY_DATABASE_URL: databaseUrl, LATCHKEY_SECRET: 'test-secret-that-is-long-enough-0123456789' };
+    const cli = async (...args: string[]) => (await run(process.execPath, ['src/cli/main.ts', ...args], { cwd: root, env })).stdout;
+    const email = `reset.${Date.now()}@example.com`;
+    const browser = await signIn(email);
+    const { secret } = (await (await browser.request('/auth/totp/enrol', { method: 'POST' })).json()) as { secret: string };
+    assert.equal((await browser.request('/auth/totp/confirm', { method: 'POST', json: { code: totpCode(secret, clock.now()) } })).status, 200);
+    const linkAnswer = async () => {
+      clock.advance(61);
+      const before = sink.messages.length;
+      const client = server.client();
+      await client.request('/auth/sign-in/email', { method: 'POST', json: { email } });
+      const mail = await sink.waitFor((m) => m.to === email && /^Sign in to /.test(m.subject) && sink.messages.indexOf(m) >= before);
+      return (await client.request('/auth/verify', { method: 'POST', json: { token: tokenFrom(mail.text) } })).json() as Promise<{ user?: unknown; status?: string }>;
+    };
+    assert.equal((await linkAnswer()).status, 'second_factor_required', 'TOTP on: the mailbox alone does not sign in');
+
+    const noticesBefore = sink.messages.length;
+    const printed = await cli('users', 'reset-second-factor', email);
+    assert.match(printed, /TOTP turned off, recovery codes deleted; 0 passkey\(s\) removed; 1 session\(s\) revoked/);
+    assert.match(printed, /an emailed link now signs this account in alone/);
+    assert.equal((await browser.request('/auth/session')).status, 401);
+    // Queued by the CLI, sealed with the server's secret, sent by the server's outbox worker.
+    await sink.waitFor((m) => m.to === email && /were reset/.test(m.subject) && sink.messages.indexOf(m) >= noticesBefore);
+    assert.ok((await linkAnswer()).user, 'an emailed link signs in alone');
+    const events = await server.latchkey.store.listAudit({ type: 'second_factor.reset' });
+    assert.ok(events.some((e) => e.reason === 'cli'));
+    const json = JSON.parse(await cli('users', 'reset-second-factor', email, '--json')) as { totpRemoved: boolean; passkeysRemoved: number };
+    assert.deepEqual([json.totpRemoved, json.passkeysRemoved], [false, 0], 'nothing left to reset');
+    await assert.rejects(cli('users', 'reset-second-factor', 'nobody@example.com'), /no account for nobody@example.com/);
   });
 });

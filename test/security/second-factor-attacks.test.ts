@@ -236,7 +236,7 @@ for (const backend of BACKENDS) {
       const confirm = linkToken((await nextMail(newEmail, /^Confirm your new/)).text, '/auth/email/confirm');
       assert.equal((await intruder.request('/auth/email/confirm', { method: 'POST', json: { token: confirm } })).status, 200);
       const undone = await server.client().request('/auth/email/cancel', { method: 'POST', json: { token: cancel } });
-      assert.deepEqual(await undone.json(), { status: 'cancelled', email, restored: true, passwordRemoved: false, totpRemoved: true });
+      assert.deepEqual(await undone.json(), { status: 'cancelled', email, restored: true, passwordRemoved: false, totpRemoved: true, passkeysRemoved: 0 });
       assert.equal(await who(intruder), 401);
       const back = (await (await linkSignIn(server.client(), email)).json()) as { user?: { email: string } };
       assert.equal(back.user?.email, email, "the owner signs in by email alone again: the intruder's TOTP is gone");

@@ -47,9 +47,15 @@ export class SoftwareAuthenticator {
   /** Set at registration: the user handle the server gave. */
   userHandle: string | null = null;
   backedUp: boolean;
+  /**
+   * The key registered: ES256, or one the server must refuse (registration only; assertions sign
+   * ES256): ES384 (COSE -35), or ML-DSA-44 (-48, a made-up public key: "none" attestation checks none).
+   */
+  readonly #keyType: 'ES256' | 'ES384' | 'ML-DSA-44';
 
-  constructor(options: { counter?: number; backedUp?: boolean } = {}) {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  constructor(options: { counter?: number; backedUp?: boolean; keyType?: 'ES256' | 'ES384' | 'ML-DSA-44' } = {}) {
+    this.#keyType = options.keyType ?? 'ES256';
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: this.#keyType === 'ES384' ? 'P-384' : 'P-256' });
     this.#privateKey = privateKey;
     this.#publicKey = publicKey;
     this.counter = options.counter ?? 0;
@@ -65,12 +71,15 @@ export class SoftwareAuthenticator {
   }
 
   #coseKey(): Buffer {
+    // AKP key type (7), ML-DSA-44's public key is 1312 bytes.
+    if (this.#keyType === 'ML-DSA-44') return cbor(new Map<Cbor, Cbor>([[1, 7], [3, -48], [-1, randomBytes(1312)]]));
     const jwk = this.#publicKey.export({ format: 'jwk' });
+    const es256 = this.#keyType === 'ES256';
     return cbor(
       new Map<Cbor, Cbor>([
         [1, 2],
-        [3, -7],
-        [-1, 1],
+        [3, es256 ? -7 : -35],
+        [-1, es256 ? 1 : 2],
         [-2, Buffer.from(jwk.x!, 'base64url')],
         [-3, Buffer.from(jwk.y!, 'base64url')],
       ]),

@@ -4,6 +4,7 @@
 import type { Context } from 'hono';
 import { AUDIT_EVENT_TYPES, type AuditEventType } from '../../core/audit.ts';
 import { createAdmin } from '../../core/admin.ts';
+import { resetSecondFactor } from '../../core/second-factor-reset.ts';
 import { canonicalizeEmail } from '../../core/email.ts';
 import type { AuditQuery } from '../../store/store.ts';
 import type { AppEnv, HttpDeps } from '../env.ts';
@@ -65,6 +66,15 @@ export function adminRoutes(deps: HttpDeps): Endpoints {
     return c.json(result.value);
   };
 
+  // The recovery path for a person locked out by their second factors (core/second-factor-reset.ts).
+  const adminUserSecondFactorReset: Handler = async (c) => {
+    const body = await readBody(c);
+    const result = await resetSecondFactor(deps, body?.email, 'admin_api', requestContext(c));
+    if (!result.ok) return failed(c, result.code);
+    const { user: reset, ...removed } = result.value;
+    return c.json({ user: user(reset), ...removed });
+  };
+
   const adminAudit: Handler = async (c) => {
     const query: AuditQuery = { limit: Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100)) };
     const requestId = c.req.query('requestId');
@@ -104,6 +114,7 @@ export function adminRoutes(deps: HttpDeps): Endpoints {
     adminUserCreate,
     adminUserDisable: setDisabled(true),
     adminUserEnable: setDisabled(false),
+    adminUserSecondFactorReset,
     adminSessionsRevoke,
     adminAudit,
     adminOutbox,

@@ -144,6 +144,7 @@ export function emailRoutes(deps: HttpDeps): Endpoints {
             { key: 'emailCancelled.lead', params: { email: result.email } },
             ...(result.passwordRemoved ? [{ key: 'emailCancelled.password' as const }] : []),
             ...(result.totpRemoved ? [{ key: 'emailCancelled.totp' as const }] : []),
+            ...(result.passkeysRemoved > 0 ? [{ key: 'emailCancelled.passkeys' as const }] : []),
           ],
           action: { href: urlFor('signIn'), label: 'done.signIn' },
         }),

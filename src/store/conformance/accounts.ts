@@ -150,11 +150,11 @@ export function accountCases(test: StoreTest): void {
         userId: user.id,
         restoreEmail: 'ada@example.com',
         cancelIssuedAt: T0 + MINUTE,
-        removeTotpSince: T0 + MINUTE,
+        removeSecondFactorsSince: T0 + MINUTE,
         now: T0 + 4 * MINUTE,
         events: [event('email_change.cancelled')],
       });
-      assert.deepEqual(undone && { ...undone, user: undone.user.email }, { user: 'ada@example.com', restored: true, passwordRemoved: true, totpRemoved: true });
+      assert.deepEqual(undone && { ...undone, user: undone.user.email }, { user: 'ada@example.com', restored: true, passwordRemoved: true, totpRemoved: true, passkeysRemoved: 0 });
       assert.equal((await store.findUserByEmail('ada@example.com'))?.id, user.id);
       assert.deepEqual(await store.listSessions(user.id, T0 + 4 * MINUTE), []);
       assert.equal(await store.getPassword(user.id), null);
@@ -173,10 +173,10 @@ export function accountCases(test: StoreTest): void {
       await store.issueToken(first, null, []);
       await store.issueToken(second, null, []);
       // The later link (to a1) is used first: back to a1, and the first owner's link survives it.
-      const later = await store.undoEmailChange({ userId: user.id, restoreEmail: 'a1@example.com', cancelIssuedAt: second.createdAt, removeTotpSince: T0, now: T0 + 4 * MINUTE, events: [] });
+      const later = await store.undoEmailChange({ userId: user.id, restoreEmail: 'a1@example.com', cancelIssuedAt: second.createdAt, removeSecondFactorsSince: T0, now: T0 + 4 * MINUTE, events: [] });
       assert.deepEqual(later && [later.user.email, later.restored], ['a1@example.com', true]);
       assert.equal((await store.findToken(first.tokenHash))?.retiredAt, null, 'an earlier owner\'s link stays alive');
-      const earlier = await store.undoEmailChange({ userId: user.id, restoreEmail: 'ada@example.com', cancelIssuedAt: first.createdAt, removeTotpSince: T0, now: T0 + 5 * MINUTE, events: [] });
+      const earlier = await store.undoEmailChange({ userId: user.id, restoreEmail: 'ada@example.com', cancelIssuedAt: first.createdAt, removeSecondFactorsSince: T0, now: T0 + 5 * MINUTE, events: [] });
       assert.deepEqual(earlier && [earlier.user.email, earlier.restored], ['ada@example.com', true]);
     });
 
@@ -186,7 +186,7 @@ export function accountCases(test: StoreTest): void {
       await store.enableTotp({ userId: user.id, step: 1, now: T0, recoveryCodeHashes: [hash()], events: [] });
       const pendingConfirm = tokenRecord({ purpose: 'email_change', email: 'new@example.com', userId: user.id, otherEmail: 'ada@example.com' });
       await store.issueToken(pendingConfirm, null, []);
-      const undone = await store.undoEmailChange({ userId: user.id, restoreEmail: 'ada@example.com', cancelIssuedAt: T0, removeTotpSince: T0 + MINUTE, now: T0 + 2 * MINUTE, events: [] });
+      const undone = await store.undoEmailChange({ userId: user.id, restoreEmail: 'ada@example.com', cancelIssuedAt: T0, removeSecondFactorsSince: T0 + MINUTE, now: T0 + 2 * MINUTE, events: [] });
       assert.deepEqual(undone && [undone.user.email, undone.restored, undone.totpRemoved], ['ada@example.com', false, false]);
       assert.notEqual(await store.getTotp(user.id), null, "the owner's own second factor stays");
       assert.notEqual((await store.findToken(pendingConfirm.tokenHash))?.retiredAt, null, 'the pending confirmation dies');
@@ -194,9 +194,9 @@ export function accountCases(test: StoreTest): void {
       const bob = await signedIn(store, 'bob@example.com');
       await store.changeEmail({ userId: bob.user.id, fromEmail: 'bob@example.com', toEmail: 'bobby@example.com', now: T0 + 3 * MINUTE, keepSessionId: null, events: [] });
       await signedIn(store, 'bob@example.com', { createdAt: T0 + 4 * MINUTE }); // someone else takes the old address
-      const blocked = await store.undoEmailChange({ userId: bob.user.id, restoreEmail: 'bob@example.com', cancelIssuedAt: T0 + 3 * MINUTE, removeTotpSince: T0, now: T0 + 5 * MINUTE, events: [] });
+      const blocked = await store.undoEmailChange({ userId: bob.user.id, restoreEmail: 'bob@example.com', cancelIssuedAt: T0 + 3 * MINUTE, removeSecondFactorsSince: T0, now: T0 + 5 * MINUTE, events: [] });
       assert.deepEqual(blocked && [blocked.user.email, blocked.restored], ['bobby@example.com', false]);
-      assert.equal(await store.undoEmailChange({ userId: 'nobody', restoreEmail: 'x@example.com', cancelIssuedAt: T0, removeTotpSince: T0, now: T0, events: [] }), null);
+      assert.equal(await store.undoEmailChange({ userId: 'nobody', restoreEmail: 'x@example.com', cancelIssuedAt: T0, removeSecondFactorsSince: T0, now: T0, events: [] }), null);
     });
 
     test('reauthenticateSession moves authenticatedAt for the owner’s live session only', async (store) => {

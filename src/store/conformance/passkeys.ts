@@ -128,6 +128,58 @@ export function passkeyCases(test: StoreTest): void {
       assert.equal((await store.listAudit({ type: 'passkey.settings_changed' })).length, 1);
     });
 
+    test('"this wasn\'t me" deletes the passkeys registered since the change, keeps older ones, and drops a requirement left with none', async (store) => {
+      const { user, session } = await signedIn(store, 'ada@example.com');
+      const owners = passkey(user.id, { createdAt: T0 - 60 * MINUTE });
+      await store.addPasskey(owners, []);
+      await store.changeEmail({ userId: user.id, fromEmail: 'ada@example.com', toEmail: 'intruder@example.com', now: T0 + MINUTE, keepSessionId: session.id, events: [] });
+      const intruders = passkey(user.id, { createdAt: T0 + 2 * MINUTE });
+      await store.addPasskey(intruders, []);
+      const undo = { userId: user.id, restoreEmail: 'ada@example.com', cancelIssuedAt: T0, removeSecondFactorsSince: T0 - 10 * MINUTE, now: T0 + 3 * MINUTE, events: [] };
+      const undone = await store.undoEmailChange(undo);
+      assert.equal(undone?.passkeysRemoved, 1);
+      assert.deepEqual((await store.listPasskeys(user.id)).map((p) => p.id), [owners.id], 'the owner\'s older passkey stays');
+      assert.equal(await store.findPasskeyByCredentialId(intruders.credentialId), null);
+
+      // An account with only the intruder's passkey, and email sign-in set to ask for one.
+      const bob = (await signedIn(store, 'bob@example.com')).user;
+      await store.changeEmail({ userId: bob.id, fromEmail: 'bob@example.com', toEmail: 'bobby@example.com', now: T0 + MINUTE, keepSessionId: null, events: [] });
+      await store.addPasskey(passkey(bob.id, { createdAt: T0 + 2 * MINUTE }), []);
+      assert.equal(await store.setEmailSignInRequiresPasskey(bob.id, true, []), true);
+      const bobUndone = await store.undoEmailChange({ ...undo, userId: bob.id, restoreEmail: 'bob@example.com' });
+      assert.equal(bobUndone?.passkeysRemoved, 1);
+      assert.deepEqual(await store.getPasskeySettings(bob.id), { emailSignInRequiresPasskey: false, passkeys: 0, totpEnabled: false });
+      // Nothing registered since: nothing removed, the owner's requirement untouched.
+      assert.equal(await store.setEmailSignInRequiresPasskey(user.id, true, []), true);
+      assert.equal((await store.undoEmailChange({ ...undo, now: T0 + 4 * MINUTE }))?.passkeysRemoved, 0);
+      assert.equal((await store.getPasskeySettings(user.id)).emailSignInRequiresPasskey, true);
+    });
+
+    test('the operator\'s reset takes every second factor and session away, so an email link signs in alone', async (store) => {
+      const { user } = await signedIn(store, 'ada@example.com');
+      await signedIn(store, 'ada@example.com');
+      await store.addPasskey(passkey(user.id), []);
+      await store.addPasskey(passkey(user.id, { createdAt: T0 + MINUTE }), []);
+      await store.setEmailSignInRequiresPasskey(user.id, true, []);
+      await store.startTotpEnrolment(user.id, 'sealed', T0, []);
+      await store.enableTotp({ userId: user.id, step: 1, now: T0, recoveryCodeHashes: [hash(), hash()], events: [] });
+      const eve = (await signedIn(store, 'eve@example.com')).user;
+      const evesKey = passkey(eve.id);
+      await store.addPasskey(evesKey, []);
+
+      const reset = await store.resetSecondFactors(user.id, T0 + 2 * MINUTE, [event('second_factor.reset', { reason: 'cli' })]);
+      assert.deepEqual(reset && { ...reset, user: reset.user.email }, { user: 'ada@example.com', totpRemoved: true, passkeysRemoved: 2, sessionsRevoked: 2 });
+      assert.equal(await store.getTotp(user.id), null);
+      assert.equal(await store.countRecoveryCodes(user.id), 0);
+      assert.deepEqual(await store.getPasskeySettings(user.id), { emailSignInRequiresPasskey: false, passkeys: 0, totpEnabled: false });
+      assert.deepEqual(await store.listSessions(user.id, T0 + 2 * MINUTE), []);
+      assert.deepEqual((await store.listAudit({ type: 'second_factor.reset' })).map((e) => [e.userId, e.reason]), [[user.id, 'cli']]);
+      assert.deepEqual((await store.listPasskeys(eve.id)).map((p) => p.id), [evesKey.id], 'another account is untouched');
+      const again = await store.resetSecondFactors(user.id, T0 + 3 * MINUTE, []);
+      assert.deepEqual(again && [again.totpRemoved, again.passkeysRemoved, again.sessionsRevoked], [false, 0, 0]);
+      assert.equal(await store.resetSecondFactors('nobody', T0, []), null);
+    });
+
     test('a challenge is taken once, only by the browser and ceremony that asked', async (store) => {
       const asked = challenge();
       await store.savePasskeyChallenge(asked);

@@ -4,8 +4,15 @@
 import type { AuditEvent } from '../../core/audit.ts';
 import type { User } from '../../core/types.ts';
 import { toUser, withUserId } from '../rows.ts';
-import type { AccountStore, ChangeEmailInput, ChangeEmailResult, UndoEmailChangeInput, UndoEmailChangeResult } from '../store.ts';
-import { all, appendEvents, get, run, type Driver, type Work } from './steps.ts';
+import type {
+  AccountStore,
+  ChangeEmailInput,
+  ChangeEmailResult,
+  ResetSecondFactorsResult,
+  UndoEmailChangeInput,
+  UndoEmailChangeResult,
+} from '../store.ts';
+import { all, appendEvents, get, lock, run, type Driver, type Work } from './steps.ts';
 
 export function accountStore(db: Driver): AccountStore {
   return {
@@ -32,6 +39,7 @@ export function accountStore(db: Driver): AccountStore {
         throw error;
       }
     },
+    resetSecondFactors: (userId, now, events) => db.transaction(resetSecondFactors(userId, now, events)),
   };
 }
 
@@ -95,8 +103,28 @@ function* undoEmailChange(input: UndoEmailChangeInput, restore: boolean): Work<U
   // Every token, later "this wasn't me" links included; an earlier owner's link stays (issue #12 finding 3).
   yield* run('retireTokensButEarlierCancels', [input.now, input.userId, restored ? input.restoreEmail : current, input.cancelIssuedAt]);
   const passwordRemoved = (yield* run('dropPassword', [input.now, input.userId])) === 1;
-  const totpRemoved = (yield* run('dropTotpSince', [input.userId, input.removeTotpSince])) > 0;
+  const totpRemoved = (yield* run('dropTotpSince', [input.userId, input.removeSecondFactorsSince])) > 0;
   if (totpRemoved) yield* run('deleteRecoveryCodes', [input.userId]);
+  // An intruder's passkey is a way back in that outlives every session (issue #17 review F2).
+  // Locked like removePasskey, so a concurrent "email sign-in asks for a passkey" cannot dangle.
+  yield* lock(`passkeys:${input.userId}`);
+  const passkeysRemoved = yield* run('dropPasskeysSince', [input.userId, input.removeSecondFactorsSince]);
+  if (passkeysRemoved > 0) yield* run('dropPasskeyRequirementIfNone', [input.userId]);
   yield* appendEvents(withUserId(input.events, input.userId));
-  return { user: toUser((yield* get('userById', [input.userId]))!), restored, passwordRemoved, totpRemoved };
+  return { user: toUser((yield* get('userById', [input.userId]))!), restored, passwordRemoved, totpRemoved, passkeysRemoved };
+}
+
+function* resetSecondFactors(userId: string, now: number, events: AuditEvent[]): Work<ResetSecondFactorsResult | null> {
+  const row = yield* get('lockUser', [userId]);
+  if (!row) return null;
+  yield* lock(`passkeys:${userId}`);
+  // Deleting the TOTP row clears "email sign-in also asks for TOTP" with it.
+  const totpRemoved = (yield* get('disableTotp', [userId])) !== undefined;
+  yield* run('deleteRecoveryCodes', [userId]);
+  const passkeysRemoved = yield* run('dropPasskeysSince', [userId, 0]);
+  yield* run('dropPasskeyRequirementIfNone', [userId]);
+  const sessionsRevoked = yield* run('revokeUserSessions', [now, userId]);
+  yield* run('deletePendingSecondFactors', [userId]);
+  yield* appendEvents(withUserId(events, userId));
+  return { user: toUser(row), totpRemoved, passkeysRemoved, sessionsRevoked };
 }

@@ -84,7 +84,7 @@ function* disableTotp(userId: string, events: AuditEvent[]): Work<boolean> {
   yield* appendEvents(events);
   // Issue #17 F4: "email sign-in also asks for a passkey or authenticator code" holds while the
   // account has one of them; with no passkey left and TOTP now off it is turned off here, audited.
-  if ((yield* run('dropPasskeyRequirementWithoutPasskeys', [userId])) === 1) {
+  if ((yield* run('dropPasskeyRequirementIfNone', [userId])) === 1) {
     yield* appendEvents(events.slice(0, 1).map((event) => ({ ...event, type: 'passkey.settings_changed' as const, reason: 'off_totp_disabled' })));
   }
   return true;

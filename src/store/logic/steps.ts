@@ -32,7 +32,7 @@ export type StatementName =
 
   | 'prunePasskeyChallenges' | 'upsertPasskeyChallenge' | 'takePasskeyChallenge'
   | 'insertPasskey' | 'passkeyByCredentialId' | 'passkeysOfUser' | 'usePasskey' | 'usePasskeyOfUser' | 'renamePasskey' | 'deletePasskey'
-  | 'signInRequirements' | 'setEmailSignInRequiresPasskey' | 'dropPasskeyRequirementWithoutPasskeys';
+  | 'signInRequirements' | 'setEmailSignInRequiresPasskey' | 'dropPasskeysSince' | 'dropPasskeyRequirementIfNone';
 
 /** A bound value: booleans and lists are spelled per backend (SQLite 0/1 and JSON, PostgreSQL BOOLEAN and text[]). */
 export type Param = SqlValue | boolean | readonly string[];

@@ -194,7 +194,10 @@ export const SQL = {
     FROM users u LEFT JOIN user_totp t ON t.user_id = u.id WHERE u.id = $1`,
   setEmailSignInRequiresPasskey: `UPDATE users SET email_sign_in_requires_passkey = $1
     WHERE id = $2 AND email_sign_in_requires_passkey <> $1 AND ($1 = FALSE OR EXISTS (SELECT 1 FROM passkeys WHERE user_id = $2))`,
-  dropPasskeyRequirementWithoutPasskeys: `UPDATE users SET email_sign_in_requires_passkey = FALSE
+  // "This wasn't me" (created since the change) and the operator's reset ($2 = 0: every one).
+  dropPasskeysSince: 'DELETE FROM passkeys WHERE user_id = $1 AND created_at >= $2',
+  // With no passkey left, "email sign-in also asks for a passkey" would dangle: it goes too.
+  dropPasskeyRequirementIfNone: `UPDATE users SET email_sign_in_requires_passkey = FALSE
     WHERE id = $1 AND email_sign_in_requires_passkey AND NOT EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1)`,
 } as const satisfies Record<StatementName, string>;
 
