@@ -12,7 +12,7 @@ Commands:
   audit        search the audit trail: --request-id ID | --user EMAIL | --type TYPE, --since 1h, --json
   outbox       mail queue status: counts, oldest unsent, failures (--json)
   users        list [--limit N] [--after CURSOR] | find|create|disable|enable EMAIL (disabling revokes every session)
-               | reset-second-factor EMAIL (TOTP off, every passkey removed, signed out: an emailed link signs in alone)
+               | reset-second-factor EMAIL (TOTP off, every passkey and the password removed, signed out: only an emailed link signs in)
   sessions     revoke --user EMAIL
   clients      OpenID Connect clients: add --redirect-uri URI [--name N] [--public] [--first-party] | list | remove CLIENT_ID
   keys         OpenID Connect signing keys: rotate (a new key signs; older ones stay in the JWKS until their tokens expire) | list

@@ -73,12 +73,12 @@ async function reset(env: Record<string, string | undefined>, email: string, jso
         console.error(`latchkey users: ${result.code === 'not_found' ? `no account for ${email}` : `"${email}" is not a valid address`}`);
         return 1;
       }
-      const { user, totpRemoved, passkeysRemoved, sessionsRevoked } = result.value;
+      const { user, totpRemoved, passkeysRemoved, passwordRemoved, sessionsRevoked } = result.value;
       if (json) out(JSON.stringify(result.value));
       else {
         out(describe(user));
         out(`second factors reset: TOTP ${totpRemoved ? 'turned off, recovery codes deleted' : 'was off'}; ${passkeysRemoved} passkey(s) removed; ` +
-          `${sessionsRevoked} session(s) revoked; a security notice is queued to ${user.email}`);
+          `${sessionsRevoked} session(s) revoked; password ${passwordRemoved ? 'removed' : 'was not set'}; apps signed out; a security notice is queued to ${user.email}`);
         out('an emailed link now signs this account in alone');
       }
       return 0;

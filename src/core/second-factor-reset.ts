@@ -3,9 +3,10 @@
 // an intruder locked with a second factor of their own, asks whoever runs the
 // service. `latchkey users reset-second-factor EMAIL` and
 // `POST /admin/users/second-factor/reset {email}` take every second factor
-// away in one transaction (store resetSecondFactors) and sign the account out
-// everywhere; an emailed link then signs in alone, and the person sets up a
-// passkey or TOTP again. The account's address is told, within the policy's
+// away in one transaction (store resetSecondFactors), with the password they
+// guarded, every emailed link still out and every app's token, and sign the
+// account out everywhere; only an emailed link then signs in (alone), and the
+// person sets a password, a passkey or TOTP again. The account's address is told, within the policy's
 // notice cap like every security notice: a reset nobody asked for is how an
 // owner learns of a social-engineered operator.
 
@@ -19,6 +20,8 @@ export interface SecondFactorReset {
   user: User;
   totpRemoved: boolean;
   passkeysRemoved: number;
+  /** The password goes too: the second factor guarded it, and left alone it would sign in alone. */
+  passwordRemoved: boolean;
   sessionsRevoked: number;
 }
 

@@ -485,7 +485,7 @@ export const en = {
   'mail.notice.emailWithoutPasskey.subject': 'Email sign-in no longer asks for a passkey on {product}',
   'mail.notice.emailWithoutPasskey.body': 'At {time}, from {device}, the account {email} was set so that an emailed link or code signs in without a passkey.',
   'mail.notice.secondFactorReset.subject': 'The second factors of your {product} account were reset',
-  'mail.notice.secondFactorReset.body': 'At {time}, whoever runs this service reset {email}: two-factor authentication was turned off, its recovery codes and every passkey were removed, and every device was signed out. An emailed link or code now signs in alone; you can set up a passkey or an authenticator app again on your account page.',
+  'mail.notice.secondFactorReset.body': 'At {time}, whoever runs this service reset {email}: two-factor authentication was turned off, its recovery codes, every passkey and the password were removed, and every device and app was signed out. Only an emailed link or code signs in now; you can set a password and set up a passkey or an authenticator app again on your account page.',
   'mail.notice.notYouPasskey': 'If this wasn\u2019t you, someone else can sign in to your account: sign in now, remove this passkey under Passkeys on your account page, and sign out every other device. If you can no longer sign in, ask whoever runs this service to reset your account\u2019s second factors.',
   'mail.notice.notYouReset': 'If you did not ask for this, contact whoever runs this service.',
   'mail.notice.notYouAdded': 'If this wasn\u2019t you, someone else is signed in to your account: open it now and sign out every other device. If you can no longer sign in, contact whoever runs this service.',

@@ -230,6 +230,7 @@ export interface ResetSecondFactorsResult {
   user: User;
   totpRemoved: boolean;
   passkeysRemoved: number;
+  passwordRemoved: boolean;
   sessionsRevoked: number;
 }
 
@@ -369,15 +370,18 @@ export interface AccountStore {
    * before cancelIssuedAt, the password removed
    * (an intruder may have set it; the owner can set a new one by reset), TOTP
    * enrolled and passkeys registered since removeSecondFactorsSince removed
-   * ("email sign-in also asks for a passkey" with them, when none is left), the
-   * events appended. Null when the account is gone.
+   * ("email sign-in also asks for a passkey" with them, when none is left), every
+   * OpenID Connect grant and token of the account revoked, the events appended.
+   * Null when the account is gone.
    */
   undoEmailChange(input: UndoEmailChangeInput): Promise<UndoEmailChangeResult | null>;
   /**
    * One transaction (the operator's recovery path): TOTP off and its recovery
    * codes deleted, every passkey deleted, both "email sign-in also asks for…"
-   * settings cleared, every session and pending second factor revoked, the
-   * events appended. Afterwards an email link signs in alone. Null when the
+   * settings cleared, the password removed, every session and pending second
+   * factor revoked, every unused token retired (but "this wasn't me" links),
+   * every OpenID Connect grant and token of the account revoked, the events
+   * appended. Afterwards only an email link signs in (alone). Null when the
    * account is gone.
    */
   resetSecondFactors(userId: string, now: number, events: AuditEvent[]): Promise<ResetSecondFactorsResult | null>;

@@ -164,8 +164,8 @@ for (const backend of BACKENDS) {
         server.client().request('/admin/users/second-factor/reset', { method: 'POST', json, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       const reset = await admin({ email: email.toUpperCase() });
       assert.equal(reset.status, 200);
-      const body = (await reset.json()) as { user: { email: string }; totpRemoved: boolean; passkeysRemoved: number; sessionsRevoked: number };
-      assert.deepEqual({ ...body, user: body.user.email }, { user: email, totpRemoved: true, passkeysRemoved: 1, sessionsRevoked: 1 });
+      const body = (await reset.json()) as { user: { email: string }; totpRemoved: boolean; passkeysRemoved: number; passwordRemoved: boolean; sessionsRevoked: number };
+      assert.deepEqual({ ...body, user: body.user.email }, { user: email, totpRemoved: true, passkeysRemoved: 1, passwordRemoved: false, sessionsRevoked: 1 });
       await noSession(browser);
       const notice = await nextMail(email, /second factors of your .* account were reset/);
       assert.doesNotMatch(notice.text, /\/auth\/verify\?token=/, 'the notice signs nobody in');

@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe } from 'node:test';
 import type { Passkey, PasskeyChallenge } from '../passkey-store.ts';
-import { event, hash, MINUTE, signedIn, T0, withoutId, type StoreTest } from './fixtures.ts';
+import type { OidcRecord } from '../oidc-store.ts';
+import { event, hash, MINUTE, signedIn, T0, tokenRecord, withoutId, type StoreTest } from './fixtures.ts';
+
+const PHC = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g';
+
+/** An app's refresh token (offline_access) of this account. */
+function refreshToken(accountId: string): OidcRecord {
+  return { model: 'RefreshToken', idHash: hash(), payload: 'sealed', grantId: hash(), clientId: 'cli', accountId, uid: null, userCodeHash: null, expiresAt: T0 + 60 * MINUTE };
+}
 
 function passkey(userId: string, fields: Partial<Passkey> = {}): Passkey {
   return {
@@ -155,6 +163,23 @@ export function passkeyCases(test: StoreTest): void {
       assert.equal((await store.getPasskeySettings(user.id)).emailSignInRequiresPasskey, true);
     });
 
+    test('"this wasn\'t me" revokes the account\'s app tokens, and drops a passkey requirement only the intruder\'s TOTP held', async (store) => {
+      const { user } = await signedIn(store, 'ada@example.com');
+      await store.changeEmail({ userId: user.id, fromEmail: 'ada@example.com', toEmail: 'intruder@example.com', now: T0 + MINUTE, keepSessionId: null, events: [] });
+      const key = passkey(user.id, { createdAt: T0 + 2 * MINUTE });
+      await store.addPasskey(key, []);
+      assert.equal(await store.setEmailSignInRequiresPasskey(user.id, true, []), true);
+      await store.startTotpEnrolment(user.id, 'sealed', T0 + 2 * MINUTE, []);
+      await store.enableTotp({ userId: user.id, step: 1, now: T0 + 2 * MINUTE, recoveryCodeHashes: [], events: [] });
+      assert.equal(await store.removePasskey(user.id, key.id, []), 'removed', 'TOTP holds the requirement');
+      const app = refreshToken(user.id);
+      await store.upsertOidcRecord(app);
+      const undone = await store.undoEmailChange({ userId: user.id, restoreEmail: 'ada@example.com', cancelIssuedAt: T0, removeSecondFactorsSince: T0, now: T0 + 3 * MINUTE, events: [] });
+      assert.deepEqual(undone && [undone.totpRemoved, undone.passkeysRemoved], [true, 0]);
+      assert.deepEqual(await store.getPasskeySettings(user.id), { emailSignInRequiresPasskey: false, passkeys: 0, totpEnabled: false });
+      assert.equal(await store.findOidcRecord('RefreshToken', app.idHash, T0), null);
+    });
+
     test('the operator\'s reset takes every second factor and session away, so an email link signs in alone', async (store) => {
       const { user } = await signedIn(store, 'ada@example.com');
       await signedIn(store, 'ada@example.com');
@@ -167,8 +192,22 @@ export function passkeyCases(test: StoreTest): void {
       const evesKey = passkey(eve.id);
       await store.addPasskey(evesKey, []);
 
+      await store.setPassword({ userId: user.id, passwordHash: PHC, now: T0, keepSessionId: null, verifiedEmail: null, mail: null, events: [] });
+      await signedIn(store, 'ada@example.com');
+      await signedIn(store, 'ada@example.com');
+      const link = tokenRecord({ purpose: 'password_reset', userId: user.id });
+      await store.issueToken(link, null, []);
+      const app = refreshToken(user.id);
+      await store.upsertOidcRecord(app);
+      const evesApp = refreshToken(eve.id);
+      await store.upsertOidcRecord(evesApp);
+
       const reset = await store.resetSecondFactors(user.id, T0 + 2 * MINUTE, [event('second_factor.reset', { reason: 'cli' })]);
-      assert.deepEqual(reset && { ...reset, user: reset.user.email }, { user: 'ada@example.com', totpRemoved: true, passkeysRemoved: 2, sessionsRevoked: 2 });
+      assert.deepEqual(reset && { ...reset, user: reset.user.email }, { user: 'ada@example.com', totpRemoved: true, passkeysRemoved: 2, passwordRemoved: true, sessionsRevoked: 2 });
+      assert.equal(await store.getPassword(user.id), null, 'the password the second factors guarded goes too');
+      assert.notEqual((await store.findToken(link.tokenHash))?.retiredAt, null, 'a link mailed before the reset is retired');
+      assert.equal(await store.findOidcRecord('RefreshToken', app.idHash, T0), null, "an app's refresh token is revoked");
+      assert.notEqual(await store.findOidcRecord('RefreshToken', evesApp.idHash, T0), null, "another account's app keeps its token");
       assert.equal(await store.getTotp(user.id), null);
       assert.equal(await store.countRecoveryCodes(user.id), 0);
       assert.deepEqual(await store.getPasskeySettings(user.id), { emailSignInRequiresPasskey: false, passkeys: 0, totpEnabled: false });
@@ -176,7 +215,7 @@ export function passkeyCases(test: StoreTest): void {
       assert.deepEqual((await store.listAudit({ type: 'second_factor.reset' })).map((e) => [e.userId, e.reason]), [[user.id, 'cli']]);
       assert.deepEqual((await store.listPasskeys(eve.id)).map((p) => p.id), [evesKey.id], 'another account is untouched');
       const again = await store.resetSecondFactors(user.id, T0 + 3 * MINUTE, []);
-      assert.deepEqual(again && [again.totpRemoved, again.passkeysRemoved, again.sessionsRevoked], [false, 0, 0]);
+      assert.deepEqual(again && [again.totpRemoved, again.passkeysRemoved, again.passwordRemoved, again.sessionsRevoked], [false, 0, false, 0]);
       assert.equal(await store.resetSecondFactors('nobody', T0, []), null);
     });
 

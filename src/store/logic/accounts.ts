@@ -109,7 +109,10 @@ function* undoEmailChange(input: UndoEmailChangeInput, restore: boolean): Work<U
   // Locked like removePasskey, so a concurrent "email sign-in asks for a passkey" cannot dangle.
   yield* lock(`passkeys:${input.userId}`);
   const passkeysRemoved = yield* run('dropPasskeysSince', [input.userId, input.removeSecondFactorsSince]);
-  if (passkeysRemoved > 0) yield* run('dropPasskeyRequirementIfNone', [input.userId]);
+  // With the intruder's TOTP gone too, a requirement it held (no passkey left) would wait for the owner's next passkey.
+  if (passkeysRemoved > 0 || totpRemoved) yield* run('dropPasskeyRequirementIfNone', [input.userId]);
+  // An app's refresh token (offline_access) outlives every session: the intruder's goes too.
+  yield* run('revokeOidcRecordsOfAccount', [input.userId]);
   yield* appendEvents(withUserId(input.events, input.userId));
   return { user: toUser((yield* get('userById', [input.userId]))!), restored, passwordRemoved, totpRemoved, passkeysRemoved };
 }
@@ -123,8 +126,15 @@ function* resetSecondFactors(userId: string, now: number, events: AuditEvent[]):
   yield* run('deleteRecoveryCodes', [userId]);
   const passkeysRemoved = yield* run('dropPasskeysSince', [userId, 0]);
   yield* run('dropPasskeyRequirementIfNone', [userId]);
+  // The second factor guarded the password too: left, it would sign in alone (an intruder may have set it,
+  // or it was phished). Then only the mailbox gets in, as the reset promises; the person sets a new one.
+  const passwordRemoved = (yield* run('dropPassword', [now, userId])) === 1;
   const sessionsRevoked = yield* run('revokeUserSessions', [now, userId]);
   yield* run('deletePendingSecondFactors', [userId]);
+  // Links mailed before the reset were held back by the second step; after it they would sign in alone.
+  yield* run('retireAccountTokens', [now, userId, String(row.email)]);
+  // An app's refresh token (offline_access) outlives every session.
+  yield* run('revokeOidcRecordsOfAccount', [userId]);
   yield* appendEvents(withUserId(events, userId));
-  return { user: toUser(row), totpRemoved, passkeysRemoved, sessionsRevoked };
+  return { user: toUser(row), totpRemoved, passkeysRemoved, passwordRemoved, sessionsRevoked };
 }

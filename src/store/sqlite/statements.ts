@@ -153,6 +153,8 @@ export const SQL = {
   oidcGrantsOfAccount: `SELECT client_id, payload FROM oidc_records WHERE model = 'Grant' AND account_id = ?1
     AND client_id IS NOT NULL AND (expires_at IS NULL OR expires_at > ?2) ORDER BY client_id`,
   revokeOidcAccess: 'DELETE FROM oidc_records WHERE account_id = ? AND client_id = ?',
+  // "This wasn't me" and the operator's second-factor reset: every grant, code and token of the account, for every app.
+  revokeOidcRecordsOfAccount: 'DELETE FROM oidc_records WHERE account_id = ?',
   pruneOidcRecords: 'DELETE FROM oidc_records WHERE expires_at <= ?',
   insertOidcKey: `INSERT INTO oidc_signing_keys (kid, generation, alg, created_at, sealed_jwk) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT DO NOTHING`,
