@@ -142,6 +142,34 @@ for (const backend of BACKENDS) {
       await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token), (error: { error?: string }) => error.error === 'invalid_grant');
     });
 
+    // Open (issue #17 review, round 2): the undo removes passkeys registered since 10 minutes before the change
+    // was asked for, the TOTP rule. A passkey, unlike TOTP, signs in alone: registered earlier, it is kept.
+    it('"this wasn\'t me": an intruder\'s passkey registered more than 10 minutes before the change still signs in', { todo: 'the undo window (a design decision: see the review)' }, async () => {
+      const email = uniqueEmail('undo-window');
+      assert.ok((await linkSignIn(parts.server.client(), email)).user);
+      clock.advance(3600);
+      const intruder = parts.server.client();
+      assert.ok((await linkSignIn(intruder, email)).user);
+      const key = await addPasskey(intruder);
+      clock.advance(15 * 60);
+      // A fresh, recent session from the passkey itself; then the address moves.
+      const passkeySignIn = async () => {
+        const device = parts.server.client();
+        const asked = await device.request('/auth/passkeys/sign-in/options', { method: 'POST', json: {} });
+        const options = ((await asked.json()) as { options: Options }).options;
+        const response = await device.request('/auth/passkeys/sign-in', { method: 'POST', json: { response: key.authenticate(options, parts.server.url) } });
+        return { device, response };
+      };
+      const again = await passkeySignIn();
+      assert.equal(again.response.status, 200);
+      assert.equal((await again.device.request('/auth/email/change', { method: 'POST', json: { newEmail: uniqueEmail('intruder') } })).status, 202);
+      const cancel = linkToken((await nextMail(email, /about to change/)).text, '/auth/email/cancel');
+      assert.equal((await parts.server.client().request('/auth/email/cancel', { method: 'POST', json: { token: cancel } })).status, 200);
+      const after = await passkeySignIn();
+      assert.notEqual(after.response.status, 200, "the intruder's passkey still signs in after the undo");
+      assert.equal(await errorCode(after.response), 'passkey_unknown');
+    });
+
     it('"this wasn\'t me" taking the intruder\'s TOTP also drops the passkey setting it held: the owner\'s next passkey does not switch it on', async () => {
       const email = uniqueEmail('undo-setting');
       assert.ok((await linkSignIn(parts.server.client(), email)).user);
