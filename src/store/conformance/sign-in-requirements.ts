@@ -105,5 +105,21 @@ export function signInRequirementCases(test: StoreTest): void {
       assert.equal(used?.lastUsedAt, T0 + MINUTE);
       assert.deepEqual(await store.completeSecondFactor(byPasskey(held.tokenHash, adaKey.id, 5)), { ok: false, reason: 'pending_gone' });
     });
+
+    test('a disabled account\'s step completes nothing, and disabling deletes its steps', async (store) => {
+      const ada = (await signedIn(store, 'ada@example.com')).user;
+      const key = passkey(ada.id);
+      await store.addPasskey(key, []);
+      const step = pending(ada.id, null);
+      await store.createPendingSecondFactor(step, []);
+      assert.equal(await store.setUserDisabled(ada.id, T0, T0, []), true);
+      assert.equal(await store.findPendingSecondFactor(step.tokenHash), null, 'disabling deletes the pending step');
+      // A step created in a race with the disabling: the completion itself refuses.
+      await store.createPendingSecondFactor(step, []);
+      assert.deepEqual(await store.completeSecondFactor(byPasskey(step.tokenHash, key.id, 4)), { ok: false, reason: 'pending_gone' });
+      assert.deepEqual(await store.listSessions(ada.id, T0 + MINUTE), []);
+      assert.equal(await store.setUserDisabled(ada.id, null, T0 + 2 * MINUTE, []), true);
+      assert.deepEqual(await store.listSessions(ada.id, T0 + 2 * MINUTE), [], 'enabling brings no session to life');
+    });
   });
 }

@@ -63,6 +63,8 @@ function* setUserDisabled(userId: string, disabledAt: number | null, now: number
   if (!row || (yield* run('setUserDisabled', [disabledAt, userId])) === 0) return false;
   if (disabledAt !== null) {
     yield* run('revokeUserSessions', [now, userId]);
+    // A sign-in at its second step dies too: completed later, its session would outlive the disabling.
+    yield* run('deletePendingSecondFactors', [userId]);
     yield* run('retireUserTokens', [now, userId, String(row.email)]);
   }
   yield* appendEvents(withUserId(events, userId));

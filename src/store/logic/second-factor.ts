@@ -138,6 +138,8 @@ function* completeSecondFactor(input: CompleteSecondFactorInput): Work<CompleteS
   const userRow = yield* get('userById', [userId]);
   if (!userRow) throw new Refusal('pending_gone');
   const user = toUser(userRow);
+  // Disabled since the first factor: no session (it would come alive when the account is enabled again).
+  if (user.disabled) throw new Refusal('pending_gone');
   if (passwordHash) {
     // The held reset, now that the second factor passed (issue #12 finding 4).
     if (!(yield* get('setPassword', [passwordHash, input.now, userId]))) throw new Refusal('pending_gone');
