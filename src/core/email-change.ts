@@ -183,7 +183,7 @@ export interface CancelledEmailChange {
   restored: boolean;
   passwordRemoved: boolean;
   totpRemoved: boolean;
-  /** Passkeys registered since shortly before the change was asked for (issue #17 review F2). */
+  /** Every passkey of the account: one signs in alone, whenever it was added (issue #17 review F2, round 2). */
   passkeysRemoved: number;
 }
 

@@ -367,7 +367,7 @@ export const de: Catalog = {
   'emailCancelled.lead': 'Die Adresse deines Kontos ist {email}. Alle Geräte wurden abgemeldet.',
   'emailCancelled.password': 'Das Passwort wurde entfernt: Lege nach der Anmeldung ein neues fest.',
   'emailCancelled.totp': 'Eine Authenticator-App, die um die Zeit der Änderung eingerichtet wurde, wurde ebenfalls entfernt.',
-  'emailCancelled.passkeys': 'Passkeys, die um die Zeit der Änderung hinzugefügt wurden, wurden ebenfalls entfernt: Sie melden nicht mehr beim Konto an.',
+  'emailCancelled.passkeys': 'Alle Passkeys des Kontos wurden ebenfalls entfernt: Keiner meldet mehr an. Melden Sie sich per E-Mail an und fügen Sie Ihre erneut hinzu.',
 
   'emailVerify.title': 'Adresse bestätigen',
   'emailVerify.lead': 'Bestätige, dass {email} deine Adresse für {product} ist.',

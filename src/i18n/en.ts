@@ -369,7 +369,7 @@ export const en = {
   'emailCancelled.lead': 'Your account’s address is {email}. Every device was signed out.',
   'emailCancelled.password': 'Its password was removed: set a new one after you sign in.',
   'emailCancelled.totp': 'An authenticator app added around the time of the change was removed too.',
-  'emailCancelled.passkeys': 'Passkeys added around the time of the change were removed too: they no longer sign in to the account.',
+  'emailCancelled.passkeys': 'Every passkey of the account was removed too: none of them signs in any more. Sign in by email and add yours again.',
 
   'emailVerify.title': 'Verify your address',
   'emailVerify.lead': 'Confirm that {email} is your address for {product}.',

@@ -207,8 +207,9 @@ export interface UndoEmailChangeInput {
    */
   cancelIssuedAt: number;
   /**
-   * TOTP enrolled (or being enrolled) and passkeys registered since then may be
-   * the intruder's and are removed; older ones are the owner's.
+   * TOTP enrolled (or being enrolled) since then may be the intruder's and is
+   * removed; an older one is the owner's (it cannot sign in alone). Passkeys
+   * are all removed, whatever their age.
    */
   removeSecondFactorsSince: number;
   now: number;
@@ -221,7 +222,7 @@ export interface UndoEmailChangeResult {
   restored: boolean;
   passwordRemoved: boolean;
   totpRemoved: boolean;
-  /** Passkeys registered since removeSecondFactorsSince, deleted (issue #17 review F2). */
+  /** Every passkey of the account, deleted: a passkey signs in alone, whenever it was added (issue #17 review F2, round 2). */
   passkeysRemoved: number;
 }
 
@@ -369,7 +370,7 @@ export interface AccountStore {
    * factor revoked, every unused token retired but the cancel links issued
    * before cancelIssuedAt, the password removed
    * (an intruder may have set it; the owner can set a new one by reset), TOTP
-   * enrolled and passkeys registered since removeSecondFactorsSince removed
+   * enrolled since removeSecondFactorsSince and every passkey removed
    * ("email sign-in also asks for a passkey" with them, when none is left), every
    * OpenID Connect grant and token of the account revoked, the events appended.
    * Null when the account is gone.

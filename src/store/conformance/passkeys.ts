@@ -136,7 +136,7 @@ export function passkeyCases(test: StoreTest): void {
       assert.equal((await store.listAudit({ type: 'passkey.settings_changed' })).length, 1);
     });
 
-    test('"this wasn\'t me" deletes the passkeys registered since the change, keeps older ones, and drops a requirement left with none', async (store) => {
+    test('"this wasn\'t me" deletes every passkey of the account, older ones too, and drops the requirement with them', async (store) => {
       const { user, session } = await signedIn(store, 'ada@example.com');
       const owners = passkey(user.id, { createdAt: T0 - 60 * MINUTE });
       await store.addPasskey(owners, []);
@@ -145,9 +145,10 @@ export function passkeyCases(test: StoreTest): void {
       await store.addPasskey(intruders, []);
       const undo = { userId: user.id, restoreEmail: 'ada@example.com', cancelIssuedAt: T0, removeSecondFactorsSince: T0 - 10 * MINUTE, now: T0 + 3 * MINUTE, events: [] };
       const undone = await store.undoEmailChange(undo);
-      assert.equal(undone?.passkeysRemoved, 1);
-      assert.deepEqual((await store.listPasskeys(user.id)).map((p) => p.id), [owners.id], 'the owner\'s older passkey stays');
+      assert.equal(undone?.passkeysRemoved, 2);
+      assert.deepEqual(await store.listPasskeys(user.id), [], 'a passkey signs in alone, whoever added it and whenever');
       assert.equal(await store.findPasskeyByCredentialId(intruders.credentialId), null);
+      assert.equal(await store.findPasskeyByCredentialId(owners.credentialId), null);
 
       // An account with only the intruder's passkey, and email sign-in set to ask for one.
       const bob = (await signedIn(store, 'bob@example.com')).user;
@@ -157,10 +158,9 @@ export function passkeyCases(test: StoreTest): void {
       const bobUndone = await store.undoEmailChange({ ...undo, userId: bob.id, restoreEmail: 'bob@example.com' });
       assert.equal(bobUndone?.passkeysRemoved, 1);
       assert.deepEqual(await store.getPasskeySettings(bob.id), { emailSignInRequiresPasskey: false, passkeys: 0, totpEnabled: false });
-      // Nothing registered since: nothing removed, the owner's requirement untouched.
-      assert.equal(await store.setEmailSignInRequiresPasskey(user.id, true, []), true);
+      // No passkey left: nothing removed, and the setting (without a passkey or TOTP) is not in force.
       assert.equal((await store.undoEmailChange({ ...undo, now: T0 + 4 * MINUTE }))?.passkeysRemoved, 0);
-      assert.equal((await store.getPasskeySettings(user.id)).emailSignInRequiresPasskey, true);
+      assert.deepEqual(await store.getPasskeySettings(user.id), { emailSignInRequiresPasskey: false, passkeys: 0, totpEnabled: false });
     });
 
     test('"this wasn\'t me" revokes the account\'s app tokens, and drops a passkey requirement only the intruder\'s TOTP held', async (store) => {

@@ -107,10 +107,12 @@ function* undoEmailChange(input: UndoEmailChangeInput, restore: boolean): Work<U
   const passwordRemoved = (yield* run('dropPassword', [input.now, input.userId])) === 1;
   const totpRemoved = (yield* run('dropTotpSince', [input.userId, input.removeSecondFactorsSince])) > 0;
   if (totpRemoved) yield* run('deleteRecoveryCodes', [input.userId]);
-  // An intruder's passkey is a way back in that outlives every session (issue #17 review F2).
-  // Locked like removePasskey, so a concurrent "email sign-in asks for a passkey" cannot dangle.
+  // An intruder's passkey is a way back in that outlives every session (issue #17 review F2), and unlike
+  // TOTP it signs in alone, so its age proves nothing (review round 2, finding 4): every passkey goes, and
+  // the owner, signed in by email again, adds theirs anew. Locked like removePasskey, so a concurrent
+  // "email sign-in asks for a passkey" cannot dangle.
   yield* lock(`passkeys:${input.userId}`);
-  const passkeysRemoved = yield* run('dropPasskeysSince', [input.userId, input.removeSecondFactorsSince]);
+  const passkeysRemoved = yield* run('dropPasskeysSince', [input.userId, 0]);
   // With the intruder's TOTP gone too, a requirement it held (no passkey left) would wait for the owner's next passkey.
   if (passkeysRemoved > 0 || totpRemoved) yield* run('dropPasskeyRequirementIfNone', [input.userId]);
   // An app's refresh token (offline_access) outlives every session: the intruder's goes too.
