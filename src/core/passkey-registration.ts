@@ -132,7 +132,11 @@ export async function registerPasskey(ctx: PasskeyContext, input: RegisterPasske
     lastUsedAt: null,
   };
   const event = auditEvent(context, { type: 'passkey.registered', outcome: 'success', reason: info.aaguid, at: now, userId: user.id, email: user.email });
-  if (!(await ctx.store.addPasskey(passkey, [event]))) return refuse('passkey_exists');
+  const added = await ctx.store.addPasskey(passkey, [event], { sessionId: session.id, now, maxPasskeys: ctx.policy.passkeysPerAccount });
+  if (added === 'exists') return refuse('passkey_exists');
+  // Signed out everywhere (an undo, an operator's reset) or at the cap while the ceremony ran: nothing written.
+  if (added === 'session_gone') return refuse('unauthenticated', 'session_gone');
+  if (added === 'limit_reached') return { ok: false, code: 'passkey_limit_reached' };
   ctx.metrics.passkeyCeremony('registration', 'success');
   await ctx.securityNotices(user, 'passkey_added', context, { admitted: true });
   return { ok: true, passkey };

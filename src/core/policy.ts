@@ -109,6 +109,8 @@ export interface Policy {
   readonly version: number;
   /** LATCHKEY_LINK_DEVICE=same: checkLinkDevice can refuse another browser even without cross-device approval. */
   readonly bindsLinksToDevice: boolean;
+  /** LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT: checkPasskeyCount's cap, enforced again by the store at the insert. */
+  readonly passkeysPerAccount: number;
   /** Before the address is even read: the per-IP mail bucket (so malformed addresses count too). */
   checkMailRequest(context: RequestContext): Promise<PolicyDecision>;
   /** The per-address caps (silent) and the global cap, for a canonical address. */
@@ -348,6 +350,7 @@ export function createPolicy(deps: PolicyDeps): Policy {
   return {
     version: POLICY_VERSION,
     bindsLinksToDevice: deps.linkDevice === 'same',
+    passkeysPerAccount: limits.passkeysPerAccount,
 
     async checkMailRequest(context) {
       if (!(await buckets.ipMail.take(ipKey(context)))) return deny('ip_mail_limit', context);

@@ -8,6 +8,15 @@ import type { AuditEvent } from '../core/audit.ts';
 import type { User } from '../core/types.ts';
 
 /** One registered credential (WebAuthn Level 3 §4 "credential record"). */
+export interface AddPasskeyGuard {
+  sessionId: string;
+  now: number;
+  /** The policy's cap (Policy.passkeysPerAccount). */
+  maxPasskeys: number;
+}
+
+export type AddPasskeyResult = 'added' | 'exists' | 'session_gone' | 'limit_reached';
+
 export interface Passkey {
   /** Our id, in URLs (rename, remove). */
   id: string;
@@ -87,8 +96,14 @@ export interface PasskeyStore {
   savePasskeyChallenge(challenge: PasskeyChallenge): Promise<void>;
   /** Deletes and returns this browser's challenge of the ceremony, whatever its age (the caller judges expiry): one caller gets it. */
   takePasskeyChallenge(browserHash: string, ceremony: PasskeyCeremony): Promise<PasskeyChallenge | null>;
-  /** One transaction: the credential and the events. false (nothing written) when the credential ID is registered already, to anyone. */
-  addPasskey(passkey: Passkey, events: AuditEvent[]): Promise<boolean>;
+  /**
+   * One transaction: the credential and the events. 'exists' (nothing written) when the credential ID is
+   * registered already, to anyone. With a guard (a registration always passes one), under the account's
+   * passkey lock: 'session_gone' when the registering session was revoked or expired meanwhile (an undo or an
+   * operator's reset committed during the ceremony), 'limit_reached' at the policy's cap (issue #17 review
+   * round 2, finding 7: both were checked before the ceremony only).
+   */
+  addPasskey(passkey: Passkey, events: AuditEvent[], guard?: AddPasskeyGuard): Promise<AddPasskeyResult>;
   /** The credential and its account, by credential ID. */
   findPasskeyByCredentialId(credentialId: string): Promise<{ passkey: Passkey; user: User } | null>;
   /** The account's passkeys, oldest first. */

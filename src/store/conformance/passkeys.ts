@@ -53,7 +53,7 @@ export function passkeyCases(test: StoreTest): void {
     test('a registered passkey is found by its credential ID, with its account, and listed', async (store) => {
       const { user } = await signedIn(store, 'ada@example.com');
       const key = passkey(user.id, { counter: 7, backedUp: false, deviceType: 'singleDevice' });
-      assert.equal(await store.addPasskey(key, [event('passkey.registered', { userId: user.id })]), true);
+      assert.equal(await store.addPasskey(key, [event('passkey.registered', { userId: user.id })]), 'added');
       const found = await store.findPasskeyByCredentialId(key.credentialId);
       assert.deepEqual(found?.passkey, key);
       assert.equal(found?.user.id, user.id);
@@ -63,13 +63,26 @@ export function passkeyCases(test: StoreTest): void {
       assert.equal(await store.findPasskeyByCredentialId(hash()), null);
     });
 
+    test('a registration guarded by its session: none written once that session is revoked or at the cap (review round 2, finding 7)', async (store) => {
+      const { user, session } = await signedIn(store, 'ada@example.com');
+      const guard = { sessionId: session.id, now: T0, maxPasskeys: 2 };
+      assert.equal(await store.addPasskey(passkey(user.id), [], guard), 'added');
+      assert.equal(await store.addPasskey(passkey(user.id), [], guard), 'added');
+      assert.equal(await store.addPasskey(passkey(user.id), [event('passkey.registered', { userId: user.id })], guard), 'limit_reached');
+      assert.equal(await store.addPasskey(passkey(user.id), [], { ...guard, maxPasskeys: 3, sessionId: hash() }), 'session_gone', "another account's or an unknown session");
+      await store.revokeUserSessions(user.id, T0, []);
+      assert.equal(await store.addPasskey(passkey(user.id), [], { ...guard, maxPasskeys: 3 }), 'session_gone');
+      assert.equal((await store.listPasskeys(user.id)).length, 2);
+      assert.deepEqual(await store.listAudit({ type: 'passkey.registered' }), []);
+    });
+
     test('a credential ID is registered once in the deployment: another account cannot take it over', async (store) => {
       const ada = (await signedIn(store, 'ada@example.com')).user;
       const eve = (await signedIn(store, 'eve@example.com')).user;
       const key = passkey(ada.id);
-      assert.equal(await store.addPasskey(key, []), true);
+      assert.equal(await store.addPasskey(key, []), 'added');
       const stolen = passkey(eve.id, { credentialId: key.credentialId, publicKey: hash() });
-      assert.equal(await store.addPasskey(stolen, [event('passkey.registered', { userId: eve.id })]), false);
+      assert.equal(await store.addPasskey(stolen, [event('passkey.registered', { userId: eve.id })]), 'exists');
       assert.equal((await store.findPasskeyByCredentialId(key.credentialId))?.user.id, ada.id);
       assert.deepEqual(await store.listPasskeys(eve.id), []);
       assert.deepEqual(await store.listAudit({ type: 'passkey.registered' }), []);

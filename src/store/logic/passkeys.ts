@@ -3,14 +3,14 @@
 import type { AuditEvent } from '../../core/audit.ts';
 import type { User } from '../../core/types.ts';
 import { toUser, type Row } from '../rows.ts';
-import type { Passkey, PasskeyCeremony, PasskeyChallenge, PasskeySettings, PasskeyStore, RemovePasskeyResult, SignInRequirements } from '../passkey-store.ts';
+import type { AddPasskeyGuard, AddPasskeyResult, Passkey, PasskeyCeremony, PasskeyChallenge, PasskeySettings, PasskeyStore, RemovePasskeyResult, SignInRequirements } from '../passkey-store.ts';
 import { all, appendEvents, get, lock, run, type Driver, type Work } from './steps.ts';
 
 export function passkeyStore(db: Driver): PasskeyStore {
   return {
     savePasskeyChallenge: (challenge) => db.transaction(saveChallenge(challenge)),
     takePasskeyChallenge: (browserHash, ceremony) => db.write(takeChallenge(browserHash, ceremony)),
-    addPasskey: (passkey, events) => db.transaction(addPasskey(passkey, events)),
+    addPasskey: (passkey, events, guard) => db.transaction(addPasskey(passkey, events, guard)),
     findPasskeyByCredentialId: (credentialId) => db.read(findByCredentialId(credentialId)),
     listPasskeys: (userId) => db.read(listPasskeys(userId)),
     usePasskey: async (use) =>
@@ -92,7 +92,13 @@ function* takeChallenge(browserHash: string, ceremony: PasskeyCeremony): Work<Pa
   };
 }
 
-function* addPasskey(p: Passkey, events: AuditEvent[]): Work<boolean> {
+function* addPasskey(p: Passkey, events: AuditEvent[], guard: AddPasskeyGuard | undefined): Work<AddPasskeyResult> {
+  if (guard) {
+    // The lock "this wasn't me" and the operator's reset take: after them, the session is seen revoked.
+    yield* lock(`passkeys:${p.userId}`);
+    if (!(yield* get('sessionLive', [guard.sessionId, p.userId, guard.now]))) return 'session_gone';
+    if (Number((yield* get('passkeyCount', [p.userId]))?.n ?? 0) >= guard.maxPasskeys) return 'limit_reached';
+  }
   const inserted = yield* run('insertPasskey', [
     p.id,
     p.userId,
@@ -106,9 +112,9 @@ function* addPasskey(p: Passkey, events: AuditEvent[]): Work<boolean> {
     p.name,
     p.createdAt,
   ]);
-  if (inserted !== 1) return false;
+  if (inserted !== 1) return 'exists';
   yield* appendEvents(events);
-  return true;
+  return 'added';
 }
 
 function* findByCredentialId(credentialId: string): Work<{ passkey: Passkey; user: User } | null> {

@@ -180,6 +180,8 @@ export const SQL = {
   takePasskeyChallenge: 'DELETE FROM passkey_challenges WHERE browser_hash = $1 AND ceremony = $2 RETURNING *',
   insertPasskey: `INSERT INTO passkeys (id, user_id, credential_id, public_key, counter, transports, device_type, backed_up, aaguid, name, created_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (credential_id) DO NOTHING`,
+  sessionLive: 'SELECT 1 AS live FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3',
+  passkeyCount: 'SELECT COUNT(*) AS n FROM passkeys WHERE user_id = $1',
   passkeyByCredentialId: `SELECT p.*, u.id AS u_id, u.email AS u_email, u.email_verified AS u_email_verified,
     u.created_at AS u_created_at, u.disabled_at AS u_disabled_at FROM passkeys p JOIN users u ON u.id = p.user_id WHERE p.credential_id = $1`,
   passkeysOfUser: 'SELECT * FROM passkeys WHERE user_id = $1 ORDER BY created_at, id',

@@ -173,6 +173,8 @@ export const SQL = {
   takePasskeyChallenge: 'DELETE FROM passkey_challenges WHERE browser_hash = ? AND ceremony = ? RETURNING *',
   insertPasskey: `INSERT INTO passkeys (id, user_id, credential_id, public_key, counter, transports, device_type, backed_up, aaguid, name, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (credential_id) DO NOTHING`,
+  sessionLive: 'SELECT 1 AS live FROM sessions WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?',
+  passkeyCount: 'SELECT COUNT(*) AS n FROM passkeys WHERE user_id = ?',
   passkeyByCredentialId: `SELECT p.*, u.id AS u_id, u.email AS u_email, u.email_verified AS u_email_verified,
     u.created_at AS u_created_at, u.disabled_at AS u_disabled_at FROM passkeys p JOIN users u ON u.id = p.user_id WHERE p.credential_id = ?`,
   passkeysOfUser: 'SELECT * FROM passkeys WHERE user_id = ? ORDER BY created_at, id',
