@@ -145,6 +145,9 @@ export function normalizeHost(value: string): string | null {
   return HOST_NAME.test(name) ? name : null;
 }
 
+/** Non-empty segments of RFC 3986 pchars but '%', none of them '.' or '..', and an optional trailing '/'. */
+const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*\/?$/;
+
 /**
  * The path the upstream app will serve, ready to compare: dot segments resolved
  * (WHATWG URL, which also reads `%2e` as a dot), then percent-escapes decoded
@@ -153,6 +156,10 @@ export function normalizeHost(value: string): string | null {
  */
 export function normalizePath(value: string): string | null {
   if (!value.startsWith('/') || value.length > 4096) return null;
+  // The hot path (forward-auth asks on every proxied request): a path the URL parser would
+  // return unchanged (segments of unreserved characters and sub-delims, no escape, no '.' or
+  // '..' segment, no empty one) is its own normal form; the test checks it against the parser.
+  if (PLAIN_PATH.test(value)) return value;
   let pathname: string;
   try {
     // Appended, never resolved against a base: '//admin/x' is a path, not a host 'admin'.

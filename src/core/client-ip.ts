@@ -28,10 +28,16 @@ export function trustedProxies(entries: readonly string[]): TrustedProxies {
     const cidr = parseCidr(entry);
     if (cidr) list.addSubnet(cidr.address, cidr.prefix, cidr.family);
   }
+  // The list never changes, and the asker is nearly always the same proxy (forward-auth asks on
+  // every request it forwards): the last answer is kept, one entry, so nothing grows.
+  let last: { ip: string; trusted: boolean } = { ip: '', trusted: false };
   return {
     has(ip) {
+      if (ip === last.ip) return last.trusted;
       const version = isIP(ip);
-      return version !== 0 && list.check(ip, version === 4 ? 'ipv4' : 'ipv6');
+      const trusted = version !== 0 && list.check(ip, version === 4 ? 'ipv4' : 'ipv6');
+      last = { ip, trusted };
+      return trusted;
     },
   };
 }

@@ -59,7 +59,8 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
     requestId({
       generator: (c) => {
         const incoming = c.req.header('x-request-id');
-        return fromTrustedProxy(c, proxies) && incoming && REQUEST_ID.test(incoming) ? incoming : deps.random.uuid();
+        // The header first: most requests carry none, and the proxy check is the dearer test.
+        return incoming && REQUEST_ID.test(incoming) && fromTrustedProxy(c, proxies) ? incoming : deps.random.uuid();
       },
       headerName: '',
     }),

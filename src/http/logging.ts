@@ -21,7 +21,10 @@ export function requestLogger(logger: Logger, metrics: Metrics): MiddlewareHandl
     const route = routePath(c);
     const name = routeNamed(c.req.method, route);
     // The OpenID Connect provider answers on Node's response itself (http/routes/oidc.ts): its status is there.
-    const status = c.res.headers.has(ALREADY_SENT) ? (c.env?.outgoing?.statusCode ?? c.res.status) : c.res.status;
+    // A route that built its whole header set as a plain object (headersFinal: the session check, forward-auth)
+    // is never that one, and asking its headers would make the Node adapter build a Headers instance for it.
+    const sentByNode = !c.get('headersFinal') && c.res.headers.has(ALREADY_SENT);
+    const status = sentByNode ? (c.env?.outgoing?.statusCode ?? c.res.status) : c.res.status;
     const errorCode = c.get('errorCode');
     metrics.request(name, c.req.method, route, status, ms / 1000, errorCode);
     logger.info(

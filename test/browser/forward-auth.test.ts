@@ -7,19 +7,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { linkFrom } from '../support/http-client.ts';
-import { APP_HOST, AUTH_HOST, freePort, NGINX, proxyMissing, startNginx, startStack, type Proxy } from '../forward-auth/harness.ts';
+import { APP_HOST, AUTH_HOST, NGINX, proxyMissing, startBehindProxy, startNginx, type Stack } from '../forward-auth/harness.ts';
 import { CHROMIUM, chromiumMissing, newDevice } from './harness.ts';
 
 describe('forward-auth in Chromium through nginx', { skip: chromiumMissing || proxyMissing(NGINX, 'nginx') }, () => {
   let browser: Browser;
-  let stack: Awaited<ReturnType<typeof startStack>>;
-  let proxy: Proxy;
+  let stack: Stack;
   let port: number;
 
   before(async () => {
-    port = await freePort();
-    stack = await startStack(port);
-    proxy = await startNginx(stack);
+    stack = await startBehindProxy(startNginx);
+    port = stack.proxyPort;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP *.example.localhost 127.0.0.1'],
@@ -27,8 +25,7 @@ describe('forward-auth in Chromium through nginx', { skip: chromiumMissing || pr
   });
   after(async () => {
     await browser?.close();
-    await proxy?.close();
-    await stack?.stop();
+    await stack?.close();
   });
 
   it('app host → sign-in page on the auth host → link from the mail → back on the original URL, signed in', async () => {

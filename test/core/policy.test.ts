@@ -199,6 +199,13 @@ describe('client IP', () => {
     assert.equal(clientIp('10.0.0.1', 'junk', proxies), '10.0.0.1');
     assert.equal(clientIp(null, '198.51.100.1', proxies), null);
   });
+
+  it('answers each address by the list, whatever was asked just before (the last answer is kept)', () => {
+    const proxies = trustedProxies(['10.0.0.0/8']);
+    for (const [ip, trusted] of [['10.0.0.1', true], ['10.0.0.1', true], ['203.0.113.1', false], ['10.0.0.1', true], ['', false], ['::ffff:10.0.0.1', true], ['203.0.113.1', false]] as const) {
+      assert.equal(proxies.has(ip), trusted, ip);
+    }
+  });
 });
 
 describe('strict JSON', () => {

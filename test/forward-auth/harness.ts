@@ -125,6 +125,29 @@ export async function startStack(proxyPort: number, rules: unknown = RULES): Pro
   };
 }
 
+/**
+ * The whole scene on a free port: Latchkey, the upstream app and the SMTP sink
+ * (startStack) behind a running proxy; close() stops all of it, the proxy first.
+ */
+export async function startBehindProxy(startProxy: (stack: Omit<Stack, 'close'>) => Promise<Proxy>, rules: unknown = RULES): Promise<Stack> {
+  const stack = await startStack(await freePort(), rules);
+  let proxy: Proxy;
+  try {
+    proxy = await startProxy(stack);
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  const { stop, ...parts } = stack;
+  return {
+    ...parts,
+    async close() {
+      await proxy.close();
+      await stop();
+    },
+  };
+}
+
 /** A docs template with the example names and ports replaced by the test's. */
 export function fromTemplate(file: string, stack: Pick<Stack, 'proxyPort' | 'latchkeyPort' | 'upstream'>, listen: (line: string) => string = (s) => s): string {
   return readFileSync(join(DOCS, file), 'utf8')

@@ -5,25 +5,20 @@
 // call → 401.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { APP_HOST, AUTH_HOST, COOKIE_DOMAIN, freePort, rawRequest, send, signIn, startStack, type Proxy, type Stack } from './harness.ts';
+import { APP_HOST, AUTH_HOST, COOKIE_DOMAIN, rawRequest, send, signIn, startBehindProxy, type Proxy, type Stack } from './harness.ts';
 
 const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
 export function proxySuite(name: string, skip: string | false, startProxy: (stack: Omit<Stack, 'close'>) => Promise<Proxy>): void {
   describe(`forward-auth behind real ${name}`, { skip }, () => {
-    let stack: Awaited<ReturnType<typeof startStack>>;
-    let proxy: Proxy;
+    let stack: Stack;
     let port: number;
 
     before(async () => {
-      port = await freePort();
-      stack = await startStack(port);
-      proxy = await startProxy(stack);
+      stack = await startBehindProxy(startProxy);
+      port = stack.proxyPort;
     });
-    after(async () => {
-      await proxy?.close();
-      await stack?.stop();
-    });
+    after(() => stack?.close());
 
     it('not signed in: a browser is sent to the sign-in page with the original URL, and the app sees nothing', async () => {
       const answer = await send(port, APP_HOST, '/reports/weekly?team=ops', { headers: { accept: HTML } });

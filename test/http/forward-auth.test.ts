@@ -71,6 +71,12 @@ describe('forward-auth endpoints', () => {
     assert.equal(answer.headers.get('x-custom'), null);
     assert.equal(answer.headers.get('cache-control'), 'no-store');
     assert.equal(await answer.text(), '');
+    // A complete empty answer, not an empty chunked one (a second write on every proxied request).
+    assert.equal(answer.headers.get('content-length'), '0');
+    assert.equal(answer.headers.get('transfer-encoding'), null);
+    // The fast path keeps the security headers and the request ID.
+    assert.equal(answer.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(answer.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
     // The nginx endpoint reads only X-Original-URL: the forwarded set sent to it decides nothing.
     const wrongSet = await ask(trusted, '/auth/auth-request', { cookie, 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.test' });
     assert.equal(wrongSet.status, 403);

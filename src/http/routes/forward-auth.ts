@@ -36,7 +36,8 @@ export function forwardAuthRoutes(deps: HttpDeps): Endpoints {
   // Built once: the same proxies X-Forwarded-For is believed from (core/client-ip.ts).
   const proxies = trustedProxies(deps.config.trustedProxies);
   // The allowed answer is the hot path: its whole header set as one plain object (http/security.ts finalJsonFactory).
-  const base: Record<string, string> = { ...Object.fromEntries(securityHeaderList(deps.config)), 'Cache-Control': 'no-store' };
+  // Content-Length 0: without it Node answers an empty body chunked, a second write and more for the proxy to parse.
+  const base: Record<string, string> = { ...Object.fromEntries(securityHeaderList(deps.config)), 'Cache-Control': 'no-store', 'Content-Length': '0' };
 
   async function decide(c: Context<AppEnv>, readUrl: typeof originalUrlNginx): Promise<Answer> {
     const target = readUrl(c, proxies);
