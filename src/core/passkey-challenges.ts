@@ -58,6 +58,21 @@ export async function issuePasskeyChallenge(
 }
 
 /**
+ * Whether this browser already holds a live challenge of the ceremony: new
+ * options then replace that row instead of adding one, so the policy does not
+ * charge them to the client IP's bucket (the sign-in page's autofill asks on
+ * every view; behind one office address, reloads would otherwise use it up).
+ */
+export async function holdsPasskeyChallenge(
+  ctx: Pick<Context, 'store' | 'now'>,
+  ceremony: PasskeyCeremony,
+  browserToken: string | null | undefined,
+): Promise<boolean> {
+  if (!browserToken || !BROWSER_TOKEN.test(browserToken)) return false;
+  return ctx.store.holdsPasskeyChallenge(sha256(browserToken), ceremony, ctx.now());
+}
+
+/**
  * Takes this browser's challenge of the ceremony (one answer per challenge,
  * whatever the outcome), or says why there is none to answer.
  */

@@ -10,7 +10,7 @@ import { webauthn } from './webauthn.ts';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { auditEvent, type RequestContext } from './audit.ts';
 import type { ErrorCode } from './errors.ts';
-import { issuePasskeyChallenge, matchesChallenge, PASSKEY_CHALLENGE_TTL_SECONDS, takePasskeyChallenge } from './passkey-challenges.ts';
+import { holdsPasskeyChallenge, issuePasskeyChallenge, matchesChallenge, PASSKEY_CHALLENGE_TTL_SECONDS, takePasskeyChallenge } from './passkey-challenges.ts';
 import { authenticatorName, cleanPasskeyName } from './passkey-names.ts';
 import { admitNotice } from './security-notices.ts';
 import type { Session, User } from './types.ts';
@@ -42,7 +42,8 @@ export async function passkeyRegistrationOptions(
   const { user, session } = input;
   if (!ctx.passkeys) return { ok: false, code: 'passkeys_unavailable' };
   if (!(await recentlySignedIn(ctx, user, session, context))) return { ok: false, code: 'reauthentication_required' };
-  if (!(await ctx.policy.checkPasskey({ step: 'options' }, context)).allow) return { ok: false, code: 'rate_limited' };
+  const replacesOwnChallenge = await holdsPasskeyChallenge(ctx, 'registration', input.browserToken);
+  if (!(await ctx.policy.checkPasskey({ step: 'options', replacesOwnChallenge }, context)).allow) return { ok: false, code: 'rate_limited' };
   const existing = await ctx.store.listPasskeys(user.id);
   if (!(await ctx.policy.checkPasskeyCount({ passkeys: existing.length, email: user.email }, context)).allow) {
     return { ok: false, code: 'passkey_limit_reached' };

@@ -14,7 +14,7 @@ import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/serv
 import { auditEvent, type RequestContext } from './audit.ts';
 import type { ErrorCode } from './errors.ts';
 import { finishFirstFactor, type FirstFactorContext, type VerifyOutcome } from './first-factor.ts';
-import { issuePasskeyChallenge, matchesChallenge, PASSKEY_CHALLENGE_TTL_SECONDS, takePasskeyChallenge } from './passkey-challenges.ts';
+import { holdsPasskeyChallenge, issuePasskeyChallenge, matchesChallenge, PASSKEY_CHALLENGE_TTL_SECONDS, takePasskeyChallenge } from './passkey-challenges.ts';
 import { userHandle, type PasskeyContext, type PasskeyResult } from './passkey-registration.ts';
 import type { AuthMethod, User } from './types.ts';
 import type { PasskeyUse } from '../store/store.ts';
@@ -27,7 +27,8 @@ export async function passkeySignInOptions(
   context: RequestContext,
 ): Promise<PasskeyResult<{ options: PublicKeyCredentialRequestOptionsJSON; browserToken: string }>> {
   if (!ctx.passkeys) return { ok: false, code: 'passkeys_unavailable' };
-  if (!(await ctx.policy.checkPasskey({ step: 'options' }, context)).allow) return { ok: false, code: 'rate_limited' };
+  const replacesOwnChallenge = await holdsPasskeyChallenge(ctx, 'authentication', input.browserToken);
+  if (!(await ctx.policy.checkPasskey({ step: 'options', replacesOwnChallenge }, context)).allow) return { ok: false, code: 'rate_limited' };
   const issued = await issuePasskeyChallenge(ctx, { ceremony: 'authentication', browserToken: input.browserToken, userId: null, sessionId: null });
   const options = await (await webauthn()).generateAuthenticationOptions({
     rpID: ctx.passkeys.rpId,

@@ -21,4 +21,7 @@
 // 11: issue #17 review (F1/F4): "email sign-in also asks for a passkey" stops every
 //    first factor but a passkey (password and password reset too) at the second
 //    step while the account has a passkey or TOTP (core/sign-in-requirements.ts).
-export const POLICY_VERSION = 11;
+// 12: issue #17: passkey options that replace the browser's own live challenge
+//    count toward a bucket ten times LATCHKEY_LIMIT_PASSKEY_PER_IP_5MIN, not the
+//    new-ceremony bucket (autofill asks on every sign-in page view).
+export const POLICY_VERSION = 12;

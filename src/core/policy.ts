@@ -105,6 +105,9 @@ export function delayScope(verifier: Verifier, after?: FirstFactorKind): DelaySc
   return after === 'password' ? 'password' : 'email';
 }
 
+/** Options replacing a browser's own live passkey challenge: this many times LATCHKEY_LIMIT_PASSKEY_PER_IP_5MIN. */
+export const PASSKEY_REPLACE_FACTOR = 10;
+
 export interface Policy {
   readonly version: number;
   /** LATCHKEY_LINK_DEVICE=same: checkLinkDevice can refuse another browser even without cross-device approval. */
@@ -243,7 +246,7 @@ export interface Policy {
    * bucket like every verification (no account delay: a signature cannot be
    * guessed, and the account is known only from the answer).
    */
-  checkPasskey(input: { step: 'options' | 'verify' }, context: RequestContext): Promise<PolicyDecision>;
+  checkPasskey(input: { step: 'options' | 'verify'; replacesOwnChallenge?: boolean }, context: RequestContext): Promise<PolicyDecision>;
   /** May an account that has `passkeys` passkeys add one more? At most LATCHKEY_LIMIT_PASSKEYS_PER_ACCOUNT. */
   checkPasskeyCount(input: { passkeys: number; email: string }, context: RequestContext): Promise<PolicyDecision>;
   /**
@@ -306,6 +309,8 @@ export function createPolicy(deps: PolicyDeps): Policy {
     accountChanges: backend.bucket('account-change-hour', limits.accountChangesPerHour, HOUR),
     ipVerify: backend.bucket('ip-verify', limits.verifyAttemptsPerIpPer5Minutes, 5 * 60),
     ipPasskey: backend.bucket('ip-passkey', limits.passkeyCeremoniesPerIpPer5Minutes, 5 * 60),
+    // Options that only replace a browser's own live challenge (no new row): ten times as many.
+    ipPasskeyReplace: backend.bucket('ip-passkey-replace', limits.passkeyCeremoniesPerIpPer5Minutes * PASSKEY_REPLACE_FACTOR, 5 * 60),
     // Consecutive failures are forgotten a day after the first one if nothing resets them.
     accountFailures: backend.bucket('account-failures', Number.MAX_SAFE_INTEGER, DAY),
     accountDelay: backend.bucket('account-delay', 1, limits.accountMaxDelaySeconds),
@@ -475,6 +480,11 @@ export function createPolicy(deps: PolicyDeps): Policy {
 
     async checkPasskey(input, context) {
       if (input.step === 'verify') return checkVerify({ verifier: 'passkey', account: null }, context);
+      // Options that replace this browser's own live challenge write no new row (autofill asks on every page
+      // view: behind one office address, reloads would use up the bucket of new ceremonies): a larger bucket.
+      if (input.replacesOwnChallenge === true) {
+        return (await buckets.ipPasskeyReplace.take(ipKey(context))) ? allowed : deny('ip_passkey_limit', context);
+      }
       return (await buckets.ipPasskey.take(ipKey(context))) ? allowed : deny('ip_passkey_limit', context);
     },
     async checkPasskeyCount(input, context) {

@@ -94,6 +94,8 @@ export type RemovePasskeyResult = 'removed' | 'not_found' | 'last_way_in';
 export interface PasskeyStore {
   /** Replaces this browser's challenge of the same ceremony and drops expired ones, in one transaction. */
   savePasskeyChallenge(challenge: PasskeyChallenge): Promise<void>;
+  /** Whether this browser holds a live challenge of the ceremony (its next options replace it: no new row). */
+  holdsPasskeyChallenge(browserHash: string, ceremony: PasskeyCeremony, now: number): Promise<boolean>;
   /** Deletes and returns this browser's challenge of the ceremony, whatever its age (the caller judges expiry): one caller gets it. */
   takePasskeyChallenge(browserHash: string, ceremony: PasskeyCeremony): Promise<PasskeyChallenge | null>;
   /**

@@ -4,6 +4,7 @@
 // TOTP; and every forged, replayed, stale or borrowed answer is refused with a
 // stable code and no session.
 import assert from 'node:assert/strict';
+import { PASSKEY_REPLACE_FACTOR } from '../../src/core/policy.ts';
 import { describe, it } from 'node:test';
 import { totpCode } from '../../src/core/totp.ts';
 import { errorCode, tokenFrom, type Client } from '../support/http-client.ts';
@@ -261,17 +262,31 @@ describe('passkeys on an IP-address base URL', async () => {
 
 describe('passkey ceremonies per client IP', async () => {
   const backend = BACKENDS[0]!;
-  it('are limited (LATCHKEY_LIMIT_PASSKEY_PER_IP_5MIN): each stores a challenge', async () => {
+  it('are limited (LATCHKEY_LIMIT_PASSKEY_PER_IP_5MIN): each new browser stores a challenge', async () => {
     const store = (await backend.open())!;
     const server = await startTestServer({ store, host: 'localhost', limits: { passkeyCeremoniesPerIpPer5Minutes: 2 } });
     try {
-      const client = server.client();
-      const ask = () => client.request('/auth/passkeys/sign-in/options', { method: 'POST', json: {} });
-      assert.equal((await ask()).status, 200);
-      assert.equal((await ask()).status, 200);
-      assert.equal(await errorCode(await ask()), 'rate_limited');
+      const ask = (client: Client) => client.request('/auth/passkeys/sign-in/options', { method: 'POST', json: {} });
+      // Browsers without a challenge (no cookie): each a new row.
+      assert.equal((await ask(server.client())).status, 200);
+      assert.equal((await ask(server.client())).status, 200);
+      assert.equal(await errorCode(await ask(server.client())), 'rate_limited');
       const denied = await store.listAudit({ type: 'policy.denied' });
       assert.ok(denied.some((event) => event.reason === 'ip_passkey_limit'));
+    } finally {
+      await server.close();
+      await store.close();
+    }
+  });
+  it("a browser asking again (autofill on every page view) replaces its own challenge: a bucket ten times as large, and other browsers' new ceremonies are not starved", async () => {
+    const store = (await backend.open())!;
+    const server = await startTestServer({ store, host: 'localhost', limits: { passkeyCeremoniesPerIpPer5Minutes: 2 } });
+    try {
+      const ask = (client: Client) => client.request('/auth/passkeys/sign-in/options', { method: 'POST', json: {} });
+      const reloading = server.client();
+      for (let view = 0; view < 1 + 2 * PASSKEY_REPLACE_FACTOR; view++) assert.equal((await ask(reloading)).status, 200, `page view ${view + 1}`);
+      assert.equal(await errorCode(await ask(reloading)), 'rate_limited', 'the replacements are bounded too');
+      assert.equal((await ask(server.client())).status, 200, 'a new browser behind the same address still starts one');
     } finally {
       await server.close();
       await store.close();

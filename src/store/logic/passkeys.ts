@@ -9,6 +9,7 @@ import { all, appendEvents, get, lock, run, type Driver, type Work } from './ste
 export function passkeyStore(db: Driver): PasskeyStore {
   return {
     savePasskeyChallenge: (challenge) => db.transaction(saveChallenge(challenge)),
+    holdsPasskeyChallenge: async (browserHash, ceremony, now) => (await db.read(get('passkeyChallengeLive', [browserHash, ceremony, now]))) !== undefined,
     takePasskeyChallenge: (browserHash, ceremony) => db.write(takeChallenge(browserHash, ceremony)),
     addPasskey: (passkey, events, guard) => db.transaction(addPasskey(passkey, events, guard)),
     findPasskeyByCredentialId: (credentialId) => db.read(findByCredentialId(credentialId)),

@@ -177,6 +177,7 @@ export const SQL = {
   upsertPasskeyChallenge: `INSERT INTO passkey_challenges (browser_hash, ceremony, challenge_hash, user_id, session_id, created_at, expires_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (browser_hash, ceremony) DO UPDATE SET challenge_hash = excluded.challenge_hash,
     user_id = excluded.user_id, session_id = excluded.session_id, created_at = excluded.created_at, expires_at = excluded.expires_at`,
+  passkeyChallengeLive: 'SELECT 1 AS live FROM passkey_challenges WHERE browser_hash = $1 AND ceremony = $2 AND expires_at > $3',
   takePasskeyChallenge: 'DELETE FROM passkey_challenges WHERE browser_hash = $1 AND ceremony = $2 RETURNING *',
   insertPasskey: `INSERT INTO passkeys (id, user_id, credential_id, public_key, counter, transports, device_type, backed_up, aaguid, name, created_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (credential_id) DO NOTHING`,

@@ -170,6 +170,7 @@ export const SQL = {
   upsertPasskeyChallenge: `INSERT INTO passkey_challenges (browser_hash, ceremony, challenge_hash, user_id, session_id, created_at, expires_at)
     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (browser_hash, ceremony) DO UPDATE SET challenge_hash = excluded.challenge_hash,
     user_id = excluded.user_id, session_id = excluded.session_id, created_at = excluded.created_at, expires_at = excluded.expires_at`,
+  passkeyChallengeLive: 'SELECT 1 AS live FROM passkey_challenges WHERE browser_hash = ? AND ceremony = ? AND expires_at > ?',
   takePasskeyChallenge: 'DELETE FROM passkey_challenges WHERE browser_hash = ? AND ceremony = ? RETURNING *',
   insertPasskey: `INSERT INTO passkeys (id, user_id, credential_id, public_key, counter, transports, device_type, backed_up, aaguid, name, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (credential_id) DO NOTHING`,
