@@ -9,12 +9,12 @@ import type { RequestContext } from './audit.ts';
 import type { SignedIn } from './first-factor.ts';
 import type { PasskeyContext } from './passkey-registration.ts';
 import { verifyPasskeyAssertion, type PasskeySignInInput } from './passkey-sign-in.ts';
-import { MAX_SECOND_FACTOR_ATTEMPTS, type SecondFactorContext } from './second-factor.ts';
+import { MAX_SECOND_FACTOR_ATTEMPTS } from './second-factor.ts';
 import type { ValidSession } from './sessions.ts';
-import { finishStepUp, reserveStepUpAttempt, type StepUpFailure } from './step-up.ts';
+import { finishStepUp, reserveStepUpAttempt, type StepUpContext, type StepUpFailure } from './step-up.ts';
 
 export async function stepUpWithPasskey(
-  ctx: SecondFactorContext & PasskeyContext,
+  ctx: StepUpContext & PasskeyContext,
   found: ValidSession,
   input: Pick<PasskeySignInInput, 'response' | 'browserToken'>,
   redirectTo: string,

@@ -24,6 +24,10 @@ import { newSession, type ValidSession } from './sessions.ts';
 import { matchTotpCode, normalizeTotpCode, unsealTotpSecret } from './totp.ts';
 import type { AuthMethod } from './types.ts';
 import type { PendingSecondFactor, SecondFactorProof } from '../store/store.ts';
+import type { Context } from '../context.ts';
+
+/** The sign-in step's context, and the metrics (a step-up is counted by its method). */
+export type StepUpContext = SecondFactorContext & Pick<Context, 'metrics'>;
 
 export type StepUpFailure = { ok: false; code: ErrorCode };
 export type StepUpVerifier = 'totp' | 'recovery_code' | 'passkey';
@@ -84,7 +88,7 @@ export async function reserveStepUpAttempt(
 
 /** POST /auth/step-up: a TOTP or recovery code of the session's account. */
 export async function stepUpWithCode(
-  ctx: SecondFactorContext,
+  ctx: StepUpContext,
   found: ValidSession,
   input: SecondFactorInput,
   redirectTo: string,
@@ -140,7 +144,7 @@ export interface StepUpFinish {
  * `proof_refused`: the code was used meanwhile (or the passkey's counter moved).
  */
 export async function finishStepUp(
-  ctx: SecondFactorContext,
+  ctx: StepUpContext,
   found: ValidSession,
   finish: StepUpFinish,
   context: RequestContext,
@@ -164,6 +168,7 @@ export async function finishStepUp(
   });
   if (!result.ok) return { ok: false, code: result.reason === 'proof_refused' ? 'proof_refused' : 'second_factor_expired' };
   await ctx.policy.recordSuccess(user.email, finish.verifier);
+  ctx.metrics.stepUp(finish.verifier);
   if (finish.verifier === 'recovery_code') await ctx.securityNotices({ id: user.id, email: user.email }, 'recovery_code_used', context);
   return { ok: true, status: 'signed_in', user: result.user, session: result.session, sessionToken: token, redirectTo: finish.redirectTo, createdUser: false };
 }

@@ -113,6 +113,8 @@ for (const backend of BACKENDS) {
       assert.equal(allowed.headers.get('remote-email'), email);
       const events = await store.listAudit({ email, type: 'session.stepped_up' });
       assert.deepEqual(events.map((e) => e.reason), ['totp']);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      assert.match(metrics, /latchkey_step_ups_total\{method="totp"\} [1-9]/);
     });
 
     it('a code already used is refused (the sign-in step\'s replay guard), and the session stays as it was', async () => {
