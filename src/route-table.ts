@@ -69,6 +69,10 @@ export const ROUTES = {
   secondFactor: post('/auth/sign-in/totp', 'browser'),
   // Issue #17: a passkey of the step's account completes it (JSON, from the step page's script).
   secondFactorPasskey: post('/auth/sign-in/passkey', 'browser'),
+  // Step-up, "confirm it's you" (issues #16/#17): a signed-in session proves its second factor and is rotated.
+  stepUpPage: get('/auth/step-up', 'browser'),
+  stepUp: post('/auth/step-up', 'browser'),
+  stepUpPasskey: post('/auth/step-up/passkey', 'browser'),
 
   // The session and the account page.
   session: get('/auth/session', 'api'),

@@ -45,6 +45,8 @@ export const AUDIT_EVENT_TYPES = [
   'password.failed',
   'password_reset.requested',
   'session.reauthenticated',
+  // Step-up (issues #16/#17): a signed-in session confirmed with its second factor
+  'session.stepped_up',
   'email_verification.requested',
   'email.verified',
   'email_change.requested',
@@ -115,6 +117,8 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'password.failed': 'A wrong password, or none set, or an unknown or disabled account (reason `credentials_invalid`), or a wrong one when re-authenticating (`reauthentication`). Counts toward the account delay.',
   'password_reset.requested': 'A password reset mail was asked for. failure: `unknown_account`, `account_disabled` (no mail, same answer to the requester).',
   'session.reauthenticated': 'The signed-in person entered their password again; the session counts as recently signed in.',
+  'session.stepped_up':
+    'A signed-in session confirmed its second factor ("confirm it\'s you", `/auth/step-up`; reason `totp`, `recovery_code` or `passkey`): it was replaced by a new session (new cookie, the old one revoked in the same transaction) whose `amr` adds the method.',
   'email_verification.requested': 'A verification link was sent to the account\'s address.',
   'email.verified': 'The account\'s address was verified by its link.',
   'email_change.requested': 'A change of address was asked for; confirmation sent to the new one, notice with a cancel link to the old one. failure `address_taken`: no confirmation sent, same answer.',

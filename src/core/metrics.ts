@@ -27,6 +27,8 @@ export interface MetricsRecorder {
   forwardAuth(outcome: string): void;
   /** Passkeys (issue #17): a ceremony `started`, or its end: 'success' or the refusal's reason code. */
   passkeyCeremony(ceremony: 'registration' | 'authentication', outcome: string): void;
+  /** Step-up (issues #16/#17): a session stepped up, by the method that proved it. */
+  stepUp(method: 'totp' | 'recovery_code' | 'passkey'): void;
 }
 
 export interface Scrape {
@@ -96,6 +98,10 @@ export function createMetrics(build: BuildInfo, outbox: () => Promise<OutboxSumm
     passkeyCeremony(ceremony, outcome) {
       if (prometheus) prometheus.passkeyCeremony(ceremony, outcome);
       else wait((to) => to.passkeyCeremony(ceremony, outcome));
+    },
+    stepUp(method) {
+      if (prometheus) prometheus.stepUp(method);
+      else wait((to) => to.stepUp(method));
     },
     async scrape() {
       const { registry } = prometheus ?? (await load());

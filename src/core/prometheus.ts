@@ -80,6 +80,12 @@ export function createPrometheusMetrics(build: BuildInfo, outbox: () => Promise<
     labelNames: ['ceremony', 'outcome'],
     registers: [registry],
   });
+  const stepUps = new Counter({
+    name: 'latchkey_step_ups_total',
+    help: 'Sessions stepped up ("confirm it\'s you") by the method that proved the second factor: totp, recovery_code, passkey',
+    labelNames: ['method'],
+    registers: [registry],
+  });
   const forwardAuth = new Counter({
     name: 'latchkey_forward_auth_decisions_total',
     help: 'Forward-auth decisions by outcome: allowed, unauthenticated, no_rule, not_listed, second_factor_required, untrusted_proxy, original_url_invalid',
@@ -149,6 +155,9 @@ export function createPrometheusMetrics(build: BuildInfo, outbox: () => Promise<
     },
     passkeyCeremony(ceremony, outcome) {
       passkeys.labels(ceremony, outcome).inc();
+    },
+    stepUp(method) {
+      stepUps.labels(method).inc();
     },
   };
 }

@@ -25,6 +25,7 @@ import { passwordResetRoutes } from './routes/password-reset.ts';
 import { passwordSignInRoutes } from './routes/password-sign-in.ts';
 import { passwordRoutes } from './routes/passwords.ts';
 import { secondFactorRoutes } from './routes/second-factor.ts';
+import { stepUpRoutes } from './routes/step-up.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { signInRoutes } from './routes/sign-in.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -96,6 +97,7 @@ export function createApp(ctx: Context, parts: { devMailbox: DevMailbox | null; 
     ...approvalRoutes(deps),
     ...passwordSignInRoutes(deps),
     ...secondFactorRoutes(deps),
+    ...stepUpRoutes(deps),
     ...sessionRoutes(deps),
     ...twoFactorRoutes(deps),
     ...passkeyRoutes(deps),

@@ -10,11 +10,19 @@ import type { AppEnv, HttpDeps } from './env.ts';
 import { jsonError, markErrorAnswer, wantsHtml } from './errors.ts';
 import { pageContext } from './pages.ts';
 
-/** `sets.csrfCookie` false: for a page another host's proxy passes on (forward-auth), no cookie is set. */
-export async function htmlError(c: Context<AppEnv>, deps: HttpDeps, code: ErrorCode, sets = { csrfCookie: true }): Promise<Response> {
+/**
+ * `sets.csrfCookie` false: for a page another host's proxy passes on (forward-auth), no cookie is set.
+ * `sets.stepUpUrl`: the absolute "confirm it's you" link that page offers (access_second_factor).
+ */
+export async function htmlError(
+  c: Context<AppEnv>,
+  deps: HttpDeps,
+  code: ErrorCode,
+  sets: { csrfCookie: boolean; stepUpUrl?: string } = { csrfCookie: true },
+): Promise<Response> {
   markErrorAnswer(c, code);
   const resend = offersNewMail(code) && sets.csrfCookie ? await resendState(c, deps) : null;
-  return c.html(errorPage(pageContext(c, deps, sets), { code, resend }), errorStatus(code));
+  return c.html(errorPage(pageContext(c, deps, sets), { code, resend, stepUpUrl: sets.stepUpUrl ?? null }), errorStatus(code));
 }
 
 export function errorResponse(c: Context<AppEnv>, deps: HttpDeps, code: ErrorCode): Response | Promise<Response> {

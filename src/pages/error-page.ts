@@ -16,12 +16,18 @@ export interface ErrorPageOptions {
    * counts down instead of silently sending nothing.
    */
   resend?: { email: string; waitSeconds: number; redirectTo: string | null } | null;
+  /**
+   * Issues #16/#17: the absolute step-up URL, back to the original URL after it.
+   * The forward-auth refusal is shown on the app's host, where a path of ours would be the app's.
+   */
+  stepUpUrl?: string | null;
 }
 
 // The next step is the registry's (core/errors.ts), so every page of a code offers the same one.
 function nextStep(page: PageContext, options: ErrorPageOptions) {
   const { t } = page;
   const remedy = errorRemedy(options.code);
+  if (options.stepUpUrl) return html`<p><a class="button primary" href="${options.stepUpUrl}">${t('errorPage.stepUp')}</a></p>`;
   const account = ERRORS[options.code].perhapsSignedIn ? html`<p><a href="${urlFor('account')}">${t('account.title')}</a></p>` : '';
   if (remedy === 'new_link' || remedy === 'new_email') {
     // A person who typed a code never saw a link: the remedy speaks of an email (issue #12).

@@ -107,7 +107,7 @@ ${view.recent
  * page; not the second step, which has no such field). `verify`: where the
  * answer goes: a passkey sign-in, or the second-factor step it completes.
  */
-export function passkeySignIn(page: PageContext, redirectTo: string | null, autofill: boolean, verify: 'passkeySignIn' | 'secondFactorPasskey' = 'passkeySignIn') {
+export function passkeySignIn(page: PageContext, redirectTo: string | null, autofill: boolean, verify: 'passkeySignIn' | 'secondFactorPasskey' | 'stepUpPasskey' = 'passkeySignIn') {
   const { t } = page;
   return html`<div id="passkey-sign-in" class="passkey-sign-in" hidden
   data-options-url="${urlFor('passkeySignInOptions')}" data-verify-url="${urlFor(verify)}"

@@ -19,19 +19,24 @@ export interface SecondFactorPageOptions {
   passkey?: boolean;
 }
 
-export function secondFactorPage(page: PageContext, options: SecondFactorPageOptions): Html {
+/** The code input of a second-factor form (the sign-in step's, the step-up's): a TOTP code, or a recovery code. */
+export function codeField(page: PageContext, method: 'totp' | 'recovery', error: string | null): Html {
   const { t } = page;
-  const invalid = options.error ? html` aria-invalid="true"` : '';
-  const field =
-    options.method === 'totp'
-      ? html`<label for="code">${t('secondFactor.codeLabel')}</label>
+  const invalid = error ? html` aria-invalid="true"` : '';
+  return method === 'totp'
+    ? html`<label for="code">${t('secondFactor.codeLabel')}</label>
   <input id="code" name="code" class="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 \\-]*" maxlength="9"
     required autofocus aria-describedby="code-error"${invalid}>
-  <p id="code-error" class="error" role="alert">${options.error ?? ''}</p>`
-      : html`<label for="recovery-code">${t('secondFactor.recoveryLabel')}</label>
+  <p id="code-error" class="error" role="alert">${error ?? ''}</p>`
+    : html`<label for="recovery-code">${t('secondFactor.recoveryLabel')}</label>
   <input id="recovery-code" name="recoveryCode" class="recovery" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="40"
     required autofocus aria-describedby="code-error"${invalid}>
-  <p id="code-error" class="error" role="alert">${options.error ?? ''}</p>`;
+  <p id="code-error" class="error" role="alert">${error ?? ''}</p>`;
+}
+
+export function secondFactorPage(page: PageContext, options: SecondFactorPageOptions): Html {
+  const { t } = page;
+  const field = codeField(page, options.method, options.error ?? null);
   const totp = options.totp ?? true;
   const codes = html`<p>${options.method === 'totp' ? t('secondFactor.lead', { product: page.productName }) : t('secondFactor.recoveryLead')}</p>
 <form id="second-factor" method="post" action="${urlFor('secondFactor')}" novalidate>${csrfField(page)}

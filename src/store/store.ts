@@ -147,6 +147,11 @@ export interface CompleteSecondFactorInput {
   session: NewSession;
   /** Marked verified when it is still the account's address (the first factor was an email). */
   verifiedEmail: string | null;
+  /**
+   * A step-up (core/step-up.ts): this live session of the account is revoked in
+   * the same transaction as the new one is created (`pending_gone` when it is no longer live).
+   */
+  replacesSessionId?: string | null;
   events: AuditEvent[];
 }
 

@@ -65,17 +65,25 @@ export function forwardAuthRoutes(deps: HttpDeps): Endpoints {
   }
 
   /** A refusal: its own forward_auth.denied event tells it (within its bound), so no error.answered beside it. */
-  function refused(c: Context<AppEnv>, decision: AccessDecision, page: boolean): Response | Promise<Response> {
+  function refused(c: Context<AppEnv>, decision: AccessDecision, page: boolean, target: OriginalUrl): Response | Promise<Response> {
     c.set('errorAudited', true);
     const code = decision.reason === 'second_factor_required' ? 'access_second_factor' : 'access_denied';
-    // The proxy hands this page to the browser on the app's host: no cookie of ours is set there.
-    return page ? htmlError(c, deps, code, { csrfCookie: false }) : jsonError(c, code);
+    if (!page) return jsonError(c, code);
+    // The proxy hands this page to the browser on the app's host: no cookie of ours is set there, and
+    // its "confirm it's you" link is absolute, back to the original URL (issues #16/#17).
+    if (code === 'access_second_factor') return htmlError(c, deps, code, { csrfCookie: false, stepUpUrl: stepUpUrl(target) });
+    return htmlError(c, deps, code, { csrfCookie: false });
+  }
+
+  function stepUpUrl(target: OriginalUrl): string {
+    const back = 'href' in target ? checkRedirect(target.href, deps.redirects) : null;
+    return absoluteUrlFor(deps.baseUrl, 'stepUpPage', undefined, { redirectTo: back });
   }
 
   const authRequest: Handler = async (c) => {
     const { decision, target, user } = await decide(c, originalUrlNginx);
     if (decision.allow && user) return allowed(c, user);
-    if (decision.reason !== 'unauthenticated') return refused(c, decision, false);
+    if (decision.reason !== 'unauthenticated') return refused(c, decision, false, target);
     c.set('errorAudited', true);
     c.header('Location', signInUrl(target));
     return jsonError(c, 'unauthenticated');
@@ -86,7 +94,7 @@ export function forwardAuthRoutes(deps: HttpDeps): Endpoints {
     if (decision.allow && user) return allowed(c, user);
     // The original request's Accept: Caddy and Traefik pass the browser's headers on.
     const navigation = acceptsHtml(c.req.header('accept'));
-    if (decision.reason !== 'unauthenticated') return refused(c, decision, navigation);
+    if (decision.reason !== 'unauthenticated') return refused(c, decision, navigation, target);
     if (navigation) return c.redirect(signInUrl(target), 302);
     c.set('errorAudited', true);
     return jsonError(c, 'unauthenticated');

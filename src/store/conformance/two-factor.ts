@@ -237,6 +237,28 @@ export function twoFactorCases(test: StoreTest): void {
       assert.equal(left.filter((p) => p !== null).length, 9);
     });
 
+    test('a step-up rotates the session in the same transaction: the old one revoked, a new one made; a refused proof or a session no longer live changes nothing', async (store) => {
+      const { user } = await withTotp(store);
+      const old = await store.listSessions(user.id, T0);
+      const oldId = old[0]!.id;
+      const step = pending(user.id);
+      await store.createPendingSecondFactor(step, []);
+      const refused = await store.completeSecondFactor({ ...completion(step.tokenHash, { totpStep: STEP }), replacesSessionId: oldId });
+      assert.deepEqual(refused, { ok: false, reason: 'proof_refused' });
+      assert.deepEqual((await store.listSessions(user.id, T0 + MINUTE)).map((s) => s.id), [oldId], 'a refused proof leaves the old session');
+      const input = { ...completion(step.tokenHash, { totpStep: STEP + 1 }), replacesSessionId: oldId };
+      const done = await store.completeSecondFactor(input);
+      assert.ok(done.ok);
+      assert.deepEqual((await store.listSessions(user.id, T0 + MINUTE)).map((s) => s.id), [done.session.id], 'only the new session is live');
+      // The old session revoked meanwhile: nothing is spent, no session is made.
+      const again = pending(user.id);
+      await store.createPendingSecondFactor(again, []);
+      const late = { ...completion(again.tokenHash, { totpStep: STEP + 2 }), replacesSessionId: oldId };
+      assert.deepEqual(await store.completeSecondFactor(late), { ok: false, reason: 'pending_gone' });
+      assert.equal(await store.findSession(late.session.tokenHash), null);
+      assert.equal((await store.getTotp(user.id))?.lastUsedStep, STEP + 1, 'the code is not spent');
+    });
+
     test('the address is marked verified only when asked and still the account\'s', async (store) => {
       const first = await store.signIn(signInInput({ email: 'new@example.com', emailProven: false }));
       assert.equal(first?.user.emailVerified, false, 'a password sign-in proves no address');

@@ -133,6 +133,8 @@ function* completeSecondFactor(input: CompleteSecondFactorInput): Work<CompleteS
   const row = yield* get('takePendingSecondFactor', [input.tokenHash, input.now]);
   if (!row) throw new Refusal('pending_gone');
   const { userId, passwordHash } = toPendingSecondFactor(row);
+  // A step-up rotates the session: the old one ends here, or (revoked meanwhile) nothing happens.
+  if (input.replacesSessionId && (yield* run('revokeSession', [input.now, input.replacesSessionId, userId])) !== 1) throw new Refusal('pending_gone');
   const proved = yield* spendProof(input.proof, userId, input.now);
   if (!proved) throw new Refusal('proof_refused');
   const userRow = yield* get('userById', [userId]);
