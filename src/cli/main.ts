@@ -9,7 +9,7 @@
 // requests); at 1.5x the heap stays under ~45 MB and peak RSS ~30 MB lower, for
 // a few more full collections (concurrent, a few ms each). --no-maglev: V8's
 // mid-tier compiler stays off while the server starts (2–4 MB less idle RSS);
-// `latchkey start` turns it on once started (cli/heap.ts enableMaglevAfterStartup).
+// `latchkey start` turns it on as soon as it has started (cli/heap.ts enableMaglevAfterStartup).
 // The three must be command-line flags (package.json's start script and
 // bench/run.ts pass them too): V8 ignores the first two later.
 import * as nodeModule from 'node:module';
