@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=50
+#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=50 --no-maglev
 // The `latchkey` command: start the server, run migrations, read the audit trail
 // and the outbox, print the version (src/cli/commands.ts).
 // --max-semi-space-size=4 (MiB): V8's default young generation grows to ~100 MB
@@ -7,9 +7,11 @@
 // generation grow to up to 4x what survived the last full collection before the
 // next one (~85 MB of heap for ~25 MB live under 50 connections of sign-in
 // requests); at 1.5x the heap stays under ~45 MB and peak RSS ~30 MB lower, for
-// a few more full collections (concurrent, a few ms each). Both must be
-// command-line flags (package.json's start script and bench/run.ts pass them
-// too): V8 ignores them later.
+// a few more full collections (concurrent, a few ms each). --no-maglev: V8's
+// mid-tier compiler stays off while the server starts (2–4 MB less idle RSS);
+// `latchkey start` turns it on as soon as it has started (cli/heap.ts enableMaglevAfterStartup).
+// The three must be command-line flags (package.json's start script and
+// bench/run.ts pass them too): V8 ignores the first two later.
 import * as nodeModule from 'node:module';
 
 // Installed globally or run by a service manager, the bin gets whichever `node`

@@ -1,11 +1,12 @@
-// Counters behind the policy, from rate-limiter-flexible (a maintained library:
-// we do not hand-write window arithmetic). One process: in memory. Several
-// instances: Redis, with an insurance limiter that takes over while Redis is
+// Counters behind the policy. One process: in memory (core/memory-limiter.ts,
+// rate-limiter-flexible's fixed windows kept compactly). Several instances:
+// Redis, through rate-limiter-flexible (a maintained library: we do not
+// hand-write its Lua and insurance logic), with an insurance limiter that takes over while Redis is
 // unreachable, so limits keep holding instead of failing open, and the outage is
 // logged once rather than per request. The insurance is the database
 // (store-limiter.ts), so it is still one limit for every instance.
 
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract, type RateLimiterLike } from 'rate-limiter-flexible';
+import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract, type RateLimiterLike } from 'rate-limiter-flexible';
 
 export interface Bucket {
   /** Counts one event; false when the bucket was already full (over the limit). */
@@ -56,13 +57,6 @@ function wrap(limiter: RateLimiterAbstract, points: number): Bucket {
       const result = await limiter.get(key);
       return result && result.consumedPoints > points ? Math.max(0, result.msBeforeNext) : 0;
     },
-  };
-}
-
-export function memoryLimiters(prefix = 'latchkey'): LimiterBackend {
-  return {
-    kind: 'memory',
-    bucket: (name, points, duration) => wrap(new RateLimiterMemory({ keyPrefix: `${prefix}:${name}`, points, duration }), points),
   };
 }
 

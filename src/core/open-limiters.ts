@@ -4,8 +4,8 @@
 import type { Logger } from 'pino';
 import type { LatchkeyConfig } from '../config.ts';
 import type { Store } from '../store/store.ts';
-import { memoryLimiters, redisLimiters, type LimiterBackend } from './limiters.ts';
-import { storeFallback } from './store-limiter.ts';
+import type { LimiterBackend } from './limiters.ts';
+import { memoryLimiters } from './memory-limiter.ts';
 
 export async function openLimiters(
   config: Pick<LatchkeyConfig, 'redisUrl' | 'redisKeyPrefix'>,
@@ -13,9 +13,9 @@ export async function openLimiters(
   store: Store,
   now: () => number,
 ): Promise<{ backend: LimiterBackend; ready: Promise<void>; close(): Promise<void> }> {
-  if (!config.redisUrl) return { backend: memoryLimiters(config.redisKeyPrefix), ready: Promise.resolve(), close: async () => {} };
-  // ioredis (~25 MB of memory) loads only when Redis is configured.
-  const { Redis } = await import('ioredis');
+  if (!config.redisUrl) return { backend: memoryLimiters(), ready: Promise.resolve(), close: async () => {} };
+  // ioredis (~25 MB of memory) and rate-limiter-flexible (~3 MB, issue #14 item 5) load only when Redis is configured.
+  const [{ Redis }, { redisLimiters }, { storeFallback }] = await Promise.all([import('ioredis'), import('./limiters.ts'), import('./store-limiter.ts')]);
   const client = new Redis(config.redisUrl, {
     // Fail fast while Redis is away: the database fallback answers instead of a queued command.
     enableOfflineQueue: false,

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, resolveConfig } from '../../src/config.ts';
 import type { AuditEvent, RequestContext } from '../../src/core/audit.ts';
 import { clientIp, networkSubject, parseCidr, trustedProxies } from '../../src/core/client-ip.ts';
-import { memoryLimiters } from '../../src/core/limiters.ts';
+import { memoryLimiters } from '../../src/core/memory-limiter.ts';
 import { createPolicy, POLICY_VERSION } from '../../src/core/policy.ts';
 import { parseStrictJson } from '../../src/http/strict-json.ts';
 
@@ -17,7 +17,7 @@ function makePolicy(limits: Partial<ReturnType<typeof resolveConfig>['limits']> 
   const policy = createPolicy({
     limits: config.limits,
     resendIntervalSeconds: config.resendIntervalSeconds,
-    backend: memoryLimiters(`t${Math.random()}`),
+    backend: memoryLimiters(),
     store: { appendAudit: async (events) => void audit.push(...events) },
     redirects: { baseUrl: new URL('https://auth.example.com'), allowedOrigins: ['https://app.example.com'], defaultPath: '/auth/account' },
     origin: 'https://auth.example.com',
