@@ -1,12 +1,14 @@
 // `latchkey users list [--limit N] [--after CURSOR]`, `latchkey users find|create|disable|enable EMAIL`,
 // `latchkey users reset-second-factor EMAIL` and
 // `latchkey sessions revoke --user EMAIL`: the admin API's account actions,
-// straight on the store (same code: core/admin.ts), audited with reason "cli".
+// straight on the store (same code: core/admin.ts), audited with reason "cli". Disabling, resetting and
+// revoking send the account's apps a back-channel logout token from this process (cli/apps-logout.ts).
 import { parseArgs } from 'node:util';
 import { createAdmin, USER_PAGE_MAX } from '../core/admin.ts';
 import { nodeRandom } from '../core/random.ts';
 import { resetSecondFactor } from '../core/second-factor-reset.ts';
 import type { User } from '../core/types.ts';
+import { cliAppsLogout } from './apps-logout.ts';
 import { openCliNotices } from './notices.ts';
 import { openExistingStore } from './store.ts';
 
@@ -36,7 +38,7 @@ export async function users(argv: string[], env: Record<string, string | undefin
   }
   const { store } = await openExistingStore(env);
   try {
-    const admin = createAdmin({ store, now: Date.now, random: nodeRandom });
+    const admin = createAdmin({ store, now: Date.now, random: nodeRandom, appsLogout: cliAppsLogout(env, store, console.error) });
     const result =
       action === 'find'
         ? await admin.find(email)
@@ -68,7 +70,9 @@ async function reset(env: Record<string, string | undefined>, email: string, jso
   try {
     const notices = await openCliNotices(env, store);
     try {
-      const result = await resetSecondFactor({ store, now: Date.now, securityNotices: notices.securityNotices }, email, 'cli', CLI_CONTEXT);
+      const result = await resetSecondFactor(
+        { store, now: Date.now, securityNotices: notices.securityNotices, appsLogout: cliAppsLogout(env, store, console.error) },
+        email, 'cli', CLI_CONTEXT);
       if (!result.ok) {
         console.error(`latchkey users: ${result.code === 'not_found' ? `no account for ${email}` : `"${email}" is not a valid address`}`);
         return 1;
@@ -121,7 +125,8 @@ export async function sessions(argv: string[], env: Record<string, string | unde
   }
   const { store } = await openExistingStore(env);
   try {
-    const result = await createAdmin({ store, now: Date.now, random: nodeRandom }).revokeSessions(values.user, 'cli', CLI_CONTEXT);
+    const admin = createAdmin({ store, now: Date.now, random: nodeRandom, appsLogout: cliAppsLogout(env, store, console.error) });
+    const result = await admin.revokeSessions(values.user, 'cli', CLI_CONTEXT);
     if (!result.ok) {
       console.error(`latchkey sessions: ${result.code === 'not_found' ? `no account for ${values.user}` : `"${values.user}" is not a valid address`}`);
       return 1;

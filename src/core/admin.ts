@@ -1,5 +1,6 @@
 // Operator actions on accounts, shared by the admin API and the CLI: one
 // implementation, each action audited in the transaction that makes it.
+import { appsOfAccount, signOutApps, type AppsLogoutContext } from './apps-logout.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
 import { canonicalizeEmail } from './email.ts';
 import type { User } from './types.ts';
@@ -31,7 +32,7 @@ function parseLimit(limit: unknown): number | undefined {
   return Number.isInteger(value) && value >= 1 && value <= USER_PAGE_MAX ? value : undefined;
 }
 
-export function createAdmin(ctx: Pick<Context, 'store' | 'now' | 'random'>) {
+export function createAdmin(ctx: Pick<Context, 'store' | 'now' | 'random'> & Pick<AppsLogoutContext, 'appsLogout'>) {
   const { store, now, random } = ctx;
   const find = async (email: unknown): Promise<AdminResult<User>> => {
     const canonical = canonicalizeEmail(email);
@@ -67,7 +68,10 @@ export function createAdmin(ctx: Pick<Context, 'store' | 'now' | 'random'>) {
       return existing ? { ok: true, value: { user: existing, created: false } } : { ok: false, code: 'not_found' };
     },
 
-    /** Disabling also revokes every session and retires every unused token (one transaction). */
+    /**
+     * Disabling also revokes every session and retires every unused token (one transaction);
+     * then the account's apps get a back-channel logout token (core/apps-logout.ts).
+     */
     async setDisabled(email: unknown, disabled: boolean, actor: AdminActor, context: RequestContext): Promise<AdminResult<{ user: User; changed: boolean }>> {
       const found = await find(email);
       if (!found.ok) return found;
@@ -80,16 +84,22 @@ export function createAdmin(ctx: Pick<Context, 'store' | 'now' | 'random'>) {
         userId: found.value.id,
         email: found.value.email,
       });
+      const apps = disabled ? await appsOfAccount(ctx, found.value.id) : [];
       const changed = await store.setUserDisabled(found.value.id, disabled ? at : null, at, [event]);
+      if (changed) await signOutApps(ctx, found.value.id, apps, context);
       return { ok: true, value: { user: { ...found.value, disabled }, changed } };
     },
 
+    /** Every session of the account, then a back-channel logout token to each of its apps. */
     async revokeSessions(email: unknown, actor: AdminActor, context: RequestContext): Promise<AdminResult<{ revoked: number }>> {
       const found = await find(email);
       if (!found.ok) return found;
       const at = now();
       const event = auditEvent(context, { type: 'session.revoked', outcome: 'success', reason: actor, at, userId: found.value.id, email: found.value.email });
-      return { ok: true, value: { revoked: await store.revokeUserSessions(found.value.id, at, [event]) } };
+      const apps = await appsOfAccount(ctx, found.value.id);
+      const revoked = await store.revokeUserSessions(found.value.id, at, [event]);
+      await signOutApps(ctx, found.value.id, apps, context);
+      return { ok: true, value: { revoked } };
     },
   };
 }

@@ -130,7 +130,7 @@ export const AUDIT_EVENT_DOCS: Record<AuditEventType, string> = {
   'oidc.consent_granted': 'OpenID Connect: the person allowed a third-party client on the consent page (remembered: the next authorization does not ask); reason: the client id.',
   'oidc.consent_denied': 'OpenID Connect: the person denied a third-party client on the consent page; the client gets `access_denied`. reason: the client id.',
   'oidc.access_revoked': 'OpenID Connect: the person revoked an app\'s access ("Apps with access"): its grant and every code and token of it deleted in the same transaction; reason: the client id.',
-  'oidc.backchannel_logout': 'OpenID Connect: a logout token was posted to a client\'s `backchannel_logout_uri` when the Latchkey session ended. failure: the client did not answer 200/204. reason: the client id.',
+  'oidc.backchannel_logout': 'OpenID Connect: a logout token was posted to a client\'s `backchannel_logout_uri` when the Latchkey session ended, or when every session of the account did (disabled, sessions revoked, second factors reset, "this wasn\'t me": `sub` only, no `sid`). failure: the client did not answer 200/204. reason: the client id.',
   'oidc.keys_rotated': 'OpenID Connect: `latchkey keys rotate` added a signing key, which signs from now on; older keys stay in the JWKS until what they signed has expired. reason: the new key id.',
   'oidc.client_added': 'OpenID Connect: an operator registered a client (reason `admin_api`, `cli`); its secret is shown once and stored sealed, never written here.',
   'oidc.client_removed': 'OpenID Connect: an operator removed a client (reason `admin_api`, `cli`) and, in the same transaction, every grant, code and token of it.',

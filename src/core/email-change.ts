@@ -20,6 +20,7 @@
 // recovery path for someone who lost their mailbox but still has password + TOTP.
 
 import { mailEnvelope, tokenLink, type AccountMailContext } from './account.ts';
+import { appsOfAccount, signOutApps, type AppsLogoutContext } from './apps-logout.ts';
 import { auditEvent, type RequestContext } from './audit.ts';
 import { canonicalizeEmail } from './email.ts';
 import type { ErrorCode } from './errors.ts';
@@ -187,14 +188,20 @@ export interface CancelledEmailChange {
   passkeysRemoved: number;
 }
 
-/** POST /auth/email/cancel {token}: "this wasn't me". */
-export async function cancelEmailChange(ctx: AccountMailContext, token: string, context: RequestContext): Promise<CancelledEmailChange | Failure> {
+/** POST /auth/email/cancel {token}: "this wasn't me"; the account's apps get a back-channel logout token too. */
+export async function cancelEmailChange(
+  ctx: AccountMailContext & Pick<AppsLogoutContext, 'appsLogout'>,
+  token: string,
+  context: RequestContext,
+): Promise<CancelledEmailChange | Failure> {
   const record = await consume(ctx, token, 'email_change_cancel', context);
   if ('ok' in record) return record;
   const userId = record.userId!;
   const now = ctx.now();
   const event = (type: 'token.consumed' | 'email_change.cancelled' | 'session.revoked', reason: string) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId, email: record.email });
+  // Read first: the undo deletes every grant and token of the account, and with them the list of its apps.
+  const apps = await appsOfAccount(ctx, userId);
   const undone = await ctx.store.undoEmailChange({
     userId,
     restoreEmail: record.email,
@@ -207,6 +214,7 @@ export async function cancelEmailChange(ctx: AccountMailContext, token: string, 
     events: [event('token.consumed', 'email_change_cancel'), event('email_change.cancelled', 'not_me'), event('session.revoked', 'email_change_cancel')],
   });
   if (!undone) return { ok: false, code: 'token_invalid' };
+  await signOutApps(ctx, userId, apps, context);
   const { restored, passwordRemoved, totpRemoved, passkeysRemoved } = undone;
   return { ok: true, email: undone.user.email, restored, passwordRemoved, totpRemoved, passkeysRemoved };
 }

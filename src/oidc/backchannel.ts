@@ -3,7 +3,8 @@
 // (a JWT signed with the provider's key: iss, aud, sub, events, jti, and sid when
 // it asked for one) when the person's session ends. RP-initiated logout sends
 // them itself (oidc-provider's end_session, audited here); signing out of
-// Latchkey ends this browser's provider session and sends them from here.
+// Latchkey ends this browser's provider session and sends them from here, and
+// an account-wide sign-out (core/apps-logout.ts) sends one naming the account.
 // The URIs are the operator's (clients file, admin API, CLI), never a
 // relying party's own registration, so they may be on a private network, where
 // self-hosted apps live: oidc-provider's guard against private addresses is
@@ -44,11 +45,41 @@ export async function endProviderSession(provider: Provider, sessionId: string |
   const sids = new Map(clientIds.map((clientId) => [clientId, session.sidFor(clientId)]));
   await session.destroy();
   if (!accountId) return;
+  await notifyClients(provider, accountId, clientIds.map((clientId) => ({ clientId, sid: sids.get(clientId) })), context, deps);
+}
+
+/**
+ * Account-wide sign-out (core/apps-logout.ts: an operator's disable, session
+ * revocation or second-factor reset, "this wasn't me"): each client with a
+ * back-channel URI gets a logout token naming the account (`sub`) and no
+ * `sid`, which the spec (section 2.4) reads as every session of this person at
+ * that app. A client that registered backchannel_logout_session_required gets
+ * the same token: no one provider session is ended, all of them are. Never throws.
+ */
+export async function endAccountAtClients(
+  provider: Provider,
+  accountId: string,
+  clientIds: readonly string[],
+  context: RequestContext,
+  deps: BackchannelDeps,
+): Promise<void> {
+  await notifyClients(provider, accountId, clientIds.map((clientId) => ({ clientId, sid: undefined })), context, deps).catch(deps.onError);
+}
+
+/** One logout token per client with a back-channel URI, in parallel; each outcome audited (a failure logged too). */
+async function notifyClients(
+  provider: Provider,
+  accountId: string,
+  targets: ReadonlyArray<{ clientId: string; sid: string | undefined }>,
+  context: RequestContext,
+  deps: BackchannelDeps,
+): Promise<void> {
   const events = await Promise.all(
-    clientIds.map(async (clientId): Promise<AuditEvent | null> => {
-      const client = (await provider.Client.find(clientId)) as unknown as NotifiableClient | undefined;
+    targets.map(async ({ clientId, sid }): Promise<AuditEvent | null> => {
+      // A client removed since its grant was given (or a file client no longer in the file) is found no more: nothing to tell.
+      const client = (await provider.Client.find(clientId).catch(() => undefined)) as unknown as NotifiableClient | undefined;
       if (!client?.backchannelLogoutUri) return null;
-      const outcome = await client.backchannelLogout(accountId, sids.get(clientId)).then(
+      const outcome = await client.backchannelLogout(accountId, sid).then(
         () => 'success' as const,
         (error: unknown) => {
           deps.onError(error);

@@ -6,6 +6,7 @@
 // advertises only that.
 
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { AppsLogout } from '../core/apps-logout.ts';
 import type { RequestContext } from '../core/audit.ts';
 import { deriveKey } from '../core/crypto.ts';
 import { urlFor } from '../route-table.ts';
@@ -13,7 +14,7 @@ import type { LatchkeyConfig } from '../config.ts';
 import type { OidcStore } from '../store/oidc-store.ts';
 import type { AuditStore } from '../store/store.ts';
 import { oidcAdapter, type AdapterStore } from './adapter.ts';
-import { auditBackchannelLogout, endProviderSession, operatorFetch } from './backchannel.ts';
+import { auditBackchannelLogout, endAccountAtClients, endProviderSession, operatorFetch } from './backchannel.ts';
 import type { AppsDeps } from './apps.ts';
 import { providerClient, type ClientRegistryDeps } from './client-registry.ts';
 import type { OidcClient } from './clients.ts';
@@ -66,6 +67,8 @@ export interface OidcProvider {
   fileClients: OidcClient[];
   /** Latchkey sign-out: ends the provider session this browser's cookie names, with back-channel logout to its clients. */
   endBrowserSession(sessionId: string | null, context: RequestContext): Promise<void>;
+  /** Account-wide sign-out (core/apps-logout.ts): a logout token naming the account to each of these clients with a back-channel URI. */
+  appsLogout: AppsLogout;
   /** A client of the file or the store marked first_party: no consent screen. */
   isFirstParty(clientId: string): Promise<boolean>;
   /** What the admin API and the CLI register clients with. */
@@ -101,6 +104,8 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
       return checking;
     },
     endBrowserSession: (sessionId, context) => endProviderSession(provider, sessionId, context, { store: deps.store, now: deps.now, onError: deps.onError }),
+    appsLogout: (accountId, clientIds, context) =>
+      endAccountAtClients(provider, accountId, clientIds, context, { store: deps.store, now: deps.now, onError: deps.onError }),
     fileClients: deps.clients,
     isFirstParty: async (clientId) => (await provider.Client.find(clientId))?.metadata().first_party === true,
     apps: { store: deps.store, sealKey, now: deps.now },

@@ -74,6 +74,11 @@ export interface OidcStore {
   /** The account's live grants (model Grant), oldest first: the client and the sealed payload. */
   listOidcGrants(accountId: string, now: number): Promise<Array<{ clientId: string; payload: string }>>;
   /**
+   * The clients with a live record (grant, code, token) of the account, by client id, at most 200:
+   * the apps an account-wide sign-out sends a back-channel logout token to (src/oidc/backchannel.ts).
+   */
+  listOidcClientsOfAccount(accountId: string, now: number): Promise<string[]>;
+  /**
    * One transaction: deletes every record (grant, code, token) of this account
    * and client, and appends the events when there was one. Returns how many.
    */

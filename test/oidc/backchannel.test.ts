@@ -4,46 +4,13 @@
 // JWKS. Signing out of Latchkey, and RP-initiated logout, both send one.
 
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import * as oidc from 'openid-client';
 import { skippedOn, useHttpServer, type HttpSuiteParts } from '../support/http-suite.ts';
 import { BACKENDS } from '../support/stores.ts';
+import { startReceiver, verifyLogoutToken as verifyFor } from './backchannel-receiver.ts';
 import { clientsFile, signInThroughApp } from './harness.ts';
-
-/** The app's back-channel endpoint: records each POST's logout_token; /fail answers 500. */
-async function startReceiver(): Promise<{ url: string; received: string[]; next(): Promise<string>; close(): Promise<void> }> {
-  const received: string[] = [];
-  const waiting: Array<(token: string) => void> = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      const token = new URLSearchParams(body).get('logout_token') ?? '';
-      received.push(token);
-      waiting.shift()?.(token);
-      res.statusCode = req.url === '/fail' ? 500 : 200;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    received,
-    next: () =>
-      new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no logout token within 5 s')), 5000);
-        waiting.push((token) => {
-          clearTimeout(timer);
-          resolve(token);
-        });
-      }),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 let counter = 0;
 const uniqueEmail = (label: string) => `${label}.${Date.now()}.${++counter}@example.com`;
@@ -73,15 +40,7 @@ for (const backend of BACKENDS) {
       return { ...signedIn, tokens };
     }
 
-    async function verifyLogoutToken(token: string): Promise<JWTPayload> {
-      const jwks = createRemoteJWKSet(new URL(`${parts.server.url}/oidc/jwks`));
-      const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: parts.server.url, audience: NOTES.client_id, typ: 'logout+jwt', maxTokenAge: '2 minutes' });
-      assert.equal(protectedHeader.alg, 'RS256');
-      assert.deepEqual(payload.events, { 'http://schemas.openid.net/event/backchannel-logout': {} });
-      assert.equal(payload.nonce, undefined, 'a logout token has no nonce');
-      assert.ok(typeof payload.jti === 'string' && payload.jti.length > 0);
-      return payload;
-    }
+    const verifyLogoutToken = (token: string): Promise<JWTPayload> => verifyFor(token, parts.server.url, NOTES.client_id);
 
     it('signing out of Latchkey posts a logout token the app verifies against the JWKS (sub and sid of its sign-in)', async () => {
       const email = uniqueEmail('bcl');

@@ -16,7 +16,9 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export function adminRoutes(deps: HttpDeps): Endpoints {
   if (!deps.config.adminToken) return {};
-  const admin = createAdmin(deps);
+  // Disabling, revoking and resetting end the account's sessions at its apps too (core/apps-logout.ts).
+  const withApps = { ...deps, appsLogout: deps.oidc?.appsLogout ?? null };
+  const admin = createAdmin(withApps);
 
   const user = (u: { id: string; email: string; emailVerified: boolean; createdAt: number; disabled: boolean }) => ({
     id: u.id,
@@ -69,7 +71,7 @@ export function adminRoutes(deps: HttpDeps): Endpoints {
   // The recovery path for a person locked out by their second factors (core/second-factor-reset.ts).
   const adminUserSecondFactorReset: Handler = async (c) => {
     const body = await readBody(c);
-    const result = await resetSecondFactor(deps, body?.email, 'admin_api', requestContext(c));
+    const result = await resetSecondFactor(withApps, body?.email, 'admin_api', requestContext(c));
     if (!result.ok) return failed(c, result.code);
     const { user: reset, ...removed } = result.value;
     return c.json({ user: user(reset), ...removed });

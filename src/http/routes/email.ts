@@ -128,7 +128,7 @@ export function emailRoutes(deps: HttpDeps): Endpoints {
     },
   );
 
-  const emailCancel = linkAction('email_change_cancel', (c, token) => cancelEmailChange(deps, token, requestContext(c)), {
+  const emailCancel = linkAction('email_change_cancel', (c, token) => cancelEmailChange({ ...deps, appsLogout: deps.oidc?.appsLogout ?? null }, token, requestContext(c)), {
     json: (c, result) => {
       // Every session of the account is revoked; this browser's cookie goes too.
       clearSessionCookies(c, deps);

@@ -104,6 +104,24 @@ export function oidcCases(test: StoreTest): void {
       assert.deepEqual((await store.listAudit({})).map((e) => e.type), ['oidc.access_revoked'], 'one event: the second revoke found nothing');
     });
 
+    test("an account's apps are the clients of its live records, each once, whatever the model", async (store) => {
+      const of = (clientId: string | null, accountId: string | null, model = 'Grant', expiresAt: number | null = null) =>
+        record({ model, clientId, accountId, grantId: null, expiresAt });
+      for (const r of [
+        of('wiki', 'u1'),
+        of('wiki', 'u1', 'RefreshToken'),
+        of('chat', 'u1', 'AccessToken', T0 + MINUTE),
+        of('old', 'u1', 'Grant', T0),
+        of('mail', 'u2'),
+        of(null, 'u1', 'Session'),
+      ]) {
+        await store.upsertOidcRecord(r);
+      }
+      assert.deepEqual(await store.listOidcClientsOfAccount('u1', T0), ['chat', 'wiki']);
+      assert.deepEqual(await store.listOidcClientsOfAccount('u1', T0 + MINUTE), ['wiki'], 'an expired token names no app');
+      assert.deepEqual(await store.listOidcClientsOfAccount('nobody', T0), []);
+    });
+
     test('pruning deletes expired records only', async (store) => {
       const [old, fresh, forever] = [record({ expiresAt: T0 }), record({ expiresAt: T0 + MINUTE }), record({ expiresAt: null })];
       for (const r of [old, fresh, forever]) await store.upsertOidcRecord(r);

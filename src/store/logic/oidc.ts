@@ -17,6 +17,7 @@ export function oidcStore(db: Driver): OidcStore {
     destroyOidcRecord: async (model, idHash) => (await db.write(run('destroyOidcRecord', [model, idHash]))) === 1,
     revokeOidcGrant: (model, grantId) => db.write(run('revokeOidcGrant', [model, grantId])),
     listOidcGrants: (accountId, now) => db.read(listGrants(accountId, now)),
+    listOidcClientsOfAccount: async (accountId, now) => (await db.read(all('oidcClientsOfAccount', [accountId, now]))).map((row) => String(row.client_id)),
     revokeOidcAccess: (accountId, clientId, events) => db.transaction(revokeAccess(accountId, clientId, events)),
     pruneOidcRecords: (now) => db.write(run('pruneOidcRecords', [now])),
     addOidcSigningKey: async (k) =>

@@ -27,7 +27,7 @@ export type StatementName =
   | 'insertApproval' | 'approvalByFlow' | 'decideApproval' | 'completeApproval'
   | 'insertSignInFlow' | 'pruneSignInFlows' | 'signInFlowByHash'
   | 'upsertOidcRecord' | 'oidcRecord' | 'oidcRecordByUid' | 'oidcRecordByUserCode' | 'consumeOidcRecord' | 'destroyOidcRecord'
-  | 'revokeOidcGrant' | 'oidcGrantsOfAccount' | 'revokeOidcAccess' | 'revokeOidcRecordsOfAccount' | 'pruneOidcRecords' | 'insertOidcKey' | 'oidcKeys'
+  | 'revokeOidcGrant' | 'oidcGrantsOfAccount' | 'oidcClientsOfAccount' | 'revokeOidcAccess' | 'revokeOidcRecordsOfAccount' | 'pruneOidcRecords' | 'insertOidcKey' | 'oidcKeys'
   | 'insertOidcClient' | 'oidcClientById' | 'oidcClients' | 'deleteOidcClient' | 'deleteOidcClientRecords'
 
   | 'prunePasskeyChallenges' | 'upsertPasskeyChallenge' | 'takePasskeyChallenge'

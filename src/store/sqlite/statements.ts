@@ -153,6 +153,9 @@ export const SQL = {
   oidcGrantsOfAccount: `SELECT client_id, payload FROM oidc_records WHERE model = 'Grant' AND account_id = ?1
     AND client_id IS NOT NULL AND (expires_at IS NULL OR expires_at > ?2) ORDER BY client_id`,
   revokeOidcAccess: 'DELETE FROM oidc_records WHERE account_id = ? AND client_id = ?',
+  // The apps an account-wide sign-out tells (back-channel logout): any live grant, code or token of the account.
+  oidcClientsOfAccount: `SELECT DISTINCT client_id FROM oidc_records WHERE account_id = ?1
+    AND client_id IS NOT NULL AND (expires_at IS NULL OR expires_at > ?2) ORDER BY client_id LIMIT 200`,
   // "This wasn't me" and the operator's second-factor reset: every grant, code and token of the account, for every app.
   revokeOidcRecordsOfAccount: 'DELETE FROM oidc_records WHERE account_id = ?',
   pruneOidcRecords: 'DELETE FROM oidc_records WHERE expires_at <= ?',
