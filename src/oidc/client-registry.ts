@@ -11,6 +11,17 @@ import { randomToken, seal, unseal } from '../core/crypto.ts';
 import type { OidcStore, StoredOidcClient } from '../store/oidc-store.ts';
 import { checkOidcClient } from './clients.ts';
 
+/**
+ * A made client id: 16 random bytes, base64url, never starting with "-" (one in
+ * 32 would, and `latchkey clients remove -Abc…` reads as an option).
+ */
+function newClientId(): string {
+  for (;;) {
+    const id = randomToken(16);
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export interface ClientRegistryDeps {
   store: Pick<OidcStore, 'addOidcClient' | 'findOidcClient' | 'listOidcClients' | 'removeOidcClient'>;
   /** deriveKey(secret, 'oidc-seal'). */
@@ -41,7 +52,7 @@ export async function registerClient(deps: ClientRegistryDeps, input: unknown, a
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, code: 'invalid_request', problems: ['body: must be a JSON object of client metadata'] };
   const fields = input as Record<string, unknown>;
   if ('client_secret' in fields) return { ok: false, code: 'invalid_request', problems: ['client_secret: Latchkey makes the secret and shows it once'] };
-  const clientId = fields.client_id ?? randomToken(16);
+  const clientId = fields.client_id ?? newClientId();
   const method = fields.token_endpoint_auth_method ?? 'client_secret_basic';
   const checked = checkOidcClient({ ...fields, client_id: clientId, token_endpoint_auth_method: method }, deps.production, false);
   if (!checked.ok) return { ok: false, code: 'invalid_request', problems: checked.problems };

@@ -18,7 +18,7 @@ export interface OidcClient {
 const uri = z.string().min(1).max(2048);
 
 const clientSchema = z.strictObject({
-  client_id: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+  client_id: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').refine((id) => !id.startsWith('-'), 'must not start with "-" (a command line would read it as an option)'),
   // A shared secret guessed offline is a stolen client: at least 256 bits' worth of characters.
   client_secret: z.string().min(43, 'must be at least 43 characters (e.g. openssl rand -base64 32)').max(512).optional(),
   token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'none']).optional(),

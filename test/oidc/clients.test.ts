@@ -36,6 +36,10 @@ describe('OIDC clients file', () => {
     assert.equal('first_party' in pub!.metadata, false, 'first_party is ours, not client metadata');
   });
 
+  it('refuses a client id a command line would read as an option', () => {
+    assert.match(problems([{ client_id: '-rf', redirect_uris: ['https://app.example/cb'] }]), /client_id: must not start with "-"/);
+  });
+
   it('names the client and the field of every problem, all at once', () => {
     const message = problems([
       { client_id: 'wiki', client_secret: 'short', redirect_uris: ['http://wiki.example.com/cb'] },
