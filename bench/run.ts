@@ -197,7 +197,7 @@ async function startLatchkeyProcess(sinkPort: number, embedded = false): Promise
   // --profile: the server writes a V8 CPU profile on exit (summarised by bench/profile-summary.ts).
   const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(here, 'profiles')}`] : [];
   // The same V8 flags as `latchkey start` (src/cli/main.ts, package.json).
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', '--heap-growing-percent=50', '--no-maglev', ...(process.env.BENCH_FLAGS?.split(' ').filter(Boolean) ?? []), ...profileArgs, ...serverArgs()], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', '--heap-growing-percent=100', '--no-maglev', ...(process.env.BENCH_FLAGS?.split(' ').filter(Boolean) ?? []), ...profileArgs, ...serverArgs()], {
     stdio: ['ignore', 'ignore', 'inherit'],
     // The embedded defaults put ./data (database, generated secret) in the working folder: a fresh one.
     cwd: embedded ? mkdtempSync(join(tmpdir(), 'latchkey-bench-idle-')) : undefined,

@@ -1,13 +1,14 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=50 --no-maglev
+#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=100 --no-maglev
 // The `latchkey` command: start the server, run migrations, read the audit trail
 // and the outbox, print the version (src/cli/commands.ts).
 // --max-semi-space-size=4 (MiB): V8's default young generation grows to ~100 MB
 // under a burst of requests; capped, peak RSS drops by about 60 MB at the same
-// throughput (bench/run.ts). --heap-growing-percent=50: V8 lets the old
+// throughput (bench/run.ts). --heap-growing-percent=100: V8 lets the old
 // generation grow to up to 4x what survived the last full collection before the
 // next one (~85 MB of heap for ~25 MB live under 50 connections of sign-in
-// requests); at 1.5x the heap stays under ~45 MB and peak RSS ~30 MB lower, for
-// a few more full collections (concurrent, a few ms each). --no-maglev: V8's
+// requests); at 2x the peak RSS of the full bench stays under 200 MB (194 MB
+// measured), while 1.5x (=50: 174 MB) cost up to a quarter more CPU per
+// verified link in more full collections (bench, 2026-12-06). --no-maglev: V8's
 // mid-tier compiler stays off while the server starts (2–4 MB less idle RSS);
 // `latchkey start` turns it on as soon as it has started (cli/heap.ts enableMaglevAfterStartup).
 // The three must be command-line flags (package.json's start script and
