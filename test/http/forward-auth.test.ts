@@ -74,8 +74,8 @@ describe('forward-auth endpoints', () => {
     // A complete empty answer, not an empty chunked one (a second write on every proxied request).
     assert.equal(answer.headers.get('content-length'), '0');
     assert.equal(answer.headers.get('transfer-encoding'), null);
-    // The fast path keeps the security headers and the request ID.
-    assert.equal(answer.headers.get('x-content-type-options'), 'nosniff');
+    // The fast path, read by the proxy only, keeps the request ID but no page headers (a refusal keeps them: below).
+    assert.equal(answer.headers.get('content-security-policy'), null);
     assert.match(answer.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
     // The nginx endpoint reads only X-Original-URL: the forwarded set sent to it decides nothing.
     const wrongSet = await ask(trusted, '/auth/auth-request', { cookie, 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.test' });
@@ -108,8 +108,10 @@ describe('forward-auth endpoints', () => {
     });
     assert.equal(answer.status, 403);
     assert.match(await answer.text(), /data-error-code="access_denied"/);
-    // The proxy passes this answer to the browser on the app's host: it sets no cookie there.
+    // The proxy passes this answer to the browser on the app's host: it sets no cookie there, and keeps the page headers.
     assert.deepEqual(answer.headers.getSetCookie(), []);
+    assert.match(answer.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    assert.equal(answer.headers.get('x-content-type-options'), 'nosniff');
   });
 
   it('oversized or malformed original URLs are refused before any work, and a host with a path or credentials is no host', async () => {
