@@ -130,6 +130,11 @@ function* spendProof(proof: SecondFactorProof, userId: string, now: number): Wor
 
 /** Any refusal throws, so the transaction rolls everything back (the caller turns it into a value). */
 function* completeSecondFactor(input: CompleteSecondFactorInput): Work<CompleteSecondFactorResult> {
+  // The account's row first (PostgreSQL: FOR UPDATE), as a disabling, "this wasn't me", the operator's reset and
+  // the revocation of every session take it: otherwise one of them, waiting on the old session's row lock here,
+  // would miss the session this inserts (its snapshot predates it), which then outlives the sign-out.
+  const peeked = yield* get('pendingSecondFactorByHash', [input.tokenHash]);
+  if (!peeked || !(yield* get('lockUser', [String(peeked.user_id)]))) throw new Refusal('pending_gone');
   const row = yield* get('takePendingSecondFactor', [input.tokenHash, input.now]);
   if (!row) throw new Refusal('pending_gone');
   const { userId, passwordHash } = toPendingSecondFactor(row);
