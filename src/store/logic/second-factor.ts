@@ -75,6 +75,8 @@ function* enableTotp(input: { userId: string; step: number; now: number; recover
 }
 
 function* disableTotp(userId: string, events: AuditEvent[]): Work<boolean> {
+  // The account's row before the TOTP row, as a completion takes them (no deadlock when it turns the passkey setting off).
+  yield* get('lockUser', [userId]);
   // The passkeys' lock (logic/passkeys.ts): a concurrent removal of the last passkey sees TOTP on or off, not half.
   yield* lock(`passkeys:${userId}`);
   const row = yield* get('disableTotp', [userId]);
