@@ -155,6 +155,8 @@ export async function finishStepUp(
   const { token, record } = newSession(ctx, now, context, amr);
   // Confirming a factor lengthens nothing: the new session ends no later than the old one.
   record.expiresAt = Math.min(record.expiresAt, session.expiresAt);
+  // Nor is it a sign-in: a second factor alone does not renew the recent-sign-in window (passkey registration, email change).
+  record.authenticatedAt = session.authenticatedAt;
   const event = (type: AuditEvent['type'], reason: string | null = null) =>
     auditEvent(context, { type, outcome: 'success', reason, at: now, userId: user.id, email: user.email });
   const result = await ctx.store.completeSecondFactor({

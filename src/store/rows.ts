@@ -252,9 +252,9 @@ export function tokenValues(t: TokenRecord): SqlValue[] {
 
 export const SESSION_COLUMNS = 'id, user_id, token_hash, created_at, last_seen_at, expires_at, user_agent, ip, authenticated_at, amr';
 
-// A new session was authenticated when it was created (its sign-in).
+// A new session was authenticated when it was created (its sign-in), unless it carries over an earlier time (a step-up).
 export function sessionValues(s: NewSession, userId: string): SqlValue[] {
-  return [s.id, userId, s.tokenHash, s.createdAt, s.createdAt, s.expiresAt, s.userAgent, s.ip, s.createdAt, s.amr.join(' ')];
+  return [s.id, userId, s.tokenHash, s.createdAt, s.createdAt, s.expiresAt, s.userAgent, s.ip, s.authenticatedAt ?? s.createdAt, s.amr.join(' ')];
 }
 
 export function newSessionRecord(s: NewSession, userId: string): Session {
@@ -264,7 +264,7 @@ export function newSessionRecord(s: NewSession, userId: string): Session {
     createdAt: s.createdAt,
     lastSeenAt: s.createdAt,
     expiresAt: s.expiresAt,
-    authenticatedAt: s.createdAt,
+    authenticatedAt: s.authenticatedAt ?? s.createdAt,
     userAgent: s.userAgent,
     ip: s.ip,
     amr: [...s.amr],

@@ -60,6 +60,8 @@ export interface NewSession {
   ip: string | null;
   /** How this sign-in was done (RFC 8176 values). */
   amr: AuthMethod[];
+  /** When its holder last signed in (recent-sign-in checks): createdAt unless given (a step-up keeps the old session's). */
+  authenticatedAt?: number;
 }
 
 export interface SignInInput {

@@ -117,6 +117,19 @@ for (const backend of BACKENDS) {
       assert.match(metrics, /latchkey_step_ups_total\{method="totp"\} [1-9]/);
     });
 
+    it('a step-up is no recent sign-in: a stolen cookie and one TOTP code cannot register a passkey or change the address', async () => {
+      const { email, secret } = await totpAccount('recent');
+      const laptop = await signInByLink(email);
+      clock.advance(11 * 60);
+      const register = () => laptop.request('/auth/passkeys/registration/options', { method: 'POST', json: {} });
+      assert.equal(await errorCode(await register()), 'reauthentication_required', 'signed in more than 10 minutes ago');
+      const done = await laptop.request('/auth/step-up', { method: 'POST', json: { code: appCode(secret) } });
+      assert.equal(done.status, 200, await done.clone().text());
+      assert.equal(await errorCode(await register()), 'reauthentication_required', 'the rotated session keeps the time of its sign-in');
+      const change = await laptop.request('/auth/email/change', { method: 'POST', json: { newEmail: uniqueEmail('thief') } });
+      assert.equal(await errorCode(change), 'reauthentication_required');
+    });
+
     it('a code already used is refused (the sign-in step\'s replay guard), and the session stays as it was', async () => {
       const { email, secret } = await totpAccount('replay');
       const first = await signInByLink(email);

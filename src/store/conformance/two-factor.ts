@@ -259,6 +259,24 @@ export function twoFactorCases(test: StoreTest): void {
       assert.equal((await store.getTotp(user.id))?.lastUsedStep, STEP + 1, 'the code is not spent');
     });
 
+    test('step-ups racing "sign out everywhere" and a disabling: no session of the account is left live', async (store) => {
+      for (const endAll of ['revoke', 'disable'] as const) {
+        const email = `race-${endAll}@example.com`;
+        const codes = Array.from({ length: 12 }, () => hash());
+        const { user } = await withTotp(store, email, codes);
+        for (let i = 1; i < codes.length; i++) await signedIn(store, email);
+        const sessions = await store.listSessions(user.id, T0);
+        const steps = sessions.map((session) => ({ session, step: pending(user.id, { email }) }));
+        for (const { step } of steps) await store.createPendingSecondFactor(step, []);
+        const stepUps = steps.map(({ session, step }, i) =>
+          store.completeSecondFactor({ ...completion(step.tokenHash, { recoveryCodeHash: codes[i]! }), replacesSessionId: session.id }),
+        );
+        const end = endAll === 'revoke' ? store.revokeUserSessions(user.id, T0 + MINUTE, []) : store.setUserDisabled(user.id, T0 + MINUTE, T0 + MINUTE, []);
+        await Promise.all([...stepUps.slice(0, 6), end, ...stepUps.slice(6)]);
+        assert.deepEqual(await store.listSessions(user.id, T0 + MINUTE), [], `${endAll}: a rotated session outlived it`);
+      }
+    });
+
     test('the address is marked verified only when asked and still the account\'s', async (store) => {
       const first = await store.signIn(signInInput({ email: 'new@example.com', emailProven: false }));
       assert.equal(first?.user.emailVerified, false, 'a password sign-in proves no address');

@@ -75,6 +75,8 @@ function* enableTotp(input: { userId: string; step: number; now: number; recover
 }
 
 function* disableTotp(userId: string, events: AuditEvent[]): Work<boolean> {
+  // The account's row before the TOTP row, as a completion takes them (no deadlock when it turns the passkey setting off).
+  yield* get('lockUser', [userId]);
   // The passkeys' lock (logic/passkeys.ts): a concurrent removal of the last passkey sees TOTP on or off, not half.
   yield* lock(`passkeys:${userId}`);
   const row = yield* get('disableTotp', [userId]);
@@ -130,6 +132,11 @@ function* spendProof(proof: SecondFactorProof, userId: string, now: number): Wor
 
 /** Any refusal throws, so the transaction rolls everything back (the caller turns it into a value). */
 function* completeSecondFactor(input: CompleteSecondFactorInput): Work<CompleteSecondFactorResult> {
+  // The account's row first (PostgreSQL: FOR UPDATE), as a disabling, "this wasn't me", the operator's reset and
+  // the revocation of every session take it: otherwise one of them, waiting on the old session's row lock here,
+  // would miss the session this inserts (its snapshot predates it), which then outlives the sign-out.
+  const peeked = yield* get('pendingSecondFactorByHash', [input.tokenHash]);
+  if (!peeked || !(yield* get('lockUser', [String(peeked.user_id)]))) throw new Refusal('pending_gone');
   const row = yield* get('takePendingSecondFactor', [input.tokenHash, input.now]);
   if (!row) throw new Refusal('pending_gone');
   const { userId, passwordHash } = toPendingSecondFactor(row);

@@ -64,6 +64,8 @@ function* revokeSession(sessionId: string, userId: string, now: number, events: 
 }
 
 function* revokeUserSessions(userId: string, now: number, events: AuditEvent[]): Work<number> {
+  // After any second-factor completion (a step-up's rotation) holding the account's row: its new session is seen.
+  yield* get('lockUser', [userId]);
   const revoked = yield* run('revokeUserSessions', [now, userId]);
   yield* appendEvents(withUserId(events, userId));
   return revoked;
