@@ -340,6 +340,7 @@ export interface SessionStore {
   /** Revokes one session of this user; false when it is not theirs or already revoked. */
   revokeSession(sessionId: string, userId: string, now: number, events: AuditEvent[]): Promise<boolean>;
   /** Revokes every session of the account; returns how many. */
+  /** The operator's sign-out everywhere: every session and every app grant and token of the account; the count of sessions. */
   revokeUserSessions(userId: string, now: number, events: AuditEvent[]): Promise<number>;
   /** The session proved who it is again (password): authenticatedAt = now. false when revoked or not this user's. */
   reauthenticateSession(sessionId: string, userId: string, now: number, events: AuditEvent[]): Promise<boolean>;

@@ -193,6 +193,18 @@ export function passkeyCases(test: StoreTest): void {
       assert.equal(await store.findOidcRecord('RefreshToken', app.idHash, T0), null);
     });
 
+    test('the operator\'s sign-out everywhere revokes the account\'s app tokens too (another account\'s stay)', async (store) => {
+      const { user } = await signedIn(store, 'ada@example.com');
+      const eve = (await signedIn(store, 'eve@example.com')).user;
+      const app = refreshToken(user.id);
+      const evesApp = refreshToken(eve.id);
+      await store.upsertOidcRecord(app);
+      await store.upsertOidcRecord(evesApp);
+      assert.equal(await store.revokeUserSessions(user.id, T0 + MINUTE, []), 1);
+      assert.equal(await store.findOidcRecord('RefreshToken', app.idHash, T0), null);
+      assert.notEqual(await store.findOidcRecord('RefreshToken', evesApp.idHash, T0), null);
+    });
+
     test('the operator\'s reset takes every second factor and session away, so an email link signs in alone', async (store) => {
       const { user } = await signedIn(store, 'ada@example.com');
       await signedIn(store, 'ada@example.com');

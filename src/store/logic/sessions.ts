@@ -67,6 +67,9 @@ function* revokeUserSessions(userId: string, now: number, events: AuditEvent[]):
   // After any second-factor completion (a step-up's rotation) holding the account's row: its new session is seen.
   yield* get('lockUser', [userId]);
   const revoked = yield* run('revokeUserSessions', [now, userId]);
+  // The operator's "sign out everywhere" ends the apps' access too: a refresh token (offline_access) of a
+  // public client, which has no back-channel logout, would outlive every session (review of this stop, finding 3).
+  yield* run('revokeOidcRecordsOfAccount', [userId]);
   yield* appendEvents(withUserId(events, userId));
   return revoked;
 }
