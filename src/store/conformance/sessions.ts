@@ -50,6 +50,16 @@ export function sessionCases(test: StoreTest): void {
       );
     });
 
+    test('sign-ins racing a disabling: no session of the account is left live (none comes alive on enable)', async (store) => {
+      // (A sign-in after a sign-out everywhere is a new, rightful session: only the disabling refuses what follows it.)
+      const email = 'race-signin@example.com';
+      const { user } = await signedIn(store, email);
+      const signIns = Array.from({ length: 12 }, () => store.signIn(signInInput({ email, userId: user.id, now: T0, session: newSession() })));
+      const end = store.setUserDisabled(user.id, T0 + MINUTE, T0 + MINUTE, []);
+      await Promise.all([...signIns.slice(0, 6), end, ...signIns.slice(6)]);
+      assert.deepEqual(await store.listSessions(user.id, T0 + MINUTE), [], 'a session created in the race outlived the disabling');
+    });
+
     test('the first sign-in creates a verified user, the session and the events', async (store) => {
       const input = signInInput({
         events: [event('session.created'), event('sign_in.succeeded', { userId: 'already-known' })],

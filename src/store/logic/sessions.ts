@@ -20,8 +20,10 @@ export function sessionStore(db: Driver): SessionStore {
 }
 
 function* signIn(input: SignInInput): Work<SignInResult | null> {
-  let row = input.userId !== null ? yield* get('userById', [input.userId]) : undefined;
-  row ??= yield* get('userByEmail', [input.email]);
+  // Locked (PostgreSQL): a disabling or a sign-out everywhere racing this sign-in either waits for its
+  // session and revokes it, or commits first and this sign-in sees the account disabled.
+  let row = input.userId !== null ? yield* get('signInUserById', [input.userId]) : undefined;
+  row ??= yield* get('signInUserByEmail', [input.email]);
   let createdUser = false;
   if (!row) {
     if (!input.allowSignup) {

@@ -31,7 +31,7 @@ export type StatementName =
   | 'insertOidcClient' | 'oidcClientById' | 'oidcClients' | 'deleteOidcClient' | 'deleteOidcClientRecords'
 
   | 'prunePasskeyChallenges' | 'upsertPasskeyChallenge' | 'takePasskeyChallenge'
-  | 'insertPasskey' | 'passkeyChallengeLive' | 'sessionLive' | 'passkeyCount' | 'passkeyByCredentialId' | 'passkeysOfUser' | 'usePasskey' | 'usePasskeyOfUser' | 'renamePasskey' | 'deletePasskey'
+  | 'signInUserById' | 'signInUserByEmail' | 'insertPasskey' | 'passkeyChallengeLive' | 'sessionLive' | 'passkeyCount' | 'passkeyByCredentialId' | 'passkeysOfUser' | 'usePasskey' | 'usePasskeyOfUser' | 'renamePasskey' | 'deletePasskey'
   | 'signInRequirements' | 'setEmailSignInRequiresPasskey' | 'dropPasskeysSince' | 'dropPasskeyRequirementIfNone';
 
 /** A bound value: booleans and lists are spelled per backend (SQLite 0/1 and JSON, PostgreSQL BOOLEAN and text[]). */

@@ -25,6 +25,9 @@ export const SQL = {
 
   userById: 'SELECT * FROM users WHERE id = $1',
   userByEmail: 'SELECT * FROM users WHERE email = $1',
+  // A sign-in locks the account's row (a disabling, a sign-out everywhere lock it first): racing one, it sees it.
+  signInUserById: 'SELECT * FROM users WHERE id = $1 FOR UPDATE',
+  signInUserByEmail: 'SELECT * FROM users WHERE email = $1 FOR UPDATE',
   // Keyset paging on the unique email index (listUsers).
   listUsers: 'SELECT * FROM users WHERE email > $1 ORDER BY email LIMIT $2',
   // A concurrent first sign-in with the same address waits here, then finds its user.

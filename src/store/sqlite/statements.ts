@@ -25,6 +25,9 @@ export const SQL = {
 
   userById: 'SELECT * FROM users WHERE id = ?',
   userByEmail: 'SELECT * FROM users WHERE email = ?',
+  // One writer at a time already: the same reads as userById / userByEmail.
+  signInUserById: 'SELECT * FROM users WHERE id = ?',
+  signInUserByEmail: 'SELECT * FROM users WHERE email = ?',
   // BEGIN IMMEDIATE already holds the database's write lock (PostgreSQL locks the row).
   lockUser: 'SELECT * FROM users WHERE id = ?',
   // Keyset paging on the unique email index (listUsers).
