@@ -107,8 +107,8 @@ describe('passkeys in Chromium', { skip: chromiumMissing }, () => {
     assert.deepEqual(stranger.problems.filter((p) => !/\/auth\/passkeys\/sign-in/.test(p)), []);
   });
 
-  it('"email sign-in also asks for my passkey": the link stops at the second step, whose passkey button finishes it', async () => {
-    const email = `passkey.step.${Date.now()}@example.com`;
+  /** Signed in by link, a passkey added from the account page, and "email sign-in also asks for my passkey" on. */
+  async function ownerWhosePasskeyIsRequired(email: string) {
     const owner = await newDevice(browser, server.url);
     await withAuthenticator(owner);
     await signInByLink(owner, email);
@@ -117,6 +117,12 @@ describe('passkeys in Chromium', { skip: chromiumMissing }, () => {
     await owner.page.waitForURL(/\/auth\/account\?passkey=added#passkeys$/);
     const api = owner.context.request;
     assert.equal((await api.post(`${server.url}/auth/passkeys/settings`, { data: { emailSignInRequiresPasskey: true } })).status(), 204);
+    return { owner, api };
+  }
+
+  it('"email sign-in also asks for my passkey": the link stops at the second step, whose passkey button finishes it', async () => {
+    const email = `passkey.step.${Date.now()}@example.com`;
+    const { owner, api } = await ownerWhosePasskeyIsRequired(email);
 
     // Signed out, the mailed link alone does not sign in: the step page asks for the passkey (no TOTP on this account).
     // No autofill, set before signing out: the virtual authenticator would answer the sign-in page's
@@ -141,14 +147,7 @@ describe('passkeys in Chromium', { skip: chromiumMissing }, () => {
 
   it('a password reset held by "email sign-in also asks for my passkey": the step page\'s passkey button completes it and sets the new password', async () => {
     const email = `passkey.reset.${Date.now()}@example.com`;
-    const owner = await newDevice(browser, server.url);
-    await withAuthenticator(owner);
-    await signInByLink(owner, email);
-    await owner.page.waitForURL(/\/auth\/account$/);
-    await owner.page.locator('#passkey-add').click();
-    await owner.page.waitForURL(/\/auth\/account\?passkey=added#passkeys$/);
-    const api = owner.context.request;
-    assert.equal((await api.post(`${server.url}/auth/passkeys/settings`, { data: { emailSignInRequiresPasskey: true } })).status(), 204);
+    const { owner, api } = await ownerWhosePasskeyIsRequired(email);
     const user = await server.latchkey.store.findUserByEmail(email);
     assert.equal(await server.latchkey.store.getPassword(user!.id), null);
 
