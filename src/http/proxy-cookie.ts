@@ -21,10 +21,15 @@ function proxyValue(key: Buffer, sessionToken: string): string {
 }
 
 /** The session cookie, and with LATCHKEY_COOKIE_DOMAIN the proxy cookie beside it (same lifetime). */
-export function writeSessionCookies(c: Context<AppEnv>, deps: Pick<HttpDeps, 'cookies' | 'proxyCookieKey' | 'sessions'>, sessionToken: string): void {
+export function writeSessionCookies(
+  c: Context<AppEnv>,
+  deps: Pick<HttpDeps, 'cookies' | 'proxyCookieKey' | 'sessions'>,
+  sessionToken: string,
+  maxAgeSeconds: number = deps.sessions.ttlSeconds,
+): void {
   const names = deps.cookies;
-  writeCookie(c, names, names.session, sessionToken, deps.sessions.ttlSeconds);
-  if (names.proxy !== null) writeCookie(c, names, names.proxy, proxyValue(deps.proxyCookieKey, sessionToken), deps.sessions.ttlSeconds);
+  writeCookie(c, names, names.session, sessionToken, maxAgeSeconds);
+  if (names.proxy !== null) writeCookie(c, names, names.proxy, proxyValue(deps.proxyCookieKey, sessionToken), maxAgeSeconds);
 }
 
 /** Both cookies go together (the proxy cookie with its Domain). */

@@ -120,11 +120,17 @@ for (const backend of BACKENDS) {
     it('a step-up is no recent sign-in: a stolen cookie and one TOTP code cannot register a passkey or change the address', async () => {
       const { email, secret } = await totpAccount('recent');
       const laptop = await signInByLink(email);
+      const signedInAt = clock.now();
+      const { expiresAt } = await session(laptop);
       clock.advance(11 * 60);
       const register = () => laptop.request('/auth/passkeys/registration/options', { method: 'POST', json: {} });
       assert.equal(await errorCode(await register()), 'reauthentication_required', 'signed in more than 10 minutes ago');
       const done = await laptop.request('/auth/step-up', { method: 'POST', json: { code: appCode(secret) } });
       assert.equal(done.status, 200, await done.clone().text());
+      // The new cookie ends with the session (the old one's end), not a full lifetime from now.
+      const cookie = done.headers.getSetCookie().find((line) => /^(__Host-)?latchkey_session=[^;]/.test(line));
+      const ttlSeconds = Math.round((Date.parse(expiresAt) - signedInAt) / 1000);
+      assert.equal(Number(/Max-Age=(\d+)/.exec(cookie ?? '')?.[1]), ttlSeconds - 11 * 60, 'Max-Age of the session cookie');
       assert.equal(await errorCode(await register()), 'reauthentication_required', 'the rotated session keeps the time of its sign-in');
       const change = await laptop.request('/auth/email/change', { method: 'POST', json: { newEmail: uniqueEmail('thief') } });
       assert.equal(await errorCode(change), 'reauthentication_required');
