@@ -197,7 +197,7 @@ async function startLatchkeyProcess(sinkPort: number, embedded = false): Promise
   // --profile: the server writes a V8 CPU profile on exit (summarised by bench/profile-summary.ts).
   const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(here, 'profiles')}`] : [];
   // The same V8 flags as `latchkey start` (src/cli/main.ts, package.json).
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', '--heap-growing-percent=100', '--no-maglev', ...(process.env.BENCH_FLAGS?.split(' ').filter(Boolean) ?? []), ...profileArgs, ...serverArgs()], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', '--heap-growing-percent=100', ...(process.env.BENCH_FLAGS?.split(' ').filter(Boolean) ?? []), ...profileArgs, ...serverArgs()], {
     stdio: ['ignore', 'ignore', 'inherit'],
     // The embedded defaults put ./data (database, generated secret) in the working folder: a fresh one.
     cwd: embedded ? mkdtempSync(join(tmpdir(), 'latchkey-bench-idle-')) : undefined,
@@ -205,12 +205,15 @@ async function startLatchkeyProcess(sinkPort: number, embedded = false): Promise
       ? {
           ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('LATCHKEY_') && name !== 'NODE_ENV')),
           PORT: String(port),
+          // As the bin's first line sets them (src/cli/main.ts).
+          ...MALLOC_SETTINGS,
           LATCHKEY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
         }
       : {
           ...process.env,
           NODE_ENV: 'production',
           PORT: String(port),
+          ...MALLOC_SETTINGS,
           HOST: '127.0.0.1',
           LATCHKEY_BASE_URL: url,
           LATCHKEY_DATABASE_URL: databaseUrl,
@@ -243,6 +246,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
 }
+
+/** glibc's allocator settings the bin's first line gives `latchkey start` (src/cli/main.ts). */
+const MALLOC_SETTINGS = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '65536' };
 
 // The load comes from one IP at thousands of requests per second, so the per-IP
 // and global caps are raised out of the way (and the table says so). The

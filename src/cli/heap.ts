@@ -91,20 +91,3 @@ export function releaseMemoryWhenIdle(
     },
   };
 }
-
-/**
- * Maglev, V8's mid-tier compiler, is off while the server starts (`--no-maglev`
- * on the bin's first line) and on once it has: startup code that runs hot once
- * (configuration, migrations, route tables) would otherwise be compiled by it
- * on V8's worker threads, whose freed memory the C allocator keeps: 2–3 MB of
- * idle RSS (issue #14 item 5: 80–81 MB idle with it, 78–79 without, measured).
- * Turned on as soon as startup is done (the next turn of the event loop), so
- * requests get Maglev's code as without the flag; V8 then compiles it on the
- * main thread (its background Maglev compiler is set up only when the flag is
- * on at start): a fraction of a ms per hot function, during warm-up, the same
- * CPU in total. A process started without `--no-maglev` is left alone.
- */
-export function enableMaglevAfterStartup(delayMs = 0): void {
-  if (!process.execArgv.includes('--no-maglev')) return;
-  setTimeout(() => setFlagsFromString('--maglev'), delayMs).unref();
-}

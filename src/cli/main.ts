@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=100 --no-maglev
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=65536 node --max-semi-space-size=4 --heap-growing-percent=100
 // The `latchkey` command: start the server, run migrations, read the audit trail
 // and the outbox, print the version (src/cli/commands.ts).
 // --max-semi-space-size=4 (MiB): V8's default young generation grows to ~100 MB
@@ -8,11 +8,16 @@
 // next one (~85 MB of heap for ~25 MB live under 50 connections of sign-in
 // requests); at 2x the peak RSS of the full bench stays under 200 MB (194 MB
 // measured), while 1.5x (=50: 174 MB) cost up to a quarter more CPU per
-// verified link in more full collections (bench, 2026-12-06). --no-maglev: V8's
-// mid-tier compiler stays off while the server starts (2–4 MB less idle RSS);
-// `latchkey start` turns it on as soon as it has started (cli/heap.ts enableMaglevAfterStartup).
-// The three must be command-line flags (package.json's start script and
-// bench/run.ts pass them too): V8 ignores the first two later.
+// verified link in more full collections (bench, 2026-12-06). The two must be
+// command-line flags (package.json's start script and bench/run.ts pass them
+// too): V8 ignores them later. The MALLOC_* settings (glibc's; ignored
+// elsewhere): at most two allocator pools instead of one per thread (V8's
+// compiler threads left freed memory in theirs after startup), and freed memory
+// at a pool's top handed back from 64 KiB: about 2 MB less idle RSS (80.4–81.0 →
+// 78.5–78.8 MB, five starts each).
+// Maglev is not turned off for startup instead: turned on again at run time,
+// V8 compiled with it on the main thread and sent about twice as many functions
+// to Turbofan, 2.5x the instructions per sign-in request (issue #13, bench).
 import * as nodeModule from 'node:module';
 
 // Installed globally or run by a service manager, the bin gets whichever `node`

@@ -7,7 +7,7 @@ import { createLatchkey } from '../latchkey.ts';
 import { describeDatabaseUrl } from '../store/open.ts';
 import { VERSION } from '../version.ts';
 import { absoluteUrlFor } from '../route-table.ts';
-import { enableMaglevAfterStartup, releaseMemoryWhenIdle } from './heap.ts';
+import { releaseMemoryWhenIdle } from './heap.ts';
 
 export async function start(env: Record<string, string | undefined>): Promise<void> {
   const port = parseEnv(env).PORT;
@@ -41,8 +41,6 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
   });
   // The memory startup and bursts of requests leave behind, handed back once quiet (cli/heap.ts).
   const idle = releaseMemoryWhenIdle(server as Server);
-  // Started: V8's mid-tier compiler on again (off during startup by the bin's --no-maglev, cli/heap.ts).
-  enableMaglevAfterStartup();
   // LATCHKEY_METRICS_LISTEN: /metrics on a listener of its own (issue #12 finding 9).
   const listen = config.metricsListen;
   const metricsServer =

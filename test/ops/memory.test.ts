@@ -117,39 +117,17 @@ describe('releasing memory when the server is quiet (cli/heap.ts)', () => {
   });
 });
 
-describe('V8\'s mid-tier compiler after startup (cli/heap.ts enableMaglevAfterStartup)', () => {
-  // Whether a function can be compiled by Maglev, asked of V8 itself (its natives syntax, in a child process).
-  const probe = `
-    const { enableMaglevAfterStartup } = await import(process.argv[1]);
-    const maglevved = () => {
-      const f = new Function('x', 'return x * 2 + 1');
-      eval('%PrepareFunctionForOptimization(f)'); f(1); f(2);
-      eval('%OptimizeMaglevOnNextCall(f)'); f(3);
-      return (eval('%GetOptimizationStatus(f)') & 32) !== 0;
-    };
-    const before = maglevved();
-    enableMaglevAfterStartup(10);
-    setTimeout(() => console.log(JSON.stringify({ before, after: maglevved() })), 100);
-  `;
-  const run = (flags: string[]) =>
-    JSON.parse(execFileSync(process.execPath, [...flags, '--allow-natives-syntax', '--input-type=module', '-e', probe, new URL('../../src/cli/heap.ts', import.meta.url).href], { encoding: 'utf8' })) as { before: boolean; after: boolean };
-
-  it('off while the server starts under the bin\'s --no-maglev, on once started', () => {
-    assert.deepEqual(run(['--no-maglev']), { before: false, after: true });
-  });
-
-  it('leaves a process started without the flag as it was', () => {
-    assert.deepEqual(run([]), { before: true, after: true });
-  });
-});
-
 describe('idle RSS of the compiled `latchkey start` on the embedded defaults (issue #14 item 5)', () => {
   it(`stays under ${IDLE_RSS_GOAL_MB} MB once settled`, async (t) => {
     const root = new URL('../../', import.meta.url);
     // As `npm start` does: dist/ built when stale; then the bin with the V8 flags of its own first line.
     execFileSync(process.execPath, [fileURLToPath(new URL('scripts/build.ts', root)), '--if-stale'], { stdio: 'ignore' });
     const bin = fileURLToPath(new URL('dist/cli/main.js', root));
-    const flags = readFileSync(bin, 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((word) => word.startsWith('--'));
+    const shebang = readFileSync(bin, 'utf8').split('\n', 1)[0]!.split(/\s+/);
+    const flags = shebang.filter((word) => word.startsWith('--'));
+    // And the environment it sets there (env -S NAME=value …: MALLOC_ARENA_MAX).
+    const shebangEnv = Object.fromEntries(shebang.filter((word) => /^MALLOC_[A-Z_]+=/.test(word)).map((word) => word.split('=', 2) as [string, string]));
+    assert.equal(shebangEnv.MALLOC_ARENA_MAX, '2');
     // One start's settled RSS; noise (a collection not yet run, a page not yet handed back) only adds,
     // so a second start is asked for only when the first is over the goal, and the lower one counts.
     const idleRssMb = async (): Promise<number> => {
@@ -160,7 +138,7 @@ describe('idle RSS of the compiled `latchkey start` on the embedded defaults (is
         });
       });
       const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('LATCHKEY_') && name !== 'NODE_ENV' && name !== 'NODE_OPTIONS'));
-      const child = spawn(process.execPath, [...flags, bin, 'start'], { cwd: mkdtempSync(join(tmpdir(), 'latchkey-idle-')), env: { ...env, PORT: String(port) }, stdio: 'ignore' });
+      const child = spawn(process.execPath, [...flags, bin, 'start'], { cwd: mkdtempSync(join(tmpdir(), 'latchkey-idle-')), env: { ...env, ...shebangEnv, PORT: String(port) }, stdio: 'ignore' });
       try {
         let ready = false;
         for (let i = 0; i < 200 && !ready; i++) {
