@@ -13,8 +13,8 @@
 // too): V8 ignores them later. The MALLOC_* settings (glibc's; ignored
 // elsewhere): at most two allocator pools instead of one per thread (V8's
 // compiler threads left freed memory in theirs after startup), and freed memory
-// at a pool's top handed back from 64 KiB: about 2 MB less idle RSS (80.4–81.0 →
-// 78.5–78.8 MB, five starts each).
+// at a pool's top handed back from 64 KiB: 1–2 MB less idle RSS (80.4–81.0 →
+// 78.7–79.5 MB, interleaved starts).
 // Maglev is not turned off for startup instead: turned on again at run time,
 // V8 compiled with it on the main thread and sent about twice as many functions
 // to Turbofan, 2.5x the instructions per sign-in request (issue #13, bench).
