@@ -20,13 +20,8 @@ function proxyValue(key: Buffer, sessionToken: string): string {
   return `${tokenHash}.${hmacSha256(key, tokenHash)}`;
 }
 
-/** The session cookie, and with LATCHKEY_COOKIE_DOMAIN the proxy cookie beside it (same lifetime). */
-export function writeSessionCookies(
-  c: Context<AppEnv>,
-  deps: Pick<HttpDeps, 'cookies' | 'proxyCookieKey' | 'sessions'>,
-  sessionToken: string,
-  maxAgeSeconds: number = deps.sessions.ttlSeconds,
-): void {
+/** The session cookie, and with LATCHKEY_COOKIE_DOMAIN the proxy cookie beside it, both living `maxAgeSeconds` (the session's own lifetime). */
+export function writeSessionCookies(c: Context<AppEnv>, deps: Pick<HttpDeps, 'cookies' | 'proxyCookieKey'>, sessionToken: string, maxAgeSeconds: number): void {
   const names = deps.cookies;
   writeCookie(c, names, names.session, sessionToken, maxAgeSeconds);
   if (names.proxy !== null) writeCookie(c, names, names.proxy, proxyValue(deps.proxyCookieKey, sessionToken), maxAgeSeconds);

@@ -68,8 +68,7 @@ function secondFactorStarted(c: Context<AppEnv>, deps: HttpDeps, result: SecondF
 function sessionStarted(c: Context<AppEnv>, deps: HttpDeps, result: SignedIn): void {
   const names = deps.cookies;
   // The cookie lives as long as the session: a step-up's new session ends when the old one would have.
-  const lifetimeSeconds = Math.ceil((result.session.expiresAt - result.session.createdAt) / 1000);
-  writeSessionCookies(c, deps, result.sessionToken, Math.max(0, Math.min(deps.sessions.ttlSeconds, lifetimeSeconds)));
+  writeSessionCookies(c, deps, result.sessionToken, Math.ceil((result.session.expiresAt - result.session.createdAt) / 1000));
   clearCookie(c, names, names.flow);
   clearCookie(c, names, names.flowRequest);
   if (readCookie(c, names.secondFactor) !== undefined) clearCookie(c, names, names.secondFactor);
