@@ -17,6 +17,8 @@ export interface LoadSpec {
   bodyTemplate?: string;
   /** Requests per second across all connections (a steady offered load); unset means as fast as possible. */
   overallRate?: number;
+  /** Exactly this many requests, however long they take (durationSeconds is then ignored). */
+  amount?: number;
 }
 
 export interface LoadResult {
@@ -40,6 +42,7 @@ const instance = autocannon(
     headers: spec.headers,
     body: spec.body,
     ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
+    ...(spec.amount ? { amount: spec.amount, timeout: 600 } : {}),
     requests: [
       {
         setupRequest: (request) => {

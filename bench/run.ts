@@ -5,20 +5,19 @@
 // machine's own ceiling with the same settings, and prints requests/s, p50,
 // p99, errors, peak RSS and each scenario as a percentage of the SHA-256 + Map
 // ceiling. Writes the same as JSON under bench/results/.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { SMTPServer } from 'smtp-server';
 import { openStore } from '../src/store/open.ts';
 import { VERSION } from '../src/version.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { Seeder } from './seed.ts';
 import { describeGoal, goal, idleRss, peakRssMb, PEAK_RSS_GOAL_MB, type MemoryGoal } from './memory.ts';
 import { outboxLatency } from './outbox-latency.ts';
+import { binSettings, freePort, load, runNode, startSink, stopChild, waitReady } from './processes.ts';
+import { accessRulesFile, LATCHKEY_SCENARIOS, productionEnv, type LatchkeyScenarioName, type PreparedLoad } from './scenarios.ts';
 import { serverArgs, serverSource } from './server-source.ts';
 
 const argv = process.argv.slice(2);
@@ -34,10 +33,7 @@ const full = args.has('--full');
 const DURATION = quick ? 3 : 10;
 const WARMUP = quick ? 1 : 2;
 const STEADY_SECONDS = quick ? 3 : 5;
-/** Forward-auth (issue #16): the host the bench's rule protects, for the seeded session's domain. */
-const FORWARD_AUTH_HOST = 'app.bench.example';
-const ACCESS_RULES_FILE = join(mkdtempSync(join(tmpdir(), 'latchkey-bench-rules-')), 'rules.json');
-writeFileSync(ACCESS_RULES_FILE, JSON.stringify({ rules: [{ host: FORWARD_AUTH_HOST, allow: ['@example.com'] }] }));
+const ACCESS_RULES_FILE = accessRulesFile();
 // The targets are judged at 50 connections: three 10 s passes of every Latchkey
 // scenario there. To keep a fresh-clone run under five minutes, the level of 10
 // connections gets one 3 s pass after a 1 s warm-up, and the two ceilings (steady,
@@ -52,34 +48,6 @@ const secret = randomBytes(32).toString('base64url');
 const databaseUrl = postgres
   ? `${process.env.LATCHKEY_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'}`
   : `sqlite:${join(mkdtempSync(join(tmpdir(), 'latchkey-bench-')), 'bench.db')}`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A minimal SMTP sink: accepts and counts; parsing mail here would steal CPU from the server. */
-async function startSink(): Promise<{ port: number; count: () => number; close: () => Promise<void> }> {
-  let received = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      stream.on('data', () => {});
-      stream.on('end', () => {
-        received++;
-        callback();
-      });
-    },
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port, count: () => received, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 /**
  * CPU time the process has used (user + system), in ms, from /proc. Divided by
@@ -97,40 +65,6 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
-function runNode(script: string, argv: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; firstLine: Promise<string> } {
-  const child = spawn(process.execPath, [join(here, script), ...argv], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const firstLine = new Promise<string>((resolve, reject) => {
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const newline = buffer.indexOf('\n');
-      if (newline !== -1) resolve(buffer.slice(0, newline));
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before answering`)));
-  });
-  return { child, firstLine };
-}
-
-async function load(spec: LoadSpec): Promise<LoadResult> {
-  // Bodies can be tens of thousands of tokens: too big for argv.
-  const file = join(mkdtempSync(join(tmpdir(), 'latchkey-load-')), 'spec.json');
-  writeFileSync(file, JSON.stringify(spec));
-  const { firstLine } = runNode('load.ts', [file]);
-  return JSON.parse(await firstLine) as LoadResult;
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(50);
-  }
-  throw new Error(`server at ${url} did not become ready`);
-}
-
 interface Target {
   url: string;
   pid: number | undefined;
@@ -146,7 +80,7 @@ interface Target {
  */
 async function loadAll(
   target: Target,
-  prepare: (t: Target) => Promise<Omit<LoadSpec, 'connections' | 'durationSeconds'>>,
+  prepare: (t: Target) => Promise<PreparedLoad>,
   connections: number,
   durationSeconds: number,
   extra: Partial<LoadSpec> = {},
@@ -196,39 +130,29 @@ async function startLatchkeyProcess(sinkPort: number, embedded = false): Promise
   const url = `http://127.0.0.1:${port}`;
   // --profile: the server writes a V8 CPU profile on exit (summarised by bench/profile-summary.ts).
   const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(here, 'profiles')}`] : [];
-  // The same V8 flags as `latchkey start` (src/cli/main.ts, package.json).
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', '--heap-growing-percent=100', ...(process.env.BENCH_FLAGS?.split(' ').filter(Boolean) ?? []), ...profileArgs, ...serverArgs()], {
+  // The V8 flags and allocator settings of `latchkey start`: the bin's own first line (src/cli/main.ts).
+  const bin = binSettings(join(here, '../src/cli/main.ts'));
+  const child = spawn(process.execPath, [...bin.flags, ...(process.env.BENCH_FLAGS?.split(' ').filter(Boolean) ?? []), ...profileArgs, ...serverArgs()], {
     stdio: ['ignore', 'ignore', 'inherit'],
     // The embedded defaults put ./data (database, generated secret) in the working folder: a fresh one.
     cwd: embedded ? mkdtempSync(join(tmpdir(), 'latchkey-bench-idle-')) : undefined,
-    env: embedded
-      ? {
-          ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('LATCHKEY_') && name !== 'NODE_ENV')),
-          PORT: String(port),
-          // As the bin's first line sets them (src/cli/main.ts).
-          ...MALLOC_SETTINGS,
-          LATCHKEY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-        }
-      : {
-          ...process.env,
-          NODE_ENV: 'production',
-          PORT: String(port),
-          ...MALLOC_SETTINGS,
-          HOST: '127.0.0.1',
-          LATCHKEY_BASE_URL: url,
-          LATCHKEY_DATABASE_URL: databaseUrl,
-          LATCHKEY_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
-          LATCHKEY_SECRET: secret,
-          // Production refuses an open /metrics on the public listener (issue #12 finding 9).
-          LATCHKEY_METRICS_TOKEN: secret,
-          LATCHKEY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-          // The forward-auth scenario's rule, asked by "nginx" on loopback.
-          LATCHKEY_ACCESS_RULES: ACCESS_RULES_FILE,
-          LATCHKEY_TRUSTED_PROXIES: '127.0.0.1',
-          // With PostgreSQL the limits live in Redis, as in a multi-instance deployment.
-          ...(postgres ? { LATCHKEY_REDIS_URL: process.env.LATCHKEY_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', LATCHKEY_REDIS_PREFIX: `bench-${process.pid}` } : {}),
-          ...BENCH_LIMITS,
-        },
+    env: {
+      ...(embedded
+        ? {
+            ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('LATCHKEY_') && name !== 'NODE_ENV')),
+            PORT: String(port),
+            LATCHKEY_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+          }
+        : productionEnv({
+            port,
+            databaseUrl,
+            sinkPort,
+            secret,
+            accessRules: ACCESS_RULES_FILE,
+            ...(postgres ? { redisUrl: process.env.LATCHKEY_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' } : {}),
+          })),
+      ...bin.env,
+    },
   });
   await waitReady(url);
   return { url, pid: child.pid, stop: () => stopChild(child) };
@@ -240,46 +164,17 @@ async function startCeiling(mode: 'ok' | 'sha-map'): Promise<Target> {
   return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopChild(child) };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
-}
-
-/** glibc's allocator settings the bin's first line gives `latchkey start` (src/cli/main.ts). */
-const MALLOC_SETTINGS = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '65536' };
-
-// The load comes from one IP at thousands of requests per second, so the per-IP
-// and global caps are raised out of the way (and the table says so). The
-// per-address limits keep their defaults: every request uses a new address.
-const BENCH_LIMITS: Record<string, string> = {
-  LATCHKEY_LIMIT_MAILS_PER_IP_HOUR: '1000000',
-  LATCHKEY_LIMIT_MAILS_PER_HOUR: '10000000',
-  LATCHKEY_LIMIT_VERIFY_PER_IP_5MIN: '1000000',
-};
-
-type ScenarioName =
-  | 'ceiling: ok'
-  | 'ceiling: sha256+map'
-  | 'session check'
-  | 'forward-auth (allowed)'
-  | 'sign-in request'
-  | 'verify (new user)'
-  | 'verify (returning user)'
-  | 'sign-in by code';
+type ScenarioName = 'ceiling: ok' | 'ceiling: sha256+map' | LatchkeyScenarioName;
 
 interface Scenario {
   name: ScenarioName;
   start: (sinkPort: number) => Promise<Target>;
   /** Builds the load for one run; `expected` is how many requests to prepare for. */
-  prepare: (target: Target, seeder: Seeder, expected: number) => Promise<Omit<LoadSpec, 'connections' | 'durationSeconds'>>;
+  prepare: (target: Target, seeder: Seeder, expected: number) => Promise<PreparedLoad>;
   consumes: boolean;
   /** Run with this one too (also under --only), and reported as a ratio to it. */
   comparedWith?: ScenarioName;
 }
-
-const json = { 'content-type': 'application/json' };
 
 const SCENARIOS: Scenario[] = [
   {
@@ -294,72 +189,7 @@ const SCENARIOS: Scenario[] = [
     prepare: async (t) => ({ url: `${t.url}/`, method: 'GET', headers: { cookie: 'latchkey_session=bench-cookie-value' } }),
     consumes: false,
   },
-  {
-    name: 'session check',
-    start: startLatchkey,
-    prepare: async (t, seeder) => ({
-      url: `${t.url}/auth/session`,
-      method: 'GET',
-      headers: { cookie: `latchkey_session=${await seeder.sessionCookie()}` },
-    }),
-    consumes: false,
-  },
-  {
-    // Issue #16: the proxy's question on every proxied request, as nginx asks it; its ratio to the session check is reported.
-    name: 'forward-auth (allowed)',
-    start: startLatchkey,
-    prepare: async (t, seeder) => ({
-      url: `${t.url}/auth/auth-request`,
-      method: 'GET',
-      headers: { cookie: `latchkey_session=${await seeder.sessionCookie()}`, 'x-original-url': `https://${FORWARD_AUTH_HOST}/dashboards/42?from=now-6h` },
-    }),
-    consumes: false,
-    comparedWith: 'session check',
-  },
-  {
-    name: 'sign-in request',
-    start: startLatchkey,
-    prepare: async (t) => ({
-      url: `${t.url}/auth/sign-in/email`,
-      method: 'POST',
-      headers: json,
-      bodyTemplate: `{"email":"load-${Date.now()}-{n}@example.com"}`,
-    }),
-    consumes: false,
-  },
-  {
-    name: 'verify (new user)',
-    start: startLatchkey,
-    prepare: async (t, seeder, expected) => ({
-      url: `${t.url}/auth/verify`,
-      method: 'POST',
-      headers: json,
-      bodies: (await seeder.tokens(expected, false)).map((s) => JSON.stringify({ token: s.token })),
-    }),
-    consumes: true,
-  },
-  {
-    name: 'verify (returning user)',
-    start: startLatchkey,
-    prepare: async (t, seeder, expected) => ({
-      url: `${t.url}/auth/verify`,
-      method: 'POST',
-      headers: json,
-      bodies: (await seeder.tokens(expected, true)).map((s) => JSON.stringify({ token: s.token })),
-    }),
-    consumes: true,
-  },
-  {
-    name: 'sign-in by code',
-    start: startLatchkey,
-    prepare: async (t, seeder, expected) => ({
-      url: `${t.url}/auth/sign-in/code`,
-      method: 'POST',
-      headers: json,
-      bodies: (await seeder.tokens(expected, false)).map((s) => JSON.stringify({ email: s.email, code: s.code })),
-    }),
-    consumes: true,
-  },
+  ...LATCHKEY_SCENARIOS.map((scenario) => ({ ...scenario, start: startLatchkey, prepare: (t: Target, seeder: Seeder, expected: number) => scenario.prepare(t.url, seeder, expected) })),
 ];
 
 interface Row {

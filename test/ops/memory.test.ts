@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { IDLE_RSS_GOAL_MB, SETTLE_SECONDS } from '../../bench/memory.ts';
+import { binSettings } from '../../bench/processes.ts';
 import { releaseMemoryWhenIdle } from '../../src/cli/heap.ts';
 import { startInstance } from '../cluster/harness.ts';
 import { Client } from '../support/http-client.ts';
@@ -105,6 +106,31 @@ describe('releasing memory when the server is quiet (cli/heap.ts)', () => {
     }
   });
 
+  it('after traffic before the first quiet second, keeps the compiled code: no startup collection, only a quiet minute brings one (issue #13)', async () => {
+    // A few health checks before the quiet second still get the startup collection.
+    const probed = quietServer();
+    const afterProbes = releaseMemoryWhenIdle(probed.server, { afterStartMs: 5, afterRequestsMs: 20, startupRequests: 3, now: probed.now });
+    // More requests than that: the collection would throw away what V8 compiled for them.
+    const busy = quietServer();
+    const afterTraffic = releaseMemoryWhenIdle(busy.server, { afterStartMs: 5, afterRequestsMs: 20, startupRequests: 3, now: busy.now });
+    try {
+      for (let i = 0; i < 3; i++) probed.request();
+      for (let i = 0; i < 4; i++) busy.request();
+      probed.advance(5);
+      busy.advance(5);
+      await ticks();
+      assert.equal(afterProbes.releases, 1, 'quiet after a few health checks: the startup collection');
+      assert.equal(afterTraffic.releases, 0, 'a pause after traffic keeps the compiled code');
+      busy.advance(15);
+      await ticks();
+      await ticks();
+      assert.equal(afterTraffic.releases, 1, 'a quiet minute (20 ms on this clock) still hands the memory back');
+    } finally {
+      afterProbes.stop();
+      afterTraffic.stop();
+    }
+  });
+
   it('stops with the server, and leaves no gc function behind', async () => {
     const { server, now, advance, request } = quietServer();
     const idle = releaseMemoryWhenIdle(server, { afterStartMs: 5, afterRequestsMs: 5, now });
@@ -123,10 +149,8 @@ describe('idle RSS of the compiled `latchkey start` on the embedded defaults (is
     // As `npm start` does: dist/ built when stale; then the bin with the V8 flags of its own first line.
     execFileSync(process.execPath, [fileURLToPath(new URL('scripts/build.ts', root)), '--if-stale'], { stdio: 'ignore' });
     const bin = fileURLToPath(new URL('dist/cli/main.js', root));
-    const shebang = readFileSync(bin, 'utf8').split('\n', 1)[0]!.split(/\s+/);
-    const flags = shebang.filter((word) => word.startsWith('--'));
     // And the environment it sets there (env -S NAME=value …: MALLOC_ARENA_MAX).
-    const shebangEnv = Object.fromEntries(shebang.filter((word) => /^MALLOC_[A-Z_]+=/.test(word)).map((word) => word.split('=', 2) as [string, string]));
+    const { flags, env: shebangEnv } = binSettings(bin);
     assert.equal(shebangEnv.MALLOC_ARENA_MAX, '2');
     // One start's settled RSS; noise (a collection not yet run, a page not yet handed back) only adds,
     // so a second start is asked for only when the first is over the goal, and the lower one counts.
