@@ -38,6 +38,20 @@ export interface LatchkeyScenario {
 
 const json = { 'content-type': 'application/json' };
 
+/** Each request verifies one seeded magic link; `returning`: its user exists already. */
+function verifyLink(name: LatchkeyScenarioName, returning: boolean): LatchkeyScenario {
+  return {
+    name,
+    prepare: async (url, seeder, expected) => ({
+      url: `${url}/auth/verify`,
+      method: 'POST',
+      headers: json,
+      bodies: (await seeder.tokens(expected, returning)).map((s) => JSON.stringify({ token: s.token })),
+    }),
+    consumes: true,
+  };
+}
+
 export const LATCHKEY_SCENARIOS: LatchkeyScenario[] = [
   {
     name: 'session check',
@@ -60,26 +74,8 @@ export const LATCHKEY_SCENARIOS: LatchkeyScenario[] = [
     prepare: async (url) => ({ url: `${url}/auth/sign-in/email`, method: 'POST', headers: json, bodyTemplate: `{"email":"load-${Date.now()}-{n}@example.com"}` }),
     consumes: false,
   },
-  {
-    name: 'verify (new user)',
-    prepare: async (url, seeder, expected) => ({
-      url: `${url}/auth/verify`,
-      method: 'POST',
-      headers: json,
-      bodies: (await seeder.tokens(expected, false)).map((s) => JSON.stringify({ token: s.token })),
-    }),
-    consumes: true,
-  },
-  {
-    name: 'verify (returning user)',
-    prepare: async (url, seeder, expected) => ({
-      url: `${url}/auth/verify`,
-      method: 'POST',
-      headers: json,
-      bodies: (await seeder.tokens(expected, true)).map((s) => JSON.stringify({ token: s.token })),
-    }),
-    consumes: true,
-  },
+  verifyLink('verify (new user)', false),
+  verifyLink('verify (returning user)', true),
   {
     name: 'sign-in by code',
     prepare: async (url, seeder, expected) => ({
