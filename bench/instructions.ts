@@ -68,12 +68,21 @@ interface Count {
   instructionsPerRequest: number;
 }
 
-async function measure(scenario: (typeof LATCHKEY_SCENARIOS)[number], seeder: SeedSource, databaseUrl: string, secret: string, sinkPort: number): Promise<Count | null> {
+/** Where the server under test finds its database, mail sink, secret and access rules: the same for every scenario. */
+interface Setting {
+  seeder: SeedSource;
+  databaseUrl: string;
+  secret: string;
+  sinkPort: number;
+  accessRules: string;
+}
+
+async function measure(scenario: (typeof LATCHKEY_SCENARIOS)[number], { seeder, databaseUrl, secret, sinkPort, accessRules }: Setting): Promise<Count | null> {
   const out = mkdtempSync(join(tmpdir(), 'latchkey-callgrind-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const bin = binSettings(join(checkout, 'src/cli/main.ts'));
-  const env = { ...productionEnv({ port, databaseUrl, sinkPort, secret, accessRules: accessRulesFile() }), ...bin.env, USER: process.env.USER ?? 'root' };
+  const env = { ...productionEnv({ port, databaseUrl, sinkPort, secret, accessRules }), ...bin.env, USER: process.env.USER ?? 'root' };
   const valgrind = ['--tool=callgrind', `--callgrind-out-file=${join(out, 'callgrind.out')}`, '--dump-instr=no', `--log-file=${join(out, 'valgrind.log')}`];
   // BENCH_FLAGS="--a-v8-flag ..." adds Node flags after the bin's own (later ones win): for experiments, as in run.ts.
   const extra = process.env.BENCH_FLAGS?.split(' ').filter(Boolean) ?? [];
@@ -111,10 +120,11 @@ async function main(): Promise<void> {
   await store.migrate();
   const seeder = new Seeder(store, secret);
   const sink = await startSink();
+  const setting: Setting = { seeder, databaseUrl, secret, sinkPort: sink.port, accessRules: accessRulesFile() };
   const counts: Count[] = [];
   try {
     for (const scenario of LATCHKEY_SCENARIOS.filter((s) => !only || s.name.includes(only))) {
-      const count = await measure(scenario, seeder, databaseUrl, secret, sink.port);
+      const count = await measure(scenario, setting);
       if (count) counts.push(count);
       if (count) process.stderr.write(`  ${scenario.name}: ${(count.instructionsPerRequest / 1e6).toFixed(3)} M instructions/request (${Math.round((Date.now() - started) / 1000)} s)\n`);
     }

@@ -68,17 +68,18 @@ export function releaseMemoryWhenIdle(
   const now = options.now ?? (() => performance.now());
   const collect = memoryReducingCollector();
   let lastRequestAt = now();
-  let quietMs = afterStartMs;
   let timer: NodeJS.Timeout | null = null;
   let releases = 0;
   let stopped = false;
   /** Requests answered before the startup collection; null once it has run or traffic came first. */
   let sinceStart: number | null = 0;
+  /** The quiet time the next collection waits for: a second at startup, a minute after that. */
+  const quietMs = () => (sinceStart === null ? afterRequestsMs : afterStartMs);
 
   const check = () => {
     timer = null;
     const quietFor = now() - lastRequestAt;
-    if (quietFor < quietMs) return schedule(quietMs - quietFor);
+    if (quietFor < quietMs()) return schedule(quietMs() - quietFor);
     collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     releases++;
     sinceStart = null;
@@ -91,15 +92,9 @@ export function releaseMemoryWhenIdle(
   // Per request: a clock read and a count; the timer is armed again only after a collection.
   server.on('request', () => {
     lastRequestAt = now();
-    if (sinceStart !== null && ++sinceStart > startupRequests) {
-      // Traffic before the first quiet second: the armed timer now waits for a quiet minute.
-      sinceStart = null;
-      quietMs = afterRequestsMs;
-    }
-    if (timer === null) {
-      quietMs = afterRequestsMs;
-      schedule(afterRequestsMs);
-    }
+    // Traffic before the first quiet second: the armed timer now waits for a quiet minute.
+    if (sinceStart !== null && ++sinceStart > startupRequests) sinceStart = null;
+    if (timer === null) schedule(afterRequestsMs);
   });
   schedule(afterStartMs);
   return {

@@ -9,8 +9,8 @@
 // requests); at 2x the peak RSS of the full bench stays under 200 MB (194 MB
 // measured), while 1.5x (=50: 174 MB) cost up to a quarter more CPU per
 // verified link in more full collections (bench, 2026-12-06). The two must be
-// command-line flags (package.json's start script and bench/run.ts pass them
-// too): V8 ignores them later. The MALLOC_* settings (glibc's; ignored
+// command-line flags (package.json's start script passes them too; the bench
+// and the memory test read them from this line): V8 ignores them later. The MALLOC_* settings (glibc's; ignored
 // elsewhere): at most two allocator pools instead of one per thread (V8's
 // compiler threads left freed memory in theirs after startup), and freed memory
 // at a pool's top handed back from 64 KiB: 1–2 MB less idle RSS (80.4–81.0 →
